@@ -1,0 +1,81 @@
+/**
+ * Every setting bridge reads, in one table: its environment variable, its config-file key, the zod
+ * schema that validates it and its default. Environment variables override the config file.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { DURATION_HELP, SIZE_HELP, parseDuration, parseSize } from "./units.ts";
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) ctx.addIssue({ code: "custom", message: `expected ${DURATION_HELP}` });
+  return ms ?? 0;
+});
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = parseSize(v);
+  if (n === undefined) ctx.addIssue({ code: "custom", message: `expected ${SIZE_HELP}` });
+  return n ?? 0;
+});
+const bool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+  if (typeof v === "boolean") return v;
+  const s = v.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off", ""].includes(s)) return false;
+  ctx.addIssue({ code: "custom", message: "expected true/false (1/0, yes/no, on/off)" });
+  return false;
+});
+const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean),
+);
+const posInt = (max: number) =>
+  z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().int("expected a whole number").min(0, "expected 0 or more").max(max, `expected at most ${max}`));
+const memory = z.string().regex(/^\d+[bkmg]?$/i, "expected a container memory limit such as 512m or 2g");
+const optionalString = z.string().transform((s) => s.trim() || undefined);
+
+/** One row of the settings table. */
+interface Setting<S extends z.ZodType> {
+  env: string;
+  schema: S;
+  default: z.input<S> | undefined;
+  help: string;
+}
+const setting = <S extends z.ZodType>(env: string, schema: S, def: z.input<S> | undefined, help: string): Setting<S> => ({
+  env, schema, default: def, help,
+});
+
+/** The settings table. Keys are the config-file names; `env` is the environment variable. */
+export const SETTINGS = {
+  root: setting("BRIDGE_ROOT", z.string().min(1), join(homedir(), ".bridge"), "bridge's home: queue, token, scripts, state"),
+  stateDir: setting("MCP_BRIDGE_STATE_DIR", optionalString, undefined, "state directory (default: <root>/state)"),
+  logLevel: setting("MCP_BRIDGE_LOG_LEVEL", z.enum(["silent", "error", "warn", "info", "debug", "trace"]), "info", "stderr log level"),
+  runtime: setting("MCP_BRIDGE_RUNTIME", z.enum(["auto", "podman", "docker"]), "auto", "container engine (auto: podman, else docker)"),
+  ociRuntime: setting("MCP_BRIDGE_OCI_RUNTIME", optionalString, undefined, "OCI runtime passed as --runtime (e.g. runc)"),
+  image: setting("MCP_BRIDGE_IMAGE", z.string().min(1), "python:3.14-slim", "sandbox image"),
+  timeout: setting("MCP_BRIDGE_TIMEOUT", duration, "30s", "default run_python timeout"),
+  maxTimeout: setting("MCP_BRIDGE_MAX_TIMEOUT", duration, "120s", "largest timeout a call may ask for"),
+  memory: setting("MCP_BRIDGE_MEMORY", memory, "512m", "container memory limit"),
+  pids: setting("MCP_BRIDGE_PIDS", posInt(1_000_000), 128, "container pids limit"),
+  cpus: setting("MCP_BRIDGE_CPUS", z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().positive("expected a positive number of CPUs")).optional(), undefined, "container CPU limit (unset: no limit)"),
+  containerUser: setting("MCP_BRIDGE_CONTAINER_USER", z.string().regex(/^[\w.-]+(:[\w.-]+)?$/, "expected uid[:gid] such as 65534:65534"), "65534:65534", "user inside the sandbox"),
+  network: setting("MCP_BRIDGE_NETWORK", z.string().min(1), "none", "container network"),
+  readOnly: setting("MCP_BRIDGE_READ_ONLY", bool, true, "read-only root filesystem"),
+  capDrop: setting("MCP_BRIDGE_CAP_DROP", optionalString, "ALL", "capabilities to drop (empty: none)"),
+  noNewPrivileges: setting("MCP_BRIDGE_NO_NEW_PRIVILEGES", bool, true, "no-new-privileges security option"),
+  tmpfsSize: setting("MCP_BRIDGE_TMPFS_SIZE", memory, "64m", "size of the /tmp and /workspace tmpfs"),
+  poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
+  runtimeIdleTimeout: setting("MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed"),
+  maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
+  outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
+  serversConfig: setting("MCP_SERVERS_CONFIG", optionalString, undefined, "extra MCP servers config file"),
+  allowServers: setting("MCP_BRIDGE_ALLOW_SERVERS", list, [], "only these servers (names or globs)"),
+  denyServers: setting("MCP_BRIDGE_DENY_SERVERS", list, [], "never these servers (names or globs)"),
+  allowSelfServer: setting("MCP_BRIDGE_ALLOW_SELF_SERVER", bool, false, "allow config entries that start bridge itself"),
+  upstreamTimeout: setting("MCP_BRIDGE_UPSTREAM_TIMEOUT", duration, "60s", "per-call timeout for proxied MCP servers"),
+  token: setting("BRIDGE_TOKEN", optionalString, undefined, "queue secret (else read from the token file)"),
+  tokenFile: setting("BRIDGE_TOKEN_FILE", optionalString, undefined, "queue secret file (default: <root>/token)"),
+} as const;
+
+type Settings = typeof SETTINGS;
+/** The validated configuration: every setting parsed, with defaults applied. */
+export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> } & { stateDir: string; tokenFile: string };
