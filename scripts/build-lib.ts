@@ -1,4 +1,4 @@
-/** Shared by build.ts and release.ts: compiles src/cli.ts into one standalone binary. */
+/** Shared by build.ts and release.ts: compiles src/main.ts into one standalone binary. */
 import pkg from "../package.json" with { type: "json" };
 
 /** The version baked into binaries: package.json's, plus the git commit when available. */
@@ -11,7 +11,7 @@ export function buildVersion(): string {
 /** Runs `bun build --compile` for one target; throws with bun's output on failure. */
 export function compile(opts: { outfile: string; target?: string; version: string }): void {
   const args = [
-    process.execPath, "build", "src/cli.ts", "--compile",
+    process.execPath, "build", "src/main.ts", "--compile",
     "--minify", "--bytecode", "--format=esm", "--sourcemap=none",
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     `--define=BRIDGE_VERSION=${JSON.stringify(opts.version)}`,

@@ -49,7 +49,3 @@ export async function cli(argv: string[]): Promise<void> {
   if (problem) usageError(`${first}: ${problem}`);
   await runCommand(sub, { rawArgs: rest });
 }
-
-if (import.meta.main) {
-  await cli(process.argv.slice(2));
-}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (Bun, packages, podman,
+# docker, runc, the offline sandbox image), builds dist/bridge, runs `bun test`, and ends with the
+# plain line "N passed, N failed". Extra arguments go to `bun test` (e.g. a path filter).
+set -euo pipefail
+. "$(dirname "$0")/lib/prereqs.sh"
+cd "$BRIDGE_REPO"
+
+ensure_bun
+if command -v apt-get >/dev/null; then
+  apt_install podman runc uidmap slirp4netns fuse-overlayfs docker.io debootstrap
+else
+  say "no apt-get: using the podman/docker already installed (engine tests skip a missing engine)"
+fi
+ensure_dockerd
+ensure_test_image
+ensure_build
+
+log=$(mktemp /tmp/bridge-test.XXXXXX.log)
+say "bun test $* (log: $log)"
+set +e
+bun test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -aE '^ *[0-9]+ pass$' "$log" | tail -n1 | grep -oE '[0-9]+' || true)
+failed=$(grep -aE '^ *[0-9]+ fail$' "$log" | tail -n1 | grep -oE '[0-9]+' || true)
+passed=${passed:-0}
+failed=${failed:-0}
+# A crash or a non-zero exit without counted failures still fails the run.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
