@@ -2,3 +2,4 @@
 if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_COLOR = "1";
 const { cli } = await import("./cli.ts");
 await cli(process.argv.slice(2));
+export {};
