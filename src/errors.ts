@@ -20,6 +20,8 @@ export type ErrorCode =
   | "WORKER_OFFLINE"
   | "JOB_NOT_FOUND"
   | "SCRIPT_REJECTED"
+  | "SCRIPT_FAILED"
+  | "JOB_INTERRUPTED"
   | "CLAUDE_FAILED"
   | "INTERNAL";
 
