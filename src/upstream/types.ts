@@ -20,6 +20,12 @@ export interface ServerEntry {
   status: ServerStatus;
   /** Human reason when status is not "ok". */
   reason?: string;
+  /** For stdio servers found on PATH (or an existing path): the absolute executable path. */
+  resolvedCommand?: string;
+  /** Things worth knowing that do not stop the server, e.g. a `${VAR}` that was not set. */
+  notes?: string[];
+  /** Later config files that also define this name (ignored: the first definition wins). */
+  shadowed?: string[];
 }
 
 /** A config file that could not be read; it is skipped and the rest still load. */

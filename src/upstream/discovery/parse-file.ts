@@ -1,0 +1,70 @@
+/**
+ * Parses a client config file's text (JSON with comments and trailing commas, or TOML) and turns
+ * syntax errors into a ConfigProblem with the line and column in that file. Bun's built-in
+ * parsers report the caller's JS position, not the input's, so positions come from jsonc-parser
+ * and smol-toml; values come from Bun.JSONC, which keeps `__proto__` as an own key instead of
+ * setting the prototype.
+ */
+import { findNodeAtLocation, parse as parseJsoncTolerant, parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
+import { parse as parseToml, TomlError } from "smol-toml";
+import type { ConfigProblem } from "../types.ts";
+
+/** Which syntax a config file is written in. */
+export type ConfigSyntax = "json" | "toml";
+
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false; problem: ConfigProblem };
+
+/** 1-based line and column of a character offset. */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function jsonSyntaxProblem(file: string, text: string, cause: unknown): ConfigProblem {
+  const errors: ParseError[] = [];
+  parseJsoncTolerant(text, errors, { allowTrailingComma: true, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return { file, reason: `not valid JSON: ${(cause as Error).message ?? String(cause)}` };
+  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return { file, ...lineColumnAt(text, first.offset), reason: `not valid JSON: ${words}` };
+}
+
+/** Parses one config file's text; never throws. */
+export function parseConfigText(file: string, text: string, syntax: ConfigSyntax): ParseOutcome {
+  if (syntax === "toml") {
+    try {
+      return { ok: true, value: parseToml(text) };
+    } catch (err) {
+      if (err instanceof TomlError) {
+        const firstLine = err.message.split("\n")[0]!.replace(/^Invalid TOML document:\s*/, "");
+        return { ok: false, problem: { file, line: err.line, column: err.column, reason: `not valid TOML: ${firstLine}` } };
+      }
+      return { ok: false, problem: { file, reason: `not valid TOML: ${(err as Error).message}` } };
+    }
+  }
+  if (text.trim() === "") return { ok: false, problem: { file, line: 1, column: 1, reason: "the file is empty (expected a JSON object)" } };
+  try {
+    return { ok: true, value: Bun.JSONC.parse(text) };
+  } catch (err) {
+    return { ok: false, problem: jsonSyntaxProblem(file, text, err) };
+  }
+}
+
+/**
+ * Where a value sits in a JSON file (path of keys), for shape errors; undefined when unknown
+ * (TOML files, or a path that does not exist).
+ */
+export function locateJsonPath(text: string, syntax: ConfigSyntax, path: Array<string | number>): { line: number; column: number } | undefined {
+  if (syntax !== "json") return undefined;
+  const tree = parseTree(text, [], { allowTrailingComma: true });
+  if (!tree) return undefined;
+  const node = findNodeAtLocation(tree, path);
+  if (!node) return undefined;
+  // For an object member, point at its key rather than its value.
+  const at = node.parent?.type === "property" ? node.parent.offset : node.offset;
+  return lineColumnAt(text, at);
+}
