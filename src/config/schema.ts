@@ -74,6 +74,14 @@ export const SETTINGS = {
   upstreamTimeout: setting("MCP_BRIDGE_UPSTREAM_TIMEOUT", duration, "60s", "per-call timeout for proxied MCP servers"),
   token: setting("BRIDGE_TOKEN", optionalString, undefined, "queue secret (else read from the token file)"),
   tokenFile: setting("BRIDGE_TOKEN_FILE", optionalString, undefined, "queue secret file (default: <root>/token)"),
+  jobMaxAge: setting("BRIDGE_JOB_MAX_AGE", duration, "24h", "queued jobs older than this are rejected as expired (also the replay window)"),
+  jobRetention: setting("BRIDGE_JOB_RETENTION", duration, "168h", "how long finished jobs, results and progress are kept"),
+  claudeBin: setting("BRIDGE_CLAUDE_BIN", optionalString, undefined, "Claude Code CLI the worker runs (default: claude on PATH)"),
+  claudeModel: setting("BRIDGE_CLAUDE_MODEL", optionalString, undefined, "model for escalations unless the job names one (default: the CLI's)"),
+  claudeAllowedTools: setting("BRIDGE_CLAUDE_ALLOWED_TOOLS", list, [], "tools escalations may use without asking, e.g. Bash(git diff:*),Edit"),
+  claudeDisallowedTools: setting("BRIDGE_CLAUDE_DISALLOWED_TOOLS", list, [], "tools escalations may never use"),
+  claudeMaxTurns: setting("BRIDGE_CLAUDE_MAX_TURNS", posInt(10_000), 0, "most turns per escalation; a job may ask for fewer (0: no limit)"),
+  claudeMaxBudgetUsd: setting("BRIDGE_CLAUDE_MAX_BUDGET_USD", z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().min(0, "expected 0 or more")), 0, "cost limit per escalation in USD (0: no limit)"),
 } as const;
 
 type Settings = typeof SETTINGS;

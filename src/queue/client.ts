@@ -1,0 +1,145 @@
+/**
+ * The queue client `serve` tools use: sign and submit jobs, look them up, wait for results while
+ * tailing progress, cancel, list, and report worker liveness. All state is on disk, so a restarted
+ * `serve` picks up exactly where the last one was.
+ */
+import { closeSync, openSync, readSync, fstatSync, renameSync, watch, type FSWatcher, constants } from "node:fs";
+import { join } from "node:path";
+import { homedir } from "node:os";
+import type { Config } from "../config/index.ts";
+import { BridgeError } from "../errors.ts";
+import { signJob } from "./auth.ts";
+import { createMarker, writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
+import { journalWriter } from "./journal.ts";
+import { ensureLayout, type QueueLayout } from "./layout.ts";
+import { jobStatus, listJobs, readResult, workerStatus, writeResult } from "./store.ts";
+import { readSecret } from "./token.ts";
+import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
+
+const POLL_MS = 200;
+
+/** The command that starts a worker for this root. */
+export function startCommandFor(root: string): string {
+  return root === join(homedir(), ".bridge") ? "bridge worker" : `BRIDGE_ROOT=${root} bridge worker`;
+}
+
+/** Reads progress lines appended since `offset`; returns the events and the new offset. */
+function readProgress(path: string, offset: number): { events: StoredProgressEvent[]; offset: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return { events: [], offset };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return { events: [], offset };
+    const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    const text = buf.subarray(0, n).toString("utf8");
+    const end = text.lastIndexOf("\n");
+    if (end < 0) return { events: [], offset };
+    const events: StoredProgressEvent[] = [];
+    for (const line of text.slice(0, end).split("\n")) {
+      try {
+        const e = JSON.parse(line);
+        if (e && typeof e.message === "string") events.push(e);
+      } catch { /* a torn line is skipped */ }
+    }
+    return { events, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens the queue under config.root (creating its directories). The token is read at submit time. */
+export function openQueue(config: Config, deps: { now?: () => number } = {}): QueueClient {
+  const now = deps.now ?? Date.now;
+  const layout: QueueLayout = ensureLayout(config);
+  const journal = journalWriter(layout.journal, "serve");
+
+  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>> => {
+    const secret = readSecret(config);
+    const at = now();
+    const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
+    const signed = signJob(job, secret);
+    try {
+      writeFileAtomic(layout.tmp, join(layout.incoming, `${job.id}.json`), JSON.stringify(signed));
+    } catch (err) {
+      throw new BridgeError("QUEUE_FAILED", `Could not write the job into ${layout.incoming}: ${(err as Error).message}`, { hint: `Check that ${layout.dir} is writable by this user.`, cause: err });
+    }
+    journal({ event: "submitted", id: job.id, kind });
+    return job;
+  };
+
+  const wait = async (id: string, opts: WaitOptions): Promise<JobResult | undefined> => {
+    const deadline = now() + opts.timeoutMs;
+    const progressPath = join(layout.progress, `${id}.jsonl`);
+    let offset = 0;
+    let wake: (() => void) | undefined;
+    const watchers: FSWatcher[] = [];
+    for (const dir of [layout.results, layout.progress]) {
+      try {
+        const w = watch(dir, (_e, name) => { if (name && String(name).startsWith(id)) wake?.(); });
+        w.on("error", () => {});
+        watchers.push(w);
+      } catch { /* polling covers it */ }
+    }
+    const onAbort = () => wake?.();
+    opts.signal?.addEventListener("abort", onAbort);
+    try {
+      while (true) {
+        if (opts.onProgress) {
+          const r = readProgress(progressPath, offset);
+          offset = r.offset;
+          for (const e of r.events) opts.onProgress(e);
+        }
+        const result = readResult(layout, id);
+        if (result) return result;
+        const left = deadline - now();
+        if (left <= 0 || opts.signal?.aborted) return undefined;
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, Math.min(POLL_MS, left));
+          wake = () => { clearTimeout(t); res(); };
+        });
+        wake = undefined;
+      }
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      for (const w of watchers) w.close();
+    }
+  };
+
+  const cancel = async (id: string): Promise<JobStatus | undefined> => {
+    if (!JOB_ID_RE.test(id)) return undefined;
+    const before = jobStatus(layout, id);
+    if (!before || before.result) return before;
+    // A queued job: take it out of the queue ourselves. The rename fails if a worker claimed it first.
+    try {
+      renameSync(join(layout.incoming, `${id}.json`), join(layout.jobs, `${id}.json`));
+      fsyncDir(layout.incoming);
+      writeResult(layout, {
+        id, kind: before.kind, state: "cancelled", outcome: null,
+        error: { code: "CANCELLED", message: "Cancelled before it started." },
+        finishedAt: new Date(now()).toISOString(),
+      });
+      journal({ event: "cancelled", id, while: "queued" });
+      return jobStatus(layout, id);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    createMarker(join(layout.cancel, id));
+    journal({ event: "cancel-requested", id });
+    return jobStatus(layout, id);
+  };
+
+  return {
+    submit,
+    wait,
+    cancel,
+    get: async (id) => jobStatus(layout, id),
+    list: async (state, limit) => listJobs(layout, state, limit),
+    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerStatus(layout, now()), startCommand: startCommandFor(config.root) }),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Job ids and nonces. An id is `<kind letter>-<ms time, base36, 9 chars>-<16 hex>`: names sort in
+ * submission order (FIFO claims), the kind is visible before the file is read, and the whole id is
+ * covered by the signature, so the letter cannot be changed without breaking it.
+ */
+import { randomBytes } from "node:crypto";
+import type { JobKind } from "./types.ts";
+
+export const JOB_ID_RE = /^[cs]-[0-9a-z]{9}-[0-9a-f]{16}$/;
+export const NONCE_RE = /^[0-9a-f]{32}$/;
+
+const KIND_LETTER: Record<JobKind, string> = { claude: "c", script: "s" };
+
+/** A fresh job id for a kind. */
+export function newJobId(kind: JobKind, nowMs: number = Date.now()): string {
+  return `${KIND_LETTER[kind]}-${nowMs.toString(36).padStart(9, "0")}-${randomBytes(8).toString("hex")}`;
+}
+
+/** A fresh 128-bit nonce (hex). */
+export function newNonce(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** The kind an id's letter names (undefined for a malformed id). */
+export function kindOfId(id: string): JobKind | undefined {
+  if (!JOB_ID_RE.test(id)) return undefined;
+  return id[0] === "c" ? "claude" : "script";
+}
+
+/** The submission time encoded in an id (ms), or undefined. */
+export function timeOfId(id: string): number | undefined {
+  if (!JOB_ID_RE.test(id)) return undefined;
+  return parseInt(id.slice(2, 11), 36);
+}

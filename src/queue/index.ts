@@ -1,0 +1,6 @@
+/** The file queue: `openQueue` for submitters (serve tools), layout and store for the worker. */
+export { openQueue, startCommandFor } from "./client.ts";
+export { queueLayout, ensureLayout, type QueueLayout } from "./layout.ts";
+export { readSecret, initToken } from "./token.ts";
+export { workerStatus, readHeartbeats } from "./store.ts";
+export type * from "./types.ts";
