@@ -78,7 +78,7 @@ export async function classify(
 ): Promise<{ status: ServerStatus; reason?: string; resolvedCommand?: string }> {
   const denied = policyReason(entry.name, opts.allow, opts.deny);
   if (denied) return { status: "denied", reason: denied };
-  if (entry.disabled) return { status: "disabled", reason: "disabled in its config file" };
+  if (entry.disabled) return { status: "disabled", reason: "turned off in its config file" };
   if (entry.transport !== "stdio") return { status: "ok" };
   const cwd = entry.cwd ? (opts.windows ? win32 : posix).resolve(opts.cwd, entry.cwd) : opts.cwd;
   const resolvedCommand = await resolveCommand(entry.command!, { cwd, env: { ...opts.env, ...pathOverride(entry.env) }, windows: opts.windows, isExecutable: opts.isExecutable });

@@ -1,0 +1,81 @@
+/**
+ * `bridge discover --tools` arithmetic: lists each usable server's tools (in parallel, each with
+ * a deadline), prices its tool schemas in o200k tokens the way a client would see them, and
+ * compares the total with what bridge's own tools/list costs.
+ */
+import type { ServerEntry } from "../types.ts";
+
+/** A tool as tools/list returns it; only the parts a client puts in the model's context. */
+export interface ToolListing {
+  name: string;
+  description?: string;
+  inputSchema: unknown;
+}
+
+/** Connects to one server and returns all its tools; must stop when `signal` aborts. */
+export type ListTools = (server: ServerEntry, signal: AbortSignal) => Promise<ToolListing[]>;
+
+export interface ServerToolCost {
+  name: string;
+  /** Number of tools, or undefined when the server could not be listed. */
+  tools?: number;
+  /** o200k tokens of the server's tool schemas. */
+  tokens?: number;
+  error?: string;
+  ms: number;
+}
+
+export interface ToolCostReport {
+  servers: ServerToolCost[];
+  /** Sum of `tokens` over the servers that answered. */
+  totalTokens: number;
+  /** What bridge's own tools/list costs. */
+  bridgeTokens: number;
+  /** totalTokens − bridgeTokens: what a client saves by reaching these servers through bridge. */
+  savedTokens: number;
+}
+
+/** o200k tokens of a tool list: per tool, the JSON of {name, description, inputSchema}. */
+export function toolSchemaTokens(tools: readonly ToolListing[], countTokens: (text: string) => number): number {
+  let total = 0;
+  for (const tool of tools) total += countTokens(JSON.stringify({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
+  return total;
+}
+
+/** Runs `fn` with a signal that aborts after `ms`; rejects with a timeout error at the deadline. */
+export async function withDeadline<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/** Lists and prices every server's tools; one failing server is reported, not fatal. */
+export async function measureToolCosts(
+  servers: readonly ServerEntry[],
+  deps: { listTools: ListTools; countTokens: (text: string) => number; bridgeTools: ToolListing[]; timeoutMs: number; now?: () => number },
+): Promise<ToolCostReport> {
+  const now = deps.now ?? (() => performance.now());
+  const results = await Promise.all(servers.map(async (server): Promise<ServerToolCost> => {
+    const started = now();
+    try {
+      const tools = await withDeadline(deps.timeoutMs, `server "${server.name}"`, (signal) => deps.listTools(server, signal));
+      return { name: server.name, tools: tools.length, tokens: toolSchemaTokens(tools, deps.countTokens), ms: Math.round(now() - started) };
+    } catch (err) {
+      return { name: server.name, error: (err as Error).message, ms: Math.round(now() - started) };
+    }
+  }));
+  const totalTokens = results.reduce((sum, r) => sum + (r.tokens ?? 0), 0);
+  const bridgeTokens = toolSchemaTokens(deps.bridgeTools, deps.countTokens);
+  return { servers: results, totalTokens, bridgeTokens, savedTokens: totalTokens - bridgeTokens };
+}
