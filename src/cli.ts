@@ -11,6 +11,7 @@ const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load()
 
 const SUBCOMMANDS = {
   serve: lazy(() => import("./commands/serve.ts")),
+  discover: lazy(() => import("./commands/discover.ts")),
 };
 
 /** The root command (no `run`: citty would run it after every subcommand). */
