@@ -1,0 +1,188 @@
+/**
+ * One live sandbox container and its channel: starts `podman|docker run -i`, sends the embedded
+ * runtime over stdin, waits for `ready`, then runs cells (`exec`) and relays host-method calls.
+ * The process is injected (`SpawnProcess`) so the channel logic can be tested without an engine.
+ */
+import runtimeSource from "./python/runtime.py" with { type: "text" };
+import { BridgeError } from "../errors.ts";
+import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
+
+/** A spawned engine client process with piped stdio. */
+export interface ContainerProcess {
+  write(data: Uint8Array): Promise<void>;
+  closeStdin(): void;
+  stdout: AsyncIterable<Uint8Array>;
+  /** stderr text so far (engine errors such as a failed start). */
+  stderr(): string;
+  exited: Promise<number>;
+  kill(): void;
+}
+export type SpawnProcess = (argv: string[]) => ContainerProcess;
+
+/** Real process via Bun.spawn. */
+export const spawnProcess: SpawnProcess = (argv) => {
+  const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  let err = "";
+  void (async () => {
+    const dec = new TextDecoder();
+    for await (const c of proc.stderr as ReadableStream<Uint8Array>) if (err.length < 65536) err += dec.decode(c, { stream: true });
+  })().catch(() => {});
+  let writing = Promise.resolve();
+  return {
+    write: (data) => (writing = writing.then(async () => { proc.stdin.write(data); await proc.stdin.flush(); })),
+    closeStdin: () => { try { void proc.stdin.end(); } catch {} },
+    stdout: proc.stdout as ReadableStream<Uint8Array>,
+    stderr: () => err,
+    exited: proc.exited,
+    kill: () => proc.kill("SIGKILL"),
+  };
+};
+
+/** The `done` message of a cell. */
+export interface DoneMessage {
+  status: "ok" | "error" | "exit" | "killed";
+  value?: string;
+  error?: string;
+  exitCode?: number;
+  signal?: number;
+  /** The process running user code ended; the container is gone after this. */
+  workerDied?: boolean;
+}
+
+/** Callbacks for one cell. */
+export interface ExecHandlers {
+  onOutput(chunk: Uint8Array): void;
+  onImage(png: Uint8Array): void;
+  /** A host-method call from Python; resolve with a JSON-able result or throw. */
+  onCall(method: string, params: unknown): Promise<unknown>;
+}
+
+/** What the runtime needs at start: extension modules and preludes. */
+export interface RuntimeInit {
+  modules: Record<string, string>;
+  preludes: string[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class SandboxContainer {
+  private decoder = new FrameDecoder();
+  private readyWait = Promise.withResolvers<void>();
+  private current?: { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage> };
+  private nextId = 0;
+  private ended = false;
+  /** Resolves when the channel is closed (container gone or going). */
+  readonly closed: Promise<void>;
+  /** Last time a cell finished here (for idle expiry). */
+  lastUsed = Date.now();
+
+  private constructor(readonly name: string, private readonly proc: ContainerProcess) {
+    this.closed = this.pump();
+  }
+
+  /** Starts a container and waits until its runtime is ready. Throws SANDBOX_FAILED with the engine's error. */
+  static async start(name: string, argv: string[], init: RuntimeInit, spawn: SpawnProcess, startTimeoutMs = 120_000): Promise<SandboxContainer> {
+    const c = new SandboxContainer(name, spawn(argv));
+    const src = encoder.encode(runtimeSource);
+    const len = new Uint8Array(4);
+    new DataView(len.buffer).setUint32(0, src.length);
+    void c.proc.write(len).then(() => c.proc.write(src)).then(() => c.proc.write(encodeFrame({ t: "init", ...init }))).catch(() => {});
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BridgeError("SANDBOX_FAILED", `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+    });
+    try {
+      await Promise.race([c.readyWait.promise, timeout]);
+    } catch (err) {
+      c.proc.kill();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return c;
+  }
+
+  /** stderr of the engine client (for error messages). */
+  stderr(): string {
+    return this.proc.stderr();
+  }
+
+  /** True once the channel has closed. */
+  get dead(): boolean {
+    return this.ended;
+  }
+
+  /** Runs one cell. Resolves with the runtime's `done`; rejects if the container goes away first. */
+  exec(code: string, contexts: unknown[], handlers: ExecHandlers): Promise<DoneMessage> {
+    if (this.ended) return Promise.reject(new BridgeError("SANDBOX_FAILED", "the sandbox container is gone"));
+    if (this.current) return Promise.reject(new BridgeError("INTERNAL", "sandbox container is already running a cell"));
+    const id = ++this.nextId;
+    const done = Promise.withResolvers<DoneMessage>();
+    this.current = { id, handlers, done };
+    this.proc.write(encodeFrame({ t: "exec", id, contexts }, encoder.encode(code))).catch((err) => done.reject(err));
+    return done.promise.finally(() => {
+      this.current = undefined;
+      this.lastUsed = Date.now();
+    });
+  }
+
+  /** Closes stdin: the runtime exits and the engine removes the container (--rm). */
+  release(): void {
+    this.proc.closeStdin();
+  }
+
+  /** Kills the local engine client process (the caller removes the container itself). */
+  killClient(): void {
+    this.proc.kill();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for await (const chunk of this.proc.stdout) {
+        for (const f of this.decoder.push(chunk)) this.dispatch(f);
+      }
+    } catch (err) {
+      this.fail(err instanceof BridgeError ? err : new BridgeError("SANDBOX_FAILED", `sandbox channel failed: ${(err as Error).message}`));
+    }
+    const code = await this.proc.exited.catch(() => -1);
+    this.fail(new BridgeError("SANDBOX_FAILED", `the sandbox container stopped (engine exit code ${code})${this.stderrTail()}`));
+  }
+
+  private stderrTail(): string {
+    const s = this.proc.stderr().trim();
+    return s ? `: ${s.split("\n").slice(-3).join(" / ")}` : "";
+  }
+
+  private fail(err: BridgeError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.readyWait.reject(err);
+    this.current?.done.reject(err);
+  }
+
+  private dispatch({ header, body }: Frame): void {
+    if (header.t === "ready") return this.readyWait.resolve();
+    const cur = this.current;
+    if (!cur || header.id !== cur.id) return; // stale frame of a finished cell
+    switch (header.t) {
+      case "out": return cur.handlers.onOutput(body);
+      case "image": return cur.handlers.onImage(body);
+      case "done": return cur.done.resolve(header as unknown as DoneMessage);
+      case "call": return void this.answer(cur, header.cid as number, String(header.method), body);
+    }
+  }
+
+  private async answer(cur: NonNullable<SandboxContainer["current"]>, cid: number, method: string, body: Uint8Array): Promise<void> {
+    let reply: Uint8Array;
+    try {
+      const params = body.length ? JSON.parse(decoder.decode(body)) : null;
+      const result = await cur.handlers.onCall(method, params);
+      reply = encodeFrame({ t: "reply", cid, ok: true }, encoder.encode(JSON.stringify(result ?? null)));
+    } catch (err) {
+      const text = err instanceof BridgeError && err.hint ? `${err.message}\n  → ${err.hint}` : err instanceof Error ? err.message : String(err);
+      reply = encodeFrame({ t: "reply", cid, ok: false, error: text });
+    }
+    if (this.current === cur) await this.proc.write(reply).catch(() => {});
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Finding and checking the container engine (podman or docker, local or remote). Exported for
+ * `bridge doctor`: `detectEngine` says which engine bridge will use and how; `checkImage` whether the
+ * sandbox image is present. All process and file access goes through `EngineDeps`.
+ */
+import { readFileSync } from "node:fs";
+import type { Config } from "../config/index.ts";
+import { BridgeError } from "../errors.ts";
+import type { EngineName } from "./argv.ts";
+
+/** What bridge knows about the engine it will run sandboxes with. */
+export interface EngineInfo {
+  name: EngineName;
+  /** Absolute path of the engine CLI. */
+  binary: string;
+  version: string;
+  rootless: boolean;
+  /** True when containers run on another machine or VM (CONTAINER_HOST, DOCKER_HOST, podman machine). */
+  remote: boolean;
+  /** The OCI runtime passed as --runtime; undefined means the engine's default. */
+  ociRuntime?: string;
+}
+
+/** Result of running a short command. */
+export interface ExecResult { exitCode: number; stdout: string; stderr: string }
+
+/** The I/O detection needs; `defaultEngineDeps()` gives the real ones. */
+export interface EngineDeps {
+  which(command: string): string | null;
+  exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  env: Record<string, string | undefined>;
+  platform: string;
+  readFile(path: string): string | undefined;
+}
+
+/** Real processes, PATH lookup and files. */
+export function defaultEngineDeps(): EngineDeps {
+  return {
+    which: (c) => Bun.which(c),
+    exec: async (argv, opts = {}) => {
+      const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? 30_000, killSignal: "SIGKILL" });
+      const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      return { exitCode, stdout, stderr };
+    },
+    env: process.env,
+    platform: process.platform,
+    readFile: (p) => { try { return readFileSync(p, "utf8"); } catch { return undefined; } },
+  };
+}
+
+const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_RUNTIME to the engine you have.";
+
+/** True when a container start failed because crun cannot handle this host's cgroup setup. */
+export function isCrunCgroupError(stderr: string): boolean {
+  return /crun:.*cgroups? in hybrid mode not supported|crun:.*cgroup.*not supported/i.test(stderr);
+}
+
+function isRemote(name: EngineName, binary: string, env: EngineDeps["env"], platform: string): boolean {
+  if (name === "podman") return Boolean(env.CONTAINER_HOST) || /podman-remote$/.test(binary) || platform !== "linux";
+  const host = env.DOCKER_HOST ?? "";
+  return (host !== "" && !host.startsWith("unix://")) || platform !== "linux";
+}
+
+/** Chooses the engine per MCP_BRIDGE_RUNTIME and checks that it answers. Throws RUNTIME_NOT_FOUND / RUNTIME_FAILED. */
+export async function detectEngine(config: Pick<Config, "runtime" | "ociRuntime">, deps: EngineDeps): Promise<EngineInfo> {
+  const candidates: EngineName[] = config.runtime === "auto" ? ["podman", "docker"] : [config.runtime];
+  let name: EngineName | undefined;
+  let binary: string | null = null;
+  for (const c of candidates) {
+    binary = deps.which(c);
+    if (binary) { name = c; break; }
+  }
+  if (!name || !binary) {
+    const what = config.runtime === "auto" ? "neither podman nor docker is" : `${config.runtime} is not`;
+    throw new BridgeError("RUNTIME_NOT_FOUND", `No container engine: ${what} on PATH.`, { hint: INSTALL_HINT });
+  }
+  const versionArgv = name === "podman" ? [binary, "version", "--format", "{{.Client.Version}}"] : [binary, "version", "--format", "{{.Server.Version}}"];
+  const version = await deps.exec(versionArgv, { timeoutMs: 15_000 });
+  if (version.exitCode !== 0) {
+    throw new BridgeError("RUNTIME_FAILED", `${name} does not answer (\`${name} version\` exited ${version.exitCode}): ${lastLine(version.stderr)}`, {
+      hint: name === "docker" ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_RUNTIME=podman." : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
+    });
+  }
+  const infoArgv = name === "podman" ? [binary, "info", "--format", "{{.Host.Security.Rootless}}"] : [binary, "info", "--format", "{{json .SecurityOptions}}"];
+  const info = await deps.exec(infoArgv, { timeoutMs: 15_000 });
+  const rootless = info.exitCode === 0 && (name === "podman" ? info.stdout.trim() === "true" : info.stdout.includes("rootless"));
+  return {
+    name,
+    binary,
+    version: version.stdout.trim(),
+    rootless,
+    remote: isRemote(name, binary, deps.env, deps.platform),
+    ociRuntime: config.ociRuntime,
+  };
+}
+
+/** True when the image is present in the engine's local store. */
+export async function checkImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">): Promise<boolean> {
+  const argv = engine.name === "podman" ? [engine.binary, "image", "exists", image] : [engine.binary, "image", "inspect", "--format", "{{.Id}}", image];
+  const r = await deps.exec(argv, { timeoutMs: 15_000 });
+  return r.exitCode === 0;
+}
+
+/** Makes sure the image is present, pulling it once if not. Throws IMAGE_MISSING with the fix. */
+export async function ensureImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">, onPull?: () => void): Promise<void> {
+  if (await checkImage(engine, image, deps)) return;
+  onPull?.();
+  const pull = await deps.exec([engine.binary, "pull", image], { timeoutMs: 300_000 });
+  if (pull.exitCode === 0) return;
+  throw new BridgeError("IMAGE_MISSING", `The sandbox image ${image} is not in ${engine.name}'s store and could not be pulled: ${lastLine(pull.stderr)}`, {
+    hint: `Run \`${engine.name} pull ${image}\`, or build one offline with scripts/sandbox-image.sh and set MCP_BRIDGE_IMAGE=localhost/bridge-python:latest.`,
+  });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").pop() ?? "";
+}

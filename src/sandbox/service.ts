@@ -1,0 +1,230 @@
+/**
+ * SandboxService: runs Python cells in containers. One fresh container per call from the warm pool
+ * (or a named session's container), a hard timeout and cancellation that kill and remove the
+ * container, capped output, images, and host methods for sandbox extensions. Used by the run_python
+ * tool and by `bridge run`.
+ */
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/index.ts";
+import { formatDuration } from "../config/index.ts";
+import { BridgeError, describeError } from "../errors.ts";
+import { OutputCollector } from "../output/collector.ts";
+import type { RunOutcome } from "../output/format.ts";
+import { buildRemoveArgv, buildRunArgv } from "./argv.ts";
+import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
+import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
+import type { HostMethod, SandboxExtension } from "./extension.ts";
+import { WarmPool } from "./pool.ts";
+import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
+import { SessionStore, validateSessionName } from "./sessions.ts";
+
+/** One call to run. */
+export interface RunRequest {
+  code: string;
+  /** Milliseconds; default config.timeout, capped at config.maxTimeout. */
+  timeoutMs?: number;
+  session?: string;
+  servers?: string[];
+  signal?: AbortSignal;
+  /** Streams decoded output as it arrives (progress notifications, terminal). */
+  onOutput?: (text: string) => void;
+}
+
+export interface SandboxServiceDeps {
+  engine: EngineDeps;
+  spawn?: SpawnProcess;
+  log: ConsolaInstance;
+  extensions: SandboxExtension[];
+  /** Owner label value (the bridge process id). */
+  pid?: number;
+}
+
+/** Time `shutdown` waits for `rm -f` before returning. */
+const SHUTDOWN_WAIT_MS = 600;
+
+export class SandboxService {
+  private engineReady?: Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }>;
+  private readonly spawn: SpawnProcess;
+  private readonly pid: number;
+  private readonly live = new Set<string>();
+  private readonly pool: WarmPool;
+  private readonly sessions: SessionStore;
+  private readonly methods = new Map<string, HostMethod>();
+  private counter = 0;
+  private closing = false;
+
+  constructor(private readonly config: Config, private readonly deps: SandboxServiceDeps) {
+    this.spawn = deps.spawn ?? spawnProcess;
+    this.pid = deps.pid ?? process.pid;
+    for (const ext of deps.extensions) {
+      for (const [name, fn] of Object.entries(ext.methods)) if (!this.methods.has(name)) this.methods.set(name, fn);
+    }
+    const remove = (c: SandboxContainer) => void this.remove([c]);
+    this.pool = new WarmPool(config.poolSize, config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log });
+    this.sessions = new SessionStore(config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log });
+  }
+
+  /** Detects the engine and fills the pool in the background (errors surface on the first call). */
+  warm(): void {
+    this.ensureEngine().then(() => this.pool.refill(), (err) => this.deps.log.warn(`sandbox: ${describeError(err)}`));
+  }
+
+  /** The engine in use, detected once (retried after a failure). */
+  ensureEngine(): Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }> {
+    this.engineReady ??= (async () => {
+      const engine = await detectEngine(this.config, this.deps.engine);
+      await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
+      return { engine, rlimits: hostRlimits(this.deps.engine, engine.remote) };
+    })();
+    this.engineReady.catch(() => { this.engineReady = undefined; });
+    return this.engineReady;
+  }
+
+  /** Runs one cell and reports what happened. Throws only for bad requests and engine failures. */
+  async run(req: RunRequest): Promise<RunOutcome> {
+    if (this.closing) throw new BridgeError("SANDBOX_FAILED", "bridge is shutting down");
+    if (req.session !== undefined) validateSessionName(req.session);
+    const timeoutMs = Math.min(req.timeoutMs ?? this.config.timeout, this.config.maxTimeout);
+    const callEnd = new AbortController();
+    const onAbort = () => callEnd.abort();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const servers = req.servers ?? [];
+      const contexts = await Promise.all(this.deps.extensions.map((e) => e.prepare({ servers }, callEnd.signal)));
+      if (req.session !== undefined) {
+        const { keep: _, ...outcome } = await this.sessions.use(req.session, (c) => this.execIn(c, req, contexts, timeoutMs, callEnd.signal, true));
+        return outcome;
+      }
+      const c = await this.pool.acquire();
+      const { keep: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, false);
+      void this.remove([c]);
+      return outcome;
+    } finally {
+      req.signal?.removeEventListener("abort", onAbort);
+      callEnd.abort();
+    }
+  }
+
+  private async execIn(c: SandboxContainer, req: RunRequest, contexts: unknown[], timeoutMs: number, signal: AbortSignal, keep: boolean): Promise<RunOutcome & { keep: boolean }> {
+    const output = new OutputCollector(this.config.maxOutput);
+    const images: Uint8Array[] = [];
+    const text = new TextDecoder();
+    const servers = req.servers ?? [];
+    const done = c.exec(req.code, contexts, {
+      onOutput: (chunk) => {
+        output.push(chunk);
+        req.onOutput?.(text.decode(chunk, { stream: true }));
+      },
+      onImage: (png) => images.push(png),
+      onCall: (method, params) => {
+        const fn = this.methods.get(method);
+        if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
+        return fn(params, { signal, servers });
+      },
+    });
+    let timer: Timer | undefined;
+    const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      if (signal.aborted) resolve("cancelled");
+      signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
+    });
+    const base = { images, keep } as const;
+    try {
+      const first = await Promise.race([done, stopped]);
+      if (first === "timeout" || first === "cancelled") {
+        done.catch(() => {});
+        await this.remove([c], true);
+        const why = first === "timeout"
+          ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed${keep ? " (session state is lost)" : ""}; output up to that point is shown`
+          : "cancelled by the client: the container was killed and removed";
+        return { ...base, keep: false, status: first, output: output.result(), error: why };
+      }
+      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.workerDied };
+    } catch (err) {
+      void this.remove([c], true);
+      const reason = `${describeError(err)}. Most likely the code exceeded the memory limit (${this.config.memory}) or killed its own runtime.`;
+      return { ...base, keep: false, status: "killed", output: output.result(), error: reason };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
+    switch (d.status) {
+      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput) } : {}) };
+      case "error": return { status: "error", error: d.error ?? "error" };
+      case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
+      case "killed": {
+        const why = d.signal === 9
+          ? `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${this.config.memory})`
+          : `the Python process was killed by signal ${d.signal}`;
+        return { status: "killed", error: why };
+      }
+    }
+  }
+
+  private async startContainer(retried = false): Promise<SandboxContainer> {
+    const { engine, rlimits } = await this.ensureEngine();
+    const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: engine.ociRuntime, name, ownerPid: this.pid, rlimits });
+    this.live.add(name);
+    try {
+      const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
+      void c.closed.then(() => this.live.delete(name));
+      return c;
+    } catch (err) {
+      this.live.delete(name);
+      const msg = describeError(err);
+      if (!retried && engine.name === "podman" && !this.config.ociRuntime && !engine.ociRuntime && isCrunCgroupError(msg) && this.deps.engine.which("runc")) {
+        engine.ociRuntime = "runc";
+        this.deps.log.warn("sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.");
+        return this.startContainer(true);
+      }
+      throw new BridgeError("SANDBOX_FAILED", `could not start a sandbox container with ${engine.name}: ${msg}`, {
+        hint: "Run `bridge doctor`. On hosts where crun fails, set MCP_BRIDGE_OCI_RUNTIME=runc.",
+      });
+    }
+  }
+
+  private runtimeInit(): RuntimeInit {
+    const modules: Record<string, string> = {};
+    for (const ext of this.deps.extensions) Object.assign(modules, ext.modules);
+    return { modules, preludes: this.deps.extensions.map((e) => e.prelude) };
+  }
+
+  /**
+   * Ends containers. Closing stdin makes the runtime exit and the engine remove the container
+   * (--rm); `force` also runs `rm -f` and waits for it (timeouts, cancellation, broken containers).
+   */
+  private async remove(containers: SandboxContainer[], force = false): Promise<void> {
+    for (const c of containers) c.release();
+    if (!force) return;
+    await this.forceRemove(containers.map((c) => c.name));
+    for (const c of containers) c.killClient();
+  }
+
+  private async forceRemove(names: string[]): Promise<void> {
+    if (!names.length) return;
+    const ready = await this.engineReady?.catch(() => undefined);
+    if (!ready) return;
+    const r = await this.deps.engine.exec(buildRemoveArgv(ready.engine.name, ready.engine.binary, names), { timeoutMs: 30_000 });
+    if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) this.deps.log.debug(`sandbox: rm -f ${names.join(" ")}: ${r.stderr.trim()}`);
+  }
+
+  /** Removes every container this service started. Returns within ~600 ms. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.pool.stop();
+    this.sessions.stop();
+    const names = [...this.live];
+    if (!names.length) return;
+    await Promise.race([this.forceRemove(names), Bun.sleep(SHUTDOWN_WAIT_MS)]);
+  }
+}
+
+function capText(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  const c = new OutputCollector(max);
+  c.push(new TextEncoder().encode(text));
+  return c.result().text;
+}

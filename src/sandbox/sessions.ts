@@ -1,0 +1,92 @@
+/**
+ * Named sessions: a container whose interpreter (and its variables) lives across calls with the
+ * same `session` name. Calls to one session run one at a time; a session idle for
+ * MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT is stopped and its container removed.
+ */
+import type { ConsolaInstance } from "consola";
+import { BridgeError } from "../errors.ts";
+import type { SandboxContainer } from "./container.ts";
+
+/** Most sessions alive at once (each holds a container and up to the memory limit). */
+export const MAX_SESSIONS = 16;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Throws USAGE unless the name is 1-64 letters, digits, `_`, `.` or `-`. */
+export function validateSessionName(name: string): void {
+  if (!NAME.test(name)) {
+    throw new BridgeError("USAGE", `invalid session name ${JSON.stringify(name.slice(0, 80))}`, { hint: "Use 1-64 letters, digits, '_', '.' or '-'." });
+  }
+}
+
+interface Session {
+  container?: SandboxContainer;
+  queue: Promise<unknown>;
+  timer?: Timer;
+}
+
+export interface SessionDeps {
+  start(): Promise<SandboxContainer>;
+  remove(c: SandboxContainer): void;
+  log: ConsolaInstance;
+}
+
+export class SessionStore {
+  private sessions = new Map<string, Session>();
+  private stopped = false;
+
+  constructor(private readonly idleMs: number, private readonly deps: SessionDeps) {}
+
+  /**
+   * Runs `fn` with the session's container (started on first use), after earlier calls to the same
+   * session. When `fn` reports `keep: false` the container is dropped and the next call starts anew.
+   */
+  use<T extends { keep: boolean }>(name: string, fn: (c: SandboxContainer) => Promise<T>): Promise<T> {
+    let s = this.sessions.get(name);
+    if (!s) {
+      if (this.sessions.size >= MAX_SESSIONS) {
+        throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, { hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT)." });
+      }
+      s = { queue: Promise.resolve() };
+      this.sessions.set(name, s);
+    }
+    const session = s;
+    clearTimeout(session.timer);
+    const run = session.queue.then(async () => {
+      if (this.stopped) throw new BridgeError("SANDBOX_FAILED", "bridge is shutting down");
+      if (!session.container || session.container.dead) session.container = await this.deps.start();
+      const container = session.container;
+      const result = await fn(container);
+      if (!result.keep) {
+        this.deps.remove(container);
+        session.container = undefined;
+      }
+      return result;
+    });
+    session.queue = run.catch(() => {}).finally(() => this.armIdle(name, session));
+    return run;
+  }
+
+  /** Stops every session's timer and returns their containers. */
+  stop(): SandboxContainer[] {
+    this.stopped = true;
+    const all: SandboxContainer[] = [];
+    for (const s of this.sessions.values()) {
+      clearTimeout(s.timer);
+      if (s.container) all.push(s.container);
+    }
+    this.sessions.clear();
+    return all;
+  }
+
+  private armIdle(name: string, session: Session): void {
+    if (this.sessions.get(name) !== session || this.idleMs <= 0) return;
+    clearTimeout(session.timer);
+    session.timer = setTimeout(() => {
+      if (this.sessions.get(name) !== session) return;
+      this.deps.log.debug(`sandbox: session "${name}" idle; removing its container`);
+      this.sessions.delete(name);
+      if (session.container) this.deps.remove(session.container);
+    }, this.idleMs);
+    session.timer.unref?.();
+  }
+}
