@@ -1,4 +1,6 @@
 /** The tool modules `serve` exposes, in tools/list order. One file per tool (or tool family). */
 import type { ToolModule } from "../context.ts";
+import { registerMcpProxy } from "./mcp-proxy.ts";
 
-export const TOOL_MODULES: ToolModule[] = [];
+// registerMcpProxy adds the MCP-proxy and memory sandbox extensions: keep it before run_python.
+export const TOOL_MODULES: ToolModule[] = [registerMcpProxy];

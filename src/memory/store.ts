@@ -1,0 +1,218 @@
+/**
+ * The memory store: JSON values in `<dir>/<key>.json`, written atomically (temp file + fsync +
+ * rename), keys validated so they can never name another path, sizes capped. Read-modify-write
+ * updates hold a per-key lock between `beginUpdate` and `commitUpdate`, and a version check at commit
+ * catches writers in other processes.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { BridgeError } from "../errors.ts";
+import { KeyedLock } from "./keyed-lock.ts";
+
+/** Keys: letters, digits, `_`, `-`, `.`; 1–128 characters; no leading dot and no `..`. */
+export const MEMORY_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_KEYS = 10_000;
+
+/** What is stored per key. */
+export interface MemoryRecord {
+  version: number;
+  created: string;
+  updated: string;
+  value: unknown;
+}
+
+export interface MemoryInfo {
+  key: string;
+  size: number;
+  version: number;
+  created: string;
+  updated: string;
+}
+
+export interface MemoryStoreOptions {
+  dir: string;
+  maxValueBytes?: number;
+  maxKeys?: number;
+  now?: () => Date;
+}
+
+/** Throws MEMORY_INVALID unless `key` is a safe key. */
+export function validateMemoryKey(key: unknown): string {
+  if (typeof key !== "string" || !MEMORY_KEY_PATTERN.test(key) || key.includes("..")) {
+    const shown = typeof key === "string" ? JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key) : typeof key;
+    throw new BridgeError("MEMORY_INVALID", `invalid memory key ${shown}: use 1-128 letters, digits, "_", "-" or "." (not starting with "." and without "..")`);
+  }
+  return key;
+}
+
+export class MemoryStore {
+  readonly dir: string;
+  private readonly maxValueBytes: number;
+  private readonly maxKeys: number;
+  private readonly now: () => Date;
+  private readonly lock = new KeyedLock();
+  private readonly updates = new Map<string, { key: string; version: number; release: () => void }>();
+  private nextToken = 1;
+
+  constructor(opts: MemoryStoreOptions) {
+    this.dir = opts.dir;
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.maxKeys = opts.maxKeys ?? DEFAULT_MAX_KEYS;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** The record for a key, or undefined. */
+  read(key: string): MemoryRecord | undefined {
+    validateMemoryKey(key);
+    let text: string;
+    try {
+      text = readFileSync(this.path(key), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new BridgeError("MEMORY_INVALID", `cannot read memory ${key}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      return JSON.parse(text) as MemoryRecord;
+    } catch (err) {
+      throw new BridgeError("MEMORY_INVALID", `memory ${key} is corrupt (${this.path(key)}): ${(err as Error).message}`, { hint: "Delete it with delete_memory.", cause: err });
+    }
+  }
+
+  /** Stores a value (waits for a running update of the same key). Returns the new version. */
+  async save(key: string, value: unknown, signal?: AbortSignal): Promise<number> {
+    validateMemoryKey(key);
+    const release = await this.lock.acquire(key, signal);
+    try {
+      return this.write(key, value);
+    } finally {
+      release();
+    }
+  }
+
+  /** Removes a key; true when it existed. */
+  async delete(key: string, signal?: AbortSignal): Promise<boolean> {
+    validateMemoryKey(key);
+    const release = await this.lock.acquire(key, signal);
+    try {
+      unlinkSync(this.path(key));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  /** Every stored key, sorted. */
+  list(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+    return names
+      .filter((n) => n.endsWith(".json"))
+      .map((n) => n.slice(0, -5))
+      .filter((k) => MEMORY_KEY_PATTERN.test(k) && !k.includes(".."))
+      .sort();
+  }
+
+  /** Size, version and timestamps of a key, or undefined. */
+  info(key: string): MemoryInfo | undefined {
+    const rec = this.read(key);
+    if (!rec) return undefined;
+    return { key, size: Buffer.byteLength(JSON.stringify(rec.value)), version: rec.version, created: rec.created, updated: rec.updated };
+  }
+
+  /**
+   * Starts a read-modify-write: waits for the key's lock, then returns the current value and a token.
+   * The lock is held until commitUpdate/abortUpdate, or until `signal` aborts (the call ended).
+   */
+  async beginUpdate(key: string, signal?: AbortSignal): Promise<{ token: string; exists: boolean; value: unknown; version: number }> {
+    validateMemoryKey(key);
+    const release = await this.lock.acquire(key, signal);
+    try {
+      const rec = this.read(key);
+      const token = `u${this.nextToken++}`;
+      const entry = { key, version: rec?.version ?? 0, release };
+      this.updates.set(token, entry);
+      signal?.addEventListener("abort", () => this.abortUpdate(token), { once: true });
+      return { token, exists: rec !== undefined, value: rec?.value ?? null, version: entry.version };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /**
+   * Finishes an update with the new value. `conflict: true` means another process changed the key
+   * since beginUpdate: nothing was written and the caller should retry.
+   */
+  commitUpdate(token: string, value: unknown): { conflict: boolean; version: number } {
+    const u = this.takeUpdate(token);
+    try {
+      const current = this.read(u.key)?.version ?? 0;
+      if (current !== u.version) return { conflict: true, version: current };
+      return { conflict: false, version: this.write(u.key, value) };
+    } finally {
+      u.release();
+    }
+  }
+
+  /** Gives up an update (the Python function raised); releases the lock. Unknown tokens are ignored. */
+  abortUpdate(token: string): void {
+    const u = this.updates.get(token);
+    if (!u) return;
+    this.updates.delete(token);
+    u.release();
+  }
+
+  private takeUpdate(token: string) {
+    const u = this.updates.get(token);
+    if (!u) throw new BridgeError("MEMORY_INVALID", "memory update token is unknown or expired (the update was already finished or the call ended)");
+    this.updates.delete(token);
+    return u;
+  }
+
+  private path(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** Writes atomically; the caller holds the key's lock. */
+  private write(key: string, value: unknown): number {
+    if (value === undefined) throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is missing`);
+    const json = JSON.stringify(value);
+    const size = Buffer.byteLength(json);
+    if (size > this.maxValueBytes) {
+      throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is ${size} bytes as JSON, more than the limit of ${this.maxValueBytes} bytes`, {
+        hint: "Store less, or split it over several keys.",
+      });
+    }
+    const prev = this.read(key);
+    if (!prev && this.list().length >= this.maxKeys) {
+      throw new BridgeError("MEMORY_INVALID", `memory is full: ${this.maxKeys} keys are stored`, { hint: "Delete keys you no longer need (list_memories())." });
+    }
+    const now = this.now().toISOString();
+    const rec: MemoryRecord = { version: (prev?.version ?? 0) + 1, created: prev?.created ?? now, updated: now, value };
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = join(this.dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, JSON.stringify(rec));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(tmp, this.path(key));
+    } catch (err) {
+      try { unlinkSync(tmp); } catch { /* already gone */ }
+      throw err;
+    }
+    return rec.version;
+  }
+}

@@ -1,0 +1,314 @@
+"""Helpers for calling other MCP servers from run_python (bound as bare names in every call).
+
+Every helper is async and has a blocking ``_sync`` twin::
+
+    await search_tool_docs("query", limit=5)   # or search_tool_docs_sync(...)
+
+Helpers: discovered_servers(detailed=False), list_servers(), list_tools(server),
+describe_server(name), list_loaded_server_metadata(), query_tool_docs(server, tool=None,
+detail="summary"|"full"), search_tool_docs(query, limit=5), capability_summary(),
+call_tool(server, tool, args), load_server(name).
+
+Tool results: ``structuredContent`` when the server sends it, else the parsed JSON of the text,
+else the text; images and other binary content arrive as ``bytes``. Failures raise exceptions
+that name the server and tool.
+"""
+import base64 as _base64
+import importlib.abc as _abc
+import importlib.util as _util
+import sys as _sys
+import types as _types
+
+import _bridge
+
+__all__ = [
+    "discovered_servers", "list_servers", "list_tools", "describe_server",
+    "list_loaded_server_metadata", "query_tool_docs", "search_tool_docs",
+    "capability_summary", "call_tool", "load_server",
+]
+
+_state = {"aliases": {}, "loaded": {}, "namespace": None, "servers": None}
+
+
+def _decode(value):
+    """Turn ``{"__bytes__": base64, "mimeType": ...}`` markers into bytes, recursively."""
+    if isinstance(value, dict):
+        if "__bytes__" in value and set(value) <= {"__bytes__", "mimeType"} and isinstance(value["__bytes__"], str):
+            return _base64.b64decode(value["__bytes__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _tool_args(server, tool, args, kwargs):
+    if args is not None and not isinstance(args, dict):
+        raise TypeError(f"{server}.{tool}: pass keyword arguments or one dict of arguments, not {type(args).__name__}")
+    merged = dict(args or {})
+    merged.update(kwargs)
+    return merged
+
+
+class Tool:
+    """One upstream tool. ``await tool(**kwargs)`` calls it; ``tool.sync(**kwargs)`` blocks."""
+
+    def __init__(self, server, meta):
+        self.server = server
+        self.name = meta["name"]
+        self.params = meta.get("params", [])
+        self.required = meta.get("required", [])
+        self.__doc__ = f"{server}.{self.name}({', '.join(self.params)}): {meta.get('description', '')}"
+
+    async def __call__(self, args=None, /, **kwargs):
+        return await call_tool(self.server, self.name, _tool_args(self.server, self.name, args, kwargs))
+
+    def sync(self, args=None, /, **kwargs):
+        """Blocking call."""
+        return call_tool_sync(self.server, self.name, _tool_args(self.server, self.name, args, kwargs))
+
+    def __repr__(self):
+        return f"<tool {self.server}.{self.name}({', '.join(self.params)})>"
+
+
+class ServerProxy:
+    """An upstream server. Tools are attributes (``await srv.tool(x=1)``, ``srv.tool_sync(x=1)``);
+    a tool whose name clashes with a helper or is not an identifier: ``await srv.call("name", x=1)``."""
+
+    def __init__(self, meta):
+        self.name = meta["name"]
+        self.alias = meta["alias"]
+        self._meta = meta
+        self._tools = {t["attr"]: Tool(self.name, t) for t in meta["tools"]}
+        self._by_name = {t.name: t for t in self._tools.values()}
+
+    def __getattr__(self, attr):
+        tools = self.__dict__.get("_tools", {})
+        if attr in tools:
+            return tools[attr]
+        if attr.endswith("_sync") and attr[:-5] in tools:
+            return tools[attr[:-5]].sync
+        raise AttributeError(f"server {self.__dict__.get('name')!r} has no tool {attr!r}; tools: {', '.join(sorted(tools)) or 'none'}")
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._tools) | {a + "_sync" for a in self._tools})
+
+    def __repr__(self):
+        return f"<MCP server {self.name!r}: {len(self._tools)} tools: {', '.join(sorted(self._tools))}>"
+
+    def tool(self, name):
+        """The Tool object for a tool name (original or Python attribute name)."""
+        t = self._by_name.get(name) or self._tools.get(name)
+        if t is None:
+            raise AttributeError(f"server {self.name!r} has no tool {name!r}; tools: {', '.join(sorted(self._by_name))}")
+        return t
+
+    async def call(self, tool, args=None, /, **kwargs):
+        """Call a tool by its original name."""
+        return await call_tool(self.name, tool, _tool_args(self.name, tool, args, kwargs))
+
+    def call_sync(self, tool, args=None, /, **kwargs):
+        """Blocking :meth:`call`."""
+        return call_tool_sync(self.name, tool, _tool_args(self.name, tool, args, kwargs))
+
+    async def list_tools(self):
+        """This server's tools: name, one-line description, parameters."""
+        return await list_tools(self.name)
+
+    def list_tools_sync(self):
+        return list_tools_sync(self.name)
+
+    async def describe(self):
+        return await describe_server(self.name)
+
+    def describe_sync(self):
+        return describe_server_sync(self.name)
+
+
+def _tool_module(proxy):
+    mod = _types.ModuleType(f"mcp.servers.{proxy.alias}", f"Tools of MCP server {proxy.name!r} (async; *_sync twins block).")
+    names = []
+    for attr, tool in proxy._tools.items():
+        setattr(mod, attr, tool)
+        setattr(mod, attr + "_sync", tool.sync)
+        names += [attr, attr + "_sync"]
+    mod.server = proxy
+    mod.__all__ = names
+    return mod
+
+
+class _ServerDict(dict):
+    """``mcp_servers["name"]``: loaded servers by name; a missing allowed one is loaded on demand."""
+
+    def __missing__(self, name):
+        return load_server_sync(name)
+
+
+class _ServerModuleFinder(_abc.MetaPathFinder, _abc.Loader):
+    """Makes ``import mcp.servers.<alias>`` work for loaded and (on demand) other servers."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not fullname.startswith("mcp.servers.") or fullname.count(".") != 2:
+            return None
+        return _util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        alias = spec.name.rsplit(".", 1)[1]
+        name = next((n for n, a in _state["aliases"].items() if a == alias), None)
+        if name is None:
+            raise ModuleNotFoundError(f"no MCP server with alias {alias!r}; aliases: {', '.join(sorted(_state['aliases'].values())) or 'none'}", name=spec.name)
+        proxy = _state["loaded"].get(name) or load_server_sync(name)
+        return _tool_module(proxy)
+
+    def exec_module(self, module):
+        pass
+
+
+def _bind(meta):
+    proxy = ServerProxy(meta)
+    _state["loaded"][proxy.name] = proxy
+    ns = _state["namespace"]
+    if ns is not None:
+        ns["mcp_" + proxy.alias] = proxy
+    if _state["servers"] is not None:
+        dict.__setitem__(_state["servers"], proxy.name, proxy)
+    mod = _tool_module(proxy)
+    _sys.modules[mod.__name__] = mod
+    parent = _sys.modules.get("mcp.servers")
+    if parent is not None:
+        setattr(parent, proxy.alias, mod)
+    return proxy
+
+
+async def load_server(name):
+    """Load an allowed server for the rest of this call: binds ``mcp_<alias>`` and returns its proxy."""
+    if name in _state["loaded"]:
+        return _state["loaded"][name]
+    return _bind(await _bridge.call("mcp.load_server", {"name": name}))
+
+
+def load_server_sync(name):
+    if name in _state["loaded"]:
+        return _state["loaded"][name]
+    return _bind(_bridge.call_sync("mcp.load_server", {"name": name}))
+
+
+async def call_tool(server, tool, args=None):
+    """Call ``tool`` of any allowed ``server`` with a dict of arguments (checked against its schema)."""
+    return _decode(await _bridge.call("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+
+
+def call_tool_sync(server, tool, args=None):
+    return _decode(_bridge.call_sync("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+
+
+async def discovered_servers(detailed=False):
+    """Every allowed server's name (``detailed=True``: dicts with alias, transport, source, loaded)."""
+    return await _bridge.call("mcp.discovered_servers", {"detailed": bool(detailed), "loaded": sorted(_state["loaded"])})
+
+
+def discovered_servers_sync(detailed=False):
+    return _bridge.call_sync("mcp.discovered_servers", {"detailed": bool(detailed), "loaded": sorted(_state["loaded"])})
+
+
+async def list_servers():
+    """Names of the servers loaded in this call."""
+    return sorted(_state["loaded"])
+
+
+def list_servers_sync():
+    return sorted(_state["loaded"])
+
+
+def _loaded_metadata():
+    return [
+        {"name": p.name, "alias": p.alias, "variable": "mcp_" + p.alias, "tools": sorted(t.name for t in p._tools.values())}
+        for p in sorted(_state["loaded"].values(), key=lambda p: p.name)
+    ]
+
+
+async def list_loaded_server_metadata():
+    """Name, alias, Python variable and tool names of each loaded server."""
+    return _loaded_metadata()
+
+
+def list_loaded_server_metadata_sync():
+    return _loaded_metadata()
+
+
+async def list_tools(server):
+    """A server's tools: ``[{"name", "description", "params"}]`` (loaded or not)."""
+    return await _bridge.call("mcp.list_tools", {"server": server})
+
+
+def list_tools_sync(server):
+    return _bridge.call_sync("mcp.list_tools", {"server": server})
+
+
+async def describe_server(name):
+    """What bridge knows about a server: transport, config source, tools, server info."""
+    return await _bridge.call("mcp.describe_server", {"name": name, "loaded": sorted(_state["loaded"])})
+
+
+def describe_server_sync(name):
+    return _bridge.call_sync("mcp.describe_server", {"name": name, "loaded": sorted(_state["loaded"])})
+
+
+async def query_tool_docs(server, tool=None, detail="summary"):
+    """Docs of one tool or all tools of a server; ``detail="full"`` adds descriptions and JSON schemas."""
+    return await _bridge.call("mcp.query_tool_docs", {"server": server, "tool": tool, "detail": detail})
+
+
+def query_tool_docs_sync(server, tool=None, detail="summary"):
+    return _bridge.call_sync("mcp.query_tool_docs", {"server": server, "tool": tool, "detail": detail})
+
+
+def _report_unavailable(r):
+    if r.get("unavailable"):
+        names = ", ".join(u["server"] for u in r["unavailable"])
+        print(f"search_tool_docs: not searched (could not list tools): {names}", file=_sys.stderr)
+    return r["results"]
+
+
+async def search_tool_docs(query, limit=5):
+    """Ranked (BM25) search over the tools of every allowed server, loaded or not:
+    ``[{"server", "tool", "description", "score"}]``, best first."""
+    return _report_unavailable(await _bridge.call("mcp.search_tool_docs", {"query": query, "limit": limit}))
+
+
+def search_tool_docs_sync(query, limit=5):
+    return _report_unavailable(_bridge.call_sync("mcp.search_tool_docs", {"query": query, "limit": limit}))
+
+
+async def capability_summary():
+    """A short markdown overview: loaded servers and their tools, other servers, helpers."""
+    return await _bridge.call("mcp.capability_summary", {"loaded": sorted(_state["loaded"])})
+
+
+def capability_summary_sync():
+    return _bridge.call_sync("mcp.capability_summary", {"loaded": sorted(_state["loaded"])})
+
+
+_finder = _ServerModuleFinder()
+
+
+def _install(namespace, context):
+    """Per call: forget the previous call's servers, bind helpers, ``mcp_servers`` and ``mcp_<alias>``."""
+    for key in [k for k in _sys.modules if k.startswith("mcp.servers.")]:
+        del _sys.modules[key]
+    parent = _sys.modules.get("mcp.servers")
+    if parent is not None:
+        for alias in list(_state["aliases"].values()):
+            parent.__dict__.pop(alias, None)
+    if _finder not in _sys.meta_path:
+        _sys.meta_path.insert(0, _finder)
+    _state["aliases"] = dict(context.get("aliases", {}))
+    _state["loaded"] = {}
+    _state["namespace"] = namespace
+    _state["servers"] = _ServerDict()
+    g = globals()
+    for name in __all__:
+        namespace[name] = g[name]
+        namespace[name + "_sync"] = g[name + "_sync"]
+    namespace["mcp_servers"] = _state["servers"]
+    for meta in context.get("loaded", []):
+        _bind(meta)
