@@ -1,0 +1,121 @@
+/**
+ * Runs one verified job through its handler and records the outcome: checkpoint file while it
+ * runs, progress lines, then exactly one result (done / failed / cancelled / interrupted) and the
+ * job file archived. A handler that throws or says ok=false is a failure, never a success.
+ */
+import { existsSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/index.ts";
+import { describeError, isBridgeError } from "../errors.ts";
+import { appendLine, removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
+import type { Journal } from "../queue/journal.ts";
+import type { QueueLayout } from "../queue/layout.ts";
+import { writeResult } from "../queue/store.ts";
+import type { FinalJobState, HandlerResult, Job, JobError, JobHandler, JobResult, WorkerOptions } from "../queue/types.ts";
+
+const MAX_PROGRESS_EVENTS = 5000;
+const MAX_PROGRESS_MESSAGE = 2000;
+
+/** Why the worker aborted a job's signal. */
+export type AbortCause = "cancel" | "shutdown";
+
+export interface RunJobDeps {
+  layout: QueueLayout;
+  journal: Journal;
+  now: () => number;
+  log: ConsolaInstance;
+  config: Config;
+  options: WorkerOptions;
+  /** The running/<worker> directory holding the claimed file. */
+  runDir: string;
+  handler: JobHandler | undefined;
+}
+
+/** Picks the final state. Success needs ok=true; an abort decides between cancelled and interrupted. */
+export function finalState(ok: boolean, cause: AbortCause | undefined): FinalJobState {
+  if (ok) return "done";
+  if (cause === "cancel") return "cancelled";
+  if (cause === "shutdown") return "interrupted";
+  return "failed";
+}
+
+function errorFor(state: FinalJobState, given: JobError | undefined, graceMs: number): JobError | undefined {
+  if (state === "done") return undefined;
+  if (state === "cancelled") return { code: "CANCELLED", message: "Cancelled while running (cancel_job or the client cancelled the request).", hint: given?.message };
+  if (state === "interrupted") {
+    return { code: "JOB_INTERRUPTED", message: `The worker was shut down and the job did not finish within the ${graceMs} ms grace period; it was stopped and will not be re-run.`, hint: "Submit it again once a worker runs." };
+  }
+  return given ?? { code: "INTERNAL", message: "The handler reported failure without saying why." };
+}
+
+/** Runs the job; resolves when its result is on disk. `controller.signal` is the job's abort signal. */
+export async function runJob(deps: RunJobDeps, job: Job, controller: AbortController, cause: () => AbortCause | undefined): Promise<JobResult> {
+  const { layout, journal } = deps;
+  const claimed = join(deps.runDir, `${job.id}.json`);
+  const checkpointPath = join(deps.runDir, `${job.id}.checkpoint.json`);
+  const progressPath = join(layout.progress, `${job.id}.jsonl`);
+  const startedAt = new Date(deps.now()).toISOString();
+  let partial: Record<string, unknown> | undefined;
+  let seq = 0;
+  const saveCheckpoint = () => writeFileAtomic(layout.tmp, checkpointPath, JSON.stringify({ startedAt, outcome: partial }), { sync: false });
+
+  let outcome: HandlerResult;
+  if (existsSync(join(layout.cancel, job.id))) {
+    outcome = { ok: false, outcome: null };
+    controller.abort("cancel");
+  } else if (!deps.handler) {
+    outcome = { ok: false, outcome: null, error: { code: "INTERNAL", message: `This worker cannot run "${job.kind}" jobs (no handler in this build).`, hint: "Update bridge on the host." } };
+  } else {
+    saveCheckpoint();
+    journal({ event: "started", id: job.id, kind: job.kind });
+    try {
+      outcome = await deps.handler(job, {
+        signal: controller.signal,
+        log: deps.log,
+        config: deps.config,
+        workerOptions: deps.options,
+        progress: (e) => {
+          if (++seq > MAX_PROGRESS_EVENTS) return;
+          const message = String(e.message).slice(0, MAX_PROGRESS_MESSAGE);
+          try {
+            appendLine(progressPath, JSON.stringify({ seq, at: new Date(deps.now()).toISOString(), message, data: e.data }));
+          } catch (err) {
+            deps.log.warn(`job ${job.id}: cannot record progress: ${(err as Error).message}`);
+          }
+        },
+        checkpoint: (p) => {
+          partial = { ...partial, ...p };
+          try { saveCheckpoint(); } catch (err) { deps.log.warn(`job ${job.id}: cannot save checkpoint: ${(err as Error).message}`); }
+        },
+      });
+    } catch (err) {
+      outcome = { ok: false, outcome: partial ?? null, error: { code: isBridgeError(err) ? err.code : "INTERNAL", message: `The ${job.kind} handler failed: ${describeError(err)}` } };
+    }
+  }
+  const aborted = controller.signal.aborted ? cause() ?? "cancel" : undefined;
+  const state = finalState(outcome.ok === true, aborted);
+  const result: JobResult = {
+    id: job.id,
+    kind: job.kind,
+    state,
+    outcome: outcome.outcome ?? partial ?? null,
+    error: errorFor(state, outcome.error, deps.options.graceMs),
+    startedAt,
+    finishedAt: new Date(deps.now()).toISOString(),
+  };
+  let wrote: boolean;
+  try {
+    wrote = writeResult(layout, result);
+  } catch (err) {
+    // e.g. an outcome JSON cannot represent: record the failure instead of losing the job.
+    Object.assign(result, { state: "failed", outcome: null, error: { code: "INTERNAL", message: `Could not record the outcome: ${(err as Error).message}` } });
+    wrote = writeResult(layout, result);
+  }
+  if (!wrote) journal({ event: "result-exists", id: job.id, note: "a result was already recorded; this one was dropped" });
+  try { renameSync(claimed, join(layout.jobs, `${job.id}.json`)); } catch { /* recovered elsewhere */ }
+  removeQuietly(checkpointPath);
+  removeQuietly(join(layout.cancel, job.id));
+  journal({ event: "finished", id: job.id, state, code: result.error?.code });
+  return result;
+}

@@ -1,0 +1,232 @@
+/**
+ * `bridge worker`: watches the queue (inotify via fs.watch, with polling as the fallback), claims
+ * jobs by atomic rename into its own running/<id>/ directory, runs up to `concurrency` at a time
+ * (one claude job per working directory), beats a heartbeat, recovers jobs of dead workers, and on
+ * SIGTERM stops claiming and gives in-flight jobs a grace period before stopping them.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, renameSync, rmdirSync, watch, type FSWatcher, existsSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import { join, resolve } from "node:path";
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/index.ts";
+import { readJson, removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
+import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
+import { journalWriter, type Journal } from "../queue/journal.ts";
+import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
+import { readSecret } from "../queue/token.ts";
+import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
+import { VERSION } from "../version.ts";
+import { publishCatalog } from "./catalog.ts";
+import { handlerFor } from "./handlers.ts";
+import { takeIn } from "./intake.ts";
+import { collectGarbage, recoverOrphans } from "./recovery.ts";
+import { runJob, type AbortCause } from "./run-job.ts";
+
+const POLL_MS = 500;
+const MAINTENANCE_MS = 5000;
+const GC_MS = 3_600_000;
+const SHUTDOWN_STOP_WAIT_MS = 10_000;
+
+export interface WorkerDeps {
+  config: Config;
+  log: ConsolaInstance;
+  options: WorkerOptions;
+  now?: () => number;
+  handlers?: (kind: JobKind) => JobHandler | undefined;
+}
+
+interface Slot {
+  controller: AbortController;
+  cause?: AbortCause;
+  cwdKey?: string;
+  done: Promise<unknown>;
+}
+
+/** The directory a claude job locks (its cwd, default home), or undefined for other kinds. */
+function cwdKeyOf(kind: JobKind, body: unknown): string | undefined {
+  if (kind !== "claude") return undefined;
+  const cwd = (body as { cwd?: unknown })?.cwd;
+  return resolve(typeof cwd === "string" && cwd ? cwd : homedir());
+}
+
+export class QueueWorker {
+  readonly id = `w-${process.pid}-${randomBytes(4).toString("hex")}`;
+  private readonly layout: QueueLayout;
+  private readonly journal: Journal;
+  private readonly now: () => number;
+  private readonly secret: string;
+  private readonly runDir: string;
+  private readonly slots = new Map<string, Slot>();
+  private readonly startedAt: string;
+  private draining = false;
+  private scanQueued = false;
+  private watchers: FSWatcher[] = [];
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private finished!: () => void;
+  /** Resolves when the worker has stopped (after drain or shutdown). */
+  readonly stopped = new Promise<void>((r) => { this.finished = r; });
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.layout = ensureLayout(deps.config);
+    this.secret = readSecret(deps.config);
+    this.journal = journalWriter(this.layout.journal, this.id);
+    this.runDir = join(this.layout.running, this.id);
+    this.startedAt = new Date(this.now()).toISOString();
+  }
+
+  /** Starts watching and claiming. */
+  async start(): Promise<void> {
+    mkdirSync(this.runDir, { mode: 0o700 });
+    this.beat();
+    this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
+    this.maintain(true);
+    await publishCatalog(this.layout, this.deps.options.scriptsDir, this.now).catch((err) => this.deps.log.warn(`scripts: ${err.message}`));
+    for (const [dir, fn] of [[this.layout.incoming, () => this.scheduleScan()], [this.layout.cancel, () => this.checkCancels()]] as const) {
+      try {
+        const w = watch(dir, fn);
+        w.on("error", (err) => this.deps.log.debug(`watch ${dir}: ${err.message} (polling continues)`));
+        this.watchers.push(w);
+      } catch (err) {
+        this.deps.log.debug(`watch ${dir} unavailable (${(err as Error).message}); polling every ${POLL_MS} ms`);
+      }
+    }
+    this.timers.push(setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS));
+    this.timers.push(setInterval(() => { this.scheduleScan(); this.checkCancels(); }, POLL_MS));
+    this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
+    this.timers.push(setInterval(() => this.gc(), GC_MS));
+    this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
+    this.scheduleScan();
+  }
+
+  private beat(): void {
+    const hb: Heartbeat = {
+      workerId: this.id, pid: process.pid, hostname: hostname(), version: VERSION, startedAt: this.startedAt,
+      at: new Date(this.now()).toISOString(), concurrency: this.deps.options.concurrency,
+      running: [...this.slots.keys()], draining: this.draining,
+    };
+    try {
+      writeFileAtomic(this.layout.tmp, join(this.layout.workers, `${this.id}.json`), JSON.stringify(hb), { sync: false });
+    } catch (err) {
+      this.deps.log.warn(`heartbeat: ${(err as Error).message}`);
+    }
+  }
+
+  private maintain(first: boolean): void {
+    try {
+      const marked = recoverOrphans({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id });
+      if (marked.length) this.deps.log.warn(`marked ${marked.length} job(s) of stopped workers as interrupted: ${marked.join(", ")}`);
+    } catch (err) {
+      this.deps.log.warn(`recovery: ${(err as Error).message}`);
+    }
+    if (first) this.gc();
+    else void publishCatalog(this.layout, this.deps.options.scriptsDir, this.now).catch(() => {});
+  }
+
+  private gc(): void {
+    try {
+      collectGarbage({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id, retentionMs: this.deps.config.jobRetention, maxAgeMs: this.deps.config.jobMaxAge });
+    } catch (err) {
+      this.deps.log.warn(`gc: ${(err as Error).message}`);
+    }
+  }
+
+  private scheduleScan(): void {
+    if (this.scanQueued || this.draining) return;
+    this.scanQueued = true;
+    queueMicrotask(() => { this.scanQueued = false; this.scan(); });
+  }
+
+  private scan(): void {
+    if (this.draining) return;
+    let names: string[];
+    try { names = readdirSync(this.layout.incoming).sort(); } catch { names = []; }
+    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter(Boolean));
+    let claimable = 0;
+    for (const name of names) {
+      if (this.slots.size >= this.deps.options.concurrency) { claimable++; break; }
+      const id = name.endsWith(".json") ? name.slice(0, -5) : "";
+      const src = join(this.layout.incoming, name);
+      if (!JOB_ID_RE.test(id)) { this.quarantine(src, name); continue; }
+      const kind = kindOfId(id)!;
+      let key: string | undefined;
+      if (kind === "claude") {
+        try { key = cwdKeyOf(kind, (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
+        if (key && busy.has(key)) { claimable++; continue; }
+      }
+      const dest = join(this.runDir, name);
+      try {
+        renameSync(src, dest);
+      } catch {
+        continue; // another worker (or a canceller) won the race
+      }
+      if (key) busy.add(key);
+      this.start1(id, dest, key);
+    }
+    if (this.deps.options.once && this.slots.size === 0 && claimable === 0) void this.stop("queue drained (--once)");
+  }
+
+  private quarantine(path: string, name: string): void {
+    if (name.endsWith(".tmp")) return;
+    try { renameSync(path, join(this.layout.rejected, `${name.replace(/[^\w.-]/g, "_").slice(0, 80)}.${randomBytes(4).toString("hex")}`)); } catch { return; }
+    this.journal({ event: "rejected", file: name.slice(0, 200), reason: "malformed", message: "not a job file name" });
+  }
+
+  private start1(id: string, path: string, cwdKey: string | undefined): void {
+    const controller = new AbortController();
+    const slot: Slot = { controller, cwdKey, done: Promise.resolve() };
+    this.slots.set(id, slot);
+    this.journal({ event: "claimed", id });
+    slot.done = (async () => {
+      const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, path, id);
+      if (!job) return;
+      slot.cwdKey = cwdKeyOf(job.kind, job.body) ?? cwdKey;
+      const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
+      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler }, job, controller, () => slot.cause);
+      this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
+    })().catch((err) => {
+      this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
+    }).finally(() => {
+      this.slots.delete(id);
+      this.beat();
+      this.scheduleScan();
+      if (this.deps.options.once && !this.draining) this.scan();
+    });
+  }
+
+  private checkCancels(): void {
+    for (const [id, slot] of this.slots) {
+      if (!slot.controller.signal.aborted && existsSync(join(this.layout.cancel, id))) {
+        slot.cause = "cancel";
+        slot.controller.abort("cancel");
+        this.journal({ event: "cancelling", id });
+      }
+    }
+  }
+
+  /** Stops claiming; waits up to the grace period for running jobs, then stops them. */
+  async stop(why: string): Promise<void> {
+    if (this.draining) return this.stopped;
+    this.draining = true;
+    this.beat();
+    this.deps.log.info(`worker ${this.id}: stopping (${why}); ${this.slots.size} job(s) in flight`);
+    this.journal({ event: "worker-stopping", reason: why, inFlight: [...this.slots.keys()] });
+    const all = () => Promise.allSettled([...this.slots.values()].map((s) => s.done));
+    if (this.slots.size) {
+      const graceOver = await Promise.race([all().then(() => false), Bun.sleep(this.deps.options.graceMs).then(() => true)]);
+      if (graceOver) {
+        for (const slot of this.slots.values()) { slot.cause ??= "shutdown"; slot.controller.abort("shutdown"); }
+        await Promise.race([all(), Bun.sleep(SHUTDOWN_STOP_WAIT_MS)]);
+      }
+    }
+    for (const w of this.watchers) w.close();
+    for (const t of this.timers) clearInterval(t);
+    if (this.slots.size === 0) {
+      try { rmdirSync(this.runDir); } catch { /* jobs left: the next worker marks them interrupted */ }
+      removeQuietly(join(this.layout.workers, `${this.id}.json`));
+    }
+    this.journal({ event: "worker-stopped", reason: why });
+    this.finished();
+  }
+}
