@@ -1,0 +1,110 @@
+/**
+ * The `claude` job handler: checks the job against the worker's limits (cwd inside an allow-root,
+ * permission mode at or below the ceiling, valid session id and model), runs `claude -p`, and
+ * returns the classified outcome. Also the once-per-worker `claude auth status` pre-flight.
+ */
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../../config/index.ts";
+import { BridgeError } from "../../errors.ts";
+import type { HandlerResult, JobHandler } from "../../queue/types.ts";
+import {
+  buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns, newSessionId,
+} from "./command.ts";
+import { resolveJobCwd } from "./cwd.ts";
+import { classifyRun, type ClaudeOutcome } from "./outcome.ts";
+import { effectivePermissionMode } from "./permissions.ts";
+import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
+import { nodeRunnerDeps, runClaude, type RunnerDeps } from "./runner.ts";
+
+/** The CLI the worker runs. */
+export const claudeBin = (config: Config): string => config.claudeBin ?? "claude";
+
+let preflight: Promise<AuthReport> | undefined;
+
+/**
+ * Checks `claude auth status` once per process and logs the result (a warning when not logged in
+ * or the CLI is missing). Never throws; later calls return the first answer.
+ */
+export function preflightClaude(config: Config, log: ConsolaInstance, env: Record<string, string | undefined> = process.env): Promise<AuthReport> {
+  preflight ??= (async () => {
+    const { env: childEnv, apiKeyOverrides } = buildClaudeEnv(env);
+    if (apiKeyOverrides) {
+      log.warn("claude: ANTHROPIC_API_KEY is set in the worker's environment; Claude Code will bill that API key instead of the user's subscription login.");
+    }
+    const report = await checkClaudeAuth(claudeBin(config), childEnv);
+    if (report.state === "logged_in") log.info(`claude: ${report.detail}`);
+    else if (report.state === "not_logged_in" && apiKeyOverrides) log.info("claude: not logged in to a subscription; runs will use ANTHROPIC_API_KEY.");
+    else log.warn(`claude: ${report.detail}`);
+    return report;
+  })();
+  return preflight;
+}
+
+/** An outcome for a job the worker refused before starting Claude. */
+function refusedOutcome(message: string, sessionId: string | null): ClaudeOutcome {
+  return {
+    classification: "refused", message, result: null, session_id: sessionId, total_cost_usd: null, num_turns: null,
+    duration_ms: 0, permission_denials: [], is_error: true, subtype: null, exit_code: null, api_error_status: null,
+  };
+}
+
+/** What the handler takes from its surroundings (tests swap them). */
+export interface ClaudeHandlerDeps {
+  runner?: RunnerDeps;
+  /** The environment the CLI inherits (minus CLAUDECODE and the queue secret). Default: process.env. */
+  env?: Record<string, string | undefined>;
+  isRoot?: boolean;
+}
+
+/** Builds the handler. */
+export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"claude"> {
+  const baseEnv = deps.env ?? process.env;
+  const isRoot = deps.isRoot ?? process.getuid?.() === 0;
+  return async (job, ctx): Promise<HandlerResult> => {
+    const { body } = job;
+    const { config, workerOptions, log } = ctx;
+    let plan;
+    try {
+      if (typeof body.request !== "string" || body.request.trim() === "") {
+        throw new BridgeError("CLAUDE_FAILED", "The request is empty.", { hint: "Describe the task for Claude Code in request." });
+      }
+      const resume = body.session_id !== undefined ? checkSessionId(body.session_id) : undefined;
+      plan = {
+        cwd: resolveJobCwd(body.cwd, workerOptions.allowRoots),
+        spec: {
+          permissionMode: effectivePermissionMode(body.permission_mode, workerOptions.permissionMode, isRoot),
+          resume,
+          sessionId: resume ?? newSessionId(),
+          model: body.model !== undefined ? checkModel(body.model) : config.claudeModel,
+          maxTurns: effectiveMaxTurns(body.max_turns, config.claudeMaxTurns),
+          maxBudgetUsd: config.claudeMaxBudgetUsd || undefined,
+          allowedTools: config.claudeAllowedTools,
+          disallowedTools: config.claudeDisallowedTools,
+        },
+      };
+    } catch (err) {
+      if (!(err instanceof BridgeError)) throw err;
+      log.warn(`claude job ${job.id} refused: ${err.message}`);
+      return { ok: false, outcome: refusedOutcome(err.message, null), error: { code: err.code, message: err.message, hint: err.hint } };
+    }
+
+    await preflightClaude(config, log, baseEnv);
+    const { env } = buildClaudeEnv(baseEnv);
+    ctx.checkpoint({ session_id: plan.spec.sessionId });
+    log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${plan.spec.sessionId} in ${plan.cwd} (${plan.spec.permissionMode})`);
+    const facts = await runClaude(
+      {
+        bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
+        timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: (event) => ctx.progress(event),
+      },
+      deps.runner ?? nodeRunnerDeps,
+    );
+    const classified = classifyRun(facts);
+    const { outcome } = classified;
+    log.info(`claude job ${job.id}: ${outcome.classification} (exit ${outcome.exit_code ?? facts.signal ?? "-"}, ${outcome.num_turns ?? 0} turns, $${outcome.total_cost_usd ?? 0})`);
+    return classified;
+  };
+}
+
+/** The handler registered in src/worker/handlers.ts. */
+export const runClaudeJob: JobHandler<"claude"> = createClaudeHandler();
