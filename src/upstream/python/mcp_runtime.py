@@ -157,7 +157,7 @@ class _ServerModuleFinder(_abc.MetaPathFinder, _abc.Loader):
         if name is None:
             raise ModuleNotFoundError(f"no MCP server with alias {alias!r}; aliases: {', '.join(sorted(_state['aliases'].values())) or 'none'}", name=spec.name)
         proxy = _state["loaded"].get(name) or load_server_sync(name)
-        return _tool_module(proxy)
+        return _sys.modules.get(spec.name) or _tool_module(proxy)
 
     def exec_module(self, module):
         pass
@@ -173,10 +173,13 @@ def _bind(meta):
         dict.__setitem__(_state["servers"], proxy.name, proxy)
     mod = _tool_module(proxy)
     _sys.modules[mod.__name__] = mod
-    parent = _sys.modules.get("mcp.servers")
-    if parent is not None:
-        setattr(parent, proxy.alias, mod)
+    setattr(_servers_package(), proxy.alias, mod)
     return proxy
+
+
+def _servers_package():
+    import importlib
+    return importlib.import_module("mcp.servers")
 
 
 async def load_server(name):
@@ -295,10 +298,9 @@ def _install(namespace, context):
     """Per call: forget the previous call's servers, bind helpers, ``mcp_servers`` and ``mcp_<alias>``."""
     for key in [k for k in _sys.modules if k.startswith("mcp.servers.")]:
         del _sys.modules[key]
-    parent = _sys.modules.get("mcp.servers")
-    if parent is not None:
-        for alias in list(_state["aliases"].values()):
-            parent.__dict__.pop(alias, None)
+    parent = _servers_package()
+    for alias in list(_state["aliases"].values()):
+        parent.__dict__.pop(alias, None)
     if _finder not in _sys.meta_path:
         _sys.meta_path.insert(0, _finder)
     _state["aliases"] = dict(context.get("aliases", {}))

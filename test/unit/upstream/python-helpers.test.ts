@@ -1,0 +1,160 @@
+/**
+ * The Python side of the proxies and memory (mcp.runtime, mcp.servers, bridge_memory) against the
+ * real host methods and real MCP servers, run by python3 on the host through test/support/upstream-pyhost.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { memoryExtension } from "../../../src/memory/extension.ts";
+import { MemoryStore } from "../../../src/memory/store.ts";
+import { upstreamExtension } from "../../../src/upstream/extension.ts";
+import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
+import type { ServerEntry } from "../../../src/upstream/types.ts";
+import { hasPython, runPython } from "../../support/upstream-pyhost.ts";
+
+const bin = (name: string) => resolve("node_modules/.bin", name);
+const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
+  name, source: "/test/.mcp.json", format: "claude-code", transport: "stdio", command, args, status: "ok",
+});
+
+let state: string;
+let registry: UpstreamRegistry;
+let store: MemoryStore;
+const exts = () => [upstreamExtension(registry), memoryExtension(store)];
+
+beforeAll(() => {
+  state = mkdtempSync(join(tmpdir(), "bridge-pyhelpers-"));
+  registry = new UpstreamRegistry({
+    discover: async () => [entry("everything", bin("mcp-server-everything"), ["stdio"]), entry("my-files", bin("mcp-server-filesystem"), [state]), entry("My.Files", bin("mcp-server-memory"))],
+    stateDir: state,
+    timeoutMs: 20_000,
+    log: { debug() {}, warn() {} },
+  });
+  store = new MemoryStore({ dir: join(state, "memory") });
+});
+afterAll(async () => {
+  await registry.closeAll();
+  rmSync(state, { recursive: true, force: true });
+});
+
+async function run(code: string, servers: string[] = []) {
+  const r = await runPython(exts(), code, servers);
+  if (!r.ok) throw new Error(`python failed:\n${r.error}\n${r.output}`);
+  return r.output;
+}
+
+describe.skipIf(!hasPython)("Python helpers on the host", () => {
+  test("proxies, aliases, sync/async, module import, results and bytes", async () => {
+    const out = await run(`
+print(sorted(k for k in globals() if k.startswith("mcp_") and k != "mcp_servers"))
+print(await mcp_everything.echo(message="hi"))
+print(mcp_everything.get_sum_sync(a=2, b=5))
+print(mcp_servers["everything"] is mcp_everything)
+print(await mcp_everything.call("echo", message="via call"), mcp_everything.call_sync("echo", {"message": "dict"}))
+from mcp.servers.everything import get_sum
+print(await get_sum({"a": 1, "b": 1}))
+img = await mcp_everything.get_tiny_image()
+print(type(img).__name__, any(isinstance(x, bytes) and x[:4] == b"\\x89PNG" for x in (img if isinstance(img, list) else [img])))
+print((await mcp_everything.get_structured_content(location="New York"))["temperature"] is not None)
+print(await list_servers())
+`, ["everything"]);
+    expect(out).toContain("['mcp_everything']");
+    expect(out).toContain("Echo: hi");
+    expect(out).toContain("Echo: via call Echo: dict");
+    expect(out).toMatch(/7/);
+    expect(out).toContain("True\n");
+    expect(out).toContain("list True");
+    expect(out).toContain("['everything']");
+  });
+
+  test("collision aliases and on-demand loading", async () => {
+    const out = await run(`
+meta = await list_loaded_server_metadata()
+print([(m["name"], m["variable"]) for m in meta])
+fs = await load_server("my-files")
+print(fs.alias, "mcp_my_files_2" in globals())
+import mcp.servers.my_files_2 as m
+print(hasattr(m, "read_text_file"))
+print(sorted(await discovered_servers()))
+`, ["My.Files"]);
+    expect(out).toContain("[('My.Files', 'mcp_my_files')]");
+    expect(out).toContain("my_files_2 True");
+    expect(out).toContain("True\n['My.Files', 'everything', 'my-files']");
+  });
+
+  test("argument errors name the expected parameters; unknown tools list the tools", async () => {
+    const out = await run(`
+for f in (lambda: mcp_everything.get_sum_sync(a=1), lambda: mcp_everything.get_sum_sync(a=1, b=2, c=3), lambda: mcp_everything.nope):
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, str(e)[:160])
+`, ["everything"]);
+    expect(out).toContain("missing required parameter b");
+    expect(out).toContain("unknown parameter c");
+    expect(out).toContain("Expected parameters: a (number, required), b (number, required)");
+    expect(out).toContain("AttributeError server 'everything' has no tool 'nope'; tools:");
+  });
+
+  test("search, docs, describe, capability summary", async () => {
+    const out = await run(`
+hits = await search_tool_docs("knowledge graph entities", limit=3)
+print(hits[0]["server"], hits[0]["tool"])
+print(search_tool_docs_sync("echo back", 1)[0]["tool"])
+d = await query_tool_docs("everything", "get-sum")
+print(d["params"])
+full = query_tool_docs_sync("everything", "get-sum", detail="full")
+print(sorted(full["inputSchema"]["properties"]))
+info = await describe_server("everything")
+print(info["transport"], "env" in info, "args" in info, len(info["tools"]) > 5)
+print((await capability_summary()).splitlines()[0])
+print(len(await list_tools("my-files")) > 5)
+`);
+    expect(out).toContain("My.Files create_entities");
+    expect(out).toContain("\necho\n");
+    expect(out).toContain("a (number, required), b (number, required)");
+    expect(out).toContain("['a', 'b']");
+    expect(out).toContain("stdio False False True");
+    expect(out).toContain("# Capabilities");
+  });
+
+  test("unknown server in servers=[...] lists the available ones", async () => {
+    await expect(runPython(exts(), "pass", ["nope"])).rejects.toThrow('unknown MCP server "nope"; available: My.Files, everything, my-files');
+  });
+
+  test("memory helpers, sync and async, and 50 gathered update_memory", async () => {
+    const out = await run(`
+import asyncio
+await save_memory("greeting", {"text": "hi", "n": [1, 2]})
+print(await load_memory("greeting"), load_memory_sync("missing", "dflt"))
+print(memory_exists_sync("greeting"), await memory_exists("missing"))
+await asyncio.gather(*[update_memory("counter", lambda v: (v or 0) + 1) for _ in range(50)])
+print("counter", await load_memory("counter"))
+print((await get_memory_info("greeting"))["version"], sorted(await list_memories()))
+print(await delete_memory("greeting"), delete_memory_sync("greeting"))
+for bad in ("../x", ".hidden", "a/b"):
+    try:
+        await save_memory(bad, 1)
+    except Exception as e:
+        print("rejected", bad, "invalid memory key" in str(e))
+try:
+    await save_memory("nan", float("nan"))
+except TypeError as e:
+    print("TypeError", "not JSON-serialisable" in str(e))
+try:
+    await update_memory("counter", lambda v: 1 / 0)
+except ZeroDivisionError:
+    print("fn raised; lock released:", update_memory_sync("counter", lambda v: v + 1))
+`);
+    expect(out).toContain("{'text': 'hi', 'n': [1, 2]} dflt");
+    expect(out).toContain("True False");
+    expect(out).toContain("counter 50");
+    expect(out).toContain("1 ['counter', 'greeting']");
+    expect(out).toContain("True False");
+    expect(out).toContain("rejected ../x True");
+    expect(out).toContain("rejected .hidden True");
+    expect(out).toContain("TypeError True");
+    expect(out).toContain("fn raised; lock released: 51");
+  });
+});
