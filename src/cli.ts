@@ -11,6 +11,7 @@ const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load()
 
 const SUBCOMMANDS = {
   serve: lazy(() => import("./commands/serve.ts")),
+  run: lazy(() => import("./commands/run.ts")),
   worker: lazy(() => import("./commands/worker.ts")),
   discover: lazy(() => import("./commands/discover.ts")),
 };

@@ -1,6 +1,7 @@
 /** The tool modules `serve` exposes, in tools/list order. One file per tool (or tool family). */
 import type { ToolModule } from "../context.ts";
 import { registerMcpProxy } from "./mcp-proxy.ts";
+import { registerRunPython } from "./run-python.ts";
 
 // registerMcpProxy adds the MCP-proxy and memory sandbox extensions: keep it before run_python.
-export const TOOL_MODULES: ToolModule[] = [registerMcpProxy];
+export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython];

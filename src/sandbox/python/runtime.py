@@ -349,6 +349,14 @@ class Worker:
                 exec(compile(src, "<bridge:%s>" % module.__name__, "exec"), module.__dict__)
 
         sys.meta_path.insert(0, Finder())
+        # Import extension modules now, before any call, so calls do not pay for compiling them.
+        import importlib
+        for name in sorted(modules):
+            if name != "_bridge_mpl":
+                try:
+                    importlib.import_module(name)
+                except Exception:
+                    pass  # the error shows again, with its traceback, when user code imports it
 
     def fresh_globals(self):
         return {"__name__": "__main__", "__builtins__": __builtins__, "show_image": self.show_image}
