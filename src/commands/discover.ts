@@ -26,7 +26,8 @@ export default defineCommand({
       if (!timeoutMs) throw new BridgeError("USAGE", `--timeout "${args.timeout}" is not a duration`, { hint: "Use e.g. 15s, 30s or 1m." });
       const env = process.env;
       const home = env.HOME || env.USERPROFILE || homedir();
-      const result = await discoverServers({ config, home, cwd: process.cwd(), platform: process.platform, env, execPath: process.execPath });
+      const cwd = process.cwd();
+      const result = await discoverServers({ config, home, cwd, platform: process.platform, env, execPath: process.execPath });
 
       let costs: ToolCostReport | undefined;
       if (args.tools) {
@@ -44,7 +45,7 @@ export default defineCommand({
         process.stdout.write(`${JSON.stringify(jsonDocument(result, costs, Boolean(args["show-secrets"])), null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${renderTable(result, { home, costs })}\n`);
+      process.stdout.write(`${renderTable(result, { home, cwd, costs })}\n`);
       if (costs) process.stdout.write(`\n${renderCostSummary(costs)}\n`);
       if (args.verbose) process.stderr.write(`\nConfig files looked at, in priority order:\n${renderSearched(result, home)}\n`);
       if (result.problems.length) {

@@ -11,6 +11,11 @@ export interface ServerContext {
   onShutdown(fn: () => Promise<void> | void): void;
   /** Extensions that tool modules registered earlier add for run_python (MCP proxies, memory). */
   sandboxExtensions: SandboxExtension[];
+  /**
+   * Set when the server is built only to read its tools/list (`bridge discover --tools`):
+   * modules must register their tools but start nothing (no engine check, pool, processes, timers).
+   */
+  inspectOnly?: boolean;
 }
 
 /** A tool module: registers one or more tools (and their resources) on the server. */

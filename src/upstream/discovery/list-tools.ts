@@ -65,16 +65,21 @@ export const listServerTools: ListTools = async (server, signal) => {
   }
 };
 
-/** bridge's own tools/list, measured by building its server (no transport, nothing started). */
+/**
+ * bridge's own tools/list, measured by building its server in memory with `inspectOnly` (modules
+ * start nothing) and no warm pool, then running the cleanups modules registered.
+ */
 export async function bridgeToolListing(config: Config, log: ServerContext["log"]): Promise<ToolListing[]> {
   const { createServer } = await import("../../mcp/server.ts");
   const cleanups: Array<() => Promise<void> | void> = [];
-  const server = createServer({ config, log, onShutdown: (fn) => void cleanups.push(fn), sandboxExtensions: [] });
+  const server = createServer({ config: { ...config, poolSize: 0 }, log, onShutdown: (fn) => void cleanups.push(fn), sandboxExtensions: [], inspectOnly: true });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "bridge-discover", version: VERSION });
   try {
     await server.connect(serverSide);
     await client.connect(clientSide);
+    // A server with no tools registered does not answer tools/list at all.
+    if (!client.getServerCapabilities()?.tools) return [];
     return await pageAllTools(client, new AbortController().signal);
   } finally {
     await client.close().catch(() => {});

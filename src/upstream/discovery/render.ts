@@ -15,9 +15,12 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** `~/x` for paths under home. */
-export function tildePath(path: string, home: string): string {
-  return home && (path === home || path.startsWith(`${home}/`) || path.startsWith(`${home}\\`)) ? `~${path.slice(home.length)}` : path;
+const under = (path: string, dir: string) => Boolean(dir) && (path.startsWith(`${dir}/`) || path.startsWith(`${dir}\\`));
+
+/** `./x` for paths under the working directory, `~/x` for paths under home, else the path. */
+export function tildePath(path: string, home: string, cwd?: string): string {
+  if (cwd && under(path, cwd)) return `.${path.slice(cwd.length)}`;
+  return under(path, home) ? `~${path.slice(home.length)}` : path;
 }
 
 const quoteArg = (arg: string) => (arg === "" || /[\s"'\\$`]/.test(arg) ? JSON.stringify(arg) : arg);
@@ -40,7 +43,7 @@ function table(header: string[], rows: string[][], rightAligned = new Set<number
 }
 
 /** The servers table; with a cost report, adds TOOLS and TOKENS columns. */
-export function renderTable(result: DiscoveryResult, opts: { home: string; costs?: ToolCostReport }): string {
+export function renderTable(result: DiscoveryResult, opts: { home: string; cwd?: string; costs?: ToolCostReport }): string {
   if (!result.servers.length) return "No MCP servers found. Run `bridge discover --verbose` to see every file looked at.";
   const costByName = new Map(opts.costs?.servers.map((c) => [c.name, c]));
   const header = ["NAME", "SOURCE", "FORMAT", "TRANSPORT", ...(opts.costs ? ["TOOLS", "TOKENS"] : []), "COMMAND OR URL", "STATUS"];
@@ -48,7 +51,7 @@ export function renderTable(result: DiscoveryResult, opts: { home: string; costs
     const cost = costByName.get(s.name);
     const costCells = opts.costs ? [cost?.tools !== undefined ? String(cost.tools) : cost ? "error" : "-", cost?.tokens !== undefined ? String(cost.tokens) : "-"] : [];
     const status = s.status === "ok" ? "ok" : `${STATUS_TEXT[s.status]}${s.reason ? `: ${s.reason}` : ""}`;
-    return [s.name, tildePath(s.source, opts.home), s.format, s.transport, ...costCells, shorten(target(s), 60), status].map(printable);
+    return [s.name, tildePath(s.source, opts.home, opts.cwd), s.format, s.transport, ...costCells, shorten(target(s), 60), status].map(printable);
   });
   return table(header, rows, opts.costs ? new Set([4, 5]) : undefined);
 }

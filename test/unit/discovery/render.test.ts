@@ -56,3 +56,8 @@ describe("render", () => {
     expect(JSON.stringify(jsonDocument(r, undefined, true))).toContain("Bearer secret");
   });
 });
+
+test("paths under the working directory print as ./x", () => {
+  expect(tildePath("/w/p/.mcp.json", "/w", "/w/p")).toBe("./.mcp.json");
+  expect(tildePath("/w/.claude.json", "/w", "/w/p")).toBe("~/.claude.json");
+});

@@ -1,0 +1,138 @@
+/**
+ * `bridge discover` end to end: the compiled binary reads a fixture HOME with servers in ten
+ * client formats and one broken file; `--tools` connects to real MCP servers from npm
+ * (server-memory and server-everything over stdio, server-everything over streamable HTTP).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { bridgeEnv, requireBinary, tempDir } from "../support/bridge.ts";
+import { copyDiscoveryFixture } from "../support/discovery-fixture.ts";
+
+const bin = requireBinary();
+const BIN_DIR = resolve(import.meta.dir, "../../node_modules/.bin");
+
+function discover(args: string[], opts: { home: string; cwd: string; env?: Record<string, string> }) {
+  const env = { ...bridgeEnv(opts.home, opts.env), HOME: opts.home, MCP_BRIDGE_LOG_LEVEL: "warn" };
+  const r = Bun.spawnSync([bin, "discover", ...args], { cwd: opts.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+describe("bridge discover on a fixture HOME", () => {
+  const fx = copyDiscoveryFixture();
+  afterAll(fx.cleanup);
+  const env = { MCP_BRIDGE_DENY_SERVERS: "github*", FIXTURE_TOKEN: "fixture-secret" };
+
+  test("--json lists servers from at least 8 client formats, with statuses, and the broken file skipped", () => {
+    const r = discover(["--json"], { home: fx.home, cwd: fx.project, env });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { servers: Array<Record<string, any>>; problems: Array<Record<string, any>> };
+    const formats = new Set(doc.servers.map((s) => s.format));
+    expect(formats.size).toBeGreaterThanOrEqual(8);
+    for (const f of ["claude-code", "claude-desktop", "codex", "cursor", "gemini", "opencode", "vscode", "windsurf", "zed", "mcp-json"]) expect(formats).toContain(f);
+    const status = Object.fromEntries(doc.servers.map((s) => [s.name, s.status]));
+    expect(status).toMatchObject({
+      "project-mcp": "ok", "claude-local": "ok", "codex-stdio": "ok", "zed-legacy": "ok",
+      "github-cursor": "denied", "opencode-off": "disabled", "self-bridge": "self", "cursor-missing": "command-not-found",
+    });
+    expect(doc.servers.find((s) => s.name === "shared")!.source).toBe(join(fx.home, "MCPs", "team.json"));
+    expect(doc.problems).toEqual([{ file: join(fx.home, "MCPs", "zz-broken.json"), line: 4, column: 5, reason: "not valid JSON: comma expected" }]);
+    expect(doc.servers.map((s) => s.name)).not.toContain("never-loaded");
+    // Secrets from env and headers are masked in machine output by default.
+    expect(r.stdout).not.toContain("fixture-secret");
+  });
+
+  test("the table shows name, source, format, transport, command or URL and status; problems go to stderr", () => {
+    const r = discover([], { home: fx.home, cwd: fx.project, env });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FORMAT\s+TRANSPORT\s+COMMAND OR URL\s+STATUS$/);
+    const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? "";
+    expect(row("codex-http")).toMatch(/~\/\.codex\/config\.toml\s+codex\s+http\s+http:\/\/127\.0\.0\.1:9\/mcp\s+ok/);
+    expect(row("project-mcp")).toMatch(/\.\/\.mcp\.json\s+claude-code\s+stdio\s+sh project\s+ok/);
+    expect(row("github-cursor")).toContain("denied");
+    expect(row("cursor-missing")).toContain("command not found");
+    expect(r.stderr).toContain("~/MCPs/zz-broken.json:4:5: not valid JSON");
+  });
+
+  test("--verbose lists every file looked at", () => {
+    const r = discover(["--verbose"], { home: fx.home, cwd: fx.project });
+    expect(r.stderr).toContain("found   ~/.codex/config.toml");
+    expect(r.stderr).toContain("absent  ~/.opencode.json");
+  });
+
+  test("an unknown flag is a usage error", () => {
+    const r = discover(["--jsn"], { home: fx.home, cwd: fx.project });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown option "--jsn"');
+  });
+});
+
+describe("bridge discover --tools with real MCP servers", () => {
+  const dir = tempDir("bridge-discover-tools-");
+  const home = join(dir.path, "home");
+  let http: Bun.Subprocess | undefined;
+  let port = 0;
+
+  beforeAll(async () => {
+    mkdirSync(join(home, ".cursor"), { recursive: true });
+    // server-everything over streamable HTTP on loopback, on a free port.
+    for (let attempt = 0; attempt < 5 && !http; attempt++) {
+      port = 20000 + Math.floor(Math.random() * 30000);
+      const proc = Bun.spawn([join(BIN_DIR, "mcp-server-everything"), "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdout: "ignore", stderr: "pipe" });
+      const reader = proc.stderr.getReader();
+      let text = "";
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !/listening on port/i.test(text) && !/in use/i.test(text)) {
+        const { value, done } = await Promise.race([reader.read(), Bun.sleep(500).then(() => ({ value: undefined, done: false }))]);
+        if (done) break;
+        if (value) text += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      if (/listening on port/i.test(text)) http = proc;
+      else proc.kill();
+    }
+    if (!http) throw new Error("could not start mcp-server-everything streamableHttp on loopback");
+    writeFileSync(join(home, ".cursor", "mcp.json"), JSON.stringify({
+      mcpServers: {
+        memory: { command: join(BIN_DIR, "mcp-server-memory"), env: { MEMORY_FILE_PATH: join(dir.path, "memory.jsonl") } },
+        everything: { command: join(BIN_DIR, "mcp-server-everything"), args: ["stdio"] },
+        "everything-http": { type: "http", url: `http://127.0.0.1:${port}/mcp` },
+        crashes: { command: "sh", args: ["-c", "echo boom >&2; exit 3"] },
+      },
+    }));
+  }, 30_000);
+
+  afterAll(() => {
+    http?.kill();
+    dir.cleanup();
+  });
+
+  test("--tools --json: tool counts and o200k token costs per server, and bridge's saving", () => {
+    const r = discover(["--tools", "--json"], { home, cwd: dir.path });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { tools: { servers: Array<Record<string, any>>; totalTokens: number; bridgeTokens: number; savedTokens: number } };
+    const byName = Object.fromEntries(doc.tools.servers.map((s) => [s.name, s]));
+    for (const name of ["memory", "everything", "everything-http"]) {
+      expect(byName[name]!.error).toBeUndefined();
+      expect(byName[name]!.tools).toBeGreaterThan(0);
+      expect(byName[name]!.tokens).toBeGreaterThan(100);
+    }
+    expect(byName.everything!.tools).toBe(byName["everything-http"]!.tools);
+    expect(byName.crashes!.error).toContain("boom");
+    expect(doc.tools.totalTokens).toBe(byName.memory!.tokens + byName.everything!.tokens + byName["everything-http"]!.tokens);
+    expect(doc.tools.bridgeTokens).toBeGreaterThanOrEqual(0);
+    expect(doc.tools.savedTokens).toBe(doc.tools.totalTokens - doc.tools.bridgeTokens);
+  }, 90_000);
+
+  test("--tools table: TOOLS and TOKENS columns and the summary lines", () => {
+    const r = discover(["--tools"], { home, cwd: dir.path });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toMatch(/TOOLS\s+TOKENS/);
+    expect(lines.find((l) => l.startsWith("memory "))).toMatch(/\s\d+\s+\d+\s/);
+    expect(r.stdout).toMatch(/\d+ tools from 3 of 4 usable servers: \d+ tokens \(o200k\)/);
+    expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(measured from its server\)\. Tokens saved through bridge: -?\d+\./);
+    expect(r.stdout).toContain("crashes: could not list tools");
+  }, 90_000);
+});
