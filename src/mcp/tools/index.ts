@@ -2,6 +2,8 @@
 import type { ToolModule } from "../context.ts";
 import { registerMcpProxy } from "./mcp-proxy.ts";
 import { registerRunPython } from "./run-python.ts";
+import { registerRunScript } from "./run-script.ts";
+import { registerJobTools } from "./jobs.ts";
 
 // registerMcpProxy adds the MCP-proxy and memory sandbox extensions: keep it before run_python.
-export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython];
+export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython, registerRunScript, registerJobTools];

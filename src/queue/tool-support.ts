@@ -1,0 +1,135 @@
+/**
+ * What the job-related MCP tools share (get_job, run_script, escalate_to_claude …): the wait loop
+ * that forwards progress as `notifications/progress`, cancels the job when the client cancels the
+ * request, and notices a dead worker; plus the job view (structured + text) every tool returns.
+ */
+import { z } from "zod";
+import type { JobResult, JobStatus, QueueClient, WorkerStatus } from "./types.ts";
+import { JOB_STATES } from "./types.ts";
+
+/** Default wait without a progressToken: below common 60 s client request timeouts. */
+export const DEFAULT_WAIT_SECONDS = 25;
+/** Default wait with a progressToken (progress notifications keep the request alive). */
+export const DEFAULT_PROGRESS_WAIT_SECONDS = 600;
+export const MAX_WAIT_SECONDS = 3600;
+const KEEPALIVE_MS = 15_000;
+const LIVENESS_CHECK_MS = 5_000;
+
+/** The minimal slice of the SDK's RequestHandlerExtra the wait needs. */
+export interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (n: { method: "notifications/progress"; params: { progressToken: string | number; progress: number; message?: string } }) => Promise<void>;
+}
+
+/** Seconds to wait: the caller's choice (clamped), else the default for the presence of a progressToken. */
+export function waitMsFor(waitSeconds: number | undefined, hasProgressToken: boolean): number {
+  const s = waitSeconds ?? (hasProgressToken ? DEFAULT_PROGRESS_WAIT_SECONDS : DEFAULT_WAIT_SECONDS);
+  return Math.round(Math.max(0, Math.min(MAX_WAIT_SECONDS, s)) * 1000);
+}
+
+/** One sentence for a dead or missing worker, with the command that starts one. */
+export function workerOfflineNote(w: WorkerStatus): string {
+  const last = w.lastBeat ? `its last heartbeat was at ${w.lastBeat}` : "no worker has ever run for this queue";
+  return `No bridge worker is running (${last}). Start one on the host: \`${w.startCommand}\` (or \`bridge worker --install-service\` to start it at login). Queued jobs are kept and run when it starts.`;
+}
+
+export interface WaitOutcome {
+  status: JobStatus | undefined;
+  /** Set when the wait ended early for a reason the caller should see. */
+  note?: string;
+}
+
+/**
+ * Waits up to waitMs for the job, forwarding progress (when the request has a progressToken) and
+ * cancelling the job if the request is cancelled. Returns the latest status.
+ */
+export async function waitForJob(queue: QueueClient, id: string, waitMs: number, extra: ToolExtra): Promise<WaitOutcome> {
+  const token = extra._meta?.progressToken;
+  let n = 0;
+  let lastSent = Date.now();
+  const send = (message: string) => {
+    if (token === undefined) return;
+    lastSent = Date.now();
+    void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++n, message } }).catch(() => {});
+  };
+  const onAbort = () => void queue.cancel(id).catch(() => {});
+  extra.signal.addEventListener("abort", onAbort, { once: true });
+  const deadline = Date.now() + waitMs;
+  try {
+    while (true) {
+      const status = await queue.get(id);
+      if (!status || status.result || extra.signal.aborted) return { status };
+      const left = deadline - Date.now();
+      if (left <= 0) return { status, note: stillNote(status) };
+      const workers = await queue.workerStatus();
+      if (!workers.alive) return { status, note: workerOfflineNote(workers) };
+      const result: JobResult | undefined = await queue.wait(id, {
+        timeoutMs: Math.min(left, LIVENESS_CHECK_MS),
+        signal: extra.signal,
+        onProgress: (e) => send(e.message),
+      });
+      if (!result && token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS) send(`job ${id} is still ${status.state}`);
+    }
+  } finally {
+    extra.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function stillNote(s: JobStatus): string {
+  return `Job ${s.id} is still ${s.state}. Call get_job with job_id "${s.id}" (and wait_seconds) to wait for the result, or cancel_job to stop it.`;
+}
+
+/** Structured view of a job (snake_case), the outputSchema of get_job / cancel_job / run_script. */
+export const jobViewShape = {
+  job_id: z.string(),
+  kind: z.enum(["claude", "script"]),
+  state: z.enum(JOB_STATES as [string, ...string[]]),
+  summary: z.string(),
+  created_at: z.string(),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  outcome: z.unknown().optional().describe("kind-specific result (script: exit_code, stdout, stderr …)"),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+  note: z.string().optional(),
+};
+export const JobViewSchema = z.object(jobViewShape);
+export type JobView = z.infer<typeof JobViewSchema>;
+
+/** The structured view of a status (parsed, so it carries exactly the schema's keys). */
+export function jobView(s: JobStatus, note?: string): JobView {
+  const r = s.result;
+  return JobViewSchema.parse({
+    job_id: s.id,
+    kind: s.kind,
+    state: s.state,
+    summary: s.summary,
+    created_at: s.createdAt,
+    started_at: r?.startedAt,
+    finished_at: r?.finishedAt,
+    outcome: r ? r.outcome ?? undefined : undefined,
+    error: r?.error,
+    note,
+  });
+}
+
+/** True when the job ended without success (what `isError` reports). */
+export function jobFailed(v: JobView): boolean {
+  return v.state === "failed" || v.state === "rejected" || v.state === "interrupted";
+}
+
+/** The text block: state line, error with hint, the outcome in readable form, and the note. */
+export function jobText(v: JobView): string {
+  const lines = [`Job ${v.job_id} (${v.kind}: ${v.summary}): ${v.state}`];
+  if (v.error) lines.push(`Error ${v.error.code}: ${v.error.message}${v.error.hint ? `\n→ ${v.error.hint}` : ""}`);
+  const o = v.outcome as Record<string, unknown> | undefined;
+  if (o && v.kind === "script" && "exit_code" in o) {
+    lines.push(`exit code: ${o.exit_code ?? `none (signal ${o.signal})`}${o.timed_out ? " (timed out)" : ""}${o.truncated ? " (output truncated)" : ""}`);
+    if (o.stdout) lines.push(`stdout:\n${o.stdout}`);
+    if (o.stderr) lines.push(`stderr:\n${o.stderr}`);
+  } else if (o !== undefined && o !== null) {
+    lines.push(JSON.stringify(o, null, 1));
+  }
+  if (v.note) lines.push(v.note);
+  return lines.join("\n");
+}
