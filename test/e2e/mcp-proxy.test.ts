@@ -1,0 +1,120 @@
+/**
+ * MCP servers inside run_python, end to end: compiled dist/bridge, real containers, real npm MCP
+ * servers (everything, filesystem, memory) configured through MCP_SERVERS_CONFIG in a temp HOME.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
+import { childProcesses, writeServersConfig } from "../support/upstream-servers.ts";
+
+const root = tempDir("bridge-e2e-proxy-");
+const files = tempDir("bridge-e2e-files-");
+let bridge: RunningBridge;
+
+async function runPython(code: string, servers?: string[], timeout = 120_000) {
+  const result = await bridge.client.callTool({ name: "run_python", arguments: { code, ...(servers ? { servers } : {}) } }, undefined, { timeout });
+  return { text: resultText(result as { content?: unknown }), isError: Boolean(result.isError) };
+}
+
+beforeAll(async () => {
+  const config = writeServersConfig(root.path, { filesRoot: files.path });
+  bridge = await startBridge({ env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config }), cwd: root.path });
+});
+afterAll(async () => {
+  await bridge?.close();
+  root.cleanup();
+  files.cleanup();
+});
+
+describe("MCP servers from run_python", () => {
+  test("search_tool_docs finds a tool of a server that is not loaded, and calling it through mcp_<alias> works", async () => {
+    const r = await runPython(`
+hits = await search_tool_docs("create entities in the knowledge graph", limit=3)
+print("TOP", hits[0]["server"], hits[0]["tool"], hits[0]["score"] > 0)
+print("LOADED", await list_servers())
+kg = await load_server(hits[0]["server"])
+await mcp_knowledge_graph.create_entities(entities=[{"name": "bridge", "entityType": "project", "observations": ["e2e"]}])
+graph = mcp_knowledge_graph.read_graph_sync()
+print("GRAPH", [e["name"] for e in graph["entities"]])
+`);
+    expect(r.isError).toBe(false);
+    expect(r.text).toContain("TOP knowledge-graph create_entities True");
+    expect(r.text).toContain("LOADED []");
+    expect(r.text).toContain("GRAPH ['bridge']");
+  });
+
+  test("a 1 MB tool result arrives intact", async () => {
+    const line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?\n";
+    const content = line.repeat(Math.ceil((1024 * 1024) / line.length)).slice(0, 1024 * 1024);
+    const path = join(files.path, "big.txt");
+    writeFileSync(path, content);
+    const sha = createHash("sha256").update(content).digest("hex");
+    const r = await runPython(`
+import hashlib
+r = await mcp_files.read_text_file(path=${JSON.stringify(path)})
+text = r["content"] if isinstance(r, dict) else r
+print("LEN", len(text), "SHA", hashlib.sha256(text.encode()).hexdigest())
+`, ["files"]);
+    expect(r.text).toContain(`LEN ${1024 * 1024} SHA ${sha}`);
+  });
+
+  test("two different servers sets in consecutive calls both work", async () => {
+    const a = await runPython(`
+print("A", sorted(k for k in globals() if k.startswith("mcp_") and k != "mcp_servers"))
+print("A", await mcp_everything.get_sum(a=20, b=22))
+`, ["everything"]);
+    expect(a.text).toContain("A ['mcp_everything']");
+    expect(a.text).toContain("The sum of 20 and 22 is 42");
+    const b = await runPython(`
+from mcp.servers.files import list_allowed_directories
+print("B", sorted(mcp_servers))
+print("B", await list_allowed_directories())
+print("B", len(mcp_knowledge_graph.read_graph_sync()["entities"]) >= 0)
+`, ["files", "knowledge-graph"]);
+    expect(b.isError).toBe(false);
+    expect(b.text).toContain("B ['files', 'knowledge-graph']");
+    expect(b.text).toContain(files.path.split("/").pop()!);
+    expect(b.text).toContain("B True");
+  });
+
+  test("an unknown server name fails with the available names", async () => {
+    const r = await runPython("print(1)", ["nope"]);
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('unknown MCP server "nope"; available: everything, files, knowledge-graph');
+  });
+
+  test("bad arguments name the expected parameters", async () => {
+    const r = await runPython(`
+try:
+    await mcp_everything.get_sum(a=1, c=2)
+except Exception as e:
+    print("ERR", e)
+`, ["everything"]);
+    expect(r.text).toContain("missing required parameter b; unknown parameter c");
+    expect(r.text).toContain("Expected parameters: a (number, required), b (number, required)");
+  });
+
+  test("killing an upstream server mid-call gives an error, and the next call works", async () => {
+    await runPython(`print(await mcp_everything.echo(message="warm"))`, ["everything"]);
+    const pids = childProcesses(bridge.pid()!, "mcp-server-everything");
+    expect(pids.length).toBe(1);
+    const slow = runPython(`
+try:
+    await mcp_everything.trigger_long_running_operation(duration=15, steps=3)
+    print("NO ERROR")
+except Exception as e:
+    print("ERR", e)
+`, ["everything"]);
+    await Bun.sleep(4000);
+    process.kill(pids[0]!, "SIGKILL");
+    const r = await slow;
+    expect(r.text).toContain("ERR server everything exited (signal SIGKILL)");
+    const next = await runPython(`print(await mcp_everything.echo(message="back"))`, ["everything"]);
+    expect(next.text).toContain("Echo: back");
+    const after = childProcesses(bridge.pid()!, "mcp-server-everything");
+    expect(after.length).toBe(1);
+    expect(after[0]).not.toBe(pids[0]);
+  });
+});
