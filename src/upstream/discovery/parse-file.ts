@@ -24,9 +24,18 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
   return { line, column: offset - lineStart + 1 };
 }
 
+const tooDeep = (err: unknown) => err instanceof RangeError;
+const TOO_DEEP = "nested too deeply to be a config file";
+
 function jsonSyntaxProblem(file: string, text: string, cause: unknown): ConfigProblem {
+  if (tooDeep(cause)) return { file, reason: TOO_DEEP };
   const errors: ParseError[] = [];
-  parseJsoncTolerant(text, errors, { allowTrailingComma: true, allowEmptyContent: false });
+  try {
+    parseJsoncTolerant(text, errors, { allowTrailingComma: true, allowEmptyContent: false });
+  } catch (err) {
+    if (tooDeep(err)) return { file, reason: TOO_DEEP };
+    throw err;
+  }
   const first = errors[0];
   if (!first) return { file, reason: `not valid JSON: ${(cause as Error).message ?? String(cause)}` };
   const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
@@ -60,7 +69,13 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
  */
 export function locateJsonPath(text: string, syntax: ConfigSyntax, path: Array<string | number>): { line: number; column: number } | undefined {
   if (syntax !== "json") return undefined;
-  const tree = parseTree(text, [], { allowTrailingComma: true });
+  let tree;
+  try {
+    tree = parseTree(text, [], { allowTrailingComma: true });
+  } catch (err) {
+    if (tooDeep(err)) return undefined;
+    throw err;
+  }
   if (!tree) return undefined;
   const node = findNodeAtLocation(tree, path);
   if (!node) return undefined;

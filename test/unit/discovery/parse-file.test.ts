@@ -61,3 +61,14 @@ describe("positions", () => {
     expect(locateJsonPath(text, "toml", ["mcpServers"])).toBeUndefined();
   });
 });
+
+describe("hostile input", () => {
+  test("absurdly deep nesting is a problem, not a stack overflow", () => {
+    const deep = `{"mcpServers": ${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    const r = parseConfigText("f.json", deep, "json");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem.reason).toContain("nested too deeply");
+    expect(locateJsonPath(deep, "json", ["mcpServers"])).toBeUndefined();
+    expect(parseConfigText("c.toml", `a = ${"[".repeat(200_000)}`, "toml").ok).toBe(false);
+  });
+});
