@@ -50,11 +50,13 @@ export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], confi
   if (!PERMISSION_MODES.includes(mode)) {
     throw usage(`--permission-mode ${JSON.stringify(flags.permissionMode)} is not a permission mode.`, `Use one of: ${PERMISSION_MODES.join(", ")}.`);
   }
-  const roots = (allowRootArgs.length ? allowRootArgs : [homedir()]).map((r) => {
+  const explicit = allowRootArgs.length > 0;
+  const roots = (explicit ? allowRootArgs : [homedir()]).map((r) => {
     if (!isAbsolute(r) && !r.startsWith(".")) throw usage(`--allow-root ${JSON.stringify(r)} must be a directory path.`);
     try {
       return realpathSync(resolve(r));
     } catch {
+      if (!explicit) return resolve(r); // a missing home only matters once a claude job asks for it
       throw usage(`--allow-root ${r}: no such directory.`, "Create it or fix the path.");
     }
   });
