@@ -60,13 +60,27 @@ export async function withDeadline<T>(ms: number, what: string, fn: (signal: Abo
   }
 }
 
-/** Lists and prices every server's tools; one failing server is reported, not fatal. */
+/** Runs `fn` over `items` with at most `limit` at a time; results keep the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Lists and prices every server's tools (`concurrency` at a time, default 8); one failing server is reported, not fatal. */
 export async function measureToolCosts(
   servers: readonly ServerEntry[],
-  deps: { listTools: ListTools; countTokens: (text: string) => number; bridgeTools: ToolListing[]; timeoutMs: number; now?: () => number },
+  deps: { listTools: ListTools; countTokens: (text: string) => number; bridgeTools: ToolListing[]; timeoutMs: number; concurrency?: number; now?: () => number },
 ): Promise<ToolCostReport> {
   const now = deps.now ?? (() => performance.now());
-  const results = await Promise.all(servers.map(async (server): Promise<ServerToolCost> => {
+  const results = await mapLimited(servers, Math.max(1, deps.concurrency ?? 8), async (server): Promise<ServerToolCost> => {
     const started = now();
     try {
       const tools = await withDeadline(deps.timeoutMs, `server "${server.name}"`, (signal) => deps.listTools(server, signal));
@@ -74,7 +88,7 @@ export async function measureToolCosts(
     } catch (err) {
       return { name: server.name, error: (err as Error).message, ms: Math.round(now() - started) };
     }
-  }));
+  });
   const totalTokens = results.reduce((sum, r) => sum + (r.tokens ?? 0), 0);
   const bridgeTokens = toolSchemaTokens(deps.bridgeTools, deps.countTokens);
   return { servers: results, totalTokens, bridgeTokens, savedTokens: totalTokens - bridgeTokens };

@@ -44,6 +44,16 @@ describe("measureToolCosts", () => {
     await measureToolCosts([server("a"), server("b"), server("c")], { listTools, countTokens: () => 1, bridgeTools: [], timeoutMs: 1000 });
     expect(peak).toBe(3);
   });
+
+  test("at most `concurrency` servers are listed at once, and the order is kept", async () => {
+    let running = 0;
+    let peak = 0;
+    const listTools = async (s: ServerEntry) => { running++; peak = Math.max(peak, running); await Bun.sleep(s.name === "a" ? 30 : 5); running--; return [tool(s.name)]; };
+    const names = ["a", "b", "c", "d", "e"];
+    const report = await measureToolCosts(names.map(server), { listTools, countTokens: () => 1, bridgeTools: [], timeoutMs: 1000, concurrency: 2 });
+    expect(peak).toBe(2);
+    expect(report.servers.map((s) => s.name)).toEqual(names);
+  });
 });
 
 describe("withDeadline", () => {
