@@ -38,4 +38,4 @@ test("tools/list is byte-identical with 1 and 100 configured servers", async () 
   expect(hundred).toBe(one);
   expect(one).not.toContain("dummy-");
   expect(one).not.toContain("everything");
-});
+}, 300_000);

@@ -21,7 +21,7 @@ async function runPython(code: string, servers?: string[], timeout = 120_000) {
 beforeAll(async () => {
   const config = writeServersConfig(root.path, { filesRoot: files.path });
   bridge = await startBridge({ env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config }), cwd: root.path });
-});
+}, 60_000);
 afterAll(async () => {
   await bridge?.close();
   root.cleanup();
@@ -43,7 +43,7 @@ print("GRAPH", [e["name"] for e in graph["entities"]])
     expect(r.text).toContain("TOP knowledge-graph create_entities True");
     expect(r.text).toContain("LOADED []");
     expect(r.text).toContain("GRAPH ['bridge']");
-  });
+  }, 300_000);
 
   test("a 1 MB tool result arrives intact", async () => {
     const line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?\n";
@@ -58,7 +58,7 @@ text = r["content"] if isinstance(r, dict) else r
 print("LEN", len(text), "SHA", hashlib.sha256(text.encode()).hexdigest())
 `, ["files"]);
     expect(r.text).toContain(`LEN ${1024 * 1024} SHA ${sha}`);
-  });
+  }, 300_000);
 
   test("two different servers sets in consecutive calls both work", async () => {
     const a = await runPython(`
@@ -77,13 +77,13 @@ print("B", len(mcp_knowledge_graph.read_graph_sync()["entities"]) >= 0)
     expect(b.text).toContain("B ['files', 'knowledge-graph']");
     expect(b.text).toContain(files.path.split("/").pop()!);
     expect(b.text).toContain("B True");
-  });
+  }, 300_000);
 
   test("an unknown server name fails with the available names", async () => {
     const r = await runPython("print(1)", ["nope"]);
     expect(r.isError).toBe(true);
     expect(r.text).toContain('unknown MCP server "nope"; available: everything, files, knowledge-graph');
-  });
+  }, 300_000);
 
   test("bad arguments name the expected parameters", async () => {
     const r = await runPython(`
@@ -94,7 +94,7 @@ except Exception as e:
 `, ["everything"]);
     expect(r.text).toContain("missing required parameter b; unknown parameter c");
     expect(r.text).toContain("Expected parameters: a (number, required), b (number, required)");
-  });
+  }, 300_000);
 
   test("killing an upstream server mid-call gives an error, and the next call works", async () => {
     await runPython(`print(await mcp_everything.echo(message="warm"))`, ["everything"]);
@@ -116,5 +116,5 @@ except Exception as e:
     const after = childProcesses(bridge.pid()!, "mcp-server-everything");
     expect(after.length).toBe(1);
     expect(after[0]).not.toBe(pids[0]);
-  });
+  }, 300_000);
 });

@@ -42,7 +42,7 @@ except Exception as e:
     } finally {
       await second.close();
     }
-  });
+  }, 300_000);
 
   test("50 concurrent update_memory increments (50 run_python calls, and asyncio.gather in one call) end at exactly 50", async () => {
     const bridge = await startBridge({ env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: "" }), cwd: root.path });
@@ -60,5 +60,5 @@ print("CALLS", await load_memory("calls"), "TASKS", await load_memory("tasks"))
     } finally {
       await bridge.close();
     }
-  });
+  }, 300_000);
 });
