@@ -1,0 +1,49 @@
+/**
+ * Builds the sandbox extensions this area provides (MCP proxies + memory) for any host process:
+ * `serve` (via the mcp-proxy tool module) and `bridge run`. Starts nothing until Python uses them.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../config/index.ts";
+import { memoryExtension } from "../memory/extension.ts";
+import { MemoryStore } from "../memory/store.ts";
+import type { SandboxExtension } from "../sandbox/extension.ts";
+import { discoverServers, usableServers } from "./discovery/index.ts";
+import { upstreamExtension } from "./extension.ts";
+import { UpstreamRegistry } from "./registry.ts";
+
+type Log = { debug(msg: string): void; warn(msg: string): void };
+
+/** Discovery as the registry needs it: usable servers only; each config problem is logged once. */
+export function discoverUsable(config: Config, log: Log): () => ReturnType<UpstreamRegistry["entries"]> {
+  const reported = new Set<string>();
+  return async () => {
+    const env = process.env;
+    const result = await discoverServers({
+      config,
+      home: env.HOME || env.USERPROFILE || homedir(),
+      cwd: process.cwd(),
+      platform: process.platform,
+      env,
+      execPath: process.execPath,
+    });
+    for (const p of result.problems) {
+      const line = `${p.file}${p.line ? `:${p.line}` : ""}: ${p.reason}`;
+      if (!reported.has(line)) log.warn(`MCP server config skipped: ${line}`);
+      reported.add(line);
+    }
+    return usableServers(result);
+  };
+}
+
+/** The MCP-proxy and memory extensions, plus `close` (ends upstream server processes). */
+export function createSandboxExtensions(config: Config, log: Log): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
+  const registry = new UpstreamRegistry({
+    discover: discoverUsable(config, log),
+    stateDir: config.stateDir,
+    timeoutMs: config.upstreamTimeout,
+    log: { debug: (m) => log.debug(m), warn: (m) => log.warn(m) },
+  });
+  const memory = new MemoryStore({ dir: join(config.stateDir, "memory") });
+  return { extensions: [upstreamExtension(registry), memoryExtension(memory)], registry, close: () => registry.closeAll() };
+}
