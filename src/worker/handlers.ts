@@ -4,11 +4,13 @@
  * line here.
  */
 import type { JobHandler, JobKind } from "../queue/types.ts";
+import { runClaudeJob } from "./claude/index.ts";
 import { runScriptJob } from "./script-job.ts";
 
 /** The registered handlers. */
 export const HANDLERS: { [K in JobKind]?: JobHandler<K> } = {
   script: runScriptJob,
+  claude: runClaudeJob,
 };
 
 /** The handler for a kind, or undefined when this build has none. */

@@ -4,6 +4,7 @@ import { registerMcpProxy } from "./mcp-proxy.ts";
 import { registerRunPython } from "./run-python.ts";
 import { registerRunScript } from "./run-script.ts";
 import { registerJobTools } from "./jobs.ts";
+import { registerEscalate } from "./escalate.ts";
 
 // registerMcpProxy adds the MCP-proxy and memory sandbox extensions: keep it before run_python.
-export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython, registerRunScript, registerJobTools];
+export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython, registerRunScript, registerEscalate, registerJobTools];

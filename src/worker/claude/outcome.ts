@@ -153,11 +153,11 @@ export function classifyRun(f: RunFacts): Classified {
     }
     if (r.subtype === "error_max_turns") {
       return fail("max_turns", `Claude stopped after reaching the maximum number of turns (${base.num_turns ?? "?"}).${resume}`,
-        "Resume the session to continue, or allow more turns (max_turns).");
+        "Resume the session to continue, or allow more turns (max_turns, up to the worker's BRIDGE_CLAUDE_MAX_TURNS).");
     }
     if (r.subtype === "error_max_budget_usd") {
       return fail("budget", `Claude stopped after reaching the worker's cost budget (spent $${base.total_cost_usd ?? "?"}).${resume}`,
-        "Resume the session to continue, or restart the worker with a larger budget.");
+        "Resume the session to continue, or have the user raise BRIDGE_CLAUDE_MAX_BUDGET_USD for the worker.");
     }
     if (r.terminal_reason === "api_error" || base.api_error_status !== null) {
       return fail("api_error", `The Anthropic API call failed${base.api_error_status ? ` (HTTP ${base.api_error_status})` : ""}: ${text.slice(0, 300)}`,
@@ -173,7 +173,7 @@ export function classifyRun(f: RunFacts): Classified {
     if (denials.length > 0) {
       const tools = [...new Set(denials.map((d) => d.tool_name))].join(", ");
       return fail("permission_denied", `Claude finished, but ${denials.length} tool call(s) were refused (${tools}), so the work may be incomplete.${resume}`,
-        "Ask for a higher permission_mode (up to the worker's ceiling) or have the user allow these tools on the worker (--allowed-tools).");
+        "Ask for a higher permission_mode (up to the worker's --permission-mode ceiling), or have the user pre-allow these tools for the worker (BRIDGE_CLAUDE_ALLOWED_TOOLS).");
     }
     return { ok: true, outcome: { classification: "success", message: "Claude finished successfully.", ...base } };
   }

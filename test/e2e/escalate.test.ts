@@ -1,0 +1,281 @@
+/**
+ * escalate_to_claude end to end: the compiled `dist/bridge serve` (SDK client over stdio) and
+ * `dist/bridge worker`, which runs the REAL Claude Code CLI against the fake Messages API.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { requireBinary, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
+import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
+import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../support/fake-anthropic.ts";
+
+const SESSION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Setup {
+  root: string;
+  repo: string;
+  bridge: RunningBridge;
+  worker: ChildProcess;
+  workerLog: () => string;
+  close: () => Promise<void>;
+}
+
+/**
+ * A fresh BRIDGE_ROOT (`bridge worker --init`), a worker running the real CLI with `workerArgs`
+ * and `env`, and `bridge serve` connected over stdio.
+ */
+async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extraEnv: Record<string, string> = {}): Promise<Setup> {
+  const bin = requireBinary();
+  const dir = tempDir("bridge-escalate-");
+  const root = join(dir.path, "root");
+  const repo = join(dir.path, "repo");
+  const home = join(dir.path, "home");
+  mkdirSync(repo);
+  mkdirSync(home);
+  const env = {
+    ...claudeEnv(fake, home, extraEnv),
+    BRIDGE_ROOT: root,
+    BRIDGE_CLAUDE_BIN: CLAUDE_BIN,
+    MCP_BRIDGE_LOG_LEVEL: "info",
+  };
+  const init = Bun.spawnSync([bin, "worker", "--init"], { env, stdout: "pipe", stderr: "pipe" });
+  if (init.exitCode !== 0) throw new Error(`worker --init failed: ${init.stderr.toString()}`);
+  const worker = spawn(bin, ["worker", "--allow-root", repo, ...workerArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  worker.stderr!.on("data", (c: Buffer) => (log += c.toString()));
+  worker.stdout!.on("data", (c: Buffer) => (log += c.toString()));
+  const exited = new Promise((res) => worker.on("exit", res));
+  const workers = join(root, "queue", "workers");
+  for (let i = 0; !(existsSync(workers) && readdirSync(workers).length); i++) {
+    if (i > 400 || worker.exitCode !== null) throw new Error(`worker did not start:\n${log}`);
+    await Bun.sleep(25);
+  }
+  // serve gets only what an MCP client config would give it: the root and the token file.
+  const serveEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, BRIDGE_ROOT: root, BRIDGE_TOKEN_FILE: join(root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" };
+  const bridge = await startBridge({ env: serveEnv });
+  return {
+    root, repo, bridge, worker, workerLog: () => log,
+    close: async () => {
+      await bridge.close();
+      worker.kill("SIGTERM");
+      await Promise.race([exited, Bun.sleep(5000)]);
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGKILL");
+      dir.cleanup();
+    },
+  };
+}
+
+type Structured = {
+  job_id: string | null; state: string; finished: boolean; session_id: string | null; next: string;
+  outcome: null | { classification: string; result: string | null; session_id: string | null; permission_denials: Array<{ tool_name: string; tool_input?: unknown }>; is_error: boolean; api_error_status: number | null; num_turns: number | null; total_cost_usd: number | null; message: string };
+  error: null | { code: string; message: string; hint?: string };
+};
+
+async function escalate(s: Setup, args: Record<string, unknown>, opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {}) {
+  const res = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: args }, CallToolResultSchema, { ...opts, timeout: 120_000 });
+  return { res, s: res.structuredContent as Structured, text: resultText(res) };
+}
+
+let fake: FakeAnthropic;
+beforeAll(() => {
+  fake = startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to 1)", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(fake, ["--permission-mode", "acceptEdits", "--timeout", "30s"], { CLAUDE_CODE_MAX_RETRIES: "1" });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  const script = (replies: FakeReply[]) => fake.script(replies);
+
+  test("tools/list: annotations and output schema", async () => {
+    const { tools } = await s.bridge.client.listTools();
+    const tool = tools.find((t) => t.name === "escalate_to_claude")!;
+    expect(tool.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true });
+    expect(tool.outputSchema?.properties).toHaveProperty("outcome");
+  });
+
+  test("success: Claude's answer, session id, cost and turns", async () => {
+    script([{ kind: "text", text: "Hello from the fake API" }]);
+    const { res, s: out, text } = await escalate(s, { request: "say hello", cwd: s.repo });
+    expect(res.isError).toBeFalsy();
+    expect(out).toMatchObject({ state: "done", finished: true, error: null });
+    expect(out.outcome).toMatchObject({ classification: "success", result: "Hello from the fake API", is_error: false, num_turns: 1, permission_denials: [] });
+    expect(out.session_id).toMatch(SESSION);
+    expect(typeof out.outcome!.total_cost_usd).toBe("number");
+    expect(text).toContain("Hello from the fake API");
+  });
+
+  test("a prompt of `--help` reaches the API as the user's text", async () => {
+    script([{ kind: "text", text: "that was text" }]);
+    const before = fake.requests.length;
+    const { s: out } = await escalate(s, { request: "--help" });
+    expect(out.outcome?.classification).toBe("success");
+    expect(out.outcome?.result).toBe("that was text");
+    expect(fake.requests.length).toBeGreaterThan(before);
+    expect(fake.userTexts()).toContain("--help");
+  });
+
+  test("a permitted Write (acceptEdits) creates the file in the repo", async () => {
+    const file = join(s.repo, "hello.txt");
+    script([{ kind: "tool_use", name: "Write", input: { file_path: file, content: "written by claude\n" } }, { kind: "text", text: "wrote it" }]);
+    const { s: out } = await escalate(s, { request: "write hello.txt", cwd: s.repo, permission_mode: "acceptEdits" });
+    expect(out.outcome).toMatchObject({ classification: "success", result: "wrote it", permission_denials: [] });
+    expect(readFileSync(file, "utf8")).toBe("written by claude\n");
+  });
+
+  test("a refused tool use is reported in permission_denials, not as success, and nothing is written", async () => {
+    const file = join(s.repo, "denied.txt");
+    script([{ kind: "tool_use", name: "Bash", input: { command: `touch ${file}` } }, { kind: "text", text: "I made the file" }]);
+    const { res, s: out, text } = await escalate(s, { request: "touch denied.txt", cwd: s.repo, permission_mode: "default" });
+    expect(res.isError).toBe(true);
+    expect(out.state).toBe("failed");
+    expect(out.outcome?.classification).toBe("permission_denied");
+    expect(out.outcome?.permission_denials[0]).toMatchObject({ tool_name: "Bash", tool_input: { command: `touch ${file}` } });
+    expect(existsSync(file)).toBe(false);
+    expect(text).toContain("Refused tool calls");
+  });
+
+  test("continuing a session with session_id", async () => {
+    script([{ kind: "text", text: "first" }]);
+    const first = await escalate(s, { request: "one", cwd: s.repo });
+    script([{ kind: "text", text: "second" }]);
+    const second = await escalate(s, { request: "two", cwd: s.repo, session_id: first.s.session_id });
+    expect(second.s.outcome).toMatchObject({ classification: "success", result: "second" });
+    expect(second.s.session_id).toBe(first.s.session_id);
+  });
+
+  test("HTTP 500 from the API → api_error", async () => {
+    script([{ kind: "error", status: 500, sticky: true }]);
+    const { res, s: out } = await escalate(s, { request: "fail please", cwd: s.repo });
+    expect(res.isError).toBe(true);
+    expect(out.outcome).toMatchObject({ classification: "api_error", api_error_status: 500 });
+  });
+
+  test("HTTP 400 invalid_request fails fast → api_error", async () => {
+    script([{ kind: "error", status: 400, sticky: true }]);
+    const { s: out } = await escalate(s, { request: "bad request", cwd: s.repo });
+    expect(out.outcome).toMatchObject({ classification: "api_error", api_error_status: 400 });
+  });
+
+  test("progress notifications arrive with a progressToken", async () => {
+    script([{ kind: "tool_use", name: "Bash", input: { command: "echo progress-check" } }, { kind: "text", text: "all done" }]);
+    const messages: string[] = [];
+    const { s: out } = await escalate(s, { request: "run echo", cwd: s.repo }, { onprogress: (p) => messages.push(p.message ?? "") });
+    expect(out.finished).toBe(true);
+    expect(messages.some((m) => m.startsWith("Claude Code started"))).toBe(true);
+    expect(messages).toContain("tool: Bash echo progress-check");
+    expect(messages).toContain("all done");
+  });
+
+  test("wait_seconds 0 returns the job id; get_job finishes it", async () => {
+    script([{ kind: "text", text: "later" }]);
+    const { res, s: out } = await escalate(s, { request: "later", cwd: s.repo, wait_seconds: 0 });
+    expect(res.isError).toBeFalsy();
+    expect(out.finished).toBe(false);
+    expect(["queued", "running"]).toContain(out.state);
+    expect(out.next).toContain("get_job");
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: out.job_id, wait_seconds: 30 } });
+    expect(got.structuredContent).toMatchObject({ job_id: out.job_id, state: "done", outcome: { classification: "success", result: "later" } });
+  });
+
+  test("notifications/cancelled cancels the running job", async () => {
+    script([{ kind: "hang" }]);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const call = escalate(s, { request: "hang", cwd: s.repo }, { signal: ac.signal, onprogress: (p) => seen.push(p.message ?? "") });
+    const started = Date.now();
+    while (!seen.some((m) => m.startsWith("Claude Code started")) && Date.now() - started < 20_000) await Bun.sleep(50);
+    ac.abort("user pressed stop");
+    await expect(call).rejects.toThrow();
+    const jobs = await s.bridge.client.callTool({ name: "list_jobs", arguments: { limit: 1 } });
+    const id = (jobs.structuredContent as { jobs: Array<{ job_id: string }> }).jobs[0]!.job_id;
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 20 } });
+    expect(got.structuredContent).toMatchObject({ job_id: id, state: "cancelled" });
+  });
+
+  test("cwd outside the allow-roots and a mode above the ceiling are refused by the worker", async () => {
+    const outside = await escalate(s, { request: "x", cwd: realpathSync(s.root) });
+    expect(outside.s.state).toBe("failed");
+    expect(outside.s.outcome?.classification).toBe("refused");
+    expect(outside.s.error?.message).toContain("outside");
+    const above = await escalate(s, { request: "x", cwd: s.repo, permission_mode: "bypassPermissions" });
+    expect(above.s.outcome?.classification).toBe("refused");
+  });
+});
+
+describe("escalate_to_claude (worker timeout 4s, default API retries)", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(fake, ["--timeout", "4s"]);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test("timeout: a run that does not finish is stopped and reported as timeout, with its session id", async () => {
+    fake.script([{ kind: "hang" }]);
+    const { res, s: out } = await escalate(s, { request: "hang", cwd: s.repo });
+    expect(res.isError).toBe(true);
+    expect(out.outcome?.classification).toBe("timeout");
+    expect(out.error?.code).toBe("TIMEOUT");
+    expect(out.session_id).toMatch(SESSION);
+  });
+
+  test("HTTP 401 is retried by the CLI until the timeout: reported as api_error (401), not success", async () => {
+    fake.script([{ kind: "error", status: 401, sticky: true }]);
+    const { s: out } = await escalate(s, { request: "auth fails", cwd: s.repo });
+    expect(out.outcome?.classification).toBe("api_error");
+    expect(out.outcome?.api_error_status).toBe(401);
+    expect(out.outcome?.message).toContain("timeout");
+  });
+});
+
+describe("escalate_to_claude without any login", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(undefined, []);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test("not logged in is said as such, and the worker log says so", async () => {
+    const { res, s: out, text } = await escalate(s, { request: "hello", cwd: s.repo });
+    expect(res.isError).toBe(true);
+    expect(out.outcome?.classification).toBe("not_logged_in");
+    expect(text).toContain("not logged in");
+    expect(s.workerLog()).toContain("not logged in");
+  });
+});
+
+describe("escalate_to_claude with no worker", () => {
+  test("says so at once with the command to start one, and queues nothing", async () => {
+    const dir = tempDir("bridge-escalate-noworker-");
+    const root = join(dir.path, "root");
+    const init = Bun.spawnSync([requireBinary(), "worker", "--init"], { env: { PATH: process.env.PATH ?? "", HOME: dir.path, BRIDGE_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    expect(init.exitCode).toBe(0);
+    const bridge = await startBridge({ env: { PATH: process.env.PATH ?? "", HOME: dir.path, BRIDGE_ROOT: root, BRIDGE_TOKEN_FILE: join(root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" } });
+    try {
+      const started = Date.now();
+      const res = await bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "hi" } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(res.isError).toBe(true);
+      expect(res.structuredContent).toMatchObject({ state: "no_worker", job_id: null, error: { code: "WORKER_OFFLINE" } });
+      expect(resultText(res)).toContain("bridge worker");
+      const jobs = await bridge.client.callTool({ name: "list_jobs", arguments: {} });
+      expect((jobs.structuredContent as { jobs: unknown[] }).jobs).toHaveLength(0);
+    } finally {
+      await bridge.close();
+      dir.cleanup();
+    }
+  });
+});
