@@ -75,7 +75,7 @@ type Structured = {
 
 async function escalate(s: Setup, args: Record<string, unknown>, opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {}) {
   const res = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: args }, CallToolResultSchema, { ...opts, timeout: 120_000 });
-  return { res, s: res.structuredContent as Structured, text: resultText(res) };
+  return { res, s: res.structuredContent as Structured, text: resultText(res as { content?: unknown }) };
 }
 
 let fake: FakeAnthropic;
@@ -270,7 +270,7 @@ describe("escalate_to_claude with no worker", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(res.isError).toBe(true);
       expect(res.structuredContent).toMatchObject({ state: "no_worker", job_id: null, error: { code: "WORKER_OFFLINE" } });
-      expect(resultText(res)).toContain("bridge worker");
+      expect(resultText(res as { content?: unknown })).toContain("bridge worker");
       const jobs = await bridge.client.callTool({ name: "list_jobs", arguments: {} });
       expect((jobs.structuredContent as { jobs: unknown[] }).jobs).toHaveLength(0);
     } finally {
