@@ -72,23 +72,22 @@ describe("bridge discover --tools with real MCP servers", () => {
   const dir = tempDir("bridge-discover-tools-");
   const home = join(dir.path, "home");
   let http: Bun.Subprocess | undefined;
+  const spawned: Bun.Subprocess[] = [];
   let port = 0;
 
   beforeAll(async () => {
     mkdirSync(join(home, ".cursor"), { recursive: true });
-    // server-everything over streamable HTTP on loopback, on a free port.
-    for (let attempt = 0; attempt < 5 && !http; attempt++) {
-      port = 20000 + Math.floor(Math.random() * 30000);
-      const proc = Bun.spawn([join(BIN_DIR, "mcp-server-everything"), "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdout: "ignore", stderr: "pipe" });
-      const reader = proc.stderr.getReader();
+    // server-everything over streamable HTTP on loopback, on a port that was free a moment ago.
+    for (let attempt = 0; attempt < 3 && !http; attempt++) {
+      const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      port = probe.port;
+      probe.stop(true);
+      const proc = Bun.spawn([join(BIN_DIR, "mcp-server-everything"), "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+      spawned.push(proc);
       let text = "";
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline && !/listening on port/i.test(text) && !/in use/i.test(text)) {
-        const { value, done } = await Promise.race([reader.read(), Bun.sleep(500).then(() => ({ value: undefined, done: false }))]);
-        if (done) break;
-        if (value) text += new TextDecoder().decode(value);
-      }
-      reader.releaseLock();
+      void (async () => { for await (const chunk of proc.stderr) text += new TextDecoder().decode(chunk); })();
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !/listening on port/i.test(text) && proc.exitCode === null) await Bun.sleep(100);
       if (/listening on port/i.test(text)) http = proc;
       else proc.kill();
     }
@@ -101,15 +100,15 @@ describe("bridge discover --tools with real MCP servers", () => {
         crashes: { command: "sh", args: ["-c", "echo boom >&2; exit 3"] },
       },
     }));
-  }, 30_000);
+  }, 100_000);
 
   afterAll(() => {
-    http?.kill();
+    for (const proc of spawned) proc.kill();
     dir.cleanup();
   });
 
   test("--tools --json: tool counts and o200k token costs per server, and bridge's saving", () => {
-    const r = discover(["--tools", "--json"], { home, cwd: dir.path });
+    const r = discover(["--tools", "--json", "--timeout", "60s"], { home, cwd: dir.path });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { tools: { servers: Array<Record<string, any>>; totalTokens: number; bridgeTokens: number; savedTokens: number } };
     const byName = Object.fromEntries(doc.tools.servers.map((s) => [s.name, s]));
@@ -123,10 +122,10 @@ describe("bridge discover --tools with real MCP servers", () => {
     expect(doc.tools.totalTokens).toBe(byName.memory!.tokens + byName.everything!.tokens + byName["everything-http"]!.tokens);
     expect(doc.tools.bridgeTokens).toBeGreaterThanOrEqual(0);
     expect(doc.tools.savedTokens).toBe(doc.tools.totalTokens - doc.tools.bridgeTokens);
-  }, 90_000);
+  }, 150_000);
 
   test("--tools table: TOOLS and TOKENS columns and the summary lines", () => {
-    const r = discover(["--tools"], { home, cwd: dir.path });
+    const r = discover(["--tools", "--timeout", "60s"], { home, cwd: dir.path });
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/TOOLS\s+TOKENS/);
@@ -134,5 +133,5 @@ describe("bridge discover --tools with real MCP servers", () => {
     expect(r.stdout).toMatch(/\d+ tools from 3 of 4 usable servers: \d+ tokens \(o200k\)/);
     expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(measured from its server\)\. Tokens saved through bridge: -?\d+\./);
     expect(r.stdout).toContain("crashes: could not list tools");
-  }, 90_000);
+  }, 150_000);
 });
