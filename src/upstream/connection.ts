@@ -68,6 +68,11 @@ export class UpstreamConnection {
     return this.live?.process?.pid ?? undefined;
   }
 
+  /** True while a client is connected or starting. */
+  get active(): boolean {
+    return Boolean((this.live && !this.live.crash) || this.starting);
+  }
+
   /** Server name/version and instructions from initialize, when connected. */
   serverInfo(): { name?: string; version?: string; instructions?: string } | undefined {
     const c = this.live?.client;

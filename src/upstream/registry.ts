@@ -143,11 +143,14 @@ export class UpstreamRegistry {
     const worker = async () => {
       while (next < entries.length) {
         const entry = entries[next++]!;
+        const wasActive = this.connections.get(entry.name)?.conn.active ?? false;
         try {
           lists.push({ server: entry.name, tools: await this.tools(entry.name, signal) });
         } catch (err) {
           unavailable.push({ server: entry.name, error: (err as Error).message });
         }
+        // Servers started only to index their tools are stopped again (the list is on disk now).
+        if (!wasActive && this.connections.get(entry.name)?.conn.active) await this.release(entry.name);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.startConcurrency ?? 4, entries.length) }, worker));
@@ -169,6 +172,13 @@ export class UpstreamRegistry {
   /** The running connection of a server, if it was started in this process. */
   started(name: string): UpstreamConnection | undefined {
     return this.connections.get(name)?.conn;
+  }
+
+  /** Closes one server's connection; the next use starts it again. */
+  async release(name: string): Promise<void> {
+    const existing = this.connections.get(name);
+    this.connections.delete(name);
+    await existing?.conn.close();
   }
 
   /** Closes every connection (ends stdio server processes). */

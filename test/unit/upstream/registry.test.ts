@@ -42,6 +42,7 @@ describe("UpstreamRegistry with real servers", () => {
     expect(results[0]).toMatchObject({ server: "files", tool: "read_text_file" });
     expect(results[0]!.description.length).toBeLessThanOrEqual(160);
     expect(readdirSync(join(state, "tool-cache")).length).toBe(2);
+    expect(first.started("files")).toBeUndefined(); // started only to index: stopped again
 
     const later = makeRegistry(servers);
     const again = await later.search("sum of two numbers", 1);
