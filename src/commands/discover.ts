@@ -5,7 +5,7 @@ import { loadConfig, parseDuration } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { discoverServers, usableServers } from "../upstream/discovery/index.ts";
-import { jsonDocument, renderCostSummary, renderProblems, renderSearched, renderTable } from "../upstream/discovery/render.ts";
+import { jsonDocument, renderCostSummary, renderNotes, renderProblems, renderSearched, renderTable } from "../upstream/discovery/render.ts";
 import type { ToolCostReport } from "../upstream/discovery/tool-costs.ts";
 import { runAction } from "./run-action.ts";
 
@@ -48,6 +48,8 @@ export default defineCommand({
       process.stdout.write(`${renderTable(result, { home, cwd, costs })}\n`);
       if (costs) process.stdout.write(`\n${renderCostSummary(costs)}\n`);
       if (args.verbose) process.stderr.write(`\nConfig files looked at, in priority order:\n${renderSearched(result, home)}\n`);
+      const notes = renderNotes(result.servers);
+      if (notes) process.stderr.write(`\nNotes:\n${notes}\n`);
       if (result.problems.length) {
         process.stderr.write(`\n${result.problems.length} config problem(s); these files or entries were skipped:\n${renderProblems(result.problems, home)}\n`);
       }

@@ -53,6 +53,13 @@ describe("bridge discover on a fixture HOME", () => {
     expect(row("github-cursor")).toContain("denied");
     expect(row("cursor-missing")).toContain("command not found");
     expect(r.stderr).toContain("~/MCPs/zz-broken.json:4:5: not valid JSON");
+    expect(r.stdout).not.toContain("zz-broken");
+  });
+
+  test("an unset ${VAR} is a note on stderr, and the server is still listed", () => {
+    const r = discover([], { home: fx.home, cwd: fx.project });
+    expect(r.stderr).toContain("mcps-generic: environment variable FIXTURE_TOKEN is not set");
+    expect(r.stdout).toMatch(/^mcps-generic\s.*\sok$/m);
   });
 
   test("--verbose lists every file looked at", () => {

@@ -63,6 +63,11 @@ export function renderProblems(problems: readonly ConfigProblem[], home: string)
     .join("\n");
 }
 
+/** One line per server note (e.g. an unset `${VAR}`), or "" when there are none. */
+export function renderNotes(servers: readonly ServerEntry[]): string {
+  return servers.flatMap((s) => (s.notes ?? []).map((note) => printable(`${s.name}: ${note}`))).join("\n");
+}
+
 /** The --tools summary: failures, then total cost, bridge's cost and the saving. */
 export function renderCostSummary(costs: ToolCostReport): string {
   const lines: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { jsonDocument, printable, renderCostSummary, renderProblems, renderTable, target, tildePath } from "../../../src/upstream/discovery/render.ts";
+import { jsonDocument, printable, renderCostSummary, renderNotes, renderProblems, renderTable, target, tildePath } from "../../../src/upstream/discovery/render.ts";
 import type { DiscoveryResult, ServerEntry } from "../../../src/upstream/types.ts";
 
 const s = (over: Partial<ServerEntry>): ServerEntry => ({ name: "a", source: "/h/.cursor/mcp.json", format: "cursor", transport: "stdio", command: "npx", args: ["-y", "pkg"], status: "ok", ...over });
@@ -60,4 +60,9 @@ describe("render", () => {
 test("paths under the working directory print as ./x", () => {
   expect(tildePath("/w/p/.mcp.json", "/w", "/w/p")).toBe("./.mcp.json");
   expect(tildePath("/w/.claude.json", "/w", "/w/p")).toBe("~/.claude.json");
+});
+
+test("notes print one line per server note, escaped", () => {
+  expect(renderNotes([s({ notes: ["environment variable X is not set"] }), s({ name: "b" })])).toBe("a: environment variable X is not set");
+  expect(renderNotes([s({})])).toBe("");
 });
