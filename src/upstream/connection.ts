@@ -81,6 +81,11 @@ export class UpstreamConnection {
     return { name: v?.name, version: v?.version, instructions: c.getInstructions() };
   }
 
+  /** The tool list this connection last saw (tools/list or list_changed), if any. */
+  get knownTools(): ToolDoc[] | undefined {
+    return this.tools;
+  }
+
   /** The tool list: from memory when known, else tools/list on the (started) server. */
   async listTools(signal?: AbortSignal): Promise<ToolDoc[]> {
     if (this.tools) return this.tools;

@@ -96,7 +96,7 @@ export class UpstreamRegistry {
   async tools(name: string, signal?: AbortSignal, opts: { live?: boolean } = {}): Promise<ToolDoc[]> {
     const conn = await this.connection(name);
     if (!opts.live) {
-      const cached = this.cache.read(conn.entry);
+      const cached = conn.knownTools ?? this.cache.read(conn.entry);
       if (cached) return cached;
     }
     const tools = opts.live ? await conn.refreshTools(signal) : await conn.listTools(signal);
