@@ -1,7 +1,7 @@
 /**
  * `bridge discover` end to end: the compiled binary reads a fixture HOME with servers in ten
  * client formats and one broken file; `--tools` connects to real MCP servers from npm
- * (server-memory and server-everything over stdio, server-everything over streamable HTTP).
+ * (server-memory and server-everything over stdio, server-everything over streamable HTTP and SSE).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -78,32 +78,35 @@ describe("bridge discover on a fixture HOME", () => {
 describe("bridge discover --tools with real MCP servers", () => {
   const dir = tempDir("bridge-discover-tools-");
   const home = join(dir.path, "home");
-  let http: Bun.Subprocess | undefined;
   const spawned: Bun.Subprocess[] = [];
-  let port = 0;
 
-  beforeAll(async () => {
-    mkdirSync(join(home, ".cursor"), { recursive: true });
-    // server-everything over streamable HTTP on loopback, on a port that was free a moment ago.
-    for (let attempt = 0; attempt < 3 && !http; attempt++) {
+  /** Starts server-everything in `mode` on a loopback port that was free a moment ago; returns the port. */
+  async function startEverything(mode: "streamableHttp" | "sse", ready: RegExp): Promise<number> {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-      port = probe.port;
+      const port = probe.port;
       probe.stop(true);
-      const proc = Bun.spawn([join(BIN_DIR, "mcp-server-everything"), "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+      const proc = Bun.spawn([join(BIN_DIR, "mcp-server-everything"), mode], { env: { ...process.env, PORT: String(port) }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
       spawned.push(proc);
       let text = "";
       void (async () => { for await (const chunk of proc.stderr) text += new TextDecoder().decode(chunk); })();
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && !/listening on port/i.test(text) && proc.exitCode === null) await Bun.sleep(100);
-      if (/listening on port/i.test(text)) http = proc;
-      else proc.kill();
+      while (Date.now() < deadline && !ready.test(text) && proc.exitCode === null) await Bun.sleep(100);
+      if (ready.test(text)) return port;
+      proc.kill();
     }
-    if (!http) throw new Error("could not start mcp-server-everything streamableHttp on loopback");
+    throw new Error(`could not start mcp-server-everything ${mode} on loopback`);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(join(home, ".cursor"), { recursive: true });
+    const [httpPort, ssePort] = await Promise.all([startEverything("streamableHttp", /listening on port/i), startEverything("sse", /running on port/i)]);
     writeFileSync(join(home, ".cursor", "mcp.json"), JSON.stringify({
       mcpServers: {
         memory: { command: join(BIN_DIR, "mcp-server-memory"), env: { MEMORY_FILE_PATH: join(dir.path, "memory.jsonl") } },
         everything: { command: join(BIN_DIR, "mcp-server-everything"), args: ["stdio"] },
-        "everything-http": { type: "http", url: `http://127.0.0.1:${port}/mcp` },
+        "everything-http": { type: "http", url: `http://127.0.0.1:${httpPort}/mcp` },
+        "everything-sse": { type: "sse", url: `http://127.0.0.1:${ssePort}/sse` },
         crashes: { command: "sh", args: ["-c", "echo boom >&2; exit 3"] },
       },
     }));
@@ -119,14 +122,15 @@ describe("bridge discover --tools with real MCP servers", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { tools: { servers: Array<Record<string, any>>; totalTokens: number; bridgeTokens: number; savedTokens: number } };
     const byName = Object.fromEntries(doc.tools.servers.map((s) => [s.name, s]));
-    for (const name of ["memory", "everything", "everything-http"]) {
+    for (const name of ["memory", "everything", "everything-http", "everything-sse"]) {
       expect(byName[name]!.error).toBeUndefined();
       expect(byName[name]!.tools).toBeGreaterThan(0);
       expect(byName[name]!.tokens).toBeGreaterThan(100);
     }
     expect(byName.everything!.tools).toBe(byName["everything-http"]!.tools);
+    expect(byName.everything!.tools).toBe(byName["everything-sse"]!.tools);
     expect(byName.crashes!.error).toContain("boom");
-    expect(doc.tools.totalTokens).toBe(byName.memory!.tokens + byName.everything!.tokens + byName["everything-http"]!.tokens);
+    expect(doc.tools.totalTokens).toBe(byName.memory!.tokens + byName.everything!.tokens + byName["everything-http"]!.tokens + byName["everything-sse"]!.tokens);
     expect(doc.tools.bridgeTokens).toBeGreaterThanOrEqual(0);
     expect(doc.tools.savedTokens).toBe(doc.tools.totalTokens - doc.tools.bridgeTokens);
   }, 150_000);
@@ -137,7 +141,7 @@ describe("bridge discover --tools with real MCP servers", () => {
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/TOOLS\s+TOKENS/);
     expect(lines.find((l) => l.startsWith("memory "))).toMatch(/\s\d+\s+\d+\s/);
-    expect(r.stdout).toMatch(/\d+ tools from 3 of 4 usable servers: \d+ tokens \(o200k\)/);
+    expect(r.stdout).toMatch(/\d+ tools from 4 of 5 usable servers: \d+ tokens \(o200k\)/);
     expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(measured from its server\)\. Tokens saved through bridge: -?\d+\./);
     expect(r.stdout).toContain("crashes: could not list tools");
   }, 150_000);
