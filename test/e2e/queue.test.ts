@@ -48,7 +48,7 @@ describe("queue e2e", () => {
     expect(s.state).toBe("done");
     expect(s.outcome.exit_code).toBe(0);
     expect(s.outcome.stdout).toBe(`${args.length}\n${args.map((a) => `<${a}>`).join("\n")}\n`);
-    expect(resultText(res)).toContain("exit code: 0");
+    expect(resultText(res as { content?: unknown })).toContain("exit code: 0");
   }, 30_000);
 
   test("a script that exits non-zero is failed with its exit code and output", async () => {
@@ -189,8 +189,8 @@ describe("queue e2e", () => {
     const res = await call("run_script", { name: "plain" });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(res.isError).toBe(true);
-    expect(resultText(res)).toContain("No bridge worker is running");
-    expect(resultText(res)).toContain(`BRIDGE_ROOT=${q.root} bridge worker`);
+    expect(resultText(res as { content?: unknown })).toContain("No bridge worker is running");
+    expect(resultText(res as { content?: unknown })).toContain(`BRIDGE_ROOT=${q.root} bridge worker`);
   }, 20_000);
 
   test("neither serve nor worker holds a listening socket", async () => {

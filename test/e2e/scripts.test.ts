@@ -39,7 +39,7 @@ describe("scripts e2e", () => {
     for (const name of hostile) {
       const res = await serve.client.callTool({ name: "run_script", arguments: { name, wait_seconds: 5 } });
       expect(res.isError).toBe(true);
-      expect(resultText(res)).toMatch(/rejected|not a whitelisted script/);
+      expect(resultText(res as { content?: unknown })).toMatch(/rejected|not a whitelisted script/);
     }
     // Straight into the queue, skipping serve's checks: the worker refuses them on its own.
     for (const name of hostile) {
@@ -68,7 +68,7 @@ describe("scripts e2e", () => {
     expect(((await run("pick", { args: ["red"] })).structuredContent as Structured).outcome.stdout).toBe("red\n");
     const bad = await run("pick", { args: ["blue"] });
     expect(bad.isError).toBe(true);
-    expect(resultText(bad)).toContain("do not match its schema");
+    expect(resultText(bad as { content?: unknown })).toContain("do not match its schema");
     const direct = await q.queue().submit("script", { name: "pick", args: ["red", "green"] });
     expect((await q.queue().wait(direct.id, { timeoutMs: 10_000 }))?.error?.code).toBe("SCRIPT_REJECTED");
 

@@ -6,7 +6,7 @@ import { loadConfig } from "../../../src/config/index.ts";
 import { log } from "../../../src/log.ts";
 import { signJob } from "../../../src/queue/auth.ts";
 import { newJobId, newNonce } from "../../../src/queue/ids.ts";
-import { ensureLayout, type QueueLayout } from "../../../src/queue/layout.ts";
+import { ensureLayout } from "../../../src/queue/layout.ts";
 import { readResult, writeResult } from "../../../src/queue/store.ts";
 import type { HandlerResult, Job, JobHandler, WorkerOptions } from "../../../src/queue/types.ts";
 import { takeIn } from "../../../src/worker/intake.ts";
