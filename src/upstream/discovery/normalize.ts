@@ -124,6 +124,7 @@ export function normalizeServer(value: unknown, format: string, ctx: ExpandConte
   const { command, args, env: commandEnv } = commandParts(value);
   const env = { ...commandEnv, ...stringMap(value.env, "env"), ...stringMap(value.environment, "environment") };
   const cwd = stringField(value, "cwd");
+  if (value.envFile !== undefined) ctx.notes.push(`"envFile" is not read by bridge; put the variables in "env"`);
 
   if (rawUrl !== undefined) {
     const url = expandString(rawUrl, ctx);

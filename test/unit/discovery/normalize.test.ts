@@ -42,6 +42,10 @@ describe("stdio servers", () => {
     expect(norm({ command: "x", enabled: true }).disabled).toBe(false);
   });
 
+  test("envFile is not read, and says so", () => {
+    expect(norm({ command: "x", envFile: "${workspaceFolder}/.env" }).notes).toEqual(['"envFile" is not read by bridge; put the variables in "env"']);
+  });
+
   test("unset variables are notes on the entry", () => {
     expect(norm({ command: "x", args: ["${NOPE}"] }).notes).toEqual(["environment variable NOPE is not set; ${NOPE} was left empty"]);
   });
