@@ -13,12 +13,20 @@ import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../suppo
 
 const SESSION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+interface WorkerProc {
+  proc: ChildProcess;
+  log: () => string;
+  exited: Promise<unknown>;
+}
+
 interface Setup {
   root: string;
   repo: string;
   bridge: RunningBridge;
-  worker: ChildProcess;
+  worker: WorkerProc;
   workerLog: () => string;
+  /** Starts another worker on the same root (e.g. after killing the first). */
+  startWorker: () => Promise<WorkerProc>;
   close: () => Promise<void>;
 }
 
@@ -42,26 +50,32 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
   };
   const init = Bun.spawnSync([bin, "worker", "--init"], { env, stdout: "pipe", stderr: "pipe" });
   if (init.exitCode !== 0) throw new Error(`worker --init failed: ${init.stderr.toString()}`);
-  const worker = spawn(bin, ["worker", "--allow-root", repo, ...workerArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  worker.stderr!.on("data", (c: Buffer) => (log += c.toString()));
-  worker.stdout!.on("data", (c: Buffer) => (log += c.toString()));
-  const exited = new Promise((res) => worker.on("exit", res));
-  const workers = join(root, "queue", "workers");
-  for (let i = 0; !(existsSync(workers) && readdirSync(workers).length); i++) {
-    if (i > 400 || worker.exitCode !== null) throw new Error(`worker did not start:\n${log}`);
-    await Bun.sleep(25);
-  }
+  const workers: WorkerProc[] = [];
+  const startWorker = async (): Promise<WorkerProc> => {
+    const proc = spawn(bin, ["worker", "--allow-root", repo, ...workerArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    proc.stderr!.on("data", (c: Buffer) => (log += c.toString()));
+    proc.stdout!.on("data", (c: Buffer) => (log += c.toString()));
+    const w = { proc, log: () => log, exited: new Promise((res) => proc.on("exit", res)) };
+    workers.push(w);
+    const beats = join(root, "queue", "workers");
+    for (let i = 0; !(existsSync(beats) && readdirSync(beats).some((f) => f.startsWith(`w-${proc.pid}-`))); i++) {
+      if (i > 400 || proc.exitCode !== null) throw new Error(`worker did not start:\n${log}`);
+      await Bun.sleep(25);
+    }
+    return w;
+  };
+  const worker = await startWorker();
   // serve gets only what an MCP client config would give it: the root and the token file.
   const serveEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, BRIDGE_ROOT: root, BRIDGE_TOKEN_FILE: join(root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" };
   const bridge = await startBridge({ env: serveEnv });
   return {
-    root, repo, bridge, worker, workerLog: () => log,
+    root, repo, bridge, worker, workerLog: () => worker.log(), startWorker,
     close: async () => {
       await bridge.close();
-      worker.kill("SIGTERM");
-      await Promise.race([exited, Bun.sleep(5000)]);
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGKILL");
+      for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill("SIGTERM");
+      await Promise.race([Promise.all(workers.map((w) => w.exited)), Bun.sleep(5000)]);
+      for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill("SIGKILL");
       dir.cleanup();
     },
   };
@@ -236,6 +250,41 @@ describe("escalate_to_claude (worker timeout 4s, default API retries)", () => {
     expect(out.outcome?.classification).toBe("api_error");
     expect(out.outcome?.api_error_status).toBe(401);
     expect(out.outcome?.message).toContain("timeout");
+  });
+});
+
+describe("escalate_to_claude when the worker is killed mid-run", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(fake, ["--timeout", "60s"]);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test("kill -9 the worker: Claude stops too, the job ends interrupted with its session id, and is never re-run", async () => {
+    fake.script([{ kind: "hang" }]);
+    const { s: queued } = await escalate(s, { request: "long task", cwd: s.repo, wait_seconds: 0 });
+    const id = queued.job_id!;
+    const deadline = Date.now() + 20_000;
+    while (fake.hangingCount() === 0 && Date.now() < deadline) await Bun.sleep(50);
+    expect(fake.hangingCount()).toBe(1);
+    const scriptedBefore = fake.requests.filter((r) => r.scripted).length;
+
+    s.worker.proc.kill("SIGKILL");
+    await s.worker.exited;
+    // The watchdog in Claude's process group notices the worker is gone and stops the CLI,
+    // which closes its API connection.
+    const stopBy = Date.now() + 10_000;
+    while (fake.hangingCount() > 0 && Date.now() < stopBy) await Bun.sleep(50);
+    expect(fake.hangingCount()).toBe(0);
+
+    await s.startWorker();
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 20 } });
+    expect(got.structuredContent).toMatchObject({ job_id: id, state: "interrupted", error: { code: "JOB_INTERRUPTED" } });
+    expect((got.structuredContent as { outcome: { session_id: string } }).outcome.session_id).toMatch(SESSION);
+    await Bun.sleep(1500);
+    expect(fake.requests.filter((r) => r.scripted).length).toBe(scriptedBefore);
   });
 });
 

@@ -26,6 +26,8 @@ export interface FakeAnthropic {
   requests: RecordedRequest[];
   /** Text of every user message (string or text blocks) the CLI sent, across scripted requests. */
   userTexts(): string[];
+  /** Requests held open by a `hang` reply whose client has not gone away. */
+  hangingCount(): number;
   /** Replaces the remaining script. */
   script(replies: FakeReply[]): void;
   stop(): Promise<void>;
@@ -137,6 +139,7 @@ export function startFakeAnthropic(initial: FakeReply[] = []): FakeAnthropic {
       }
       return texts;
     },
+    hangingCount: () => hanging.size,
     script(replies) {
       queue = [...replies];
     },

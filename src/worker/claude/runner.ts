@@ -34,8 +34,31 @@ export interface RunnerDeps {
   killGroup(pid: number, signal: NodeJS.Signals): void;
 }
 
+/**
+ * Wraps the CLI in `sh -c` so the process group carries a watchdog: if the worker dies (even by
+ * SIGKILL) the watchdog notices within a second and stops the group, so an `interrupted` job does
+ * not keep editing files unseen. `exec` keeps the CLI as the group leader with the same pid and
+ * stdin; argv passes through "$@" untouched (no shell parsing of job values). The watchdog ignores
+ * SIGTERM so it can follow up with SIGKILL; the runner's own group SIGKILL removes it at the end.
+ */
+export const WATCHDOG_SCRIPT =
+  'w=$1; shift; ( trap "" TERM; while kill -0 "$w" 2>/dev/null; do sleep 1; done; kill -TERM -$$ 2>/dev/null; sleep 5; kill -KILL -$$ 2>/dev/null ) </dev/null >/dev/null 2>&1 & exec "$@"';
+
+/** Finds `bin` on the child's PATH; throws an ENOENT error (as spawn would) when it is not there. */
+function resolveBin(bin: string, env: Record<string, string>, cwd: string): string {
+  const found = Bun.which(bin, { PATH: env.PATH ?? "", cwd });
+  if (!found) throw Object.assign(new Error(`spawn ${bin} ENOENT (not found on PATH)`), { code: "ENOENT" });
+  return found;
+}
+
 export const nodeRunnerDeps: RunnerDeps = {
-  spawn: (bin, args, { cwd, env }) => nodeSpawn(bin, args, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] }),
+  spawn(bin, args, { cwd, env }) {
+    const path = resolveBin(bin, env, cwd);
+    if (process.platform === "win32") return nodeSpawn(path, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    return nodeSpawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, "bridge-claude", String(process.pid), path, ...args], {
+      cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"],
+    });
+  },
   killGroup(pid, signal) {
     try {
       process.kill(-pid, signal);

@@ -92,6 +92,21 @@ describe("runClaude", () => {
     expect(await gone(pidsIn(join(dir, "leaver.pids"))[0]!)).toBe(true);
   });
 
+  test("if the worker itself is SIGKILLed, the watchdog stops the CLI's process group", async () => {
+    const bin = script("orphan", `echo $$ > "$OUT/orphan.pid"; sleep 300 & echo $! >> "$OUT/orphan.pid"; echo '${INIT}'; wait`);
+    const driver = join(dir, "driver.ts");
+    const runner = join(import.meta.dir, "../../../src/worker/claude/runner.ts");
+    writeFileSync(driver, `import { runClaude } from ${JSON.stringify(runner)};\nawait runClaude({ bin: ${JSON.stringify(bin)}, args: [], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH, OUT: ${JSON.stringify(dir)} }, prompt: "x", timeoutMs: 600000 });\n`);
+    const worker = Bun.spawn(["bun", driver], { stdout: "ignore", stderr: "ignore" });
+    const pidFile = join(dir, "orphan.pid");
+    for (let i = 0; i < 200 && !(existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().split(/\s+/).length === 2); i++) await Bun.sleep(25);
+    const pids = pidsIn(pidFile);
+    expect(pids.every(alive)).toBe(true);
+    worker.kill("SIGKILL");
+    await worker.exited;
+    for (const pid of pids) expect(await gone(pid)).toBe(true);
+  });
+
   test("a missing binary is a spawn error, not a crash", async () => {
     const facts = await runClaude({ ...base(), bin: join(dir, "no-such-claude") });
     expect(facts.spawnError?.code).toBe("ENOENT");
