@@ -117,4 +117,15 @@ except Exception as e:
     expect(after.length).toBe(1);
     expect(after[0]).not.toBe(pids[0]);
   }, 300_000);
+
+  test("closing bridge ends the upstream server processes", async () => {
+    await runPython(`print(await mcp_files.list_allowed_directories(), await mcp_everything.echo(message="x"))`, ["files", "everything"]);
+    const kids = childProcesses(bridge.pid()!, "mcp-server-");
+    expect(kids.length).toBeGreaterThanOrEqual(2);
+    await bridge.close();
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && kids.some(alive)) await Bun.sleep(100);
+    expect(kids.filter(alive)).toEqual([]);
+  }, 300_000);
 });

@@ -44,9 +44,16 @@ async def _apply(fn, value):
     return out
 
 
+_MAX_ATTEMPTS = 50
+
+
+def _conflict(key):
+    return RuntimeError(f"update_memory({key!r}): the value kept changing in another bridge process; gave up after {_MAX_ATTEMPTS} attempts")
+
+
 async def update_memory(key, fn, default=None):
     """Atomically replace the value under ``key`` by ``fn(value)`` (``default`` when missing); returns the new value."""
-    while True:
+    for _ in range(_MAX_ATTEMPTS):
         r = await _bridge.call("memory.begin_update", {"key": key})
         try:
             new = _jsonable(key, await _apply(fn, r["value"] if r["exists"] else default))
@@ -56,6 +63,7 @@ async def update_memory(key, fn, default=None):
         c = await _bridge.call("memory.commit_update", {"token": r["token"], "value": new})
         if not c["conflict"]:
             return new
+    raise _conflict(key)
 
 
 async def delete_memory(key):
@@ -91,7 +99,7 @@ def load_memory_sync(key, default=None):
 
 def update_memory_sync(key, fn, default=None):
     """Blocking twin of :func:`update_memory` (``fn`` must be a plain function)."""
-    while True:
+    for _ in range(_MAX_ATTEMPTS):
         r = _bridge.call_sync("memory.begin_update", {"key": key})
         try:
             new = _jsonable(key, fn(r["value"] if r["exists"] else default))
@@ -101,6 +109,7 @@ def update_memory_sync(key, fn, default=None):
         c = _bridge.call_sync("memory.commit_update", {"token": r["token"], "value": new})
         if not c["conflict"]:
             return new
+    raise _conflict(key)
 
 
 def delete_memory_sync(key):
