@@ -16,7 +16,21 @@ export interface RunSpec {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /**
+   * When set, a watchdog in the child's process group stops the group once this pid (the worker)
+   * is gone — even after kill -9 — so an `interrupted` job does not keep running unseen.
+   */
+  watchPid?: number;
 }
+
+/**
+ * `sh -c` wrapper carrying the watchdog (same approach as the claude runner): the script is
+ * `exec`ed with "$@", so argv is passed through untouched and the script keeps the group-leader
+ * pid and stdin. The watchdog ignores SIGTERM so it can follow up with SIGKILL; the runner's own
+ * group SIGKILL removes it when the script ends.
+ */
+const WATCHDOG_SCRIPT =
+  'w=$1; shift; ( trap "" TERM; while kill -0 "$w" 2>/dev/null; do sleep 1; done; kill -TERM -$$ 2>/dev/null; sleep 5; kill -KILL -$$ 2>/dev/null ) </dev/null >/dev/null 2>&1 & exec "$@"';
 
 export interface RunOutcome {
   exitCode: number | null;
@@ -53,7 +67,10 @@ class CappedBuffer {
 export function runProcess(spec: RunSpec): Promise<RunOutcome> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(spec.path, spec.args, {
+    const [file, argv] = spec.watchPid === undefined || process.platform === "win32"
+      ? [spec.path, spec.args]
+      : ["/bin/sh", ["-c", WATCHDOG_SCRIPT, "bridge-script", String(spec.watchPid), spec.path, ...spec.args]];
+    const child = spawn(file, argv, {
       cwd: spec.cwd,
       env: spec.env,
       shell: false,

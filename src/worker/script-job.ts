@@ -44,7 +44,7 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
   try {
     run = await runProcess({
       path: script.path, args, cwd: script.cwd, env, stdin, timeoutMs,
-      maxOutput: ctx.config.maxOutput, signal: ctx.signal,
+      maxOutput: ctx.config.maxOutput, signal: ctx.signal, watchPid: process.pid,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

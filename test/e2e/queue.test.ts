@@ -120,7 +120,9 @@ describe("queue e2e", () => {
     await until(() => (existsSync(pidFile) ? true : undefined), 10_000, "script start");
     w1.proc.kill("SIGKILL");
     await w1.exited;
-    try { process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL"); } catch { /* gone */ }
+    // The watchdog in the script's process group stops it once the worker is gone.
+    const scriptPid = Number(readFileSync(pidFile, "utf8"));
+    await until(() => { try { process.kill(scriptPid, 0); return undefined; } catch { return true; } }, 10_000, "orphaned script stopped");
     expect((await q.queue().get(job.id))?.state).toBe("running");
     const w2 = q.startWorker();
     await w2.ready();

@@ -98,4 +98,17 @@ describe("runProcess", () => {
     expect(await runProcess({ ...base, path: "/bin/sleep", args: ["30"], signal: ac.signal })).toMatchObject({ aborted: true });
     await expect(runProcess({ ...base, path: "/nonexistent/prog", args: [] })).rejects.toThrow();
   });
+  test("with watchPid, the process group is stopped when the watched process dies; argv still verbatim", async () => {
+    const parent = Bun.spawn(["sleep", "30"]);
+    const args = ["--help", "a b", "$(x)"];
+    const ok = await runProcess({ ...base, path: "/usr/bin/printf", args: ["%s|", ...args], watchPid: parent.pid });
+    expect(ok.stdout).toBe("--help|a b|$(x)|");
+    const pending = runProcess({ ...base, path: "/bin/sleep", args: ["30"], watchPid: parent.pid });
+    await Bun.sleep(200);
+    parent.kill("SIGKILL");
+    const r = await pending;
+    expect(r.timedOut).toBe(false);
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.durationMs).toBeLessThan(5000);
+  });
 });
