@@ -1,12 +1,13 @@
 /**
  * The memory store: JSON values in `<dir>/<key>.json`, written atomically (temp file + fsync +
  * rename), keys validated so they can never name another path, sizes capped. Read-modify-write
- * updates hold a per-key lock between `beginUpdate` and `commitUpdate`, and a version check at commit
- * catches writers in other processes.
+ * updates hold a per-key lock between `beginUpdate` and `commitUpdate`; every write happens under a
+ * short cross-process file lock, and a version check at commit catches writers in other processes.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
+import { withFileLock } from "./file-lock.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
 /** Keys: letters, digits, `_`, `-`, `.`; 1–128 characters; no leading dot and no `..`. */
@@ -84,7 +85,7 @@ export class MemoryStore {
     validateMemoryKey(key);
     const release = await this.lock.acquire(key, signal);
     try {
-      return this.write(key, value);
+      return await this.locked(key, () => this.write(key, value));
     } finally {
       release();
     }
@@ -95,11 +96,15 @@ export class MemoryStore {
     validateMemoryKey(key);
     const release = await this.lock.acquire(key, signal);
     try {
-      unlinkSync(this.path(key));
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw err;
+      return await this.locked(key, () => {
+        try {
+          unlinkSync(this.path(key));
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+          throw err;
+        }
+      });
     } finally {
       release();
     }
@@ -152,12 +157,14 @@ export class MemoryStore {
    * Finishes an update with the new value. `conflict: true` means another process changed the key
    * since beginUpdate: nothing was written and the caller should retry.
    */
-  commitUpdate(token: string, value: unknown): { conflict: boolean; version: number } {
+  async commitUpdate(token: string, value: unknown): Promise<{ conflict: boolean; version: number }> {
     const u = this.takeUpdate(token);
     try {
-      const current = this.read(u.key)?.version ?? 0;
-      if (current !== u.version) return { conflict: true, version: current };
-      return { conflict: false, version: this.write(u.key, value) };
+      return await this.locked(u.key, () => {
+        const current = this.read(u.key)?.version ?? 0;
+        if (current !== u.version) return { conflict: true, version: current };
+        return { conflict: false, version: this.write(u.key, value) };
+      });
     } finally {
       u.release();
     }
@@ -176,6 +183,11 @@ export class MemoryStore {
     if (!u) throw new BridgeError("MEMORY_INVALID", "memory update token is unknown or expired (the update was already finished or the call ended)");
     this.updates.delete(token);
     return u;
+  }
+
+  /** Runs a check-and-write under the key's cross-process lock file. */
+  private locked<T>(key: string, fn: () => T): Promise<T> {
+    return withFileLock(join(this.dir, `.${key}.lock`), fn);
   }
 
   private path(key: string): string {

@@ -65,7 +65,7 @@ describe("MemoryStore", () => {
     const increment = async () => {
       const u = await s.beginUpdate("n");
       await Bun.sleep(Math.random() * 3);
-      const r = s.commitUpdate(u.token, ((u.value as number | null) ?? 0) + 1);
+      const r = await s.commitUpdate(u.token, ((u.value as number | null) ?? 0) + 1);
       expect(r.conflict).toBe(false);
     };
     await Promise.all(Array.from({ length: 50 }, increment));
@@ -79,7 +79,7 @@ describe("MemoryStore", () => {
     const save = s.save("k", "from save").then(() => (saved = true));
     await Bun.sleep(20);
     expect(saved).toBe(false);
-    s.commitUpdate(u.token, "from update");
+    await s.commitUpdate(u.token, "from update");
     await save;
     expect(s.read("k")?.value).toBe("from save");
   });
@@ -89,7 +89,7 @@ describe("MemoryStore", () => {
     const b = new MemoryStore({ dir });
     const u = await a.beginUpdate("k");
     await b.save("k", "other");
-    expect(a.commitUpdate(u.token, "mine")).toEqual({ conflict: true, version: 1 });
+    expect(await a.commitUpdate(u.token, "mine")).toEqual({ conflict: true, version: 1 });
     expect(a.read("k")?.value).toBe("other");
   });
 
@@ -99,7 +99,7 @@ describe("MemoryStore", () => {
     const u = await s.beginUpdate("k", call.signal);
     call.abort();
     const u2 = await s.beginUpdate("k");
-    expect(() => s.commitUpdate(u.token, 1)).toThrow(/unknown or expired/);
+    await expect(s.commitUpdate(u.token, 1)).rejects.toThrow(/unknown or expired/);
     s.abortUpdate(u2.token);
     await s.save("k", 3);
     expect(s.read("k")?.value).toBe(3);
@@ -114,7 +114,7 @@ describe("MemoryStore", () => {
     await expect(waiting).rejects.toThrow(/cancelled/);
     s.abortUpdate(held.token);
     const next = await s.beginUpdate("k");
-    s.commitUpdate(next.token, "ok");
+    await s.commitUpdate(next.token, "ok");
     expect(s.read("k")?.value).toBe("ok");
   });
 
@@ -122,5 +122,29 @@ describe("MemoryStore", () => {
     const s = new MemoryStore({ dir });
     await Bun.write(join(dir, "bad.json"), "{oops");
     expect(() => s.read("bad")).toThrow(/memory bad is corrupt/);
+  });
+});
+
+describe("MemoryStore across processes", () => {
+  test("4 processes × 15 concurrent increments of one key end at 60", async () => {
+    const script = join(import.meta.dir, "../../support/memory-incrementer.ts");
+    const procs = Array.from({ length: 4 }, () => Bun.spawn([process.execPath, script, dir, "shared", "15"], { stdout: "pipe", stderr: "pipe" }));
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    const errors = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
+    expect(errors.join("")).toBe("");
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(new MemoryStore({ dir }).read("shared")?.value).toBe(60);
+    expect(readdirSync(dir).filter((f) => !f.endsWith(".json"))).toEqual([]);
+  }, 60_000);
+
+  test("a stale lock file left by a dead process is broken", async () => {
+    const { withFileLock } = await import("../../../src/memory/file-lock.ts");
+    const lock = join(dir, ".k.lock");
+    await Bun.write(lock, "99999");
+    const old = new Date(Date.now() - 60_000);
+    (await import("node:fs")).utimesSync(lock, old, old);
+    expect(await withFileLock(lock, () => "ran")).toBe("ran");
+    await Bun.write(lock, "1");
+    await expect(withFileLock(lock, () => "ran", { timeoutMs: 50 })).rejects.toThrow(/locked by another bridge process/);
   });
 });
