@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { requireBinary, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
@@ -223,6 +223,30 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     expect(outside.s.error?.message).toContain("outside");
     const above = await escalate(s, { request: "x", cwd: s.repo, permission_mode: "bypassPermissions" });
     expect(above.s.outcome?.classification).toBe("refused");
+  });
+  test("hostile input: shell syntax in the request is text, flag-like model and symlinked cwd are refused", async () => {
+    const marker = join(s.repo, "pwned");
+    fake.script([{ kind: "text", text: "just text" }]);
+    const request = `$(touch ${marker}) \`touch ${marker}\`; --dangerously-skip-permissions`;
+    const plain = await escalate(s, { request, cwd: s.repo });
+    expect(plain.s.outcome?.classification).toBe("success");
+    expect(fake.userTexts()).toContain(request);
+    expect(existsSync(marker)).toBe(false);
+
+    const model = await escalate(s, { request: "x", cwd: s.repo, model: "--dangerously-skip-permissions" });
+    expect(model.s.outcome?.classification).toBe("refused");
+
+    symlinkSync(s.root, join(s.repo, "escape"));
+    const link = await escalate(s, { request: "x", cwd: join(s.repo, "escape") });
+    expect(link.s.outcome?.classification).toBe("refused");
+    expect(link.s.error?.message).toContain("resolves to");
+
+    const badSession = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "x", session_id: "--resume" } }).catch((err: Error) => ({ isError: true, content: [{ type: "text", text: err.message }] }));
+    expect(badSession.isError).toBe(true);
+  });
+
+  test("the worker warned (at its first claude job) that ANTHROPIC_API_KEY overrides the subscription", () => {
+    expect(s.workerLog()).toContain("ANTHROPIC_API_KEY is set");
   });
 });
 
