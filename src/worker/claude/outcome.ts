@@ -18,6 +18,7 @@ export const CLASSIFICATIONS = [
   "max_turns",
   "budget",
   "cancelled",
+  "interrupted",
   "cli_error",
   "crashed",
 ] as const;
@@ -60,6 +61,8 @@ export interface RunFacts {
   spawnError?: { code?: string; message: string };
   timedOut: boolean;
   cancelled: boolean;
+  /** The abort signal's reason when cancelled ("shutdown" when the worker is stopping). */
+  abortReason?: unknown;
   timeoutMs: number;
   stream: StreamState;
   /** Last part of the CLI's stderr. */
@@ -131,6 +134,9 @@ export function classifyRun(f: RunFacts): Classified {
   if (f.spawnError) {
     return fail("cli_missing", `Claude Code CLI could not be started (${f.bin}): ${f.spawnError.message}`,
       "Install Claude Code (npm i -g @anthropic-ai/claude-code) or set BRIDGE_CLAUDE_BIN to its path, then restart the worker.");
+  }
+  if (f.cancelled && f.abortReason === "shutdown") {
+    return fail("interrupted", `The worker shut down and stopped the Claude run before it finished.${resume}`, "Submit it again (with session_id to resume) once a worker runs.", "JOB_INTERRUPTED");
   }
   if (f.cancelled) return fail("cancelled", `The Claude run was cancelled.${resume}`, undefined, "CANCELLED");
   if (f.timedOut) {

@@ -81,6 +81,7 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
     signal: null,
     timedOut,
     cancelled,
+    abortReason: cancelled ? input.signal?.reason : undefined,
     timeoutMs: input.timeoutMs,
     stream: parser.end(),
     stderrTail,

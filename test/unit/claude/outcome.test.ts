@@ -79,6 +79,12 @@ describe("classifyRun", () => {
     expect(c.error?.code).toBe("CANCELLED");
   });
 
+  test("aborted because the worker shuts down → interrupted, resumable", () => {
+    const c = classify(facts({ cancelled: true, abortReason: "shutdown", exitCode: null, signal: "SIGTERM" }, null));
+    expect(c.outcome.classification).toBe("interrupted");
+    expect(c.outcome.message).toContain(SID);
+  });
+
   test("max turns and budget", () => {
     expect(classify(facts({ exitCode: 1 }, { ...ok, subtype: "error_max_turns", is_error: true, result: null })).outcome.classification).toBe("max_turns");
     expect(classify(facts({ exitCode: 1 }, { ...ok, subtype: "error_max_budget_usd", is_error: true })).outcome.classification).toBe("budget");
