@@ -21,7 +21,7 @@ afterAll(async () => {
 const text = (r: { content: unknown }) => (r.content as Array<{ text: string }>)[0]!.text;
 
 test("a tool added at runtime shows up in the tool list, the search and the disk cache", async () => {
-  expect((await registry.tools("dynamic")).map((t) => t.name).sort()).toEqual(["add_tool", "whoami"]);
+  expect((await registry.tools("dynamic")).map((t) => t.name).sort()).toEqual(["add_tool", "list_tools", "whoami"]);
   await registry.call("dynamic", "add_tool", { name: "frobnicate_widgets" });
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && !(await registry.tools("dynamic")).some((t) => t.name === "frobnicate_widgets")) await Bun.sleep(50);

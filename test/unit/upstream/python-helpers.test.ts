@@ -26,7 +26,7 @@ const exts = () => [upstreamExtension(registry), memoryExtension(store)];
 beforeAll(() => {
   state = mkdtempSync(join(tmpdir(), "bridge-pyhelpers-"));
   registry = new UpstreamRegistry({
-    discover: async () => [entry("everything", bin("mcp-server-everything"), ["stdio"]), entry("my-files", bin("mcp-server-filesystem"), [state]), entry("My.Files", bin("mcp-server-memory"))],
+    discover: async () => [entry("everything", bin("mcp-server-everything"), ["stdio"]), entry("my-files", bin("mcp-server-filesystem"), [state]), entry("My.Files", bin("mcp-server-memory")), { ...entry("dynamic", process.execPath, [resolve(import.meta.dir, "../../support/upstream-dynamic-server.ts")]) }],
     stateDir: state,
     timeoutMs: 20_000,
     log: { debug() {}, warn() {} },
@@ -80,7 +80,7 @@ print(sorted(await discovered_servers()))
 `, ["My.Files"]);
     expect(out).toContain("[('My.Files', 'mcp_my_files')]");
     expect(out).toContain("my_files_2 True");
-    expect(out).toContain("True\n['My.Files', 'everything', 'my-files']");
+    expect(out).toContain("True\n['My.Files', 'dynamic', 'everything', 'my-files']");
   });
 
   test("argument errors name the expected parameters; unknown tools list the tools", async () => {
@@ -120,7 +120,18 @@ print(len(await list_tools("my-files")) > 5)
   });
 
   test("unknown server in servers=[...] lists the available ones", async () => {
-    await expect(runPython(exts(), "pass", ["nope"])).rejects.toThrow('unknown MCP server "nope"; available: My.Files, everything, my-files');
+    await expect(runPython(exts(), "pass", ["nope"])).rejects.toThrow('unknown MCP server "nope"; available: My.Files, dynamic, everything, my-files');
+  });
+
+  test("a tool named like a helper stays callable", async () => {
+    const out = await run(`
+print(await mcp_dynamic.call("list_tools", prefix="A:"))
+print(mcp_dynamic.call_sync("list_tools"))
+print(sorted(t["name"] for t in mcp_dynamic.list_tools_sync()))
+from mcp.servers.dynamic import list_tools as lt
+print(await lt(prefix="B:"))
+`, ["dynamic"]);
+    expect(out).toContain("A:tool named list_tools\ntool named list_tools\n['add_tool', 'list_tools', 'whoami']\nB:tool named list_tools");
   });
 
   test("memory helpers, sync and async, and 50 gathered update_memory", async () => {
