@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { buildVersion, compile } from "./build-lib.ts";
+import { renderFormula } from "./homebrew.ts";
 
 const TARGETS = {
   "linux-x64": "bun-linux-x64",
@@ -20,7 +21,7 @@ const wanted = (process.argv.slice(2).length ? process.argv.slice(2) : Object.ke
 for (const p of wanted) if (!(p in TARGETS)) throw new Error(`unknown target "${p}"; known: ${Object.keys(TARGETS).join(", ")}`);
 
 const version = buildVersion();
-const out = "dist/release";
+const out = process.env.BRIDGE_RELEASE_OUT ?? "dist/release";
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const sums: string[] = [];
@@ -45,4 +46,9 @@ for (const platform of wanted) {
 }
 writeFileSync(`${out}/SHA256SUMS`, `${sums.join("\n")}\n`);
 writeFileSync(`${out}/VERSION`, `${version}\n`);
+if (wanted.length === Object.keys(TARGETS).length) {
+  const baseUrl = process.env.BRIDGE_RELEASE_URL ?? `https://github.com/bridge-mcp/bridge/releases/download/v${version.split("+")[0]}`;
+  const sumMap = Object.fromEntries(sums.map((l) => l.split("  ").reverse() as [string, string]));
+  writeFileSync(`${out}/bridge.rb`, renderFormula({ version: version.split("+")[0]!, baseUrl, sums: sumMap }));
+}
 console.error(`release: ${wanted.length} platform(s), ${version}, in ${out}/`);
