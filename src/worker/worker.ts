@@ -139,7 +139,8 @@ export class QueueWorker {
   }
 
   private scan(): void {
-    if (this.draining) return;
+    // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
+    if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
     let names: string[];
     try { names = readdirSync(this.layout.incoming).sort(); } catch { names = []; }
     const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter(Boolean));
