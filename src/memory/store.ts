@@ -5,6 +5,7 @@
  * short cross-process file lock, and a version check at commit catches writers in other processes.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
 import { withFileLock } from "./file-lock.ts";
@@ -54,7 +55,6 @@ export class MemoryStore {
   private readonly now: () => Date;
   private readonly lock = new KeyedLock();
   private readonly updates = new Map<string, { key: string; version: number; release: () => void }>();
-  private nextToken = 1;
 
   constructor(opts: MemoryStoreOptions) {
     this.dir = opts.dir;
@@ -142,7 +142,7 @@ export class MemoryStore {
     const release = await this.lock.acquire(key, signal);
     try {
       const rec = this.read(key);
-      const token = `u${this.nextToken++}`;
+      const token = randomUUID();
       const entry = { key, version: rec?.version ?? 0, release };
       this.updates.set(token, entry);
       signal?.addEventListener("abort", () => this.abortUpdate(token), { once: true });

@@ -5,6 +5,7 @@
  * and refreshed on notifications/tools/list_changed.
  */
 import type { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -50,7 +51,11 @@ function defaultTransport(entry: ServerEntry): Transport {
     : new StreamableHTTPClientTransport(new URL(entry.url), { requestInit });
 }
 
-const fileStem = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "server";
+/** A log file name for a server: its name when that is a safe file name, else a sanitised name + hash. */
+function fileStem(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "server";
+  return safe === name ? safe : `${safe}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
 
 export class UpstreamConnection {
   readonly stderrLog: BoundedLog;

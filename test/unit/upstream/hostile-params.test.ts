@@ -66,7 +66,7 @@ describe("memory.* methods", () => {
       expect((await errorOf(mem["memory.save"]!({ key, value: 1 }, ctx))).message).toContain("invalid memory key");
     }
     expect((await errorOf(mem["memory.load"]!({ key: 5 }, ctx))).message).toStartWith("load_memory:");
-    expect((await errorOf(mem["memory.commit_update"]!({ token: "u999", value: 1 }, ctx))).message).toContain("unknown or expired");
+    expect((await errorOf(mem["memory.commit_update"]!({ token: "not-a-token", value: 1 }, ctx))).message).toContain("unknown or expired");
     expect(existsSync(join(state, "x.json"))).toBe(false);
   });
 });
