@@ -5,6 +5,7 @@
  */
 import { encode } from "@toon-format/toon";
 import { z } from "zod";
+import { formatBytes } from "../config/units.ts";
 import type { CollectedOutput } from "./collector.ts";
 
 /** How a run ended. */
@@ -54,8 +55,15 @@ export function toStructured(o: RunOutcome): RunStructured {
   });
 }
 
-/** Human/model-readable text of a run in the configured mode. */
-export function formatText(o: RunOutcome, mode: "compact" | "toon"): string {
+/**
+ * Human/model-readable text of a run in the configured mode. Output longer than `maxTextOutput`
+ * bytes is replaced by a pointer to structuredContent.output (it would be sent twice otherwise).
+ */
+export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity): string {
+  const size = Buffer.byteLength(o.output.text);
+  if (size > maxTextOutput) {
+    o = { ...o, output: { ...o.output, text: `[${formatBytes(size)} of output: see structuredContent.output]\n` } };
+  }
   if (mode === "toon") return encode(toStructured(o));
   const parts: string[] = [];
   if (o.output.text) parts.push(o.output.text.endsWith("\n") ? o.output.text.slice(0, -1) : o.output.text);

@@ -6,6 +6,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { formatBytes } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
 import { formatText, isFailure, runOutputShape, toStructured } from "../../output/format.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
@@ -32,8 +33,20 @@ export function runPythonAnnotations(hasExtensions: boolean) {
   return { readOnlyHint: false, destructiveHint: hasExtensions, idempotentHint: false, openWorldHint: hasExtensions };
 }
 
+/**
+ * Output cap over MCP: the SDK's stdio transports reject messages over 10 MB, and output is JSON-escaped
+ * (a newline takes 2 bytes). `bridge run` has no such limit.
+ */
+export const MCP_OUTPUT_LIMIT = 3 * 1024 * 1024;
+/** Larger output is sent only in structuredContent, not twice. */
+export const TEXT_OUTPUT_LIMIT = 512 * 1024;
+
 export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
-  const service = new SandboxService(ctx.config, { engine: defaultEngineDeps(), log: ctx.log, extensions: ctx.sandboxExtensions });
+  if (ctx.config.maxOutput > MCP_OUTPUT_LIMIT) {
+    ctx.log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(ctx.config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
+  }
+  const config = { ...ctx.config, maxOutput: Math.min(ctx.config.maxOutput, MCP_OUTPUT_LIMIT) };
+  const service = new SandboxService(config, { engine: defaultEngineDeps(), log: ctx.log, extensions: ctx.sandboxExtensions });
   ctx.onShutdown(() => service.shutdown());
   service.warm();
 
@@ -63,7 +76,7 @@ export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
         progress?.flush();
         const images = outcome.images.map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
         return {
-          content: [{ type: "text", text: formatText(outcome, ctx.config.outputMode) }, ...images],
+          content: [{ type: "text", text: formatText(outcome, ctx.config.outputMode, TEXT_OUTPUT_LIMIT) }, ...images],
           structuredContent: toStructured(outcome),
           isError: isFailure(outcome),
         };

@@ -1,0 +1,268 @@
+/**
+ * run_python end to end: the compiled `dist/bridge serve`, the SDK Client over stdio, and real
+ * containers, once per engine (podman and docker; an engine that is not installed is skipped and the
+ * test name says so). Results are validated by the SDK client against the declared outputSchema.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { BRIDGE_BIN, bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
+import { ENGINES, containersOwnedBy, containersWithId, waitFor, type Engine } from "../support/sandbox-engines.ts";
+
+type Structured = { status: string; output: string; result?: string; error?: string; exitCode?: number; truncated?: boolean };
+type Result = { content: Array<{ type: string; text?: string; data?: string; mimeType?: string }>; structuredContent?: Structured; isError?: boolean };
+
+async function run(b: RunningBridge, args: Record<string, unknown>, opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {}): Promise<Result> {
+  return (await b.client.callTool({ name: "run_python", arguments: args }, undefined, { timeout: 180_000, ...opts })) as Result;
+}
+const s = (r: Result) => r.structuredContent!;
+
+for (const { engine, usable } of ENGINES) {
+  describe.skipIf(!usable)(`run_python on ${engine}${usable ? "" : ` (SKIPPED: ${engine} is not installed or not answering)`}`, () => {
+    const root = tempDir();
+    let b: RunningBridge;
+    const env = (extra: Record<string, string> = {}) => bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: engine as Engine, ...extra });
+
+    beforeAll(async () => { b = await startBridge({ env: env() }); });
+    afterAll(async () => {
+      const pid = b?.pid();
+      await b?.close();
+      if (pid) {
+        // serve's shutdown removes every container it started.
+        const clean = await waitFor(() => containersOwnedBy(engine, pid).length === 0, 10_000);
+        expect(clean ? [] : containersOwnedBy(engine, pid)).toEqual([]);
+      }
+      root.cleanup();
+    }, 120_000);
+
+    test("lists run_python with explicit annotations and an output schema", async () => {
+      const { tools } = await b.client.listTools();
+      const tool = tools.find((t) => t.name === "run_python")!;
+      expect(tool.outputSchema).toBeDefined();
+      expect(tool.annotations?.readOnlyHint).toBe(false);
+      expect(typeof tool.annotations?.openWorldHint).toBe("boolean");
+    }, 120_000);
+
+    test("print is byte-faithful (blank lines kept)", async () => {
+      const r = await run(b, { code: 'print("a")\nprint()\nprint()\nprint("  b  ")\nprint("é ✓ 🙂")' });
+      expect(r.isError).toBeFalsy();
+      expect(s(r).status).toBe("ok");
+      expect(s(r).output).toBe("a\n\n\n  b  \né ✓ 🙂\n");
+    }, 120_000);
+
+    test("an exception is isError with the traceback", async () => {
+      const r = await run(b, { code: "def f():\n    raise ValueError('boom')\nf()" });
+      expect(r.isError).toBe(true);
+      expect(s(r).status).toBe("error");
+      expect(s(r).error).toContain("Traceback (most recent call last)");
+      expect(s(r).error).toContain("ValueError: boom");
+      expect(s(r).error).toContain("line 2, in f");
+      expect(resultText(r)).toContain("ValueError: boom");
+    }, 120_000);
+
+    test("SystemExit is reported with its code", async () => {
+      const r = await run(b, { code: "print('bye')\nraise SystemExit(3)" });
+      expect(s(r)).toMatchObject({ status: "exit", exitCode: 3, output: "bye\n" });
+      expect(r.isError).toBe(true);
+      const zero = await run(b, { code: "import sys\nsys.exit(0)" });
+      expect(s(zero)).toMatchObject({ status: "exit", exitCode: 0 });
+      expect(zero.isError).toBeFalsy();
+    }, 120_000);
+
+    test("the final expression's value is returned", async () => {
+      const r = await run(b, { code: "x = 20\nx * 2 + 2" });
+      expect(s(r).result).toBe("42");
+      expect(resultText(r)).toContain("42");
+      const none = await run(b, { code: "None" });
+      expect(s(none).result).toBeUndefined();
+    }, 120_000);
+
+    test("top-level await works", async () => {
+      const r = await run(b, { code: "import asyncio\nasync def g(i):\n    await asyncio.sleep(0.01)\n    return i\nawait asyncio.gather(*(g(i) for i in range(3)))" });
+      expect(s(r)).toMatchObject({ status: "ok", result: "[0, 1, 2]" });
+    }, 120_000);
+
+    test("timeout: status timeout, partial output, container gone", async () => {
+      const r = await run(b, { code: "import socket, time\nprint(socket.gethostname(), flush=True)\nprint('partial', flush=True)\ntime.sleep(60)", timeout: 3 });
+      expect(s(r).status).toBe("timeout");
+      expect(r.isError).toBe(true);
+      const [id, partial] = s(r).output.split("\n");
+      expect(partial).toBe("partial");
+      expect(s(r).error).toContain("timed out");
+      expect(containersWithId(engine, id!)).toEqual([]);
+    }, 120_000);
+
+    test("10 MB printed is capped with a note giving the full size", async () => {
+      const r = await run(b, { code: "import sys\nsys.stdout.write('x' * (10 * 1024 * 1024))\nprint('END')" });
+      expect(s(r).status).toBe("ok");
+      expect(s(r).truncated).toBe(true);
+      const out = s(r).output;
+      expect(Buffer.byteLength(out)).toBeLessThan(110 * 1024);
+      expect(out.includes(`the code wrote 10 MiB (${10 * 1024 * 1024 + 4} bytes)`)).toBe(true);
+      expect(out.startsWith("xxxx")).toBe(true);
+      expect(out.endsWith("xxEND\n")).toBe(true);
+    }, 120_000);
+
+    test("8 concurrent calls each get exactly their own output", async () => {
+      const calls = Array.from({ length: 8 }, (_, i) =>
+        run(b, { code: `import time\nfor k in range(200):\n    print("call-${i}", k)\n    if k % 50 == 0: time.sleep(0.01)\n${i}` }));
+      const results = await Promise.all(calls);
+      results.forEach((r, i) => {
+        const expected = Array.from({ length: 200 }, (_, k) => `call-${i} ${k}\n`).join("");
+        expect(s(r).output).toBe(expected);
+        expect(s(r).result).toBe(String(i));
+      });
+    }, 120_000);
+
+    test("a session keeps variables; a call without the session does not see them", async () => {
+      const name = `t-${engine}`;
+      expect(s(await run(b, { code: "secret = 41", session: name })).status).toBe("ok");
+      expect(s(await run(b, { code: "secret + 1", session: name })).result).toBe("42");
+      const outside = await run(b, { code: "secret" });
+      expect(s(outside).status).toBe("error");
+      expect(s(outside).error).toContain("NameError");
+      const files = await run(b, { code: "import os\nopen('/tmp/left', 'w').write('x')\nsorted(os.listdir('/tmp') + os.listdir('/workspace'))" });
+      expect(s(files).status).toBe("ok");
+      const fresh = await run(b, { code: "import os\nsorted(os.listdir('/tmp') + os.listdir('/workspace'))" });
+      expect(s(fresh).result).toBe("[]");
+    }, 120_000);
+
+    test("network access fails inside the sandbox, then the next call works", async () => {
+      const r = await run(b, { code: "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=3)" });
+      expect(s(r).status).toBe("error");
+      expect(s(r).error).toMatch(/OSError|unreachable|Network/i);
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
+    test("writing to / fails (read-only), then the next call works", async () => {
+      const r = await run(b, { code: "open('/evil', 'w').write('x')" });
+      expect(s(r).status).toBe("error");
+      expect(s(r).error).toContain("Read-only file system");
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
+    test("a fork bomb is stopped by the pids limit, then the next call works", async () => {
+      const r = await run(b, { code: "import os\nwhile True:\n    os.fork()", timeout: 30 });
+      expect(["error", "timeout", "killed"]).toContain(s(r).status);
+      expect(r.isError).toBe(true);
+      if (s(r).status === "error") expect(s(r).error).toMatch(/BlockingIOError|Resource temporarily unavailable/);
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
+    test("a memory bomb is killed with a message naming the memory limit, then the next call works", async () => {
+      const r = await run(b, { code: "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 1024 * 1024))", timeout: 60 });
+      expect(s(r).status).toBe("killed");
+      expect(s(r).error).toContain("memory limit (512m)");
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
+    test("user code cannot spoof or corrupt the channel", async () => {
+      const code = [
+        "import os, struct, json",
+        "def fake(h, body=b''):",
+        "    hb = json.dumps(h).encode()",
+        "    return struct.pack('>II', len(hb), len(body)) + hb + body",
+        "junk = fake({'t': 'done', 'id': 1, 'status': 'ok', 'value': 'SPOOFED'}) + fake({'t': 'out', 'id': 1}, b'SPOOF') + b'\\xff' * 64",
+        "os.write(1, junk)",
+        "os.write(2, junk)",
+        "for fd in os.listdir('/proc/self/fd'):",
+        "    try:",
+        "        os.write(int(fd), junk)",
+        "    except OSError:",
+        "        pass",
+        "for pid in ('1', str(os.getppid())):",
+        "    for fd in range(0, 16):",
+        "        try:",
+        "            w = os.open(f'/proc/{pid}/fd/{fd}', os.O_WRONLY)",
+        "            os.write(w, junk)",
+        "        except OSError:",
+        "            pass",
+        "print('after-spoof')",
+        "'real'",
+      ].join("\n");
+      const r = await run(b, { code });
+      expect(s(r).status).toBe("ok");
+      expect(s(r).result).toBe("'real'");
+      expect(s(r).output).toContain("after-spoof\n");
+      expect(s(await run(b, { code: "print('next')" })).output).toBe("next\n");
+    }, 120_000);
+
+    test("images: show_image and matplotlib figures come back as PNG image content", async () => {
+      const code = [
+        "import matplotlib.pyplot as plt",
+        "plt.plot([1, 2, 3])",
+        "plt.show()",
+        "fig = plt.figure()",
+        "plt.plot([3, 2, 1])",
+        "import io",
+        "buf = io.BytesIO()",
+        "fig.savefig(buf, format='png')",
+        "show_image(buf.getvalue())",
+      ].join("\n");
+      const r = await run(b, { code });
+      expect(s(r).status).toBe("ok");
+      const images = r.content.filter((c) => c.type === "image");
+      expect(images.length).toBe(3); // plt.show(), show_image(), and the figure still open at the end
+      for (const img of images) {
+        expect(img.mimeType).toBe("image/png");
+        expect(Buffer.from(img.data!, "base64").subarray(1, 4).toString()).toBe("PNG");
+      }
+    }, 120_000);
+
+    test("with a progressToken, output lines stream as progress notifications", async () => {
+      const messages: string[] = [];
+      const r = await run(b, { code: "import time\nfor i in range(4):\n    print('line', i, flush=True)\n    time.sleep(0.3)" }, { onprogress: (p) => { if (p.message) messages.push(p.message); } });
+      expect(s(r).status).toBe("ok");
+      expect(messages.length).toBeGreaterThanOrEqual(2);
+      expect(messages.join("\n")).toBe("line 0\nline 1\nline 2\nline 3");
+    }, 120_000);
+
+    test("notifications/cancelled kills and removes the container", async () => {
+      const ac = new AbortController();
+      let id = "";
+      const call = run(b, { code: "import socket, time\nprint(socket.gethostname(), flush=True)\ntime.sleep(60)" }, {
+        signal: ac.signal,
+        onprogress: (p) => { if (p.message && !id) { id = p.message.trim(); ac.abort(); } },
+      });
+      await expect(call).rejects.toThrow();
+      expect(id).toMatch(/^[0-9a-f]{12}$/);
+      expect(await waitFor(() => containersWithId(engine, id).length === 0, 10_000)).toBe(true);
+      expect(s(await run(b, { code: "2" })).result).toBe("2");
+    }, 120_000);
+
+    test("hostile arguments are rejected clearly", async () => {
+      const bad = await run(b, { code: "1", session: "../../etc" });
+      expect(bad.isError).toBe(true);
+      expect(resultText(bad)).toContain("invalid session name");
+      const big = await run(b, { code: "import time\ntime.sleep(0.2)\n'ok'", timeout: 100000 });
+      expect(s(big).result).toBe("'ok'"); // capped at MCP_BRIDGE_MAX_TIMEOUT, not rejected
+    }, 120_000);
+
+    test("10 MB passes through the channel intact in both directions (bridge run: stdin code in, stdout out)", async () => {
+      const payload = createHash("sha256").update("seed").digest("hex").repeat((10 * 1024 * 1024) / 64);
+      const code = `import hashlib, sys\ndata = ${JSON.stringify(payload)}\nsys.stdout.write(data)\nhashlib.sha256(data.encode()).hexdigest()`;
+      const proc = Bun.spawn([BRIDGE_BIN, "run", "-"], { env: env(), stdin: new TextEncoder().encode(code), stdout: "pipe", stderr: "pipe" });
+      const [out, err, exit] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect(err).not.toContain("Traceback");
+      expect(exit).toBe(0);
+      expect(out.length).toBe(payload.length + 64 + 3);
+      expect(out === `${payload}'${createHash("sha256").update(payload).digest("hex")}'\n`).toBe(true);
+    }, 120_000);
+
+    test("3 MiB each way through MCP arrives intact; larger caps are clamped with a warning", async () => {
+      const big = await startBridge({ env: env({ MCP_BRIDGE_MAX_OUTPUT: "20m", MCP_BRIDGE_POOL_SIZE: "1" }) });
+      try {
+        expect(big.stderr()).toContain("more than an MCP message can safely carry");
+        const payload = createHash("sha256").update("seed").digest("hex").repeat((3 * 1024 * 1024) / 64);
+        const code = `import hashlib, sys\ndata = ${JSON.stringify(payload)}\nsys.stdout.write(data)\nhashlib.sha256(data.encode()).hexdigest()`;
+        const r = await run(big, { code });
+        expect(s(r).status).toBe("ok");
+        expect(s(r).truncated).toBeUndefined();
+        expect(s(r).output === payload).toBe(true);
+        expect(s(r).result).toBe(`'${createHash("sha256").update(payload).digest("hex")}'`);
+        expect(resultText(r)).toContain("see structuredContent.output");
+      } finally {
+        await big.close();
+      }
+    }, 120_000);
+  });
+}
