@@ -115,7 +115,8 @@ export class UpstreamConnection {
   async callTool(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
     const live = await this.connect(signal);
     return (await this.guard(live, `tools/call ${tool}`, () =>
-      live.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.deps.timeoutMs, signal }),
+      // Progress notifications restart the timeout: a slow tool that reports progress is not cut off.
+      live.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.deps.timeoutMs, signal, onprogress: () => {}, resetTimeoutOnProgress: true }),
     )) as CallToolResult;
   }
 

@@ -79,6 +79,12 @@ describe("UpstreamRegistry with real servers", () => {
     expect(readFileSync(conn.stderrLog.path, "utf8")).toContain("starting everything");
   });
 
+  test("progress notifications restart the timeout", async () => {
+    const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])], 1500);
+    const res = await r.call("everything", "trigger-long-running-operation", { duration: 3, steps: 6 });
+    expect(JSON.stringify(res.content)).toContain("completed");
+  });
+
   test("per-call timeout", async () => {
     const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])], 1500);
     const err = await r.call("everything", "trigger-long-running-operation", { duration: 5, steps: 1 }).catch((e) => e);
