@@ -19,12 +19,14 @@ export interface QueueLayout {
   seen: string;
   workers: string;
   rejected: string;
+  /** Per-directory locks for claude jobs (one at a time per cwd, across workers). */
+  locks: string;
   journal: string;
   /** The script catalog the worker publishes for `serve`. */
   catalog: string;
 }
 
-const SUBDIRS = ["tmp", "incoming", "running", "jobs", "results", "cancel", "progress", "seen", "workers", "rejected"] as const;
+const SUBDIRS = ["tmp", "incoming", "running", "jobs", "results", "cancel", "progress", "seen", "workers", "rejected", "locks"] as const;
 
 /** The paths for a root (no I/O). */
 export function queueLayout(root: string): QueueLayout {

@@ -16,6 +16,8 @@ import { readResult, writeResult } from "../queue/store.ts";
 import { HeartbeatSchema } from "../queue/schema.ts";
 import { HEARTBEAT_STALE_MS, type Heartbeat } from "../queue/types.ts";
 
+const JOURNAL_ROTATE_BYTES = 16 * 1024 * 1024;
+
 export interface RecoveryDeps {
   layout: QueueLayout;
   journal: Journal;
@@ -133,6 +135,10 @@ export function collectGarbage(deps: RecoveryDeps & { retentionMs: number; maxAg
   for (const f of list(layout.rejected)) if (older(join(layout.rejected, f), deps.retentionMs)) { removeQuietly(join(layout.rejected, f)); removed++; }
   for (const f of list(layout.tmp)) if (older(join(layout.tmp, f), 3_600_000)) { removeQuietly(join(layout.tmp, f)); removed++; }
   for (const f of list(layout.cancel)) if (older(join(layout.cancel, f), deps.retentionMs)) { removeQuietly(join(layout.cancel, f)); removed++; }
+  // The journal is append-only; past JOURNAL_ROTATE_BYTES it is moved to journal.1.jsonl (one generation kept).
+  try {
+    if (statSync(layout.journal).size > JOURNAL_ROTATE_BYTES) renameSync(layout.journal, layout.journal.replace(/\.jsonl$/, ".1.jsonl"));
+  } catch { /* no journal yet */ }
   if (removed) deps.journal({ event: "gc", removed });
   return removed;
 }

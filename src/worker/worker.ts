@@ -20,6 +20,7 @@ import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
+import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
 import { collectGarbage, recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
 
@@ -154,12 +155,13 @@ export class QueueWorker {
       let key: string | undefined;
       if (kind === "claude") {
         try { key = cwdKeyOf(kind, (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
-        if (key && busy.has(key)) { claimable++; continue; }
+        if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.id, this.now()))) { claimable++; continue; }
       }
       const dest = join(this.runDir, name);
       try {
         renameSync(src, dest);
       } catch {
+        if (key) unlockCwd(this.layout, key, this.id);
         continue; // another worker (or a canceller) won the race
       }
       if (key) busy.add(key);
@@ -182,13 +184,20 @@ export class QueueWorker {
     slot.done = (async () => {
       const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, path, id);
       if (!job) return;
-      slot.cwdKey = cwdKeyOf(job.kind, job.body) ?? cwdKey;
+      const verifiedKey = cwdKeyOf(job.kind, job.body);
+      if (verifiedKey && verifiedKey !== cwdKey) {
+        // The verified body names another directory than the peeked one: lock that one instead.
+        if (cwdKey) unlockCwd(this.layout, cwdKey, this.id);
+        slot.cwdKey = verifiedKey;
+        while (!controller.signal.aborted && !tryLockCwd(this.layout, verifiedKey, this.id, this.now())) await Bun.sleep(500);
+      }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
       const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler }, job, controller, () => slot.cause);
       this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
     })().catch((err) => {
       this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
     }).finally(() => {
+      if (slot.cwdKey) unlockCwd(this.layout, slot.cwdKey, this.id);
       this.slots.delete(id);
       this.beat();
       this.scheduleScan();
