@@ -2,7 +2,7 @@
  * The claude job handler with the REAL Claude Code CLI against the fake Messages API (no queue, no
  * compiled binary: this pins down runner + parser + classification against the actual CLI).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,9 @@ import { createClaudeHandler } from "../../src/worker/claude/index.ts";
 import type { ClaudeOutcome } from "../../src/worker/claude/outcome.ts";
 import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../support/fake-anthropic.ts";
+
+// Real CLI runs, worker timeouts of several seconds, and process start-ups: generous, not timed assertions.
+setDefaultTimeout(90_000);
 
 let base: string;
 let repo: string;

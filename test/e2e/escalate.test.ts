@@ -2,7 +2,7 @@
  * escalate_to_claude end to end: the compiled `dist/bridge serve` (SDK client over stdio) and
  * `dist/bridge worker`, which runs the REAL Claude Code CLI against the fake Messages API.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,9 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { requireBinary, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../support/fake-anthropic.ts";
+
+// Real CLI runs, worker timeouts of several seconds, and process start-ups: generous, not timed assertions.
+setDefaultTimeout(90_000);
 
 const SESSION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -309,6 +312,42 @@ describe("escalate_to_claude when the worker is killed mid-run", () => {
     expect((got.structuredContent as { outcome: { session_id: string } }).outcome.session_id).toMatch(SESSION);
     await Bun.sleep(1500);
     expect(fake.requests.filter((r) => r.scripted).length).toBe(scriptedBefore);
+  });
+});
+
+describe("escalate_to_claude across restarts", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(fake, ["--timeout", "60s", "--grace", "1s"]);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test("restart serve while Claude runs: get_job from the new serve returns the result", async () => {
+    fake.script([{ kind: "text", text: "finished while serve was away", delayMs: 2_000 }]);
+    const { s: queued } = await escalate(s, { request: "slow", cwd: s.repo, wait_seconds: 0 });
+    await s.bridge.close();
+    const serveEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: s.root, BRIDGE_ROOT: s.root, BRIDGE_TOKEN_FILE: join(s.root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" };
+    s.bridge = await startBridge({ env: serveEnv });
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: queued.job_id, wait_seconds: 30 } });
+    expect(got.structuredContent).toMatchObject({ state: "done", outcome: { classification: "success", result: "finished while serve was away" } });
+  });
+
+  test("SIGTERM the worker mid-run: after the grace period the run is stopped and the job is interrupted, resumable", async () => {
+    fake.script([{ kind: "hang" }]);
+    const { s: queued } = await escalate(s, { request: "long", cwd: s.repo, wait_seconds: 0 });
+    const deadline = Date.now() + 20_000;
+    while (fake.hangingCount() === 0 && Date.now() < deadline) await Bun.sleep(50);
+    expect(fake.hangingCount()).toBe(1);
+    s.worker.proc.kill("SIGTERM");
+    await s.worker.exited;
+    expect(fake.hangingCount()).toBe(0);
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: queued.job_id, wait_seconds: 0 } });
+    const view = got.structuredContent as { state: string; outcome: { classification: string; session_id: string } };
+    expect(view.state).toBe("interrupted");
+    expect(view.outcome.classification).toBe("interrupted");
+    expect(view.outcome.session_id).toMatch(SESSION);
   });
 });
 

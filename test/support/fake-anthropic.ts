@@ -7,7 +7,7 @@
 
 /** One scripted answer to a POST /v1/messages. */
 export type FakeReply =
-  | { kind: "text"; text: string }
+  | { kind: "text"; text: string; /** answer only after this many ms */ delayMs?: number }
   | { kind: "tool_use"; name: string; input: Record<string, unknown>; text?: string }
   | { kind: "error"; status: number; type?: string; message?: string; /** never consumed: every later request gets it too */ sticky?: boolean }
   | { kind: "hang" };
@@ -116,6 +116,7 @@ export function startFakeAnthropic(initial: FakeReply[] = []): FakeAnthropic {
         const type = reply.type ?? (reply.status === 401 ? "authentication_error" : reply.status === 400 ? "invalid_request_error" : "api_error");
         return Response.json({ type: "error", error: { type, message: reply.message ?? `fake ${reply.status}` } }, { status: reply.status });
       }
+      if (reply.kind === "text" && reply.delayMs) await Bun.sleep(reply.delayMs);
       const blocks = blocksFor(reply);
       const stopReason = reply.kind === "tool_use" ? "tool_use" : "end_turn";
       if (body.stream) return new Response(streamBody(blocks, stopReason), { headers: { "content-type": "text/event-stream" } });

@@ -146,7 +146,12 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
     child.on("exit", (code, signal) => {
       // Reap what Claude's tools left running in the group (background shells and the like).
       if (child.pid !== undefined) deps.killGroup(child.pid, "SIGKILL");
-      void Promise.race([stdoutEnded, Bun.sleep(DRAIN_MS)]).then(() => finish(facts({ exitCode: code, signal })));
+      // A grandchild that escaped the group may still hold stdout: wait for EOF, but not forever.
+      const drained = setTimeout(() => finish(facts({ exitCode: code, signal })), DRAIN_MS);
+      void stdoutEnded.then(() => {
+        clearTimeout(drained);
+        finish(facts({ exitCode: code, signal }));
+      });
     });
 
     timers.push(setTimeout(() => {
