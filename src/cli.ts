@@ -14,6 +14,7 @@ const SUBCOMMANDS = {
   run: lazy(() => import("./commands/run.ts")),
   worker: lazy(() => import("./commands/worker.ts")),
   discover: lazy(() => import("./commands/discover.ts")),
+  doctor: lazy(() => import("./commands/doctor.ts")),
 };
 
 /** The root command (no `run`: citty would run it after every subcommand). */

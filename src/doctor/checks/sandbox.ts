@@ -1,0 +1,58 @@
+/**
+ * Doctor checks for run_python: the container engine answers, the image is present, and a real
+ * hardened container runs Python (which also proves the OCI runtime and rlimits suit this host).
+ */
+import { formatDuration } from "../../config/index.ts";
+import { describeError, isBridgeError } from "../../errors.ts";
+import { log } from "../../log.ts";
+import { checkImage, defaultEngineDeps, detectEngine } from "../../sandbox/engine.ts";
+import { SandboxService } from "../../sandbox/service.ts";
+import type { Check, CheckResult } from "../types.ts";
+
+const OFFLINE_IMAGE = "localhost/bridge-python:latest";
+
+export const sandboxCheck: Check = async ({ config }) => {
+  const results: CheckResult[] = [];
+  const engineDeps = defaultEngineDeps();
+  let engine;
+  try {
+    engine = await detectEngine(config, engineDeps);
+  } catch (err) {
+    const hint = isBridgeError(err) ? err.hint : undefined;
+    return { name: "container engine", status: "fail", detail: isBridgeError(err) ? err.message : describeError(err), fix: hint ?? "install podman or docker" };
+  }
+  const mode = [engine.rootless ? "rootless" : "rootful", engine.remote ? "remote" : "local"].join(", ");
+  results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${engine.binary})` });
+
+  if (!(await checkImage(engine, config.image, engineDeps))) {
+    results.push({
+      name: "sandbox image", status: "fail", detail: `${config.image} is not in ${engine.name}'s image store`,
+      fix: `${engine.name} pull ${config.image}   — no registry? sudo scripts/sandbox-image.sh, then set MCP_BRIDGE_IMAGE=${OFFLINE_IMAGE}`,
+    });
+    return results;
+  }
+  results.push({ name: "sandbox image", status: "ok", detail: config.image });
+
+  // A real run with the configured hardening, no pool: what the first run_python call will do.
+  const service = new SandboxService({ ...config, poolSize: 0 }, { engine: engineDeps, log, extensions: [] });
+  const started = performance.now();
+  try {
+    const outcome = await service.run({ code: "import os, sys\nprint(os.getuid(), sys.version.split()[0])", timeoutMs: 60_000 });
+    const ms = Math.round(performance.now() - started);
+    if (outcome.status !== "ok") {
+      results.push({ name: "sandbox run", status: "fail", detail: `a test container ended with status ${outcome.status}: ${(outcome.error ?? outcome.output.text).trim().split("\n").pop()}`, fix: "run `bridge run -c 'print(1)'` with MCP_BRIDGE_LOG_LEVEL=debug to see the engine's error" });
+    } else {
+      const [uid, py] = outcome.output.text.trim().split(" ");
+      results.push({ name: "sandbox run", status: "ok", detail: `Python ${py} as uid ${uid}, network ${config.network}, memory ${config.memory}, pids ${config.pids}, timeout ${formatDuration(config.timeout)} (cold start ${ms} ms)` });
+      const { engine: used } = await service.ensureEngine();
+      if (used.ociRuntime && !config.ociRuntime) {
+        results.push({ name: "OCI runtime", status: "warn", detail: `the default OCI runtime failed on this host; bridge falls back to ${used.ociRuntime} on every start`, fix: `export MCP_BRIDGE_OCI_RUNTIME=${used.ociRuntime}` });
+      }
+    }
+  } catch (err) {
+    results.push({ name: "sandbox run", status: "fail", detail: isBridgeError(err) ? err.message : describeError(err), fix: (isBridgeError(err) && err.hint) || "see the engine's error above" });
+  } finally {
+    await service.shutdown();
+  }
+  return results;
+};

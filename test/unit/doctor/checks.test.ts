@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import { loadConfig } from "../../../src/config/index.ts";
+import { claudeCheck } from "../../../src/doctor/checks/claude.ts";
+import { rootCheck } from "../../../src/doctor/checks/root.ts";
+import { renderReport, reportExitCode, runChecks } from "../../../src/doctor/report.ts";
+import type { CheckResult, DoctorDeps, SpawnResult } from "../../../src/doctor/types.ts";
+
+type Stat = ReturnType<DoctorDeps["stat"]>;
+function deps(over: Partial<DoctorDeps> & { files?: Record<string, Stat>; run?: Record<string, SpawnResult> } = {}): DoctorDeps {
+  return {
+    config: loadConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: () => undefined }),
+    env: {},
+    which: () => undefined,
+    spawn: async (argv) => over.run?.[argv.slice(1).join(" ")] ?? { code: 127, stdout: "", stderr: "not found", notFound: true },
+    stat: (p) => over.files?.[p],
+    readText: () => undefined,
+    now: () => 0,
+    ...over,
+  };
+}
+const asList = (r: CheckResult | CheckResult[]) => (Array.isArray(r) ? r : [r]);
+
+describe("claude check", () => {
+  test("missing CLI → warning with the install command", async () => {
+    const [r] = asList(await claudeCheck(deps()));
+    expect(r!.status).toBe("warn");
+    expect(r!.fix).toContain("npm install -g @anthropic-ai/claude-code");
+  });
+  test("installed but not logged in → says so and how to log in", async () => {
+    const r = asList(await claudeCheck(deps({
+      which: () => "/bin/claude",
+      run: { "--version": { code: 0, stdout: "2.1.330 (Claude Code)\n", stderr: "" }, "auth status": { code: 1, stdout: '{"loggedIn":false}', stderr: "" } },
+    })));
+    expect(r.map((x) => x.status)).toEqual(["ok", "warn"]);
+    expect(r[1]!.detail).toContain("not logged in");
+    expect(r[1]!.fix).toContain("/login");
+  });
+  test("an API key in the environment is flagged: it overrides the subscription", async () => {
+    const r = asList(await claudeCheck(deps({
+      which: () => "/bin/claude", env: { ANTHROPIC_API_KEY: "sk-x" },
+      run: { "--version": { code: 0, stdout: "2.1.330", stderr: "" }, "auth status": { code: 0, stdout: '{"loggedIn":true}', stderr: "" } },
+    })));
+    expect(r.map((x) => x.status)).toEqual(["ok", "ok", "warn"]);
+    expect(r[2]!.fix).toContain("unset ANTHROPIC_API_KEY");
+  });
+});
+
+describe("root check", () => {
+  const dir = (mode: number): Stat => ({ mode, isSymlink: false, isDirectory: true });
+  const file = (mode: number, isSymlink = false): Stat => ({ mode, isSymlink, isDirectory: false });
+  test("missing root → run worker --init", async () => {
+    const [r] = asList(await rootCheck(deps()));
+    expect(r!.fix).toContain("bridge worker --init");
+  });
+  test("private root and token → ok", async () => {
+    const r = asList(await rootCheck(deps({ files: { "/r": dir(0o40700), "/r/token": file(0o100600) } })));
+    expect(r.map((x) => x.status)).toEqual(["ok", "ok"]);
+  });
+  test("a token others can read fails with the chmod to run", async () => {
+    const r = asList(await rootCheck(deps({ files: { "/r": dir(0o40755), "/r/token": file(0o100644) } })));
+    expect(r.map((x) => x.status)).toEqual(["warn", "fail"]);
+    expect(r[1]!.fix).toBe("chmod 600 /r/token");
+  });
+  test("a symlinked token is refused", async () => {
+    const r = asList(await rootCheck(deps({ files: { "/r": dir(0o40700), "/r/token": file(0o120777, true) } })));
+    expect(r[1]!.status).toBe("fail");
+  });
+});
+
+describe("report", () => {
+  test("a crashing check is reported as a failure, not a crash", async () => {
+    const results = await runChecks([{ label: "boom", check: async () => { throw new Error("kaput"); } }], deps());
+    expect(results[0]).toMatchObject({ name: "boom", status: "fail" });
+    expect(results[0]!.detail).toContain("kaput");
+    expect(reportExitCode(results)).toBe(1);
+  });
+  test("fixes are printed under problems; warnings alone still exit 0", () => {
+    const results: CheckResult[] = [
+      { name: "a", status: "ok", detail: "fine" },
+      { name: "b", status: "warn", detail: "meh", fix: "do x" },
+    ];
+    const text = renderReport(results);
+    expect(text).toContain("→ do x");
+    expect(text).toContain("Ready, with 1 warning(s).");
+    expect(reportExitCode(results)).toBe(0);
+  });
+});
