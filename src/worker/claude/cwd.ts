@@ -4,7 +4,7 @@
  * refused, and `..` segments cannot climb out.
  */
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, sep } from "node:path";
+import { isAbsolute, resolve, sep } from "node:path";
 import { BridgeError } from "../../errors.ts";
 
 /** The filesystem calls this module needs (injectable for tests). */
@@ -67,4 +67,18 @@ export function resolveJobCwd(cwd: string | undefined, allowRoots: readonly stri
     throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} is not a directory.`, { hint: "Pass a directory, not a file." });
   }
   return resolved;
+}
+
+/**
+ * The directory a claude job will run in, for the worker's one-job-per-directory lock: the same
+ * default (first allow-root) and the same symlink resolution as resolveJobCwd, but never throws
+ * (a job that will be refused still gets a key).
+ */
+export function cwdLockKey(cwd: unknown, allowRoots: readonly string[], fs: CwdFs = nodeCwdFs): string {
+  const wanted = typeof cwd === "string" && cwd ? cwd : allowRoots[0] ?? "/";
+  try {
+    return fs.realpath(wanted);
+  } catch {
+    return resolve(wanted);
+  }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isInside, resolveJobCwd } from "../../../src/worker/claude/cwd.ts";
+import { cwdLockKey, isInside, resolveJobCwd } from "../../../src/worker/claude/cwd.ts";
 
 let base: string;
 let root: string;
@@ -70,4 +70,11 @@ test("isInside", () => {
   expect(isInside("/a", "/a")).toBe(true);
   expect(isInside("/ab", "/a")).toBe(false);
   expect(isInside("/x", "/")).toBe(true);
+});
+
+test("cwdLockKey: same default and symlink resolution as resolveJobCwd", () => {
+  expect(cwdLockKey(undefined, [root])).toBe(resolveJobCwd(undefined, [root]));
+  expect(cwdLockKey(join(root, "alias"), [root])).toBe(join(root, "repo"));
+  expect(cwdLockKey(join(root, "missing", "..", "x"), [root])).toBe(join(root, "x"));
+  expect(cwdLockKey(42, [root])).toBe(root);
 });
