@@ -1,0 +1,41 @@
+/** `bridge doctor` on this machine: real engine, real image, a real hardened container. */
+import { afterAll, describe, expect, test } from "bun:test";
+import { bridgeEnv, requireBinary, tempDir } from "../support/bridge.ts";
+
+const root = tempDir();
+afterAll(root.cleanup);
+
+async function doctor(env: Record<string, string>, args: string[] = ["--json"]) {
+  const p = Bun.spawn([requireBinary(), "doctor", ...args], { env: bridgeEnv(root.path, env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { out, err, code };
+}
+
+describe("bridge doctor", () => {
+  test("reports a working engine, image and sandbox run", async () => {
+    const r = await doctor({});
+    expect(r.code, r.err).toBe(0);
+    const results = JSON.parse(r.out) as Array<{ name: string; status: string; detail: string }>;
+    const by = (name: string) => results.find((x) => x.name === name);
+    expect(by("container engine")?.status).toBe("ok");
+    expect(by("sandbox image")?.status).toBe("ok");
+    expect(by("sandbox run")?.status).toBe("ok");
+    expect(by("sandbox run")?.detail).toContain("uid 65534");
+    expect(by("worker")?.status).toBe("warn");
+  }, 120_000);
+
+  test("a missing image fails with the pull command and the offline fallback", async () => {
+    const r = await doctor({ MCP_BRIDGE_IMAGE: "localhost/bridge-no-such-image:0" }, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("✗ sandbox image");
+    expect(r.out).toContain("pull localhost/bridge-no-such-image:0");
+    expect(r.out).toContain("scripts/sandbox-image.sh");
+  }, 60_000);
+
+  test("a missing engine names what to install", async () => {
+    const r = await doctor({ MCP_BRIDGE_RUNTIME: "docker", PATH: "/nonexistent" }, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("✗ container engine");
+    expect(r.out).toMatch(/docker is not on PATH/);
+  }, 60_000);
+});
