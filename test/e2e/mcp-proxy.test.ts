@@ -79,6 +79,19 @@ print("B", len(mcp_knowledge_graph.read_graph_sync()["entities"]) >= 0)
     expect(b.text).toContain("B True");
   }, 300_000);
 
+  test("images arrive as bytes; the capabilities resource documents the helpers", async () => {
+    const r = await runPython(`
+img = await mcp_everything.get_tiny_image()
+blobs = [x for x in (img if isinstance(img, list) else [img]) if isinstance(x, bytes)]
+print("PNG", len(blobs), blobs[0][:8] == b"\\x89PNG\\r\\n\\x1a\\n")
+`, ["everything"]);
+    expect(r.text).toContain("PNG 1 True");
+    const res = await bridge.client.readResource({ uri: "resource://bridge/capabilities" });
+    const text = (res.contents[0] as { text: string }).text;
+    expect(res.contents[0]!.mimeType).toBe("text/markdown");
+    for (const helper of ["search_tool_docs", "query_tool_docs", "load_server", "update_memory", "_sync"]) expect(text).toContain(helper);
+  }, 300_000);
+
   test("an unknown server name fails with the available names", async () => {
     const r = await runPython("print(1)", ["nope"]);
     expect(r.isError).toBe(true);
