@@ -39,9 +39,9 @@ export type PermissionDenial = z.infer<typeof PermissionDenialSchema>;
 /** The outcome of a Claude job, as stored in the job result and returned by escalate_to_claude. */
 export const ClaudeOutcomeSchema = z.object({
   classification: z.enum(CLASSIFICATIONS),
-  message: z.string().describe("One-line summary for people: what happened and what to do next"),
-  result: z.string().nullable().describe("Claude's final answer text"),
-  session_id: z.string().nullable().describe("Pass back as session_id to continue this conversation"),
+  message: z.string(),
+  result: z.string().nullable(),
+  session_id: z.string().nullable(),
   total_cost_usd: z.number().nullable(),
   num_turns: z.number().nullable(),
   duration_ms: z.number(),
