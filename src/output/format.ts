@@ -15,9 +15,9 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** The run_python outputSchema (a zod raw shape, as the SDK's registerTool takes it). */
 export const runOutputShape = {
   status: z.enum(RUN_STATUSES),
-  output: z.string().describe("stdout+stderr, in order"),
+  output: z.string().describe("stdout+stderr"),
   result: z.string().optional().describe("repr of the final expression"),
-  error: z.string().optional().describe("traceback or reason"),
+  error: z.string().optional().describe("traceback/reason"),
   exitCode: z.number().int().optional(),
   truncated: z.boolean().optional(),
 };

@@ -18,7 +18,7 @@ import type { ToolModule } from "../context.ts";
 export const RUN_PYTHON = {
   name: "run_python",
   description:
-    "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's value, tracebacks, and images (show_image(png), matplotlib figures). Top-level await works.",
+    "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's value, tracebacks and images (show_image(png), matplotlib). Top-level await works.",
   inputShape: {
     code: z.string().describe("Python source"),
     timeout: z.number().positive().optional().describe("seconds (default 30, max 120)"),

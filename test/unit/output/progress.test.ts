@@ -1,0 +1,29 @@
+import { expect, test } from "bun:test";
+import { ProgressStreamer } from "../../../src/output/progress.ts";
+
+test("progress sends complete lines, at most once per interval, and the rest on flush", () => {
+  let now = 0;
+  const sent: Array<[number, string]> = [];
+  const p = new ProgressStreamer({ send: (n, m) => sent.push([n, m]) }, 100, () => now);
+  now = 100;
+  p.push("a\nb");
+  expect(sent).toEqual([[1, "a"]]);
+  now = 150;
+  p.push("c\nd\n");
+  expect(sent).toHaveLength(1); // within the interval
+  now = 250;
+  p.push("e");
+  expect(sent).toEqual([[1, "a"], [2, "bc\nd"]]);
+  p.flush();
+  expect(sent.at(-1)).toEqual([3, "e"]);
+  p.flush();
+  expect(sent).toHaveLength(3);
+});
+
+test("huge batches are cut", () => {
+  const sent: string[] = [];
+  const p = new ProgressStreamer({ send: (_n, m) => sent.push(m) }, 0, () => 0);
+  p.push("x".repeat(20000) + "\n");
+  expect(sent[0]!.length).toBeLessThan(8300);
+  expect(sent[0]).toContain("more characters in the final result");
+});

@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { isBridgeError } from "../../../src/errors.ts";
+import { checkImage, detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type ExecResult } from "../../../src/sandbox/engine.ts";
+
+function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResult>; env?: Record<string, string> }) {
+  const calls: string[][] = [];
+  const deps: EngineDeps = {
+    which: (c) => (opts.installed.includes(c) ? `/usr/bin/${c}` : null),
+    exec: async (argv) => {
+      calls.push(argv);
+      const key = argv.slice(1, 3).join(" ");
+      return opts.answers?.[key] ?? { exitCode: 0, stdout: key.startsWith("version") ? "4.3.1\n" : "false\n", stderr: "" };
+    },
+    env: opts.env ?? {},
+    platform: "linux",
+    readFile: () => undefined,
+  };
+  return { deps, calls };
+}
+
+describe("detectEngine", () => {
+  test("auto prefers podman, falls back to docker", async () => {
+    const both = await detectEngine({ runtime: "auto", ociRuntime: undefined }, fakeDeps({ installed: ["podman", "docker"] }).deps);
+    expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined });
+    const docker = await detectEngine({ runtime: "auto", ociRuntime: "runc" }, fakeDeps({ installed: ["docker"] }).deps);
+    expect(docker.name).toBe("docker");
+    expect(docker.ociRuntime).toBe("runc");
+  });
+
+  test("reports rootless and remote engines", async () => {
+    const { deps } = fakeDeps({ installed: ["podman"], answers: { "info --format": { exitCode: 0, stdout: "true\n", stderr: "" } }, env: { CONTAINER_HOST: "ssh://x" } });
+    const info = await detectEngine({ runtime: "podman", ociRuntime: undefined }, deps);
+    expect(info.rootless).toBe(true);
+    expect(info.remote).toBe(true);
+    const docker = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "tcp://10.0.0.1:2376" } }).deps);
+    expect(docker.remote).toBe(true);
+    const local = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "unix:///var/run/docker.sock" } }).deps);
+    expect(local.remote).toBe(false);
+  });
+
+  test("missing engine → RUNTIME_NOT_FOUND with an install hint", async () => {
+    const err = await detectEngine({ runtime: "auto", ociRuntime: undefined }, fakeDeps({ installed: [] }).deps).catch((e) => e);
+    expect(isBridgeError(err, "RUNTIME_NOT_FOUND")).toBe(true);
+    expect(err.hint).toContain("Install podman");
+    const named = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["podman"] }).deps).catch((e) => e);
+    expect(named.message).toContain("docker is not on PATH");
+  });
+
+  test("an engine that does not answer → RUNTIME_FAILED naming the fix", async () => {
+    const { deps } = fakeDeps({ installed: ["docker"], answers: { "version --format": { exitCode: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock" } } });
+    const err = await detectEngine({ runtime: "docker", ociRuntime: undefined }, deps).catch((e) => e);
+    expect(isBridgeError(err, "RUNTIME_FAILED")).toBe(true);
+    expect(err.message).toContain("Cannot connect to the Docker daemon");
+    expect(err.hint).toContain("Start the docker daemon");
+  });
+});
+
+describe("images", () => {
+  const engine = { name: "podman" as const, binary: "podman" };
+  test("checkImage asks the engine", async () => {
+    const { deps, calls } = fakeDeps({ installed: [], answers: { "image exists": { exitCode: 1, stdout: "", stderr: "" } } });
+    expect(await checkImage(engine, "img", deps)).toBe(false);
+    expect(calls[0]).toEqual(["podman", "image", "exists", "img"]);
+  });
+
+  test("ensureImage pulls once, and explains how to get the image when that fails", async () => {
+    const { deps, calls } = fakeDeps({ installed: [], answers: { "image exists": { exitCode: 1, stdout: "", stderr: "" }, "pull img": { exitCode: 125, stdout: "", stderr: "Error: initializing source: no route to host" } } });
+    let pulled = false;
+    const err = await ensureImage(engine, "img", deps, () => { pulled = true; }).catch((e) => e);
+    expect(pulled).toBe(true);
+    expect(calls.map((c) => c[1])).toEqual(["image", "pull"]);
+    expect(isBridgeError(err, "IMAGE_MISSING")).toBe(true);
+    expect(err.message).toContain("no route to host");
+    expect(err.hint).toContain("scripts/sandbox-image.sh");
+  });
+});
+
+test("recognises crun's hybrid-cgroup failure", () => {
+  expect(isCrunCgroupError("Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error")).toBe(true);
+  expect(isCrunCgroupError("Error: runc: permission denied")).toBe(false);
+});

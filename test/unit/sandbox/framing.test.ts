@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { isBridgeError } from "../../../src/errors.ts";
+import { encodeFrame, FrameDecoder, MAX_HEADER_BYTES } from "../../../src/sandbox/framing.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("frame encoding and decoding", () => {
+  test("round-trips header and body", () => {
+    const f = encodeFrame({ t: "out", id: 3 }, bytes("hello"));
+    const frames = new FrameDecoder().push(f);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.header).toEqual({ t: "out", id: 3 });
+    expect(new TextDecoder().decode(frames[0]!.body)).toBe("hello");
+  });
+
+  test("reassembles frames split at every byte and several frames per chunk", () => {
+    const all = new Uint8Array([...encodeFrame({ t: "a" }, bytes("1")), ...encodeFrame({ t: "b" }), ...encodeFrame({ t: "c" }, bytes("xyz"))]);
+    const d = new FrameDecoder();
+    const got: string[] = [];
+    for (let i = 0; i < all.length; i++) for (const f of d.push(all.subarray(i, i + 1))) got.push(f.header.t + new TextDecoder().decode(f.body));
+    expect(got).toEqual(["a1", "b", "cxyz"]);
+    expect(d.pending).toBe(0);
+    expect(new FrameDecoder().push(all).map((f) => f.header.t)).toEqual(["a", "b", "c"]);
+  });
+
+  test("binary bodies (all byte values, 10 MB) pass intact", () => {
+    const body = new Uint8Array(10 * 1024 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = i % 256;
+    const f = encodeFrame({ t: "out" }, body);
+    const d = new FrameDecoder();
+    const out = [];
+    for (let i = 0; i < f.length; i += 65536) out.push(...d.push(f.subarray(i, i + 65536)));
+    expect(out).toHaveLength(1);
+    expect(Buffer.compare(Buffer.from(out[0]!.body), Buffer.from(body))).toBe(0);
+  });
+
+  test("a corrupt stream fails with SANDBOX_FAILED instead of waiting forever", () => {
+    const huge = new Uint8Array(8);
+    new DataView(huge.buffer).setUint32(0, MAX_HEADER_BYTES + 1);
+    expect(() => new FrameDecoder().push(huge)).toThrow(/corrupt/);
+    const notJson = new Uint8Array([0, 0, 0, 3, 0, 0, 0, 0, 120, 120, 120]);
+    try {
+      new FrameDecoder().push(notJson);
+      throw new Error("expected a throw");
+    } catch (err) {
+      expect(isBridgeError(err, "SANDBOX_FAILED")).toBe(true);
+    }
+    const noType = encodeFrame({ x: 1 } as never);
+    expect(() => new FrameDecoder().push(noType)).toThrow(/no type/);
+  });
+});
