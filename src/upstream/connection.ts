@@ -2,7 +2,7 @@
  * One upstream MCP server: an SDK Client started lazily on first use and reused. Stdio servers get
  * their stderr in a bounded log file; a server that exits makes the calls in flight fail with its exit
  * code and last stderr lines, and is started again on the next call. Tool lists are kept in memory
- * and refreshed on notifications/tools/list_changed.
+ * and refreshed on notifications/tools/list_changed and whenever a call starts the server.
  */
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -114,10 +114,18 @@ export class UpstreamConnection {
   /** Calls a tool; errors are BridgeErrors that name the server and say what happened. */
   async callTool(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
     const live = await this.connect(signal);
+    if (!this.tools) this.refreshInBackground();
     return (await this.guard(live, `tools/call ${tool}`, () =>
       // Progress notifications restart the timeout: a slow tool that reports progress is not cut off.
       live.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.deps.timeoutMs, signal, onprogress: () => {}, resetTimeoutOnProgress: true }),
     )) as CallToolResult;
+  }
+
+  /** Lists the tools of a freshly started server without holding up the call, so a cached list that went stale is replaced. */
+  private refreshInBackground(): void {
+    this.refreshTools()
+      .then((tools) => this.deps.onToolsChanged?.(tools))
+      .catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
   }
 
   /** Starts the server if it is not running (concurrent callers share one start). */

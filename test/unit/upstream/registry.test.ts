@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { isBridgeError } from "../../../src/errors.ts";
 import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
+import { ToolCache } from "../../../src/upstream/tool-cache.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
@@ -77,6 +78,18 @@ describe("UpstreamRegistry with real servers", () => {
     expect(JSON.stringify(res.content)).toContain("again");
     expect(conn.pid).not.toBe(pid);
     expect(readFileSync(conn.stderrLog.path, "utf8")).toContain("starting everything");
+  });
+
+  test("a stale cached tool list is replaced once a call starts the server", async () => {
+    const e = entry("everything", bin("mcp-server-everything"), ["stdio"]);
+    const cache = new ToolCache(join(state, "tool-cache"));
+    cache.write(e, [{ name: "echo", inputSchema: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } }]);
+    const r = makeRegistry([e]);
+    expect((await r.tools("everything")).map((t) => t.name)).toEqual(["echo"]);
+    await r.call("everything", "echo", { message: "hi" });
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (cache.read(e)?.length ?? 0) < 2) await Bun.sleep(50);
+    expect(cache.read(e)!.map((t) => t.name)).toContain("get-sum");
   });
 
   test("progress notifications restart the timeout", async () => {
