@@ -46,10 +46,11 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
   mkdirSync(repo);
   mkdirSync(home);
   const env = {
-    ...claudeEnv(fake, home, extraEnv),
+    ...claudeEnv(fake, home),
     BRIDGE_ROOT: root,
     BRIDGE_CLAUDE_BIN: CLAUDE_BIN,
     MCP_BRIDGE_LOG_LEVEL: "info",
+    ...extraEnv,
   };
   const init = Bun.spawnSync([bin, "worker", "--init"], { env, stdout: "pipe", stderr: "pipe" });
   if (init.exitCode !== 0) throw new Error(`worker --init failed: ${init.stderr.toString()}`);
@@ -366,6 +367,23 @@ describe("escalate_to_claude without any login", () => {
     expect(out.outcome?.classification).toBe("not_logged_in");
     expect(text).toContain("not logged in");
     expect(s.workerLog()).toContain("not logged in");
+  });
+});
+
+describe("escalate_to_claude when the CLI is missing", () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setup(fake, [], { BRIDGE_CLAUDE_BIN: "/nonexistent/claude" });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test("cli_missing, with how to fix it", async () => {
+    const { res, s: out } = await escalate(s, { request: "hello", cwd: s.repo });
+    expect(res.isError).toBe(true);
+    expect(out.outcome?.classification).toBe("cli_missing");
+    expect(out.error?.hint).toContain("BRIDGE_CLAUDE_BIN");
   });
 });
 
