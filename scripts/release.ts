@@ -1,10 +1,11 @@
 /**
  * `bun run build:all`: cross-compiles bridge for every supported platform into dist/release/,
- * one .tar.gz per platform (Windows 10+ ships tar too) plus SHA256SUMS. The host binary is run once.
+ * one .tar.gz per platform (Windows 10+ ships tar too) plus SHA256SUMS, install.sh and the Homebrew
+ * formula (when every platform was built). The host binary is run once.
  * Usage: bun scripts/release.ts [target ...]   (default: all targets)
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { buildVersion, compile } from "./build-lib.ts";
 import { renderFormula } from "./homebrew.ts";
 
@@ -46,6 +47,7 @@ for (const platform of wanted) {
 }
 writeFileSync(`${out}/SHA256SUMS`, `${sums.join("\n")}\n`);
 writeFileSync(`${out}/VERSION`, `${version}\n`);
+copyFileSync("install.sh", `${out}/install.sh`);
 if (wanted.length === Object.keys(TARGETS).length) {
   const baseUrl = process.env.BRIDGE_RELEASE_URL ?? `https://github.com/bridge-mcp/bridge/releases/download/v${version.split("+")[0]}`;
   const sumMap = Object.fromEntries(sums.map((l) => l.split("  ").reverse() as [string, string]));
