@@ -68,6 +68,8 @@ export default defineCommand({
       for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void worker.stop(sig));
       await worker.start();
       await worker.stopped;
+      // Anything still holding the event loop (a watcher the runtime keeps) must not keep a stopped worker alive.
+      process.exit(0);
     });
   },
 });

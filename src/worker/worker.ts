@@ -51,6 +51,17 @@ function cwdKeyOf(kind: JobKind, body: unknown): string | undefined {
   return resolve(typeof cwd === "string" && cwd ? cwd : homedir());
 }
 
+/** Waits for `p` or `ms`, whichever is first; true when the time ran out. Leaves no timer behind. */
+async function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<boolean>((r) => { timer = setTimeout(() => r(true), ms); });
+  try {
+    return await Promise.race([p.then(() => false), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class QueueWorker {
   readonly id = `w-${process.pid}-${randomBytes(4).toString("hex")}`;
   private readonly layout: QueueLayout;
@@ -224,10 +235,10 @@ export class QueueWorker {
     this.journal({ event: "worker-stopping", reason: why, inFlight: [...this.slots.keys()] });
     const all = () => Promise.allSettled([...this.slots.values()].map((s) => s.done));
     if (this.slots.size) {
-      const graceOver = await Promise.race([all().then(() => false), Bun.sleep(this.deps.options.graceMs).then(() => true)]);
+      const graceOver = await raceTimeout(all(), this.deps.options.graceMs);
       if (graceOver) {
         for (const slot of this.slots.values()) { slot.cause ??= "shutdown"; slot.controller.abort("shutdown"); }
-        await Promise.race([all(), Bun.sleep(SHUTDOWN_STOP_WAIT_MS)]);
+        await raceTimeout(all(), SHUTDOWN_STOP_WAIT_MS);
       }
     }
     for (const w of this.watchers) w.close();
