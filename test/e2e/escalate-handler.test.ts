@@ -162,6 +162,27 @@ describe("claude handler with the real CLI", () => {
     expect(r.outcome.classification).toBe("cancelled");
   });
 
+  test("resuming a session that another job is still running is refused", async () => {
+    const handler = createClaudeHandler({ env: claudeEnv(fake, join(base, "home")) });
+    const first = await run();
+    const sid = first.outcome.session_id!;
+    fake.script([{ kind: "hang" }]);
+    const config = { ...loadConfig({ env: { BRIDGE_ROOT: base }, readFile: () => undefined }), claudeBin: CLAUDE_BIN };
+    const ac = new AbortController();
+    const ctx = (signal: AbortSignal): HandlerContext => ({
+      signal, progress() {}, checkpoint() {}, log, config,
+      workerOptions: { concurrency: 2, allowRoots: [repo], scriptsDir: base, permissionMode: "default", timeoutMs: 30_000, graceMs: 100, once: false },
+    });
+    const job = (id: string): Job<"claude"> => ({ id, kind: "claude", createdAt: new Date().toISOString(), nonce: "2".repeat(32), body: { request: "go on", cwd: repo, session_id: sid } });
+    const running = handler(job("job-a"), ctx(ac.signal));
+    while (fake.hangingCount() === 0) await Bun.sleep(20);
+    const second = await handler(job("job-b"), ctx(new AbortController().signal));
+    expect((second.outcome as ClaudeOutcome).classification).toBe("refused");
+    expect(second.error?.message).toContain("job-a");
+    ac.abort("cancel");
+    expect(((await running).outcome as ClaudeOutcome).classification).toBe("cancelled");
+  });
+
   test("max_turns from the job", async () => {
     const r = await run({ body: { max_turns: 1 }, replies: [{ kind: "tool_use", name: "Bash", input: { command: "echo hi" } }, { kind: "text", text: "x" }] });
     expect(r.outcome.classification).toBe("max_turns");

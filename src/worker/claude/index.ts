@@ -60,6 +60,8 @@ export interface ClaudeHandlerDeps {
 export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"claude"> {
   const baseEnv = deps.env ?? process.env;
   const isRoot = deps.isRoot ?? process.getuid?.() === 0;
+  /** Sessions being run by this handler → job id: two CLIs must not write one session at once. */
+  const activeSessions = new Map<string, string>();
   return async (job, ctx): Promise<HandlerResult> => {
     const { body } = job;
     const { config, workerOptions, log } = ctx;
@@ -69,6 +71,12 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
         throw new BridgeError("CLAUDE_FAILED", "The request is empty.", { hint: "Describe the task for Claude Code in request." });
       }
       const resume = body.session_id !== undefined ? checkSessionId(body.session_id) : undefined;
+      const holder = resume && activeSessions.get(resume);
+      if (holder) {
+        throw new BridgeError("CLAUDE_FAILED", `Session ${resume} is in use by job ${holder}, which is still running.`, {
+          hint: `Wait for ${holder} (get_job) and then continue the session, or cancel it first.`,
+        });
+      }
       plan = {
         cwd: resolveJobCwd(body.cwd, workerOptions.allowRoots),
         spec: {
@@ -88,17 +96,24 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
       return { ok: false, outcome: refusedOutcome(err.message, null), error: { code: err.code, message: err.message, hint: err.hint } };
     }
 
-    await preflightClaude(config, log, baseEnv);
-    const { env } = buildClaudeEnv(baseEnv);
-    ctx.checkpoint({ session_id: plan.spec.sessionId });
-    log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${plan.spec.sessionId} in ${plan.cwd} (${plan.spec.permissionMode})`);
-    const facts = await runClaude(
-      {
-        bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
-        timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: (event) => ctx.progress(event),
-      },
-      deps.runner ?? nodeRunnerDeps,
-    );
+    const { sessionId } = plan.spec;
+    activeSessions.set(sessionId, job.id);
+    let facts;
+    try {
+      await preflightClaude(config, log, baseEnv);
+      const { env } = buildClaudeEnv(baseEnv);
+      ctx.checkpoint({ session_id: sessionId });
+      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode})`);
+      facts = await runClaude(
+        {
+          bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
+          timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: (event) => ctx.progress(event),
+        },
+        deps.runner ?? nodeRunnerDeps,
+      );
+    } finally {
+      activeSessions.delete(sessionId);
+    }
     const classified = classifyRun(facts);
     const { outcome } = classified;
     log.info(`claude job ${job.id}: ${outcome.classification} (exit ${outcome.exit_code ?? facts.signal ?? "-"}, ${outcome.num_turns ?? 0} turns, $${outcome.total_cost_usd ?? 0})`);
