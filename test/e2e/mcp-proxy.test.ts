@@ -142,3 +142,30 @@ except Exception as e:
     expect(kids.filter(alive)).toEqual([]);
   }, 300_000);
 });
+
+describe("server policy from run_python", () => {
+  test("a denied server is invisible: not listed, not searchable, not loadable", async () => {
+    const home = tempDir("bridge-e2e-policy-");
+    const config = writeServersConfig(home.path, { filesRoot: files.path });
+    const denied = await startBridge({ env: bridgeEnv(home.path, { MCP_SERVERS_CONFIG: config, MCP_BRIDGE_DENY_SERVERS: "file*" }), cwd: home.path });
+    try {
+      const result = await denied.client.callTool({ name: "run_python", arguments: { code: `
+print("SERVERS", await discovered_servers())
+print("HITS", sorted({h["server"] for h in await search_tool_docs("read text file directory", limit=20)}))
+try:
+    await load_server("files")
+except Exception as e:
+    print("LOAD", e)
+` } }, undefined, { timeout: 120_000 });
+      const text = resultText(result as { content?: unknown });
+      expect(text).toContain("SERVERS ['everything', 'knowledge-graph']");
+      expect(text).not.toMatch(/HITS .*'files'/);
+      expect(text).toContain('LOAD unknown MCP server "files"; available: everything, knowledge-graph');
+      const denyCall = await denied.client.callTool({ name: "run_python", arguments: { code: "print(1)", servers: ["files"] } }, undefined, { timeout: 120_000 });
+      expect(denyCall.isError).toBe(true);
+    } finally {
+      await denied.close();
+      home.cleanup();
+    }
+  }, 300_000);
+});
