@@ -21,7 +21,7 @@ if ! "$engine" image inspect "$image" >/dev/null 2>&1; then
   if ! "$engine" pull -q "$image" >/dev/null 2>&1; then
     say "no registry reachable: building $TEST_IMAGE offline from Debian packages"
     apt_install debootstrap
-    bash "$BRIDGE_REPO/scripts/sandbox-image.sh" --engine "$engine" --tag "$TEST_IMAGE"
+    bash "$BRIDGE_REPO/scripts/sandbox-image.sh" --engine "$engine" --with-matplotlib --tag "$TEST_IMAGE"
     if [ -z "${MCP_BRIDGE_IMAGE:-}" ] && [ ! -e "$root/config.json" ]; then
       mkdir -p "$root" && chmod 700 "$root"
       printf '{ "image": "%s" }\n' "$TEST_IMAGE" >"$root/config.json"
