@@ -113,8 +113,16 @@ describe("bridge serve", () => {
       const msg = JSON.parse(line);
       expect(msg.jsonrpc).toBe("2.0");
     }
-    await Bun.sleep(1500);
-    expect(kids.filter(alive), "child processes left behind").toEqual([]);
+    // Container clean-up finishes after exit (podman's --rm and `rm -f` take a moment on a busy
+    // host); what must not happen is anything lingering.
+    const owner = String(s.proc.pid);
+    const leftovers = () => {
+      const ps = Bun.spawnSync(["podman", "ps", "-a", "-q", "--filter", `label=io.bridge.owner=${owner}`], { stdout: "pipe" });
+      return { processes: kids.filter(alive), containers: ps.stdout.toString().trim().split("\n").filter(Boolean) };
+    };
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (leftovers().processes.length || leftovers().containers.length)) await Bun.sleep(250);
+    expect(leftovers(), "processes or containers left behind").toEqual({ processes: [], containers: [] });
   }, 120_000);
 
   test("SIGTERM and SIGINT end it cleanly", async () => {
