@@ -12,6 +12,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { formatBytes } from "../config/index.ts";
 import { BridgeError, isBridgeError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { BoundedLog } from "./stderr-log.ts";
@@ -28,7 +29,12 @@ export interface ConnectionDeps {
   /** Called with the fresh list after a tools/list_changed notification. */
   onToolsChanged?: (tools: ToolDoc[]) => void;
   createTransport?: (entry: ServerEntry) => Transport;
+  /** Largest message accepted from a stdio server (default MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
 }
+
+/** Largest single JSON-RPC message accepted from a stdio server (the SDK default is 10 MB). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 interface Live {
   client: Client;
@@ -36,13 +42,15 @@ interface Live {
   process?: ChildProcess;
   /** Set when the server went away without us closing it: the message calls in flight report. */
   crash?: string;
+  /** Set when the server sent a message over the size limit (the SDK then closes the transport). */
+  oversized?: boolean;
   closing: boolean;
 }
 
-function defaultTransport(entry: ServerEntry): Transport {
+function defaultTransport(entry: ServerEntry, maxMessageBytes: number): Transport {
   if (entry.transport === "stdio") {
     if (!entry.command) throw new BridgeError("UPSTREAM_FAILED", `server ${entry.name} has no command (from ${entry.source})`);
-    return new StdioClientTransport({ command: entry.command, args: entry.args ?? [], env: entry.env, cwd: entry.cwd, stderr: "pipe" });
+    return new StdioClientTransport({ command: entry.command, args: entry.args ?? [], env: entry.env, cwd: entry.cwd, stderr: "pipe", maxBufferSize: maxMessageBytes });
   }
   if (!entry.url) throw new BridgeError("UPSTREAM_FAILED", `server ${entry.name} has no url (from ${entry.source})`);
   const requestInit = entry.headers ? { headers: entry.headers } : undefined;
@@ -66,6 +74,10 @@ export class UpstreamConnection {
 
   constructor(readonly entry: ServerEntry, private readonly deps: ConnectionDeps) {
     this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => deps.log.warn(m));
+  }
+
+  private get maxMessageBytes(): number {
+    return this.deps.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   }
 
   /** Pid of the running stdio server, if any. */
@@ -149,7 +161,7 @@ export class UpstreamConnection {
 
   private async start(): Promise<Live> {
     const { entry, deps } = this;
-    const transport = (deps.createTransport ?? defaultTransport)(entry);
+    const transport = deps.createTransport ? deps.createTransport(entry) : defaultTransport(entry, this.maxMessageBytes);
     const client = new Client(
       { name: "bridge", version: VERSION },
       {
@@ -168,6 +180,10 @@ export class UpstreamConnection {
     const live: Live = { client, transport, closing: false };
     if (transport instanceof StdioClientTransport) transport.stderr?.on("data", (c: Buffer) => this.stderrLog.write(c));
     this.stderrLog.mark(`starting ${entry.name}`);
+    transport.onerror = (err) => {
+      if (/exceeded maximum size/i.test(err.message)) live.oversized = true;
+      deps.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
+    };
     transport.onclose = () => {
       if (live.closing) return;
       live.crash = this.crashMessage(live);
@@ -204,6 +220,9 @@ export class UpstreamConnection {
   }
 
   private crashMessage(live: Live): string {
+    if (live.oversized) {
+      return `server ${this.entry.name} sent a message larger than ${formatBytes(this.maxMessageBytes)}; bridge closed the connection`;
+    }
     const p = live.process ?? (live.transport as unknown as { _process?: ChildProcess })._process;
     const how = p ? (p.signalCode ? `signal ${p.signalCode}` : p.exitCode !== null ? `code ${p.exitCode}` : "code unknown") : "connection closed";
     const tail = this.stderrLog.lastLines();

@@ -20,6 +20,7 @@ export interface RegistryDeps {
   timeoutMs: number;
   log: ConnectionDeps["log"];
   createTransport?: ConnectionDeps["createTransport"];
+  maxMessageBytes?: number;
   rediscoverMs?: number;
   /** How many servers are started at once when a search needs tool lists. */
   startConcurrency?: number;
@@ -86,6 +87,7 @@ export class UpstreamRegistry {
       logDir: join(this.deps.stateDir, "logs"),
       log: this.deps.log,
       createTransport: this.deps.createTransport,
+      maxMessageBytes: this.deps.maxMessageBytes,
       onToolsChanged: (tools) => this.saveTools(entry, tools),
     });
     this.connections.set(name, { hash, conn });

@@ -131,7 +131,7 @@ print(sorted(t["name"] for t in mcp_dynamic.list_tools_sync()))
 from mcp.servers.dynamic import list_tools as lt
 print(await lt(prefix="B:"))
 `, ["dynamic"]);
-    expect(out).toContain("A:tool named list_tools\ntool named list_tools\n['add_tool', 'list_tools', 'whoami']\nB:tool named list_tools");
+    expect(out).toContain("A:tool named list_tools\ntool named list_tools\n['add_tool', 'big', 'list_tools', 'whoami']\nB:tool named list_tools");
   });
 
   test("memory helpers, sync and async, and 50 gathered update_memory", async () => {
