@@ -24,14 +24,18 @@ export class WarmPool {
 
   constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps) {}
 
-  /** A ready container for one call: from the pool when one is waiting, else started now. */
+  /**
+   * A ready container for one call: from the pool when one is waiting, else started now. The pool
+   * is not refilled here: starting a container costs a few hundred ms of CPU, which would slow the
+   * call that is about to run. The caller refills once its call is done.
+   */
   async acquire(): Promise<SandboxContainer> {
     let c: SandboxContainer | undefined;
     while ((c = this.ready.shift())) {
-      if (!c.dead) break;
+      if (!c.dead) return c;
     }
-    this.refill();
-    return c ?? this.deps.start();
+    this.refill(); // empty pool (burst): start replacements now, alongside this call's own container
+    return this.deps.start();
   }
 
   /** Starts containers until `size` are ready or starting. Failures are logged once, not retried in a loop. */

@@ -66,6 +66,7 @@ export class SandboxService {
 
   /** Detects the engine and fills the pool in the background (errors surface on the first call). */
   warm(): void {
+    if (this.config.poolSize === 0) return;
     this.ensureEngine().then(() => this.pool.refill(), (err) => this.deps.log.warn(`sandbox: ${describeError(err)}`));
   }
 
@@ -96,9 +97,13 @@ export class SandboxService {
         return outcome;
       }
       const c = await this.pool.acquire();
-      const { keep: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, false);
-      void this.remove([c]);
-      return outcome;
+      try {
+        const { keep: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, false);
+        return outcome;
+      } finally {
+        void this.remove([c]);
+        this.pool.refill();
+      }
     } finally {
       req.signal?.removeEventListener("abort", onAbort);
       callEnd.abort();
