@@ -18,6 +18,8 @@ import { readSecret } from "./token.ts";
 import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
 
 const POLL_MS = 200;
+/** Largest job file; the worker refuses bigger ones (src/worker/intake.ts reads at most 2 MiB). */
+const MAX_JOB_BYTES = 2 * 1024 * 1024 - 4096;
 
 /** The command that starts a worker for this root. */
 export function startCommandFor(root: string): string {
@@ -63,9 +65,13 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     const secret = readSecret(config);
     const at = now();
     const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
-    const signed = signJob(job, secret);
+    const text = JSON.stringify(signJob(job, secret));
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_JOB_BYTES) {
+      throw new BridgeError("QUEUE_FAILED", `The job is ${bytes} bytes; the queue takes at most ${MAX_JOB_BYTES}.`, { hint: "Pass large inputs through a file the script or Claude can read instead." });
+    }
     try {
-      writeFileAtomic(layout.tmp, join(layout.incoming, `${job.id}.json`), JSON.stringify(signed));
+      writeFileAtomic(layout.tmp, join(layout.incoming, `${job.id}.json`), text);
     } catch (err) {
       throw new BridgeError("QUEUE_FAILED", `Could not write the job into ${layout.incoming}: ${(err as Error).message}`, { hint: `Check that ${layout.dir} is writable by this user.`, cause: err });
     }

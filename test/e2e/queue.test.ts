@@ -214,3 +214,47 @@ describe("queue e2e", () => {
     }
   }, 30_000);
 });
+
+describe("queue e2e: hostile input", () => {
+  test("hostile job ids, symlinked and oversized job files; get_job with no worker answers at once", async () => {
+    q.addScript("plain", "#!/bin/sh\nexit 0\n");
+    const w = q.startWorker();
+    await w.ready();
+    const incoming = join(q.root, "queue", "incoming");
+    const secretTarget = join(q.root, "target.txt");
+    writeFileSync(secretTarget, "do not touch");
+    const linkedId = newJobId("script");
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync(secretTarget, join(incoming, `${linkedId}.json`));
+    const bigId = newJobId("script");
+    const big = signJob({ id: bigId, kind: "script", createdAt: new Date().toISOString(), nonce: newNonce(), body: { name: "plain", args: ["x".repeat(3 * 1024 * 1024)] } }, q.token);
+    writeFileSync(join(incoming, `${bigId}.json`), JSON.stringify(big));
+    serve = await startBridge({ env: q.env });
+    for (const id of [linkedId, bigId]) {
+      const s = (await call("get_job", { job_id: id, wait_seconds: 10 })).structuredContent as Structured;
+      expect(s.state).toBe("rejected");
+      expect(s.error.code).toBe("AUTH_FAILED");
+    }
+    expect(readFileSync(secretTarget, "utf8")).toBe("do not touch");
+    for (const id of ["../../token", "s-0000/../x", "", "x".repeat(5000)]) {
+      const res = await call("get_job", { job_id: id, wait_seconds: 0 });
+      expect(res.isError).toBe(true);
+      expect(resultText(res as { content?: unknown })).toContain("No job with id");
+      expect((await call("cancel_job", { job_id: id })).isError).toBe(true);
+    }
+    // Too big for the queue: refused by serve, nothing is written.
+    const tooBig = await call("run_script", { name: "plain", args: ["y".repeat(3 * 1024 * 1024)], wait_seconds: 0 });
+    expect(tooBig.isError).toBe(true);
+    expect(resultText(tooBig as { content?: unknown })).toContain("at most");
+    // No live worker: get_job on a queued job says so without waiting.
+    w.proc.kill("SIGTERM");
+    await w.exited;
+    const queued = await q.queue().submit("script", { name: "plain", args: [] });
+    const t0 = Date.now();
+    const res = await call("get_job", { job_id: queued.id, wait_seconds: 30 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const s = res.structuredContent as Structured;
+    expect(s.state).toBe("queued");
+    expect(s.note).toContain("No bridge worker is running");
+  }, 40_000);
+});

@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { jobFailed, jobText, jobView, JobViewSchema, waitForJob, workerOfflineNote } from "../../../src/queue/tool-support.ts";
+import type { JobStatus, QueueClient } from "../../../src/queue/types.ts";
+
+const base: JobStatus = { id: "s-0mwsl6vxv-dfb50ee2f4e90fce", kind: "script", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x --help", worker: "w-1" };
+
+describe("job view", () => {
+  test("carries exactly the schema's keys; failures are flagged; text shows exit code, output and hint", () => {
+    const v = jobView({ ...base, state: "failed", result: { id: base.id, kind: "script", state: "failed", outcome: { exit_code: 3, stdout: "o", stderr: "e", signal: null }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" }, startedAt: "a", finishedAt: "b" } });
+    expect(Object.keys(JSON.parse(JSON.stringify(v))).sort()).toEqual(["created_at", "error", "finished_at", "job_id", "kind", "outcome", "started_at", "state", "summary"]);
+    expect(JobViewSchema.parse(v)).toEqual(v);
+    expect(jobFailed(v)).toBe(true);
+    const text = jobText(v);
+    for (const part of ["failed", "Error SCRIPT_FAILED: exited 3", "→ look", "exit code: 3", "stdout:\no", "stderr:\ne"]) expect(text).toContain(part);
+    expect(jobFailed(jobView({ ...base, state: "cancelled" }))).toBe(false);
+    expect(jobFailed(jobView({ ...base, state: "done" }))).toBe(false);
+  });
+  test("offline note names the command and the last heartbeat", () => {
+    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "bridge worker" })).toContain("`bridge worker`");
+    expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain("last heartbeat was at T");
+  });
+});
+
+describe("waitForJob", () => {
+  function fakeQueue(over: Partial<QueueClient>): QueueClient & { cancelled: string[] } {
+    const cancelled: string[] = [];
+    return {
+      cancelled,
+      submit: async () => { throw new Error("unused"); },
+      get: async () => base,
+      wait: async (_id, o) => { o.onProgress?.({ seq: 1, at: "t", message: "hello" }); await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20))); return undefined; },
+      cancel: async (id) => { cancelled.push(id); return base; },
+      list: async () => [],
+      workerStatus: async () => ({ alive: true, workers: [], startCommand: "bridge worker" }),
+      ...over,
+    };
+  }
+  const extra = (signal = new AbortController().signal, token?: string) => {
+    const sent: Array<{ progress: number; message?: string }> = [];
+    return { sent, extra: { signal, _meta: token ? { progressToken: token } : undefined, sendNotification: async (n: { params: { progress: number; message?: string } }) => void sent.push(n.params) } };
+  };
+  test("forwards progress only with a progressToken and ends with a note at the deadline", async () => {
+    const q = fakeQueue({});
+    const withToken = extra(undefined, "tok");
+    const r = await waitForJob(q, base.id, 60, withToken.extra);
+    expect(r.note).toContain("still running");
+    expect(withToken.sent.length).toBeGreaterThan(0);
+    expect(withToken.sent[0]).toMatchObject({ progress: 1, message: "hello" });
+    const without = extra();
+    await waitForJob(q, base.id, 30, without.extra);
+    expect(without.sent).toEqual([]);
+  });
+  test("a dead worker ends the wait at once; an aborted request cancels the job", async () => {
+    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], startCommand: "bridge worker" }) });
+    const t0 = Date.now();
+    expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain("No bridge worker");
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const q = fakeQueue({});
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 30);
+    await waitForJob(q, base.id, 10_000, extra(ac.signal).extra);
+    expect(q.cancelled).toEqual([base.id]);
+  });
+});
