@@ -19,7 +19,7 @@ ensure_build
 log=$(mktemp /tmp/bridge-test.XXXXXX.log)
 say "bun test $* (log: $log)"
 set +e
-bun test "$@" 2>&1 | tee "$log"
+bun test --timeout 120000 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -aE '^ *[0-9]+ pass$' "$log" | tail -n1 | grep -oE '[0-9]+' || true)
