@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
 import { readJson, removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
+import { writeResult } from "../queue/store.ts";
 import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
@@ -94,7 +95,13 @@ export class QueueWorker {
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
     this.maintain(true);
-    await publishCatalog(this.layout, this.deps.options.scriptsDir, this.now).catch((err) => this.deps.log.warn(`scripts: ${err.message}`));
+    try {
+      const catalog = await publishCatalog(this.layout, this.deps.options.scriptsDir, this.now);
+      this.deps.log.info(`scripts: ${catalog.scripts.length} whitelisted in ${this.deps.options.scriptsDir}`);
+      for (const problem of catalog.problems) this.deps.log.warn(`scripts: ${problem}`);
+    } catch (err) {
+      this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`);
+    }
     for (const [dir, fn] of [[this.layout.incoming, () => this.scheduleScan()], [this.layout.cancel, () => this.checkCancels()]] as const) {
       try {
         const w = watch(dir, fn);
@@ -206,7 +213,12 @@ export class QueueWorker {
       const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler }, job, controller, () => slot.cause);
       this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
     })().catch((err) => {
+      // An unexpected error (e.g. the disk): record it rather than leave the job "running".
       this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
+      try {
+        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() });
+        renameSync(path, join(this.layout.jobs, `${id}.json`));
+      } catch { /* left for recovery when this worker stops */ }
     }).finally(() => {
       if (slot.cwdKey) unlockCwd(this.layout, slot.cwdKey, this.id);
       this.slots.delete(id);
