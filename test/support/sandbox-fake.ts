@@ -1,0 +1,71 @@
+/**
+ * A fake container process for unit tests of the sandbox service: speaks the channel protocol like
+ * the Python runtime does (ready, then one `done` per `exec`), scripted per test.
+ */
+import type { ContainerProcess, SpawnProcess } from "../../src/sandbox/container.ts";
+import { encodeFrame, FrameDecoder } from "../../src/sandbox/framing.ts";
+
+export interface FakeBehaviour {
+  /** stderr and exit code instead of starting (engine failure). */
+  failStart?: (argv: string[]) => { stderr: string; code: number } | undefined;
+  /** Reply to an exec: frames to send back, or "hang" to never answer. */
+  onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
+}
+
+export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argvs: string[][]; alive: () => number } {
+  const argvs: string[][] = [];
+  let alive = 0;
+  const spawn: SpawnProcess = (argv) => {
+    argvs.push(argv);
+    const out = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = out.writable.getWriter();
+    const exited = Promise.withResolvers<number>();
+    let err = "";
+    let closed = false;
+    alive++;
+    const end = (code: number) => {
+      if (closed) return;
+      closed = true;
+      alive--;
+      void writer.close().catch(() => {});
+      exited.resolve(code);
+    };
+    const failure = behaviour.failStart?.(argv);
+    if (failure) {
+      err = failure.stderr;
+      queueMicrotask(() => end(failure.code));
+    }
+    const decoder = new FrameDecoder();
+    let gotRuntime = false;
+    let pending = new Uint8Array(0);
+    const proc: ContainerProcess = {
+      async write(data) {
+        if (closed || failure) return;
+        if (!gotRuntime) {
+          // 4-byte length + runtime source, then the init frame.
+          const all = new Uint8Array([...pending, ...data]);
+          if (all.length < 4) { pending = all; return; }
+          const n = new DataView(all.buffer).getUint32(0);
+          if (all.length < 4 + n) { pending = all; return; }
+          gotRuntime = true;
+          data = all.subarray(4 + n);
+        }
+        for (const f of decoder.push(data)) {
+          if (f.header.t === "init") await writer.write(encodeFrame({ t: "ready" }));
+          if (f.header.t === "exec") {
+            const reply = behaviour.onExec?.(new TextDecoder().decode(f.body)) ?? [{ header: { t: "done", status: "ok" } }];
+            if (reply === "hang") continue;
+            for (const r of reply) await writer.write(encodeFrame({ id: f.header.id, ...r.header } as never, new TextEncoder().encode(r.body ?? "")));
+          }
+        }
+      },
+      closeStdin: () => end(0),
+      stdout: out.readable,
+      stderr: () => err,
+      exited: exited.promise,
+      kill: () => end(137),
+    };
+    return proc;
+  };
+  return { spawn, argvs, alive: () => alive };
+}
