@@ -61,6 +61,8 @@ export interface RunFacts {
   spawnError?: { code?: string; message: string };
   timedOut: boolean;
   cancelled: boolean;
+  /** The CLI printed its result but did not exit in time, so the runner stopped it. */
+  stoppedAfterResult?: boolean;
   /** The abort signal's reason when cancelled ("shutdown" when the worker is stopping). */
   abortReason?: unknown;
   timeoutMs: number;
@@ -173,7 +175,7 @@ export function classifyRun(f: RunFacts): Classified {
       const errors = Array.isArray(r.errors) ? r.errors.filter((e) => typeof e === "string").join("; ") : "";
       return fail("cli_error", `Claude Code reported an error (${base.subtype ?? "unknown"}): ${(errors || text || stderrLine || "no details").slice(0, 500)}`);
     }
-    if (f.exitCode !== 0) {
+    if (f.exitCode !== 0 && !f.stoppedAfterResult) {
       return fail("crashed", `Claude Code printed a result but exited with ${f.exitCode ?? f.signal}: ${stderrLine || "no details"}`);
     }
     if (denials.length > 0) {

@@ -13,6 +13,8 @@ import { StreamParser } from "./stream.ts";
 const STDERR_TAIL_CHARS = 8_192;
 /** After the CLI exits, how long to wait for its output pipes to drain. */
 const DRAIN_MS = 2_000;
+/** After the CLI printed its result, how long it may take to exit before its group is stopped. */
+const RESULT_EXIT_GRACE_MS = 10_000;
 
 export interface RunClaudeInput {
   bin: string;
@@ -23,6 +25,8 @@ export interface RunClaudeInput {
   timeoutMs: number;
   /** Time between SIGTERM and SIGKILL to the process group. */
   killGraceMs?: number;
+  /** Time the CLI gets to exit after printing its result (something it started may keep it alive). */
+  resultExitGraceMs?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -75,12 +79,15 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
   let stderrTail = "";
   let timedOut = false;
   let cancelled = false;
+  let exited = false;
+  let stoppedAfterResult = false;
 
   const facts = (extra: Partial<RunFacts>): RunFacts => ({
     exitCode: null,
     signal: null,
     timedOut,
     cancelled,
+    stoppedAfterResult,
     abortReason: cancelled ? input.signal?.reason : undefined,
     timeoutMs: input.timeoutMs,
     stream: parser.end(),
@@ -119,7 +126,7 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       timers.push(setTimeout(() => child.pid !== undefined && deps.killGroup(child.pid, "SIGKILL"), input.killGraceMs ?? 5_000));
     };
     const onAbort = (): void => {
-      if (timedOut || cancelled) return;
+      if (exited || timedOut || cancelled) return;
       cancelled = true;
       stop();
     };
@@ -132,7 +139,17 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       // EPIPE when the CLI exits before reading the prompt; the exit status tells the story.
     });
     child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => parser.push(chunk));
+    let resultSeen = false;
+    child.stdout?.on("data", (chunk: string) => {
+      parser.push(chunk);
+      if (resultSeen || !parser.state.result) return;
+      resultSeen = true;
+      timers.push(setTimeout(() => {
+        if (exited || timedOut || cancelled) return;
+        stoppedAfterResult = true;
+        stop();
+      }, input.resultExitGraceMs ?? RESULT_EXIT_GRACE_MS));
+    });
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
@@ -144,6 +161,7 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
     });
 
     child.on("exit", (code, signal) => {
+      exited = true;
       // Reap what Claude's tools left running in the group (background shells and the like).
       if (child.pid !== undefined) deps.killGroup(child.pid, "SIGKILL");
       // A grandchild that escaped the group may still hold stdout: wait for EOF, but not forever.
@@ -155,7 +173,7 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
     });
 
     timers.push(setTimeout(() => {
-      if (cancelled) return;
+      if (exited || cancelled || stoppedAfterResult) return;
       timedOut = true;
       stop();
     }, input.timeoutMs));

@@ -111,6 +111,10 @@ describe("classifyRun", () => {
     expect(classify(facts({ exitCode: null, signal: "SIGKILL" }, null)).outcome.message).toContain("SIGKILL");
   });
 
+  test("a result followed by a CLI that had to be stopped counts by its result", () => {
+    expect(classify(facts({ exitCode: null, signal: "SIGTERM", stoppedAfterResult: true })).outcome.classification).toBe("success");
+  });
+
   test("a success result with a non-zero exit is not success", () => {
     expect(classify(facts({ exitCode: 2 })).outcome.classification).toBe("crashed");
   });

@@ -107,6 +107,13 @@ describe("runClaude", () => {
     for (const pid of pids) expect(await gone(pid)).toBe(true);
   });
 
+  test("a CLI that printed its result but does not exit is stopped after a grace period, not timed out", async () => {
+    const bin = script("lingers", `echo '${INIT}'; echo '${RESULT}'; sleep 300`);
+    const facts = await runClaude({ ...base(), bin, timeoutMs: 5_000, resultExitGraceMs: 300 });
+    expect(facts).toMatchObject({ stoppedAfterResult: true, timedOut: false, cancelled: false, signal: "SIGTERM" });
+    expect(facts.stream.result?.result).toBe("ok");
+  });
+
   test("a missing binary is a spawn error, not a crash", async () => {
     const facts = await runClaude({ ...base(), bin: join(dir, "no-such-claude") });
     expect(facts.spawnError?.code).toBe("ENOENT");
