@@ -58,7 +58,16 @@ function readProgress(path: string, offset: number): { events: StoredProgressEve
 /** Opens the queue under config.root (creating its directories). The token is read at submit time. */
 export function openQueue(config: Config, deps: { now?: () => number } = {}): QueueClient {
   const now = deps.now ?? Date.now;
-  const layout: QueueLayout = ensureLayout(config);
+  let layout: QueueLayout;
+  try {
+    layout = ensureLayout(config);
+  } catch (err) {
+    if (err instanceof BridgeError) throw err;
+    throw new BridgeError("QUEUE_FAILED", `Cannot prepare the job queue under ${config.root}: ${(err as Error).message}`, {
+      hint: "Set BRIDGE_ROOT to a directory this user can write (the same one `bridge worker` uses).",
+      cause: err,
+    });
+  }
   const journal = journalWriter(layout.journal, "serve");
 
   const submit = async <K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>> => {
