@@ -64,6 +64,7 @@ export const SETTINGS = {
   noNewPrivileges: setting("MCP_BRIDGE_NO_NEW_PRIVILEGES", bool, true, "no-new-privileges security option"),
   tmpfsSize: setting("MCP_BRIDGE_TMPFS_SIZE", memory, "64m", "size of the /tmp and /workspace tmpfs"),
   poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
+  recycle: setting("MCP_BRIDGE_RECYCLE", bool, true, "reuse a pool container after a call once its processes are killed and /tmp, /workspace wiped (false: a new container per call)"),
   runtimeIdleTimeout: setting("MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed"),
   maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
   outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
