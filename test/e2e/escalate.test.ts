@@ -220,6 +220,16 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     expect(got.structuredContent).toMatchObject({ job_id: id, state: "cancelled" });
   });
 
+  test("a client-side request timeout does not cancel the job: get_job still gets the answer", async () => {
+    script([{ kind: "text", text: "worth the wait", delayMs: 2_500 }]);
+    const call = s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "slow", cwd: s.repo } }, CallToolResultSchema, { timeout: 1_000, onprogress: () => {} });
+    await expect(call).rejects.toThrow(/timed out/i);
+    const jobs = await s.bridge.client.callTool({ name: "list_jobs", arguments: { limit: 1 } });
+    const id = (jobs.structuredContent as { jobs: Array<{ job_id: string }> }).jobs[0]!.job_id;
+    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 30 } });
+    expect(got.structuredContent).toMatchObject({ job_id: id, state: "done", outcome: { classification: "success", result: "worth the wait" } });
+  });
+
   test("cwd outside the allow-roots and a mode above the ceiling are refused by the worker", async () => {
     const outside = await escalate(s, { request: "x", cwd: realpathSync(s.root) });
     expect(outside.s.state).toBe("failed");
