@@ -1,8 +1,10 @@
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for driving the real Claude Code CLI in tests.
  * Each POST /v1/messages takes the next scripted reply (text, tool_use, HTTP error or a hang);
- * when the script runs out, it answers with a plain text "done". Every request body is recorded
- * so tests can assert what the CLI sent (e.g. that a prompt of `--help` arrived as the user message).
+ * when the script runs out, it answers with a plain text "done". Requests without tools are the
+ * CLI's side calls (titles and the like): they get a short text and do not consume the script.
+ * Every request body is recorded so tests can assert what the CLI sent (e.g. that a prompt of
+ * `--help` arrived as the user message). Set FAKE_ANTHROPIC_DEBUG=1 to log requests to stderr.
  */
 
 /** One scripted answer to a POST /v1/messages. */
