@@ -76,6 +76,10 @@ export class SandboxContainer {
   readonly closed: Promise<void>;
   /** Last time a cell finished here (for idle expiry). */
   lastUsed = Date.now();
+  /** Cells run here so far. */
+  uses = 0;
+  /** The runtime's pid inside the container (1 unless the engine adds an init process). */
+  runtimePid?: number;
 
   private constructor(readonly name: string, private readonly proc: ContainerProcess) {
     this.closed = this.pump();
@@ -121,10 +125,30 @@ export class SandboxContainer {
     const done = Promise.withResolvers<DoneMessage>();
     this.current = { id, handlers, done };
     this.proc.write(encodeFrame({ t: "exec", id, contexts }, encoder.encode(code))).catch((err) => done.reject(err));
+    this.uses++;
     return done.promise.finally(() => {
       this.current = undefined;
       this.lastUsed = Date.now();
     });
+  }
+
+  /**
+   * Returns the container to a just-started state for another call: the runtime kills every other
+   * process, wipes /tmp, /workspace and /dev/shm, and forks a fresh interpreter. Throws on failure.
+   */
+  async reset(timeoutMs = 5000): Promise<void> {
+    if (this.ended || this.current) throw new BridgeError("INTERNAL", "sandbox container cannot be reset now");
+    this.readyWait = Promise.withResolvers<void>();
+    const ready = this.readyWait.promise;
+    await this.proc.write(encodeFrame({ t: "reset" }));
+    let timer: Timer | undefined;
+    try {
+      await Promise.race([ready, new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BridgeError("SANDBOX_FAILED", "sandbox container did not come back from a reset")), timeoutMs);
+      })]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes stdin: the runtime exits and the engine removes the container (--rm). */
@@ -162,7 +186,10 @@ export class SandboxContainer {
   }
 
   private dispatch({ header, body }: Frame): void {
-    if (header.t === "ready") return this.readyWait.resolve();
+    if (header.t === "ready") {
+      if (typeof header.pid === "number") this.runtimePid = header.pid;
+      return this.readyWait.resolve();
+    }
     const cur = this.current;
     if (!cur || header.id !== cur.id) return; // stale frame of a finished cell
     switch (header.t) {

@@ -18,6 +18,8 @@ export interface PoolDeps {
 export class WarmPool {
   private ready: SandboxContainer[] = [];
   private starting = 0;
+  private resetting = 0;
+  private waiters: Array<(c: SandboxContainer | undefined) => void> = [];
   private idleTimer?: Timer;
   private stopped = false;
   private lastError?: string;
@@ -25,17 +27,54 @@ export class WarmPool {
   constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps) {}
 
   /**
-   * A ready container for one call: from the pool when one is waiting, else started now. The pool
-   * is not refilled here: starting a container costs a few hundred ms of CPU, which would slow the
-   * call that is about to run. The caller refills once its call is done.
+   * A ready container for one call: from the pool when one is waiting, else one being reset (a
+   * reset takes tens of ms, a start hundreds), else started now. The pool is not refilled while a
+   * call runs: starting a container costs CPU the call needs. The caller refills when done.
    */
   async acquire(): Promise<SandboxContainer> {
     let c: SandboxContainer | undefined;
     while ((c = this.ready.shift())) {
       if (!c.dead) return c;
     }
+    if (this.resetting > this.waiters.length) {
+      c = await new Promise<SandboxContainer | undefined>((resolve) => this.waiters.push(resolve));
+      if (c) return c;
+    }
     this.refill(); // empty pool (burst): start replacements now, alongside this call's own container
     return this.deps.start();
+  }
+
+  /** A used container is being reset for reuse; `endReset` must follow. */
+  beginReset(): void {
+    this.resetting++;
+  }
+
+  /**
+   * A reset finished (`c`) or failed (undefined). The container goes to a waiting call or back to
+   * the pool; false means the caller must remove it.
+   */
+  endReset(c: SandboxContainer | undefined): boolean {
+    this.resetting--;
+    if (c && !c.dead) {
+      const waiter = this.waiters.shift();
+      if (waiter) {
+        waiter(c);
+        return true;
+      }
+      return this.put(c);
+    }
+    // A call waiting for this reset now starts a container of its own.
+    if (this.waiters.length > this.resetting) this.waiters.shift()!(undefined);
+    return false;
+  }
+
+  /** Puts a reset container back; false (caller removes it) when the pool is full or stopped. */
+  put(c: SandboxContainer): boolean {
+    if (this.stopped || c.dead || this.ready.length + this.starting >= this.size) return false;
+    this.ready.push(c);
+    void c.closed.then(() => { this.ready = this.ready.filter((x) => x !== c); });
+    this.armIdleTimer();
+    return true;
   }
 
   /** Starts containers until `size` are ready or starting. Failures are logged once, not retried in a loop. */
@@ -71,6 +110,7 @@ export class WarmPool {
   /** Stops refilling and hands back every waiting container. */
   stop(): SandboxContainer[] {
     this.stopped = true;
+    for (const w of this.waiters.splice(0)) w(undefined);
     clearTimeout(this.idleTimer);
     const all = this.ready;
     this.ready = [];

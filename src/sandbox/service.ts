@@ -39,6 +39,8 @@ export interface SandboxServiceDeps {
   pid?: number;
 }
 
+/** Calls one container may serve (with MCP_BRIDGE_RECYCLE) before it is replaced. */
+const MAX_USES = 100;
 /** Time `shutdown` waits for `rm -f` before returning. */
 const SHUTDOWN_WAIT_MS = 600;
 
@@ -97,12 +99,13 @@ export class SandboxService {
         return outcome;
       }
       const c = await this.pool.acquire();
+      let reusable = false;
       try {
-        const { keep: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, false);
+        const { keep, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, true);
+        reusable = keep;
         return outcome;
       } finally {
-        void this.remove([c]);
-        this.pool.refill();
+        void this.recycleOrRemove(c, reusable);
       }
     } finally {
       req.signal?.removeEventListener("abort", onAbort);
@@ -152,6 +155,29 @@ export class SandboxService {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * After a pool call: with MCP_BRIDGE_RECYCLE, a healthy container is reset (processes killed,
+   * scratch dirs wiped, fresh interpreter) and goes back to the pool; otherwise it is removed and
+   * the pool refilled with a new container.
+   */
+  private async recycleOrRemove(c: SandboxContainer, healthy: boolean): Promise<void> {
+    if (this.config.recycle && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
+      this.pool.beginReset();
+      try {
+        await c.reset();
+      } catch (err) {
+        this.deps.log.debug(`sandbox: reset of ${c.name} failed: ${describeError(err)}`);
+        this.pool.endReset(undefined);
+        await this.remove([c], true);
+        return this.pool.refill();
+      }
+      if (!this.pool.endReset(c)) void this.remove([c]);
+      return;
+    }
+    void this.remove([c]);
+    this.pool.refill();
   }
 
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {

@@ -237,6 +237,44 @@ for (const { engine, usable } of ENGINES) {
       expect(s(big).result).toBe("'ok'"); // capped at MCP_BRIDGE_MAX_TIMEOUT, not rejected
     }, 120_000);
 
+    test("a reused (reset) container starts clean: no variables, files, processes or shared memory", async () => {
+      const one = await startBridge({ env: env({ MCP_BRIDGE_POOL_SIZE: "1" }) });
+      try {
+        const dirty = [
+          "import os, socket, subprocess, ctypes",
+          "leftover = 1",
+          "for d in ('/tmp', '/workspace', '/dev/shm'):",
+          "    open(d + '/left', 'w').write('x')",
+          "    os.makedirs(d + '/locked/sub', exist_ok=True)",
+          "    os.chmod(d + '/locked', 0)",
+          "subprocess.Popen(['sleep', '300'], start_new_session=True)",
+          "pid = os.fork()",
+          "if pid == 0:",
+          "    os.setsid(); import time; time.sleep(300)",
+          "libc = ctypes.CDLL(None)",
+          "libc.shmget(0x1234, 4096, 0o1666)",
+          "socket.gethostname()",
+        ].join("\n");
+        await run(one, { code: "1" }); // the pool is full after this: the next two calls share a container
+        await Bun.sleep(1000);
+        const first = await run(one, { code: dirty });
+        expect(s(first).status).toBe("ok");
+        const check = [
+          "import os, socket",
+          "procs = [p for p in os.listdir('/proc') if p.isdigit() and p not in ('1', str(os.getpid()))]",
+          "names = sorted(open(f'/proc/{p}/comm').read().strip() for p in procs)",
+          "shm = open('/proc/sysvipc/shm').read().splitlines()[1:]",
+          "(socket.gethostname(), 'leftover' in globals(), sorted(os.listdir('/tmp') + os.listdir('/workspace') + os.listdir('/dev/shm')), names, shm)",
+        ].join("\n");
+        const second = await run(one, { code: check });
+        expect(s(second).status).toBe("ok");
+        // Same container (reset, not replaced), and nothing left besides the runtime and this process.
+        expect(s(second).result).toBe(`(${s(first).result}, False, [], [], [])`);
+      } finally {
+        await one.close();
+      }
+    }, 120_000);
+
     test("10 MB passes through the channel intact in both directions (bridge run: stdin code in, stdout out)", async () => {
       const payload = createHash("sha256").update("seed").digest("hex").repeat((10 * 1024 * 1024) / 64);
       const code = `import hashlib, sys\ndata = ${JSON.stringify(payload)}\nsys.stdout.write(data)\nhashlib.sha256(data.encode()).hexdigest()`;

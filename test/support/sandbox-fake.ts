@@ -12,9 +12,10 @@ export interface FakeBehaviour {
   onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
 }
 
-export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argvs: string[][]; alive: () => number } {
+export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argvs: string[][]; alive: () => number; resets: () => number } {
   const argvs: string[][] = [];
   let alive = 0;
+  let resets = 0;
   const spawn: SpawnProcess = (argv) => {
     argvs.push(argv);
     const out = new TransformStream<Uint8Array, Uint8Array>();
@@ -51,7 +52,10 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
           data = all.subarray(4 + n);
         }
         for (const f of decoder.push(data)) {
-          if (f.header.t === "init") await writer.write(encodeFrame({ t: "ready" }));
+          if (f.header.t === "init" || f.header.t === "reset") {
+            resets += f.header.t === "reset" ? 1 : 0;
+            await writer.write(encodeFrame({ t: "ready", pid: 1 }));
+          }
           if (f.header.t === "exec") {
             const reply = behaviour.onExec?.(new TextDecoder().decode(f.body)) ?? [{ header: { t: "done", status: "ok" } }];
             if (reply === "hang") continue;
@@ -67,5 +71,5 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
     };
     return proc;
   };
-  return { spawn, argvs, alive: () => alive };
+  return { spawn, argvs, alive: () => alive, resets: () => resets };
 }

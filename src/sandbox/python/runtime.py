@@ -116,21 +116,20 @@ class Supervisor:
         write_all(self.cout, frame(header, body))
 
     def run(self):
-        init, _ = read_frame_blocking(self.cin)
+        self.init, _ = read_frame_blocking(self.cin)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        self.spawn_worker(init)
+        self.poll = select.poll()
+        for fd in (self.cin, self.wake_r):
+            os.set_blocking(fd, False)
+            self.poll.register(fd, select.POLLIN)
+        self.spawn_worker(self.init)
         self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
         host = FrameReader()
-        ctl = FrameReader(self.nonce)
-        poll = select.poll()
-        for fd in (self.cin, self.ctl_r, self.out_r, self.wake_r):
-            os.set_blocking(fd, False)
-            poll.register(fd, select.POLLIN)
         while True:
-            for fd, _ev in poll.poll(1000):
+            for fd, _ev in self.poll.poll(1000):
                 if fd == self.wake_r:
                     self.drain(self.wake_r)
                 elif fd == self.out_r:
@@ -138,9 +137,9 @@ class Supervisor:
                 elif fd == self.ctl_r:
                     data = self.read_some(fd)
                     if data is None:
-                        poll.unregister(fd)
+                        self.poll.unregister(fd)
                         continue
-                    for header, body in ctl.feed(data):
+                    for header, body in self.ctl.feed(data):
                         self.from_worker(header, body)
                 elif fd == self.cin:
                     data = self.read_some(fd)
@@ -149,6 +148,28 @@ class Supervisor:
                     for header, body in host.feed(data):
                         self.from_host(header, body)
             self.reap()
+
+    def reset(self):
+        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh worker."""
+        self.current = None
+        self.worker = None
+        for fd in (self.ctl_r, self.out_r):
+            self.poll.unregister(fd)
+            os.close(fd)
+        os.close(self.cmd_w)
+        for _ in range(1000):
+            try:
+                os.kill(-1, signal.SIGKILL)  # every process we may signal, except PID 1 and ourselves
+            except ProcessLookupError:
+                break
+            self.reap()
+        self.reap()
+        for top in ("/tmp", "/workspace", "/dev/shm"):
+            wipe(top)
+        remove_sysv_ipc()
+        os.chdir("/workspace")
+        self.spawn_worker(self.init)
+        self.send({"t": "ready", "reset": True})
 
     def read_some(self, fd):
         try:
@@ -177,6 +198,8 @@ class Supervisor:
 
     def from_host(self, header, body):
         t = header.get("t")
+        if t == "reset":
+            return self.reset()
         if t == "exec":
             self.current = header.get("id")
         if t in ("exec", "reply"):
@@ -201,7 +224,7 @@ class Supervisor:
                 return
             if pid == 0:
                 return
-            if pid == self.worker:
+            if pid == self.worker and self.worker is not None:
                 self.worker_died(status)
 
     def worker_died(self, status):
@@ -240,6 +263,72 @@ class Supervisor:
         os.close(cmd_r)
         os.close(out_w)
         self.worker = pid
+        self.ctl = FrameReader(self.nonce)
+        for fd in (self.ctl_r, self.out_r):
+            os.set_blocking(fd, False)
+            self.poll.register(fd, select.POLLIN)
+
+
+def wipe(top):
+    """Removes everything under `top` (same uid: permissions user code took away are restored first)."""
+    import shutil, stat
+
+    def fix(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            os.chmod(path, stat.S_IRWXU)
+        except OSError:
+            pass
+        try:
+            (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
+        except OSError:
+            pass
+
+    try:
+        os.chmod(top, 0o1777)
+    except OSError:
+        pass
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(top, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                os.chmod(path, stat.S_IRWXU)
+            except OSError:
+                pass
+            shutil.rmtree(path, onerror=fix)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def remove_sysv_ipc():
+    """SysV shared memory, semaphores and queues outlive their processes: remove them."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+    except Exception:
+        return
+    for kind, fn in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) < 2:
+                continue
+            ident = int(cols[1])
+            if kind == "sem":
+                libc.semctl(ident, 0, 0)  # IPC_RMID
+            else:
+                getattr(libc, fn)(ident, 0, None)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -33,13 +33,28 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
-  test("each call uses a fresh container; the used one is released", async () => {
-    const { service, fake } = setup({});
+  test("MCP_BRIDGE_RECYCLE=false: each call uses a fresh container; the used one is released", async () => {
+    const { service, fake } = setup({}, { MCP_BRIDGE_RECYCLE: "false" });
     await service.run({ code: "a" });
     await service.run({ code: "b" });
     const names = fake.argvs.map((a) => a[a.indexOf("--name") + 1]);
     expect(new Set(names).size).toBe(names.length);
     expect(fake.argvs.length).toBeGreaterThanOrEqual(2);
+    await service.shutdown();
+  });
+
+  test("recycling: a healthy container is reset and serves the next call; a timed-out one is not", async () => {
+    const { service, fake } = setup({ onExec: (code) => (code === "hang" ? "hang" : [{ header: { t: "done", status: "ok" } }]) });
+    service.warm();
+    await Bun.sleep(20);
+    for (const code of ["a", "b", "c"]) expect((await service.run({ code })).status).toBe("ok");
+    expect(fake.argvs.length).toBe(1);
+    expect(fake.resets()).toBe(3);
+    expect((await service.run({ code: "hang", timeoutMs: 30 })).status).toBe("timeout");
+    expect(fake.resets()).toBe(3);
+    await Bun.sleep(20); // the replacement container starts
+    expect((await service.run({ code: "d" })).status).toBe("ok");
+    expect(fake.argvs.length).toBe(2);
     await service.shutdown();
   });
 
@@ -80,7 +95,7 @@ describe("SandboxService (fake engine)", () => {
 
   test("crun's hybrid-cgroup failure → retried with runc, remembered, and a warning names the setting", async () => {
     const crun = "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
-    const { service, fake, warnings } = setup({ failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0" });
+    const { service, fake, warnings } = setup({ failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" });
     expect((await service.run({ code: "a" })).status).toBe("ok");
     expect((await service.run({ code: "b" })).status).toBe("ok");
     expect(fake.argvs.map((a) => a.includes("--runtime"))).toEqual([false, true, true]);
