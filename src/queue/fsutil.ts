@@ -29,21 +29,24 @@ export function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-function writeTemp(tmpDir: string, name: string, data: string): string {
+function writeTemp(tmpDir: string, name: string, data: string, sync = true): string {
   const tmp = join(tmpDir, `${basename(name)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   return tmp;
 }
 
-/** Writes `data` to `dest` atomically, replacing any existing file. */
+/**
+ * Writes `data` to `dest` atomically, replacing any existing file. `sync: false` keeps the
+ * atomicity but skips both fsyncs (for heartbeats and checkpoints, which are rewritten anyway).
+ */
 export function writeFileAtomic(tmpDir: string, dest: string, data: string, opts: { sync?: boolean } = {}): void {
-  const tmp = writeTemp(tmpDir, dest, data);
+  const tmp = writeTemp(tmpDir, dest, data, opts.sync !== false);
   try {
     renameSync(tmp, dest);
   } catch (err) {

@@ -74,6 +74,9 @@ export class QueueWorker {
   private readonly startedAt: string;
   private draining = false;
   private scanQueued = false;
+  /** Sorted incoming/ names from the last listing; re-read when `listingStale` (watch event, poll tick). */
+  private backlog: string[] = [];
+  private listingStale = true;
   private watchers: FSWatcher[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
   private finished!: () => void;
@@ -102,7 +105,7 @@ export class QueueWorker {
     } catch (err) {
       this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`);
     }
-    for (const [dir, fn] of [[this.layout.incoming, () => this.scheduleScan()], [this.layout.cancel, () => this.checkCancels()]] as const) {
+    for (const [dir, fn] of [[this.layout.incoming, () => { this.listingStale = true; this.scheduleScan(); }], [this.layout.cancel, () => this.checkCancels()]] as const) {
       try {
         const w = watch(dir, fn);
         w.on("error", (err) => this.deps.log.debug(`watch ${dir}: ${err.message} (polling continues)`));
@@ -112,7 +115,7 @@ export class QueueWorker {
       }
     }
     this.timers.push(setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS));
-    this.timers.push(setInterval(() => { this.scheduleScan(); this.checkCancels(); }, POLL_MS));
+    this.timers.push(setInterval(() => { this.listingStale = true; this.scheduleScan(); this.checkCancels(); }, POLL_MS));
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
     this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
@@ -160,11 +163,17 @@ export class QueueWorker {
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    let names: string[];
-    try { names = readdirSync(this.layout.incoming).sort(); } catch { names = []; }
+    const fresh = this.listingStale || this.backlog.length === 0;
+    if (fresh) {
+      this.listingStale = false;
+      try { this.backlog = readdirSync(this.layout.incoming).sort(); } catch { this.backlog = []; }
+    }
     const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter(Boolean));
     let claimable = 0;
-    for (const name of names) {
+    const kept: string[] = [];
+    let i = 0;
+    for (; i < this.backlog.length; i++) {
+      const name = this.backlog[i]!;
       if (this.slots.size >= this.deps.options.concurrency) { claimable++; break; }
       const id = name.endsWith(".json") ? name.slice(0, -5) : "";
       const src = join(this.layout.incoming, name);
@@ -173,7 +182,7 @@ export class QueueWorker {
       let key: string | undefined;
       if (kind === "claude") {
         try { key = cwdKeyOf(kind, (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
-        if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.id, this.now()))) { claimable++; continue; }
+        if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.id, this.now()))) { claimable++; kept.push(name); continue; }
       }
       const dest = join(this.runDir, name);
       try {
@@ -185,7 +194,11 @@ export class QueueWorker {
       if (key) busy.add(key);
       this.start1(id, dest, key);
     }
-    if (this.deps.options.once && this.slots.size === 0 && claimable === 0) void this.stop("queue drained (--once)");
+    this.backlog = kept.concat(this.backlog.slice(i));
+    if (this.deps.options.once && this.slots.size === 0 && claimable === 0) {
+      if (fresh) void this.stop("queue drained (--once)");
+      else { this.listingStale = true; this.scheduleScan(); } // confirm against a fresh listing first
+    }
   }
 
   private quarantine(path: string, name: string): void {

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { signJob } from "../../src/queue/auth.ts";
 import { newJobId, newNonce } from "../../src/queue/ids.ts";
@@ -69,7 +69,12 @@ describe("queue e2e", () => {
     await q.startWorker().ready();
     const incoming = join(q.root, "queue", "incoming");
     const make = (at = Date.now()): Job<"script"> => ({ id: newJobId("script", at), kind: "script", createdAt: new Date(at).toISOString(), nonce: newNonce(), body: { name: "mark", args: ["x"] } });
-    const put = (obj: unknown, id: string) => writeFileSync(join(incoming, `${id}.json`), JSON.stringify(obj));
+    // Written whole and renamed in (as a writer would): the worker must judge the content, not a half-written file.
+    const put = (obj: unknown, id: string) => {
+      const tmp = join(q.root, "queue", "tmp", `${id}.test`);
+      writeFileSync(tmp, JSON.stringify(obj));
+      renameSync(tmp, join(incoming, `${id}.json`));
+    };
 
     const forged = signJob(make(), "f".repeat(64));
     const unsigned = { v: 1, ...make() };
@@ -85,7 +90,7 @@ describe("queue e2e", () => {
     const good = await q.queue().submit("script", { name: "mark", args: ["good"] });
     const goodResult = await q.queue().wait(good.id, { timeoutMs: 10_000 });
     expect(goodResult?.state).toBe("done");
-    copyFileSync(join(q.root, "queue", "jobs", `${good.id}.json`), join(incoming, `${good.id}.json`));
+    put(JSON.parse(readFileSync(join(q.root, "queue", "jobs", `${good.id}.json`), "utf8")), good.id);
 
     serve = await startBridge({ env: q.env });
     const expectReason: Array<[string, string]> = [[forged.id, "forged"], [unsigned.id, "unsigned"], [expired.id, "expired"], [future.id, "future"], [tampered.id, "forged"], [kindSwap.id, "malformed"]];
@@ -97,8 +102,9 @@ describe("queue e2e", () => {
       expect(s.error.message).toContain(`(${reason})`);
       expect(res.isError).toBe(true);
     }
-    await until(() => (existsSync(join(incoming, `${good.id}.json`)) ? undefined : true), 5000, "replay consumed");
-    const journal = readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const readJournal = () => readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    await until(() => (readJournal().some((e) => e.event === "rejected" && e.id === good.id) ? true : undefined), 5000, "replay journaled");
+    const journal = readJournal();
     const rejections = journal.filter((e) => e.event === "rejected");
     expect(rejections.find((e) => e.id === good.id)?.reason).toBe("replayed");
     expect(rejections.filter((e) => e.file === "not-a-job.json" || e.id === "not-a-job").length).toBe(1);
@@ -228,7 +234,8 @@ describe("queue e2e: hostile input", () => {
     symlinkSync(secretTarget, join(incoming, `${linkedId}.json`));
     const bigId = newJobId("script");
     const big = signJob({ id: bigId, kind: "script", createdAt: new Date().toISOString(), nonce: newNonce(), body: { name: "plain", args: ["x".repeat(3 * 1024 * 1024)] } }, q.token);
-    writeFileSync(join(incoming, `${bigId}.json`), JSON.stringify(big));
+    writeFileSync(join(q.root, "queue", "tmp", "big"), JSON.stringify(big));
+    renameSync(join(q.root, "queue", "tmp", "big"), join(incoming, `${bigId}.json`));
     serve = await startBridge({ env: q.env });
     for (const id of [linkedId, bigId]) {
       const s = (await call("get_job", { job_id: id, wait_seconds: 10 })).structuredContent as Structured;
