@@ -63,7 +63,13 @@ export class SandboxService {
     }
     const remove = (c: SandboxContainer) => void this.remove([c]);
     this.pool = new WarmPool(config.poolSize, config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log });
-    this.sessions = new SessionStore(config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log });
+    // A new session takes a warm container from the pool (it is never reset or returned).
+    const startSession = async () => {
+      const c = await this.pool.acquire();
+      this.pool.refill();
+      return c;
+    };
+    this.sessions = new SessionStore(config.runtimeIdleTimeout, { start: startSession, remove, log: deps.log });
   }
 
   /** Detects the engine and fills the pool in the background (errors surface on the first call). */

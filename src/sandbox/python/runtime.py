@@ -117,6 +117,7 @@ class Supervisor:
 
     def run(self):
         self.init, _ = read_frame_blocking(self.cin)
+        install_modules(dict(self.init.get("modules") or {}))
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
@@ -338,6 +339,66 @@ class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
 
 
+WORKER = [None]  # the Worker of this process (set after fork; the supervisor has none)
+
+
+def install_modules(modules):
+    """Installs `_bridge` and the extension modules, then imports them. Runs in the supervisor,
+    before any worker is forked, so every fresh worker inherits them pristine and ready."""
+    import importlib, importlib.abc, importlib.util, types
+
+    def worker():
+        if WORKER[0] is None or os.getpid() != WORKER[0].pid:
+            raise RuntimeError("_bridge calls are only available in the main sandbox process")
+        return WORKER[0]
+
+    bridge = types.ModuleType("_bridge")
+    bridge.BridgeCallError = BridgeCallError
+
+    def call_sync(method, params=None, timeout=None):
+        """Calls a host method and waits for its result."""
+        try:
+            return worker().request(method, params).result(timeout)
+        except BridgeCallError as e:
+            raise BridgeCallError(str(e)) from None
+
+    async def call(method, params=None):
+        """Calls a host method; many calls may run concurrently."""
+        import asyncio
+        try:
+            return await asyncio.wrap_future(worker().request(method, params))
+        except BridgeCallError as e:
+            raise BridgeCallError(str(e)) from None
+
+    bridge.call, bridge.call_sync = call, call_sync
+    bridge.show_image = lambda image: worker().show_image(image)
+    bridge.emit_figures = lambda: worker().emit_figures()
+    sys.modules["_bridge"] = bridge
+    modules.setdefault("_bridge_mpl", MPL_BACKEND)
+    packages = {n.rsplit(".", i)[0] for n in modules for i in range(1, n.count(".") + 1)}
+
+    class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path=None, target=None):
+            if name in modules or name in packages:
+                return importlib.util.spec_from_loader(name, self, is_package=name in packages)
+            return None
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            src = modules.get(module.__name__, "")
+            exec(compile(src, "<bridge:%s>" % module.__name__, "exec"), module.__dict__)
+
+    sys.meta_path.insert(0, Finder())
+    for name in ["asyncio", "concurrent.futures", "hashlib", "inspect", "io", "linecache", "queue"] + sorted(modules):
+        if name != "_bridge_mpl":
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass  # the error shows again, with its traceback, when user code imports it
+
+
 class Worker:
     def __init__(self, ctl_w, cmd_r, nonce, init):
         import io, queue
@@ -352,7 +413,7 @@ class Worker:
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
         sys.argv = [""]
-        self.install_modules(dict(init.get("modules") or {}))
+        WORKER[0] = self
         self.globals = self.fresh_globals()
         threading.Thread(target=self.read_commands, daemon=True).start()
 
@@ -384,8 +445,6 @@ class Worker:
 
     def request(self, method, params):
         import concurrent.futures
-        if os.getpid() != self.pid:
-            raise RuntimeError("_bridge calls are only available in the main sandbox process")
         fut = concurrent.futures.Future()
         with self.lock:
             self.next_cid += 1
@@ -395,58 +454,6 @@ class Worker:
         return fut
 
     # -- modules --
-    def install_modules(self, modules):
-        import importlib.abc, importlib.util, types
-        worker = self
-
-        bridge = types.ModuleType("_bridge")
-        bridge.BridgeCallError = BridgeCallError
-
-        def call_sync(method, params=None, timeout=None):
-            """Calls a host method and waits for its result."""
-            try:
-                return worker.request(method, params).result(timeout)
-            except BridgeCallError as e:
-                raise BridgeCallError(str(e)) from None
-
-        async def call(method, params=None):
-            """Calls a host method; many calls may run concurrently."""
-            import asyncio
-            try:
-                return await asyncio.wrap_future(worker.request(method, params))
-            except BridgeCallError as e:
-                raise BridgeCallError(str(e)) from None
-
-        bridge.call, bridge.call_sync = call, call_sync
-        bridge.show_image = self.show_image
-        bridge.emit_figures = self.emit_figures
-        sys.modules["_bridge"] = bridge
-        modules.setdefault("_bridge_mpl", MPL_BACKEND)
-        packages = {n.rsplit(".", i)[0] for n in modules for i in range(1, n.count(".") + 1)}
-
-        class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-            def find_spec(self, name, path=None, target=None):
-                if name in modules or name in packages:
-                    return importlib.util.spec_from_loader(name, self, is_package=name in packages)
-                return None
-
-            def create_module(self, spec):
-                return None
-
-            def exec_module(self, module):
-                src = modules.get(module.__name__, "")
-                exec(compile(src, "<bridge:%s>" % module.__name__, "exec"), module.__dict__)
-
-        sys.meta_path.insert(0, Finder())
-        # Import extension modules now, before any call, so calls do not pay for compiling them.
-        import importlib
-        for name in sorted(modules):
-            if name != "_bridge_mpl":
-                try:
-                    importlib.import_module(name)
-                except Exception:
-                    pass  # the error shows again, with its traceback, when user code imports it
-
     def fresh_globals(self):
         return {"__name__": "__main__", "__builtins__": __builtins__, "show_image": self.show_image}
 
