@@ -3,7 +3,9 @@
  * runtime over stdin, waits for `ready`, then runs cells (`exec`) and relays host-method calls.
  * The process is injected (`SpawnProcess`) so the channel logic can be tested without an engine.
  */
-import runtimeSource from "./python/runtime.py" with { type: "text" };
+import commonPy from "./python/common.py" with { type: "text" };
+import supervisorPy from "./python/supervisor.py" with { type: "text" };
+import workerPy from "./python/worker.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
 
@@ -65,6 +67,8 @@ export interface RuntimeInit {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** The in-container runtime, sent over stdin at start (see python/common.py). */
+export const RUNTIME_SOURCE = [commonPy, supervisorPy, workerPy].join("\n\n");
 
 export class SandboxContainer {
   private decoder = new FrameDecoder();
@@ -88,7 +92,7 @@ export class SandboxContainer {
   /** Starts a container and waits until its runtime is ready. Throws SANDBOX_FAILED with the engine's error. */
   static async start(name: string, argv: string[], init: RuntimeInit, spawn: SpawnProcess, startTimeoutMs = 120_000): Promise<SandboxContainer> {
     const c = new SandboxContainer(name, spawn(argv));
-    const src = encoder.encode(runtimeSource);
+    const src = encoder.encode(RUNTIME_SOURCE);
     const len = new Uint8Array(4);
     new DataView(len.buffer).setUint32(0, src.length);
     void c.proc.write(len).then(() => c.proc.write(src)).then(() => c.proc.write(encodeFrame({ t: "init", ...init }))).catch(() => {});

@@ -49,6 +49,14 @@ for (const { engine, usable } of ENGINES) {
       expect(s(r).output).toBe("a\n\n\n  b  \né ✓ 🙂\n");
     }, 120_000);
 
+    test("binary and invalid UTF-8 output cannot break the result", async () => {
+      const r = await run(b, { code: "import os\nos.write(1, bytes(range(256)) + b'\\xff\\xfe\\n')\nos.write(2, b'\\x00err\\n')\n'fine'" });
+      expect(s(r).status).toBe("ok");
+      expect(s(r).result).toBe("'fine'");
+      expect(s(r).output).toContain("\uFFFD");
+      expect(s(r).output.endsWith("\u0000err\n")).toBe(true);
+    }, 120_000);
+
     test("an exception is isError with the traceback", async () => {
       const r = await run(b, { code: "def f():\n    raise ValueError('boom')\nf()" });
       expect(r.isError).toBe(true);

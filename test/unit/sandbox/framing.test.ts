@@ -49,3 +49,25 @@ describe("frame encoding and decoding", () => {
     expect(() => new FrameDecoder().push(noType)).toThrow(/no type/);
   });
 });
+
+describe("the Python side of the channel (host python3, if installed)", () => {
+  const python = Bun.which("python3");
+  test.skipIf(!python)("the nonce-framed control reader skips garbage and fake frames, keeps real ones", async () => {
+    const { RUNTIME_SOURCE } = await import("../../../src/sandbox/container.ts");
+    // Load the runtime's definitions without running main().
+    const defs = RUNTIME_SOURCE.replace(/\nmain\(\)\s*$/, "\n");
+    const script = `${defs}
+nonce = b"N" * 16
+r = FrameReader(nonce)
+real = nonce + frame({"t": "done", "status": "ok"}, b"body")
+fake = frame({"t": "done", "status": "ok", "value": "SPOOF"})
+out = []
+for chunk in [b"garbage" + fake, real[:5], real[5:] + b"\\xff" * 40 + fake, nonce + b"\\xff\\xff\\xff\\xff" + real]:
+    out += r.feed(chunk)
+print(json.dumps([[h, b.decode()] for h, b in out]))
+`;
+    const proc = Bun.spawnSync([python!, "-c", script], { stdout: "pipe", stderr: "pipe" });
+    expect(proc.stderr.toString()).toBe("");
+    expect(JSON.parse(proc.stdout.toString())).toEqual([[{ t: "done", status: "ok" }, "body"], [{ t: "done", status: "ok" }, "body"]]);
+  });
+});

@@ -1,0 +1,231 @@
+# bridge sandbox runtime, part 2: the supervisor (PID 1). Owns the host channel, forks the worker,
+# forwards frames both ways, reaps children, and resets the container for reuse.
+class Supervisor:
+    def __init__(self):
+        self.cin, self.cout = os.dup(0), os.dup(1)
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+        set_dumpable(False)
+        self.current = None  # id of the exec the worker is running
+        self.worker = None
+
+    def send(self, header, body=b""):
+        write_all(self.cout, frame(header, body))
+
+    def run(self):
+        self.init, _ = read_frame_blocking(self.cin)
+        install_modules(dict(self.init.get("modules") or {}))
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.poll = select.poll()
+        for fd in (self.cin, self.wake_r):
+            os.set_blocking(fd, False)
+            self.poll.register(fd, select.POLLIN)
+        self.spawn_worker(self.init)
+        self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
+        host = FrameReader()
+        while True:
+            for fd, _ev in self.poll.poll(1000):
+                if fd == self.wake_r:
+                    self.drain(self.wake_r)
+                elif fd == self.out_r:
+                    self.forward_output()
+                elif fd == self.ctl_r:
+                    data = self.read_some(fd)
+                    if data is None:
+                        self.poll.unregister(fd)
+                        continue
+                    for header, body in self.ctl.feed(data):
+                        self.from_worker(header, body)
+                elif fd == self.cin:
+                    data = self.read_some(fd)
+                    if data is None:
+                        os._exit(0)  # host closed the channel: the container ends
+                    for header, body in host.feed(data):
+                        self.from_host(header, body)
+            self.reap()
+
+    def reset(self):
+        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh worker."""
+        self.current = None
+        self.worker = None
+        for fd in (self.ctl_r, self.out_r):
+            self.poll.unregister(fd)
+            os.close(fd)
+        os.close(self.cmd_w)
+        for _ in range(1000):
+            try:
+                os.kill(-1, signal.SIGKILL)  # every process we may signal, except PID 1 and ourselves
+            except ProcessLookupError:
+                break
+            self.reap()
+        self.reap()
+        for top in ("/tmp", "/workspace", "/dev/shm"):
+            wipe(top)
+        remove_sysv_ipc()
+        os.chdir("/workspace")
+        self.spawn_worker(self.init)
+        self.send({"t": "ready", "reset": True})
+
+    def read_some(self, fd):
+        try:
+            data = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            return b""
+        return data or None
+
+    def drain(self, fd):
+        try:
+            while os.read(fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def forward_output(self):
+        while True:
+            try:
+                data = os.read(self.out_r, 1 << 16)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            if self.current is not None:
+                self.send({"t": "out", "id": self.current}, data)
+
+    def from_host(self, header, body):
+        t = header.get("t")
+        if t == "reset":
+            return self.reset()
+        if t == "exec":
+            self.current = header.get("id")
+        if t in ("exec", "reply"):
+            write_all(self.cmd_w, frame(header, body))
+
+    def from_worker(self, header, body):
+        t = header.get("t")
+        if t == "done":
+            self.forward_output()
+            header["id"] = self.current
+            self.current = None
+            self.send(header)
+        elif t in ("image", "call") and self.current is not None:
+            header["id"] = self.current
+            self.send(header, body)
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.worker and self.worker is not None:
+                self.worker_died(status)
+
+    def worker_died(self, status):
+        self.forward_output()
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            done = {"t": "done", "status": "killed", "signal": sig}
+        else:
+            done = {"t": "done", "status": "exit", "exitCode": os.WEXITSTATUS(status)}
+        done["id"] = self.current
+        done["workerDied"] = True
+        self.send(done)
+        os._exit(0)
+
+    def spawn_worker(self, init):
+        self.nonce = os.urandom(16)
+        self.ctl_r, ctl_w = os.pipe()
+        cmd_r, self.cmd_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for fd in (self.cin, self.cout, self.ctl_r, self.cmd_w, self.out_r, self.wake_r, self.wake_w):
+                    os.close(fd)
+                os.dup2(out_w, 1)
+                os.dup2(out_w, 2)
+                os.close(out_w)
+                set_dumpable(True)
+                Worker(ctl_w, cmd_r, self.nonce, init).serve()
+            except BaseException:
+                traceback.print_exc()
+            os._exit(70)
+        os.close(ctl_w)
+        os.close(cmd_r)
+        os.close(out_w)
+        self.worker = pid
+        self.ctl = FrameReader(self.nonce)
+        for fd in (self.ctl_r, self.out_r):
+            os.set_blocking(fd, False)
+            self.poll.register(fd, select.POLLIN)
+
+
+def wipe(top):
+    """Removes everything under `top` (same uid: permissions user code took away are restored first)."""
+    import shutil, stat
+
+    def fix(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            os.chmod(path, stat.S_IRWXU)
+        except OSError:
+            pass
+        try:
+            (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
+        except OSError:
+            pass
+
+    try:
+        os.chmod(top, 0o1777)
+    except OSError:
+        pass
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(top, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                os.chmod(path, stat.S_IRWXU)
+            except OSError:
+                pass
+            shutil.rmtree(path, onerror=fix)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def remove_sysv_ipc():
+    """SysV shared memory, semaphores and queues outlive their processes: remove them."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+    except Exception:
+        return
+    for kind, fn in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) < 2:
+                continue
+            ident = int(cols[1])
+            if kind == "sem":
+                libc.semctl(ident, 0, 0)  # IPC_RMID
+            else:
+                getattr(libc, fn)(ident, 0, None)

@@ -1,0 +1,255 @@
+# bridge sandbox runtime, part 3: the worker. Runs user code (top-level await, final expression,
+# tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
+class BridgeCallError(Exception):
+    """A host method failed; the message is the host's explanation."""
+
+
+WORKER = [None]  # the Worker of this process (set after fork; the supervisor has none)
+
+
+def install_modules(modules):
+    """Installs `_bridge` and the extension modules, then imports them. Runs in the supervisor,
+    before any worker is forked, so every fresh worker inherits them pristine and ready."""
+    import importlib, importlib.abc, importlib.util, types
+
+    def worker():
+        if WORKER[0] is None or os.getpid() != WORKER[0].pid:
+            raise RuntimeError("_bridge calls are only available in the main sandbox process")
+        return WORKER[0]
+
+    bridge = types.ModuleType("_bridge")
+    bridge.BridgeCallError = BridgeCallError
+
+    def call_sync(method, params=None, timeout=None):
+        """Calls a host method and waits for its result."""
+        try:
+            return worker().request(method, params).result(timeout)
+        except BridgeCallError as e:
+            raise BridgeCallError(str(e)) from None
+
+    async def call(method, params=None):
+        """Calls a host method; many calls may run concurrently."""
+        import asyncio
+        try:
+            return await asyncio.wrap_future(worker().request(method, params))
+        except BridgeCallError as e:
+            raise BridgeCallError(str(e)) from None
+
+    bridge.call, bridge.call_sync = call, call_sync
+    bridge.show_image = lambda image: worker().show_image(image)
+    bridge.emit_figures = lambda: worker().emit_figures()
+    sys.modules["_bridge"] = bridge
+    modules.setdefault("_bridge_mpl", MPL_BACKEND)
+    packages = {n.rsplit(".", i)[0] for n in modules for i in range(1, n.count(".") + 1)}
+
+    class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path=None, target=None):
+            if name in modules or name in packages:
+                return importlib.util.spec_from_loader(name, self, is_package=name in packages)
+            return None
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            src = modules.get(module.__name__, "")
+            exec(compile(src, "<bridge:%s>" % module.__name__, "exec"), module.__dict__)
+
+    sys.meta_path.insert(0, Finder())
+    for name in ["asyncio", "concurrent.futures", "hashlib", "inspect", "io", "linecache", "queue"] + sorted(modules):
+        if name != "_bridge_mpl":
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass  # the error shows again, with its traceback, when user code imports it
+
+
+class Worker:
+    def __init__(self, ctl_w, cmd_r, nonce, init):
+        import io, queue
+        self.ctl_w, self.cmd_r, self.nonce = ctl_w, cmd_r, nonce
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.pending = {}
+        self.next_cid = 0
+        self.execs = queue.Queue()
+        self.preludes = list(init.get("preludes") or [])
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.argv = [""]
+        WORKER[0] = self
+        self.globals = self.fresh_globals()
+        threading.Thread(target=self.read_commands, daemon=True).start()
+
+    # -- channel to the supervisor --
+    def send(self, header, body=b""):
+        if os.getpid() != self.pid:
+            return  # a process forked by user code must not speak for the worker
+        data = self.nonce + frame(header, body)
+        with self.lock:
+            write_all(self.ctl_w, data)
+
+    def read_commands(self):
+        reader = FrameReader()
+        while True:
+            data = os.read(self.cmd_r, 1 << 20)
+            if not data:
+                return
+            for header, body in reader.feed(data):
+                if header.get("t") == "exec":
+                    self.execs.put((header, body))
+                elif header.get("t") == "reply":
+                    fut = self.pending.pop(header.get("cid"), None)
+                    if fut is None:
+                        continue
+                    if header.get("ok"):
+                        fut.set_result(json.loads(body) if body else None)
+                    else:
+                        fut.set_exception(BridgeCallError(header.get("error") or "host method failed"))
+
+    def request(self, method, params):
+        import concurrent.futures
+        fut = concurrent.futures.Future()
+        with self.lock:
+            self.next_cid += 1
+            cid = self.next_cid
+        self.pending[cid] = fut
+        self.send({"t": "call", "cid": cid, "method": str(method)}, json.dumps(params).encode())
+        return fut
+
+    # -- modules --
+    def fresh_globals(self):
+        return {"__name__": "__main__", "__builtins__": __builtins__, "show_image": self.show_image}
+
+    # -- images --
+    def show_image(self, image):
+        """Returns a PNG to the caller: bytes, a file path, or a matplotlib figure."""
+        import io
+        if hasattr(image, "savefig"):
+            buf = io.BytesIO()
+            image.savefig(buf, format="png")
+            data = buf.getvalue()
+        elif isinstance(image, (bytes, bytearray, memoryview)):
+            data = bytes(image)
+        elif isinstance(image, (str, os.PathLike)):
+            with open(image, "rb") as f:
+                data = f.read()
+        else:
+            raise TypeError("show_image expects PNG bytes, a path to a PNG file, or a matplotlib figure")
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("show_image: not a PNG image")
+        sys.stdout.flush()
+        self.send({"t": "image", "mime": "image/png"}, data)
+
+    def emit_figures(self):
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return
+        for num in plt.get_fignums():
+            self.show_image(plt.figure(num))
+        plt.close("all")
+
+    # -- execution --
+    def serve(self):
+        import asyncio, hashlib, inspect  # noqa: F401  (warm imports before the first call)
+        while True:
+            header, body = self.execs.get()
+            done = self.run_cell(header, body.decode("utf-8", "surrogateescape"))
+            self.flush()
+            if os.getpid() != self.pid:
+                os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
+            self.send(dict(done, t="done"))
+
+    def flush(self):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        try:
+            import ctypes
+            ctypes.CDLL(None).fflush(None)  # output buffered by C code
+        except Exception:
+            pass
+
+    def run_cell(self, header, src):
+        import asyncio, linecache
+        g = self.globals
+        loop = asyncio.new_event_loop()
+        try:
+            for prelude, ctx in zip(self.preludes, header.get("contexts") or []):
+                g["__bridge_context__"] = ctx
+                try:
+                    exec(compile(prelude, "<bridge-prelude>", "exec"), g)
+                finally:
+                    g.pop("__bridge_context__", None)
+            linecache.cache[CELL_FILE] = (len(src), None, src.splitlines(True), CELL_FILE)
+            try:
+                tree = ast.parse(src, CELL_FILE, "exec")
+            except SyntaxError as e:
+                return {"status": "error", "error": "".join(traceback.format_exception_only(type(e), e))}
+            last = None
+            if tree.body and isinstance(tree.body[-1], ast.Expr):
+                last = ast.Expression(tree.body.pop().value)
+            flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            value = self.evaluate(loop, compile(tree, CELL_FILE, "exec", flags=flags), g)
+            if last is not None:
+                value = self.evaluate(loop, compile(last, CELL_FILE, "eval", flags=flags), g)
+            self.flush()
+            self.emit_figures()
+            done = {"status": "ok"}
+            if last is not None and value is not None:
+                done["value"] = safe_repr(value)
+            return done
+        except SystemExit as e:
+            code = e.code
+            if code is None:
+                code = 0
+            elif not isinstance(code, int):
+                print(code, file=sys.stderr)
+                code = 1
+            return {"status": "exit", "exitCode": code}
+        except BaseException as e:
+            return {"status": "error", "error": format_user_exception(e)}
+        finally:
+            try:
+                loop.close()
+            except Exception:
+                pass
+
+    def evaluate(self, loop, code, g):
+        result = eval(code, g)
+        if code.co_flags & 0x80:  # CO_COROUTINE: the cell used top-level await
+            result = loop.run_until_complete(result)
+        return result
+
+
+def safe_repr(value):
+    try:
+        return repr(value)
+    except BaseException as e:
+        return "<repr failed: %s: %s>" % (type(e).__name__, e)
+
+
+def format_user_exception(e):
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == RUNTIME_FILE:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb))
+
+
+MPL_BACKEND = """
+# matplotlib backend for the sandbox: draws with Agg; plt.show() returns the figures as images.
+from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas  # noqa: F401
+import sys as _sys
+def show(*args, **kwargs):
+    _sys.modules["_bridge"].emit_figures()
+"""
+
+
+def main():
+    Supervisor().run()
+
+
+main()
