@@ -5,14 +5,14 @@
  * SIGTERM stops claiming and gives in-flight jobs a grace period before stopping them.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmdirSync, watch, type FSWatcher, existsSync } from "node:fs";
-import { homedir, hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, renameSync, rmdirSync, watch, type FSWatcher, existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
-import { readJson, removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
+import { removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
 import { writeResult } from "../queue/store.ts";
-import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
+import { kindOfId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
 import { readSecret } from "../queue/token.ts";
@@ -21,6 +21,7 @@ import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
+import { Claimer, cwdKeyOf } from "./claimer.ts";
 import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
 import { collectGarbage, recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
@@ -45,13 +46,6 @@ interface Slot {
   done: Promise<unknown>;
 }
 
-/** The directory a claude job locks (its cwd, default home), or undefined for other kinds. */
-function cwdKeyOf(kind: JobKind, body: unknown): string | undefined {
-  if (kind !== "claude") return undefined;
-  const cwd = (body as { cwd?: unknown })?.cwd;
-  return resolve(typeof cwd === "string" && cwd ? cwd : homedir());
-}
-
 /** Waits for `p` or `ms`, whichever is first; true when the time ran out. Leaves no timer behind. */
 async function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,9 +68,7 @@ export class QueueWorker {
   private readonly startedAt: string;
   private draining = false;
   private scanQueued = false;
-  /** Sorted incoming/ names from the last listing; re-read when `listingStale` (watch event, poll tick). */
-  private backlog: string[] = [];
-  private listingStale = true;
+  private readonly claimer: Claimer;
   private watchers: FSWatcher[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
   private finished!: () => void;
@@ -90,6 +82,7 @@ export class QueueWorker {
     this.journal = journalWriter(this.layout.journal, this.id);
     this.runDir = join(this.layout.running, this.id);
     this.startedAt = new Date(this.now()).toISOString();
+    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now);
   }
 
   /** Starts watching and claiming. */
@@ -105,7 +98,7 @@ export class QueueWorker {
     } catch (err) {
       this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`);
     }
-    for (const [dir, fn] of [[this.layout.incoming, () => { this.listingStale = true; this.scheduleScan(); }], [this.layout.cancel, () => this.checkCancels()]] as const) {
+    for (const [dir, fn] of [[this.layout.incoming, () => { this.claimer.markStale(); this.scheduleScan(); }], [this.layout.cancel, () => this.checkCancels()]] as const) {
       try {
         const w = watch(dir, fn);
         w.on("error", (err) => this.deps.log.debug(`watch ${dir}: ${err.message} (polling continues)`));
@@ -115,7 +108,7 @@ export class QueueWorker {
       }
     }
     this.timers.push(setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS));
-    this.timers.push(setInterval(() => { this.listingStale = true; this.scheduleScan(); this.checkCancels(); }, POLL_MS));
+    this.timers.push(setInterval(() => { this.claimer.markStale(); this.scheduleScan(); this.checkCancels(); }, POLL_MS));
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
     this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
@@ -163,48 +156,13 @@ export class QueueWorker {
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    const fresh = this.listingStale || this.backlog.length === 0;
-    if (fresh) {
-      this.listingStale = false;
-      try { this.backlog = readdirSync(this.layout.incoming).sort(); } catch { this.backlog = []; }
-    }
-    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter(Boolean));
-    let claimable = 0;
-    const kept: string[] = [];
-    let i = 0;
-    for (; i < this.backlog.length; i++) {
-      const name = this.backlog[i]!;
-      if (this.slots.size >= this.deps.options.concurrency) { claimable++; break; }
-      const id = name.endsWith(".json") ? name.slice(0, -5) : "";
-      const src = join(this.layout.incoming, name);
-      if (!JOB_ID_RE.test(id)) { this.quarantine(src, name); continue; }
-      const kind = kindOfId(id)!;
-      let key: string | undefined;
-      if (kind === "claude") {
-        try { key = cwdKeyOf(kind, (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
-        if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.id, this.now()))) { claimable++; kept.push(name); continue; }
-      }
-      const dest = join(this.runDir, name);
-      try {
-        renameSync(src, dest);
-      } catch {
-        if (key) unlockCwd(this.layout, key, this.id);
-        continue; // another worker (or a canceller) won the race
-      }
-      if (key) busy.add(key);
-      this.start1(id, dest, key);
-    }
-    this.backlog = kept.concat(this.backlog.slice(i));
-    if (this.deps.options.once && this.slots.size === 0 && claimable === 0) {
+    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
+    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, busy);
+    for (const c of claimed) this.start1(c.id, c.path, c.cwdKey);
+    if (this.deps.options.once && this.slots.size === 0 && left === 0) {
       if (fresh) void this.stop("queue drained (--once)");
-      else { this.listingStale = true; this.scheduleScan(); } // confirm against a fresh listing first
+      else { this.claimer.markStale(); this.scheduleScan(); } // confirm against a fresh listing first
     }
-  }
-
-  private quarantine(path: string, name: string): void {
-    if (name.endsWith(".tmp")) return;
-    try { renameSync(path, join(this.layout.rejected, `${name.replace(/[^\w.-]/g, "_").slice(0, 80)}.${randomBytes(4).toString("hex")}`)); } catch { return; }
-    this.journal({ event: "rejected", file: name.slice(0, 200), reason: "malformed", message: "not a job file name" });
   }
 
   private start1(id: string, path: string, cwdKey: string | undefined): void {

@@ -1,0 +1,89 @@
+/**
+ * Claiming: walks the sorted incoming/ listing (kept between scans, re-read when marked stale by
+ * a watch event or poll tick) and renames jobs into this worker's running directory — the rename
+ * is the claim, so among racing workers exactly one wins. Claude jobs are skipped while their
+ * working directory is busy (here or in another worker, see cwd-lock.ts).
+ */
+import { randomBytes } from "node:crypto";
+import { readdirSync, renameSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { readJson } from "../queue/fsutil.ts";
+import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
+import type { Journal } from "../queue/journal.ts";
+import type { QueueLayout } from "../queue/layout.ts";
+import type { JobKind } from "../queue/types.ts";
+import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
+
+/** The directory a claude job locks (its cwd, default home), or undefined for other kinds. */
+export function cwdKeyOf(kind: JobKind, body: unknown): string | undefined {
+  if (kind !== "claude") return undefined;
+  const cwd = (body as { cwd?: unknown })?.cwd;
+  return resolve(typeof cwd === "string" && cwd ? cwd : homedir());
+}
+
+export interface ClaimedJob {
+  id: string;
+  /** Where the claimed file now is. */
+  path: string;
+  /** The locked working directory (claude jobs). */
+  cwdKey?: string;
+}
+
+export class Claimer {
+  private backlog: string[] = [];
+  private stale = true;
+
+  constructor(private readonly layout: QueueLayout, private readonly runDir: string, private readonly workerId: string, private readonly journal: Journal, private readonly now: () => number) {}
+
+  /** Marks the listing out of date (something changed in incoming/). */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /**
+   * Claims up to `free` jobs. `busy` holds the working directories of this worker's running claude
+   * jobs. Returns the claims, how many jobs were seen but left (no slot, busy directory), and
+   * whether the listing was read fresh in this call.
+   */
+  claim(free: number, busy: Set<string>): { claimed: ClaimedJob[]; left: number; fresh: boolean } {
+    const fresh = this.stale || this.backlog.length === 0;
+    if (fresh) {
+      this.stale = false;
+      try { this.backlog = readdirSync(this.layout.incoming).sort(); } catch { this.backlog = []; }
+    }
+    const claimed: ClaimedJob[] = [];
+    const kept: string[] = [];
+    let left = 0;
+    let i = 0;
+    for (; i < this.backlog.length; i++) {
+      if (claimed.length >= free) { left++; break; }
+      const name = this.backlog[i]!;
+      const id = name.endsWith(".json") ? name.slice(0, -5) : "";
+      const src = join(this.layout.incoming, name);
+      if (!JOB_ID_RE.test(id)) { this.quarantine(src, name); continue; }
+      let key: string | undefined;
+      if (kindOfId(id) === "claude") {
+        try { key = cwdKeyOf("claude", (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
+        if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.workerId, this.now()))) { left++; kept.push(name); continue; }
+      }
+      const dest = join(this.runDir, name);
+      try {
+        renameSync(src, dest);
+      } catch {
+        if (key) unlockCwd(this.layout, key, this.workerId);
+        continue; // another worker (or a canceller) won the race
+      }
+      if (key) busy.add(key);
+      claimed.push({ id, path: dest, cwdKey: key });
+    }
+    this.backlog = kept.concat(this.backlog.slice(i));
+    return { claimed, left, fresh };
+  }
+
+  private quarantine(path: string, name: string): void {
+    if (name.endsWith(".tmp")) return;
+    try { renameSync(path, join(this.layout.rejected, `${name.replace(/[^\w.-]/g, "_").slice(0, 80)}.${randomBytes(4).toString("hex")}`)); } catch { return; }
+    this.journal({ event: "rejected", file: name.slice(0, 200), reason: "malformed", message: "not a job file name" });
+  }
+}
