@@ -201,6 +201,16 @@ describe("queue e2e", () => {
     expect(resultText(res as { content?: unknown })).toContain(`BRIDGE_ROOT=${q.root} bridge worker`);
   }, 20_000);
 
+  test("serve without the token: run_script says how to give it one", async () => {
+    q.addScript("plain", "#!/bin/sh\nexit 0\n");
+    await q.startWorker().ready();
+    serve = await startBridge({ env: { ...q.env, BRIDGE_TOKEN_FILE: join(q.root, "no-such-token") } });
+    const res = await call("run_script", { name: "plain", wait_seconds: 5 });
+    expect(res.isError).toBe(true);
+    expect(resultText(res as { content?: unknown })).toContain("bridge worker --init");
+    expect(await q.queue().list()).toEqual([]);
+  }, 20_000);
+
   test.skipIf(process.platform !== "linux")("neither serve nor worker holds a listening socket", async () => {
     q.addScript("plain", "#!/bin/sh\nexit 0\n");
     const w = q.startWorker();
