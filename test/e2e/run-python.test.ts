@@ -283,6 +283,14 @@ for (const { engine, usable } of ENGINES) {
       }
     }, 120_000);
 
+    test("a serve killed with SIGKILL leaves no containers behind (their channel closes, --rm removes them)", async () => {
+      const proc = Bun.spawn([BRIDGE_BIN, "serve"], { env: env(), stdin: "pipe", stdout: "ignore", stderr: "ignore" });
+      expect(await waitFor(() => containersOwnedBy(engine, proc.pid).length === 2, 30_000)).toBe(true);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      expect(await waitFor(() => containersOwnedBy(engine, proc.pid).length === 0, 30_000)).toBe(true);
+    }, 120_000);
+
     test("10 MB passes through the channel intact in both directions (bridge run: stdin code in, stdout out)", async () => {
       const payload = createHash("sha256").update("seed").digest("hex").repeat((10 * 1024 * 1024) / 64);
       const code = `import hashlib, sys\ndata = ${JSON.stringify(payload)}\nsys.stdout.write(data)\nhashlib.sha256(data.encode()).hexdigest()`;

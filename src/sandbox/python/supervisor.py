@@ -63,6 +63,8 @@ class Supervisor:
             except ProcessLookupError:
                 break
             self.reap()
+        else:
+            os._exit(1)  # processes keep appearing: end the container rather than reuse it
         self.reap()
         for top in ("/tmp", "/workspace", "/dev/shm"):
             wipe(top)
