@@ -56,3 +56,29 @@ export function verifyJob(raw: unknown, secret: string, nowMs: number, maxAgeMs:
   }
   return { ok: true, job: { ...job, body: parsedBody.data as never } };
 }
+
+/** The bytes a result's signature covers (domain-separated from job signatures). */
+function resultPayload(result: Record<string, unknown>): string {
+  const { sig: _sig, ...rest } = result;
+  return canonicalJson({ t: "result", ...JSON.parse(JSON.stringify(rest)) });
+}
+
+/** Adds `sig` to a result, so a reader holding the token can tell it came from bridge. */
+export function signResult<T extends object>(result: T, secret: string): T & { sig: string } {
+  const sig = createHmac("sha256", secret).update(resultPayload(result as Record<string, unknown>)).digest("hex");
+  return { ...result, sig };
+}
+
+/** Whether a parsed result file carries a valid signature (constant-time compare). */
+export function resultIsAuthentic(raw: unknown, secret: string): boolean {
+  if (!raw || typeof raw !== "object" || typeof (raw as { sig?: unknown }).sig !== "string") return false;
+  const sig = (raw as { sig: string }).sig;
+  if (!/^[0-9a-f]{64}$/.test(sig)) return false;
+  let expected: Buffer;
+  try {
+    expected = createHmac("sha256", secret).update(resultPayload(raw as Record<string, unknown>)).digest();
+  } catch {
+    return false;
+  }
+  return timingSafeEqual(Buffer.from(sig, "hex"), expected);
+}

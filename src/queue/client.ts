@@ -89,6 +89,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
   };
 
   const wait = async (id: string, opts: WaitOptions): Promise<JobResult | undefined> => {
+    const secret = readSecret(config);
     const deadline = now() + opts.timeoutMs;
     const progressPath = join(layout.progress, `${id}.jsonl`);
     let offset = 0;
@@ -110,7 +111,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
           offset = r.offset;
           for (const e of r.events) opts.onProgress(e);
         }
-        const result = readResult(layout, id);
+        const result = readResult(layout, id, secret);
         if (result) return result;
         const left = deadline - now();
         if (left <= 0 || opts.signal?.aborted) return undefined;
@@ -128,7 +129,8 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
 
   const cancel = async (id: string): Promise<JobStatus | undefined> => {
     if (!JOB_ID_RE.test(id)) return undefined;
-    const before = jobStatus(layout, id);
+    const secret = readSecret(config);
+    const before = jobStatus(layout, id, secret);
     if (!before || before.result) return before;
     // A queued job: take it out of the queue ourselves. The rename fails if a worker claimed it first.
     try {
@@ -138,23 +140,23 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
         id, kind: before.kind, state: "cancelled", outcome: null,
         error: { code: "CANCELLED", message: "Cancelled before it started." },
         finishedAt: new Date(now()).toISOString(),
-      });
+      }, secret);
       journal({ event: "cancelled", id, while: "queued" });
-      return jobStatus(layout, id);
+      return jobStatus(layout, id, secret);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     createMarker(join(layout.cancel, id));
     journal({ event: "cancel-requested", id });
-    return jobStatus(layout, id);
+    return jobStatus(layout, id, secret);
   };
 
   return {
     submit,
     wait,
     cancel,
-    get: async (id) => jobStatus(layout, id),
-    list: async (state, limit) => listJobs(layout, state, limit),
+    get: async (id) => jobStatus(layout, id, readSecret(config)),
+    list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
     workerStatus: async (): Promise<WorkerStatus> => ({ ...workerStatus(layout, now()), startCommand: startCommandFor(config.root) }),
   };
 }

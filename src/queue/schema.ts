@@ -46,6 +46,7 @@ export const JobResultSchema = z.object({
   error: JobErrorSchema.optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string(),
+  sig: z.string().optional(),
 });
 
 export const HeartbeatSchema = z.object({

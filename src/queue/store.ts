@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createFileAtomic, readJson } from "./fsutil.ts";
+import { resultIsAuthentic, signResult } from "./auth.ts";
+import { createFileAtomic, readJson, writeFileAtomic } from "./fsutil.ts";
 import { JOB_ID_RE, kindOfId, timeOfId } from "./ids.ts";
 import type { QueueLayout } from "./layout.ts";
 import { HeartbeatSchema, JobResultSchema, SignedJobSchema } from "./schema.ts";
@@ -23,16 +24,31 @@ export function summarize(kind: string, body: unknown): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 79)}…` : oneLine;
 }
 
-/** The job's result, if final (a malformed result file reads as missing). */
-export function readResult(layout: QueueLayout, id: string): JobResult | undefined {
+/**
+ * The job's result, if final. A malformed result file reads as missing; with `secret`, so does
+ * one whose signature does not hold (written by someone without the token).
+ */
+export function readResult(layout: QueueLayout, id: string, secret?: string): JobResult | undefined {
   if (!JOB_ID_RE.test(id)) return undefined;
-  const parsed = JobResultSchema.safeParse(safeRead(join(layout.results, `${id}.json`)));
-  return parsed.success ? (parsed.data as JobResult) : undefined;
+  const raw = safeRead(join(layout.results, `${id}.json`));
+  if (secret !== undefined && !resultIsAuthentic(raw, secret)) return undefined;
+  const parsed = JobResultSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const { sig: _sig, ...result } = parsed.data;
+  return result as JobResult;
 }
 
-/** Writes a result once; false when the job already has one (the first result stands). */
-export function writeResult(layout: QueueLayout, result: JobResult): boolean {
-  return createFileAtomic(layout.tmp, join(layout.results, `${result.id}.json`), JSON.stringify(result));
+/**
+ * Writes a result once; false when the job already has one (the first result stands). With
+ * `secret` the result is signed, and an existing result that is not authentic is replaced.
+ */
+export function writeResult(layout: QueueLayout, result: JobResult, secret?: string): boolean {
+  const dest = join(layout.results, `${result.id}.json`);
+  const text = JSON.stringify(secret === undefined ? result : signResult(result, secret));
+  if (createFileAtomic(layout.tmp, dest, text)) return true;
+  if (secret === undefined || resultIsAuthentic(safeRead(dest), secret)) return false;
+  writeFileAtomic(layout.tmp, dest, text);
+  return true;
 }
 
 function safeRead(path: string): unknown {
@@ -67,7 +83,7 @@ function runningDirs(layout: QueueLayout): string[] {
 }
 
 /** Where a job is and what state it is in; undefined when unknown. */
-export function jobStatus(layout: QueueLayout, id: string): JobStatus | undefined {
+export function jobStatus(layout: QueueLayout, id: string, secret?: string): JobStatus | undefined {
   if (!JOB_ID_RE.test(id)) return undefined;
   const file = `${id}.json`;
   const queued = statusFromFile(join(layout.incoming, file), id, "queued");
@@ -77,7 +93,7 @@ export function jobStatus(layout: QueueLayout, id: string): JobStatus | undefine
     if (running) return running;
   }
   const archived = statusFromFile(join(layout.jobs, file), id, "running");
-  const result = readResult(layout, id);
+  const result = readResult(layout, id, secret);
   if (result) {
     const base = archived ?? { id, kind: result.kind, createdAt: new Date(timeOfId(id) ?? 0).toISOString(), summary: "" };
     return { ...base, state: result.state, worker: undefined, result };
@@ -86,7 +102,7 @@ export function jobStatus(layout: QueueLayout, id: string): JobStatus | undefine
 }
 
 /** Jobs, newest first (by id time), optionally filtered by state. */
-export function listJobs(layout: QueueLayout, state?: JobState, limit = 50): JobStatus[] {
+export function listJobs(layout: QueueLayout, state?: JobState, limit = 50, secret?: string): JobStatus[] {
   const ids = new Set<string>();
   const collect = (dir: string) => {
     try {
@@ -100,7 +116,7 @@ export function listJobs(layout: QueueLayout, state?: JobState, limit = 50): Job
   const sorted = [...ids].sort((a, b) => b.slice(2).localeCompare(a.slice(2)));
   const out: JobStatus[] = [];
   for (const id of sorted) {
-    const s = jobStatus(layout, id);
+    const s = jobStatus(layout, id, secret);
     if (s && (!state || s.state === state)) out.push(s);
     if (out.length >= limit) break;
   }

@@ -78,7 +78,7 @@ export function takeIn(deps: IntakeDeps, path: string, fileId: string): Job | un
       outcome: null,
       error: { code: "AUTH_FAILED", message: `The worker rejected job ${id}: ${verdict.message} (${verdict.reason}).`, hint: HINTS[verdict.reason] },
       finishedAt: new Date(deps.now()).toISOString(),
-    });
+    }, deps.secret);
   }
   return undefined;
 }

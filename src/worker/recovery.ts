@@ -23,6 +23,8 @@ export interface RecoveryDeps {
   journal: Journal;
   now: () => number;
   selfId: string;
+  /** Signs the results recovery writes (absent in tests that do not check signatures). */
+  secret?: string;
   /** Whether a pid is alive on this host (injectable for tests). */
   pidAlive?: (pid: number) => boolean;
 }
@@ -80,7 +82,7 @@ export function recoverOrphans(deps: RecoveryDeps): string[] {
         },
         startedAt: checkpoint?.startedAt,
         finishedAt: new Date(deps.now()).toISOString(),
-      });
+      }, deps.secret);
       try { renameSync(join(dir, f), join(layout.jobs, f)); } catch { /* another recoverer moved it */ }
       if (wrote) {
         marked.push(id);
@@ -95,7 +97,7 @@ export function recoverOrphans(deps: RecoveryDeps): string[] {
     const id = f.slice(0, -5);
     if (!JOB_ID_RE.test(id) || readResult(layout, id)) continue;
     if (deps.now() - mtimeMs(join(layout.jobs, f)) < HEARTBEAT_STALE_MS) continue;
-    if (writeResult(layout, { id, kind: kindOfId(id)!, state: "interrupted", outcome: null, error: { code: "JOB_INTERRUPTED", message: "The process finishing this job stopped before recording its result; it was not re-run." }, finishedAt: new Date(deps.now()).toISOString() })) {
+    if (writeResult(layout, { id, kind: kindOfId(id)!, state: "interrupted", outcome: null, error: { code: "JOB_INTERRUPTED", message: "The process finishing this job stopped before recording its result; it was not re-run." }, finishedAt: new Date(deps.now()).toISOString() }, deps.secret)) {
       marked.push(id);
       journal({ event: "interrupted", id, reason: "no result recorded" });
     }

@@ -30,6 +30,8 @@ export interface RunJobDeps {
   /** The running/<worker> directory holding the claimed file. */
   runDir: string;
   handler: JobHandler | undefined;
+  /** Signs the result. */
+  secret: string;
 }
 
 /** Picks the final state. Success needs ok=true; an abort decides between cancelled and interrupted. */
@@ -106,11 +108,11 @@ export async function runJob(deps: RunJobDeps, job: Job, controller: AbortContro
   };
   let wrote: boolean;
   try {
-    wrote = writeResult(layout, result);
+    wrote = writeResult(layout, result, deps.secret);
   } catch (err) {
     // e.g. an outcome JSON cannot represent: record the failure instead of losing the job.
     Object.assign(result, { state: "failed", outcome: null, error: { code: "INTERNAL", message: `Could not record the outcome: ${(err as Error).message}` } });
-    wrote = writeResult(layout, result);
+    wrote = writeResult(layout, result, deps.secret);
   }
   if (!wrote) journal({ event: "result-exists", id: job.id, note: "a result was already recorded; this one was dropped" });
   try { renameSync(claimed, join(layout.jobs, `${job.id}.json`)); } catch { /* recovered elsewhere */ }

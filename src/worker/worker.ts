@@ -130,7 +130,7 @@ export class QueueWorker {
 
   private maintain(first: boolean): void {
     try {
-      const marked = recoverOrphans({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id });
+      const marked = recoverOrphans({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id, secret: this.secret });
       if (marked.length) this.deps.log.warn(`marked ${marked.length} job(s) of stopped workers as interrupted: ${marked.join(", ")}`);
     } catch (err) {
       this.deps.log.warn(`recovery: ${(err as Error).message}`);
@@ -181,13 +181,13 @@ export class QueueWorker {
         while (!controller.signal.aborted && !tryLockCwd(this.layout, verifiedKey, this.id, this.now())) await Bun.sleep(500);
       }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
-      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler }, job, controller, () => slot.cause);
+      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler, secret: this.secret }, job, controller, () => slot.cause);
       this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
     })().catch((err) => {
       // An unexpected error (e.g. the disk): record it rather than leave the job "running".
       this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
       try {
-        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() });
+        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() }, this.secret);
         renameSync(path, join(this.layout.jobs, `${id}.json`));
       } catch { /* left for recovery when this worker stops */ }
     }).finally(() => {

@@ -90,7 +90,9 @@ describe("queue e2e", () => {
     const good = await q.queue().submit("script", { name: "mark", args: ["good"] });
     const goodResult = await q.queue().wait(good.id, { timeoutMs: 10_000 });
     expect(goodResult?.state).toBe("done");
-    put(JSON.parse(readFileSync(join(q.root, "queue", "jobs", `${good.id}.json`), "utf8")), good.id);
+    const archived = join(q.root, "queue", "jobs", `${good.id}.json`);
+    await until(() => (existsSync(archived) ? true : undefined), 5000, "job archived");
+    put(JSON.parse(readFileSync(archived, "utf8")), good.id);
 
     serve = await startBridge({ env: q.env });
     const expectReason: Array<[string, string]> = [[forged.id, "forged"], [unsigned.id, "unsigned"], [expired.id, "expired"], [future.id, "future"], [tampered.id, "forged"], [kindSwap.id, "malformed"]];
@@ -263,6 +265,13 @@ describe("queue e2e: hostile input", () => {
     const tooBig = await call("run_script", { name: "plain", args: ["y".repeat(3 * 1024 * 1024)], wait_seconds: 0 });
     expect(tooBig.isError).toBe(true);
     expect(resultText(tooBig as { content?: unknown })).toContain("at most");
+    // A result planted by someone without the token is ignored, and the worker's real result replaces it.
+    q.addScript("nap", "#!/bin/sh\nsleep 1\necho real\n");
+    const napped = await q.queue().submit("script", { name: "nap", args: [] });
+    writeFileSync(join(q.root, "queue", "results", `${napped.id}.json`), JSON.stringify({ id: napped.id, kind: "script", state: "done", outcome: { exit_code: 0, stdout: "fake" }, finishedAt: new Date().toISOString() }));
+    const real = (await call("get_job", { job_id: napped.id, wait_seconds: 15 })).structuredContent as Structured;
+    expect(real.state).toBe("done");
+    expect(real.outcome.stdout).toBe("real\n");
     // No live worker: get_job on a queued job says so without waiting.
     w.proc.kill("SIGTERM");
     await w.exited;

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config/index.ts";
 import { openQueue } from "../../../src/queue/client.ts";
 import { createFileAtomic } from "../../../src/queue/fsutil.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
-import { writeResult } from "../../../src/queue/store.ts";
+import { readResult, writeResult } from "../../../src/queue/store.ts";
+import { signResult } from "../../../src/queue/auth.ts";
 import { initToken, readSecret } from "../../../src/queue/token.ts";
 import { isBridgeError } from "../../../src/errors.ts";
 
@@ -113,6 +114,28 @@ describe("client and store", () => {
     const root2 = temp();
     symlinkSync(other, join(root2, "queue"));
     expect(() => ensureLayout({ root: root2 })).toThrow(/symlink/);
+  });
+
+  test("results are signed: forged results are ignored by readers with the token and replaced by the real one", async () => {
+    const root = temp();
+    const token = "k".repeat(64);
+    const q = openQueue(cfg(root, { BRIDGE_TOKEN: token }));
+    const job = await q.submit("script", { name: "s", args: [] });
+    const layout = ensureLayout({ root });
+    // Someone without the token plants a result for a real job.
+    writeFileSync(join(layout.results, `${job.id}.json`), JSON.stringify({ id: job.id, kind: "script", state: "done", outcome: { stdout: "all good" }, finishedAt: "t" }));
+    expect((await q.get(job.id))?.state).toBe("queued");
+    expect(await q.wait(job.id, { timeoutMs: 50 })).toBeUndefined();
+    expect(readResult(layout, job.id)?.state).toBe("done"); // a reader without the token cannot tell
+    // A signed copy with altered content is not authentic either.
+    writeFileSync(join(layout.results, `${job.id}.json`), JSON.stringify({ ...signResult({ id: job.id, kind: "script", state: "failed", outcome: 1, finishedAt: "t" }, token), outcome: 2 }));
+    expect(readResult(layout, job.id, token)).toBeUndefined();
+    // The worker's real result replaces the forged one; a second real result does not.
+    expect(writeResult(layout, { id: job.id, kind: "script", state: "failed", outcome: { exit_code: 1 }, finishedAt: "t" }, token)).toBe(true);
+    expect(writeResult(layout, { id: job.id, kind: "script", state: "done", outcome: null, finishedAt: "t" }, token)).toBe(false);
+    expect(await q.wait(job.id, { timeoutMs: 50 })).toMatchObject({ state: "failed", outcome: { exit_code: 1 } });
+    renameSync(join(layout.incoming, `${job.id}.json`), join(layout.jobs, `${job.id}.json`));
+    expect(Object.keys((await q.get(job.id))!.result!)).not.toContain("sig");
   });
 
   test("createFileAtomic never replaces an existing file", () => {

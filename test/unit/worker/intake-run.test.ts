@@ -97,12 +97,14 @@ describe("runJob", () => {
     const controller = new AbortController();
     let cause: AbortCause | undefined;
     if (opts.abort) setTimeout(() => { cause = opts.abort; controller.abort(opts.abort); }, 20);
-    const result = await runJob({ layout: s.layout, journal: s.journal, now: Date.now, log, config, options, runDir: s.runDir, handler }, job, controller, () => cause);
+    const result = await runJob({ layout: s.layout, journal: s.journal, now: Date.now, log, config, options, runDir: s.runDir, handler, secret: SECRET }, job, controller, () => cause);
     return { ...s, job, result };
   }
   test("ok → done, with progress and archived job file", async () => {
     const { result, layout, job, runDir } = await run(async (_j, ctx) => { ctx.progress({ message: "step 1" }); ctx.progress({ message: "x".repeat(5000) }); return { ok: true, outcome: { n: 1 } }; });
     expect(result).toMatchObject({ state: "done", outcome: { n: 1 } });
+    expect(readResult(layout, job.id, SECRET)).toMatchObject({ state: "done" });
+    expect(readResult(layout, job.id, "wrong".repeat(10))).toBeUndefined();
     expect(result.error).toBeUndefined();
     const lines = readFileSync(join(layout.progress, `${job.id}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seq)).toEqual([1, 2]);
