@@ -1,8 +1,8 @@
 /**
  * `bridge worker`: watches the queue (inotify via fs.watch, with polling as the fallback), claims
- * jobs by atomic rename into its own running/<id>/ directory, runs up to `concurrency` at a time
- * (one claude job per working directory), beats a heartbeat, recovers jobs of dead workers, and on
- * SIGTERM stops claiming and gives in-flight jobs a grace period before stopping them.
+ * jobs by atomic rename into its own running/<worker-id>/ directory (claimer.ts), runs up to
+ * `concurrency` at a time (one claude job per working directory), beats a heartbeat, recovers jobs
+ * of dead workers, and on SIGTERM stops claiming and gives in-flight jobs a grace period.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmdirSync, watch, type FSWatcher, existsSync } from "node:fs";
