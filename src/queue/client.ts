@@ -90,6 +90,10 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
 
   const wait = async (id: string, opts: WaitOptions): Promise<JobResult | undefined> => {
     const secret = readSecret(config);
+    if (!opts.onProgress) {
+      const ready = readResult(layout, id, secret);
+      if (ready) return ready; // fast path: no watchers for a finished job
+    }
     const deadline = now() + opts.timeoutMs;
     const progressPath = join(layout.progress, `${id}.jsonl`);
     let offset = 0;
