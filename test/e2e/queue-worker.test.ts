@@ -75,6 +75,14 @@ test("--init is idempotent and private; --install-service --print renders a unit
     expect(text).toContain(`Environment=BRIDGE_ROOT=${q.root}`);
     expect(text).not.toContain(q.token);
   }
+  if (process.platform === "linux") {
+    const installed = run(["--install-service"]);
+    expect(installed.exitCode).toBe(0);
+    const unitPath = join(q.root, ".config", "systemd", "user", "bridge-worker.service"); // HOME is the temp root
+    expect(installed.stdout.toString()).toContain(unitPath);
+    expect(installed.stdout.toString()).toContain("systemctl --user enable --now bridge-worker.service");
+    expect(readFileSync(unitPath, "utf8")).toContain(`ExecStart=${BRIDGE_BIN} worker`);
+  }
   for (const bad of [["--concurrency", "0"], ["--permission-mode", "yolo"], ["--allow-rot", "/"], ["--allow-root", "/nonexistent-xyz"]]) {
     const r = run(bad);
     expect(r.exitCode).toBe(2);
