@@ -38,7 +38,10 @@ export async function queueRoot(extraEnv: Record<string, string> = {}): Promise<
   const root = join(dir.path, "root");
   const env = bridgeEnv(root, { MCP_BRIDGE_LOG_LEVEL: "info", ...extraEnv });
   const init = Bun.spawnSync([requireBinary(), "worker", "--init"], { env, stdout: "pipe", stderr: "pipe" });
-  if (init.exitCode !== 0) throw new Error(`worker --init failed: ${init.stderr.toString()}`);
+  if (init.exitCode !== 0) {
+    dir.cleanup();
+    throw new Error(`worker --init failed: ${init.stderr.toString()}`);
+  }
   const scripts = join(root, "scripts");
   const token = readFileSync(join(root, "token"), "utf8").trim();
   const workers: WorkerProc[] = [];
