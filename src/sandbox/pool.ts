@@ -1,7 +1,8 @@
 /**
  * The warm pool: containers started ahead of time so a call pays only the channel round trip.
- * Each container serves ONE call (clean state by construction) and is replaced in the background.
- * Idle containers are removed after MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT; the next call refills the pool.
+ * A container serves one call at a time; afterwards it is reset and returned (see service.ts) or
+ * replaced in the background. Idle containers are removed after MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT;
+ * the next call refills the pool.
  */
 import type { ConsolaInstance } from "consola";
 import { describeError } from "../errors.ts";
@@ -15,10 +16,14 @@ export interface PoolDeps {
   log: ConsolaInstance;
 }
 
+/** How long a call waits for a container being freed before it starts a new one. */
+export const GRACE_MS = 150;
+
 export class WarmPool {
   private ready: SandboxContainer[] = [];
   private starting = 0;
   private resetting = 0;
+  private busy = 0;
   private waiters: Array<(c: SandboxContainer | undefined) => void> = [];
   private idleTimer?: Timer;
   private stopped = false;
@@ -27,21 +32,45 @@ export class WarmPool {
   constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps) {}
 
   /**
-   * A ready container for one call: from the pool when one is waiting, else one being reset (a
-   * reset takes tens of ms, a start hundreds), else started now. The pool is not refilled while a
-   * call runs: starting a container costs CPU the call needs. The caller refills when done.
+   * A ready container for one call. From the pool when one is waiting; else, if calls are running
+   * or containers are being reset (a reset takes tens of ms, a start hundreds), the first container
+   * freed within GRACE_MS; else a new one is started, still racing any container freed meanwhile
+   * (the loser goes to the pool). The pool is not refilled here: start-up CPU would slow the call.
    */
   async acquire(): Promise<SandboxContainer> {
     let c: SandboxContainer | undefined;
-    while ((c = this.ready.shift())) {
-      if (!c.dead) return c;
+    while ((c = this.ready.shift())) if (!c.dead) break;
+    c ??= await this.freedOrStarted();
+    this.busy++;
+    return c;
+  }
+
+  /** A call that acquired a container has ended (or the container left the pool, e.g. to a session). */
+  callEnded(): void {
+    this.busy = Math.max(0, this.busy - 1);
+  }
+
+  private async freedOrStarted(): Promise<SandboxContainer> {
+    let take!: (c: SandboxContainer | undefined) => void;
+    const freed = new Promise<SandboxContainer | undefined>((resolve) => { take = resolve; });
+    this.waiters.push(take);
+    const cancel = () => { this.waiters = this.waiters.filter((w) => w !== take); };
+    if (this.busy + this.resetting > 0) {
+      const early = await Promise.race([freed, Bun.sleep(GRACE_MS).then(() => undefined)]);
+      if (early) return early;
     }
-    if (this.resetting > this.waiters.length) {
-      c = await new Promise<SandboxContainer | undefined>((resolve) => this.waiters.push(resolve));
-      if (c) return c;
+    const started = this.deps.start().then((c) => ({ c, fresh: true }));
+    let win: { c: SandboxContainer; fresh: boolean };
+    try {
+      win = await Promise.race([freed.then((c) => (c ? { c, fresh: false } : started)), started]);
+    } finally {
+      cancel();
     }
-    this.refill(); // empty pool (burst): start replacements now, alongside this call's own container
-    return this.deps.start();
+    // Whatever lost the race is not wasted: it goes to the pool (or is removed when the pool is full).
+    const keep = (c: SandboxContainer) => { if (c !== win.c && !this.put(c)) this.deps.remove(c); };
+    if (!win.fresh) started.then((s) => keep(s.c), () => {});
+    void freed.then((c) => { if (c) keep(c); });
+    return win.c;
   }
 
   /** A used container is being reset for reuse; `endReset` must follow. */
@@ -50,22 +79,18 @@ export class WarmPool {
   }
 
   /**
-   * A reset finished (`c`) or failed (undefined). The container goes to a waiting call or back to
-   * the pool; false means the caller must remove it.
+   * A reset finished (`c`) or failed (undefined). The container goes to the longest-waiting call
+   * or back to the pool; false means the caller must remove it.
    */
   endReset(c: SandboxContainer | undefined): boolean {
     this.resetting--;
-    if (c && !c.dead) {
-      const waiter = this.waiters.shift();
-      if (waiter) {
-        waiter(c);
-        return true;
-      }
-      return this.put(c);
+    if (!c || c.dead) return false;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter(c);
+      return true;
     }
-    // A call waiting for this reset now starts a container of its own.
-    if (this.waiters.length > this.resetting) this.waiters.shift()!(undefined);
-    return false;
+    return this.put(c);
   }
 
   /** Puts a reset container back; false (caller removes it) when the pool is full or stopped. */

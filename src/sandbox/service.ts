@@ -66,6 +66,7 @@ export class SandboxService {
     // A new session takes a warm container from the pool (it is never reset or returned).
     const startSession = async () => {
       const c = await this.pool.acquire();
+      this.pool.callEnded(); // the session owns it now
       this.pool.refill();
       return c;
     };
@@ -169,6 +170,7 @@ export class SandboxService {
    * the pool refilled with a new container.
    */
   private async recycleOrRemove(c: SandboxContainer, healthy: boolean): Promise<void> {
+    this.pool.callEnded();
     if (this.config.recycle && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
       this.pool.beginReset();
       try {

@@ -8,6 +8,8 @@ import { encodeFrame, FrameDecoder } from "../../src/sandbox/framing.ts";
 export interface FakeBehaviour {
   /** stderr and exit code instead of starting (engine failure). */
   failStart?: (argv: string[]) => { stderr: string; code: number } | undefined;
+  /** Delay before `ready` after start (container start-up time). */
+  startDelayMs?: number;
   /** Reply to an exec: frames to send back, or "hang" to never answer. */
   onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
 }
@@ -54,6 +56,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
         for (const f of decoder.push(data)) {
           if (f.header.t === "init" || f.header.t === "reset") {
             resets += f.header.t === "reset" ? 1 : 0;
+            if (f.header.t === "init" && behaviour.startDelayMs) await Bun.sleep(behaviour.startDelayMs);
             await writer.write(encodeFrame({ t: "ready", pid: 1 }));
           }
           if (f.header.t === "exec") {

@@ -58,6 +58,18 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
+  test("a burst of 8 concurrent calls reuses freed containers instead of starting 8", async () => {
+    const { service, fake } = setup({ startDelayMs: 400 }, { MCP_BRIDGE_POOL_SIZE: "2" });
+    service.warm();
+    await Bun.sleep(600);
+    const t = Date.now();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => service.run({ code: String(i) })));
+    expect(results.every((r) => r.status === "ok")).toBe(true);
+    expect(Date.now() - t).toBeLessThan(400); // no call waited for a start
+    expect(fake.argvs.length).toBe(2);
+    await service.shutdown();
+  });
+
   test("timeout kills and force-removes the container and keeps partial output", async () => {
     const { service, execs } = setup({ onExec: () => "hang" });
     const r = await service.run({ code: "x", timeoutMs: 50 });
