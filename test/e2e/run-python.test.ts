@@ -121,6 +121,14 @@ for (const { engine, usable } of ENGINES) {
       });
     }, 120_000);
 
+    test("long concurrent calls run in parallel, each in its own container", async () => {
+      const t = Date.now();
+      const results = await Promise.all(Array.from({ length: 4 }, () => run(b, { code: "import socket, time\ntime.sleep(2)\nsocket.gethostname()" })));
+      const hosts = results.map((r) => s(r).result);
+      expect(new Set(hosts).size).toBe(4);
+      expect(Date.now() - t).toBeLessThan(7000); // 4 × 2 s would be 8 s if they were serialised
+    }, 120_000);
+
     test("a session keeps variables; a call without the session does not see them", async () => {
       const name = `t-${engine}`;
       expect(s(await run(b, { code: "secret = 41", session: name })).status).toBe("ok");
@@ -280,6 +288,20 @@ for (const { engine, usable } of ENGINES) {
         expect(s(second).result).toBe(`(${s(first).result}, False, [], [], [])`);
       } finally {
         await one.close();
+      }
+    }, 120_000);
+
+    test("idle sessions and pool containers are stopped and removed after MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", async () => {
+      const idle = await startBridge({ env: env({ MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "2s", MCP_BRIDGE_POOL_SIZE: "1" }) });
+      try {
+        expect(s(await run(idle, { code: "x = 1", session: "idle" })).status).toBe("ok");
+        const pid = idle.pid()!;
+        expect(containersOwnedBy(engine, pid).length).toBeGreaterThan(0);
+        expect(await waitFor(() => containersOwnedBy(engine, pid).length === 0, 20_000)).toBe(true);
+        const again = await run(idle, { code: "x", session: "idle" });
+        expect(s(again).error).toContain("NameError"); // the session expired with its container
+      } finally {
+        await idle.close();
       }
     }, 120_000);
 
