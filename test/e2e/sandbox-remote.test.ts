@@ -1,0 +1,47 @@
+/**
+ * A remote engine: podman's API service on a unix socket, reached through CONTAINER_HOST, as with
+ * podman machine or a remote host. Nothing is mounted from this machine, so everything must work.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { BRIDGE_BIN, bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
+import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
+
+const podman = ENGINES.find((e) => e.engine === "podman")?.usable ?? false;
+
+describe.skipIf(!podman)(`run_python on a remote podman via CONTAINER_HOST${podman ? "" : " (SKIPPED: podman is not installed)"}`, () => {
+  const root = tempDir();
+  const socket = join(root.path, "podman.sock");
+  let service: ReturnType<typeof Bun.spawn>;
+  let b: RunningBridge;
+  const env = () => bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: "podman", CONTAINER_HOST: `unix://${socket}` });
+
+  beforeAll(async () => {
+    service = Bun.spawn(["podman", "system", "service", "--time", "0", `unix://${socket}`], { stdout: "ignore", stderr: "ignore" });
+    const up = await waitFor(() => Bun.spawnSync(["podman", "--url", `unix://${socket}`, "version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0, 20_000);
+    if (!up) throw new Error("podman system service did not come up");
+    b = await startBridge({ env: env() });
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    service?.kill();
+    await service?.exited;
+    root.cleanup();
+  }, 30_000);
+
+  test("print, final value, and a timeout that removes the container", async () => {
+    const r = (await b.client.callTool({ name: "run_python", arguments: { code: "print('remote')\n2 + 2" } })) as any;
+    expect(r.structuredContent).toMatchObject({ status: "ok", output: "remote\n", result: "4" });
+    const t = (await b.client.callTool({ name: "run_python", arguments: { code: "import socket, time\nprint(socket.gethostname(), flush=True)\ntime.sleep(30)", timeout: 2 } })) as any;
+    expect(t.structuredContent.status).toBe("timeout");
+    const id = t.structuredContent.output.trim();
+    const ps = Bun.spawnSync(["podman", "--url", `unix://${socket}`, "ps", "-a", "--filter", `id=${id}`, "--format", "{{.ID}}"], { stdout: "pipe" });
+    expect(ps.stdout.toString().trim()).toBe("");
+  }, 120_000);
+
+  test("bridge run works against the remote engine", async () => {
+    const proc = Bun.spawn([BRIDGE_BIN, "run", "-c", "print(sum(range(10)))"], { env: env(), stdout: "pipe", stderr: "pipe" });
+    expect(await new Response(proc.stdout).text()).toBe("45\n");
+    expect(await proc.exited).toBe(0);
+  }, 60_000);
+});
