@@ -8,11 +8,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { verifyJob, type RejectReason } from "../queue/auth.ts";
-import { createMarker, readJson } from "../queue/fsutil.ts";
+import { createMarker, fsyncDir, readJson } from "../queue/fsutil.ts";
 import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import type { QueueLayout } from "../queue/layout.ts";
-import { writeResult } from "../queue/store.ts";
+import { readResult, writeResult } from "../queue/store.ts";
 import type { Job } from "../queue/types.ts";
 
 export interface IntakeDeps {
@@ -32,11 +32,17 @@ const HINTS: Record<RejectReason, string> = {
   replayed: "Each job runs once; submit a new job instead of copying an old one.",
 };
 
-/** Markers for the replay check: seen/n-<nonce> and seen/i-<id>, created exclusively. */
-function markSeen(layout: QueueLayout, job: Job): boolean {
+/**
+ * Markers for the replay check: seen/n-<nonce> and seen/i-<id>, created exclusively and made
+ * durable before the job runs. A job that already has an authentic result is a replay too, even
+ * if its markers were lost.
+ */
+function markSeen(layout: QueueLayout, job: Job, secret: string): boolean {
   const idFresh = createMarker(join(layout.seen, `i-${job.id}`));
   const nonceFresh = createMarker(join(layout.seen, `n-${job.nonce}`));
-  return idFresh && nonceFresh;
+  fsyncDir(layout.seen);
+  // Only an authentic result counts: a planted one must not get the real job refused.
+  return idFresh && nonceFresh && !readResult(layout, job.id, secret);
 }
 
 /**
@@ -60,7 +66,7 @@ export function takeIn(deps: IntakeDeps, path: string, fileId: string): Job | un
     verdict = { ok: false, reason: "malformed", message: `the file name ${fileId}.json does not match the job id`, id: undefined };
   }
   if (verdict.ok) {
-    if (markSeen(layout, verdict.job)) return verdict.job;
+    if (markSeen(layout, verdict.job, deps.secret)) return verdict.job;
     verdict = { ok: false, reason: "replayed", message: "this job (its id or nonce) was already seen", id: verdict.job.id };
   }
   // Rejected: quarantine the file, journal, and answer the caller when that is safe.

@@ -49,6 +49,15 @@ describe("takeIn", () => {
     expect(readResult(layout, signed.id)?.outcome).toBe("first");
     expect(readdirSync(layout.rejected).length).toBe(1);
   });
+  test("a job with a result is a replay even when its replay markers are gone", () => {
+    const { layout, events, runDir, journal } = setup();
+    const deps = { layout, secret: SECRET, maxAgeMs: 3_600_000, now: Date.now, journal };
+    const signed = signJob(newJob(), SECRET);
+    writeResult(layout, { id: signed.id, kind: "script", state: "done", outcome: "first", finishedAt: "t" }, SECRET);
+    expect(takeIn(deps, place(runDir, signed), signed.id)).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({ reason: "replayed" });
+    expect(readResult(layout, signed.id, SECRET)?.outcome).toBe("first");
+  });
   test("a new nonce with a seen id, and a seen nonce with a new id, are replays", () => {
     const { layout, events, runDir, journal } = setup();
     const deps = { layout, secret: SECRET, maxAgeMs: 3_600_000, now: Date.now, journal };
