@@ -70,6 +70,12 @@ const decoder = new TextDecoder();
 /** The in-container runtime, sent over stdin at start (see python/common.py). */
 export const RUNTIME_SOURCE = [commonPy, supervisorPy, workerPy].join("\n\n");
 
+/** A `done` frame: status fields in the header, `value`/`error` (possibly large) as JSON in the body. */
+function parseDone(header: Frame["header"], body: Uint8Array): DoneMessage {
+  const texts = body.length ? (JSON.parse(decoder.decode(body)) as { value?: string; error?: string }) : {};
+  return { ...(header as unknown as DoneMessage), ...texts };
+}
+
 export class SandboxContainer {
   private decoder = new FrameDecoder();
   private readyWait = Promise.withResolvers<void>();
@@ -199,7 +205,7 @@ export class SandboxContainer {
     switch (header.t) {
       case "out": return cur.handlers.onOutput(body);
       case "image": return cur.handlers.onImage(body);
-      case "done": return cur.done.resolve(header as unknown as DoneMessage);
+      case "done": return cur.done.resolve(parseDone(header, body));
       case "call": return void this.answer(cur, header.cid as number, String(header.method), body);
     }
   }

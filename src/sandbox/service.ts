@@ -191,7 +191,7 @@ export class SandboxService {
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
       case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput) } : {}) };
-      case "error": return { status: "error", error: d.error ?? "error" };
+      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput) };
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
         const why = d.signal === 9

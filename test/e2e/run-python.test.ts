@@ -84,6 +84,19 @@ for (const { engine, usable } of ENGINES) {
       expect(s(none).result).toBeUndefined();
     }, 120_000);
 
+    test("huge values and exception messages are capped, not fatal", async () => {
+      const v = await run(b, { code: "'x' * 3_000_000" });
+      expect(s(v).status).toBe("ok");
+      expect(s(v).result!.startsWith("'xxx")).toBe(true);
+      expect(s(v).result).toContain("of output cut");
+      expect(Buffer.byteLength(s(v).result!)).toBeLessThan(110 * 1024);
+      const e = await run(b, { code: "raise ValueError('y' * 3_000_000)" });
+      expect(s(e).status).toBe("error");
+      expect(s(e).error).toContain("ValueError: yyy");
+      expect(Buffer.byteLength(s(e).error!)).toBeLessThan(110 * 1024);
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
     test("top-level await works", async () => {
       const r = await run(b, { code: "import asyncio\nasync def g(i):\n    await asyncio.sleep(0.01)\n    return i\nawait asyncio.gather(*(g(i) for i in range(3)))" });
       expect(s(r)).toMatchObject({ status: "ok", result: "[0, 1, 2]" });

@@ -113,7 +113,7 @@ class Supervisor:
             self.forward_output()
             header["id"] = self.current
             self.current = None
-            self.send(header)
+            self.send(header, body)
         elif t in ("image", "call") and self.current is not None:
             header["id"] = self.current
             self.send(header, body)

@@ -159,7 +159,9 @@ class Worker:
             self.flush()
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
-            self.send(dict(done, t="done"))
+            # value and error can be large: they travel in the body, headers stay small.
+            texts = {k: cap_text(done.pop(k)) for k in ("value", "error") if k in done}
+            self.send(dict(done, t="done"), json.dumps(texts).encode() if texts else b"")
 
     def flush(self):
         for stream in (sys.stdout, sys.stderr):
@@ -223,6 +225,16 @@ class Worker:
         if code.co_flags & 0x80:  # CO_COROUTINE: the cell used top-level await
             result = loop.run_until_complete(result)
         return result
+
+
+MAX_TEXT = 8 << 20
+
+
+def cap_text(text):
+    """Keeps the first 8 MiB of a repr or traceback (the host then applies MCP_BRIDGE_MAX_OUTPUT)."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + "\n[... cut in the sandbox: %d characters in total]" % len(text)
 
 
 def safe_repr(value):
