@@ -218,7 +218,8 @@ export class SandboxContainer {
       reply = encodeFrame({ t: "reply", cid, ok: true }, encoder.encode(JSON.stringify(result ?? null)));
     } catch (err) {
       const text = err instanceof BridgeError && err.hint ? `${err.message}\n  → ${err.hint}` : err instanceof Error ? err.message : String(err);
-      reply = encodeFrame({ t: "reply", cid, ok: false, error: text });
+      // Headers stay small (the runtime rejects headers over 1 MiB): long messages are cut.
+      reply = encodeFrame({ t: "reply", cid, ok: false, error: text.length > 65536 ? `${text.slice(0, 65536)} [...]` : text });
     }
     if (this.current === cur) await this.proc.write(reply).catch(() => {});
   }

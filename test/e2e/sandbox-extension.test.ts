@@ -84,6 +84,21 @@ describe.skipIf(!engine)(`sandbox extensions on ${engine ?? "no engine (SKIPPED:
     expect(r.error).toContain('unknown host method "nope"');
   }, 60_000);
 
+  test("hostile host calls fail in Python without breaking the channel", async () => {
+    const code = [
+      "import _bridge",
+      "errs = []",
+      "for bad in [lambda: _bridge.call_sync('m' * 100000, 1), lambda: _bridge.call_sync('test.echo', b'bytes'), lambda: _bridge.call_sync('test.echo', {1j: 2})]:",
+      "    try:",
+      "        bad()",
+      "    except Exception as e:",
+      "        errs.append(type(e).__name__)",
+      "(errs, _bridge.call_sync('test.echo', 'still fine'))",
+    ].join("\n");
+    const r = await service.run({ code });
+    expect(r.value).toBe("(['ValueError', 'TypeError', 'TypeError'], 'still fine')");
+  }, 60_000);
+
   test("processes forked by user code cannot speak for the runtime", async () => {
     const code = "import os, _bridge\npid = os.fork()\nif pid == 0:\n    try:\n        _bridge.call_sync('test.echo', 1)\n    except RuntimeError as e:\n        print('child:', e, flush=True)\n    os._exit(0)\nos.waitpid(pid, 0)\n'parent'";
     const r = await service.run({ code });

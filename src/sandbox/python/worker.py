@@ -110,12 +110,16 @@ class Worker:
 
     def request(self, method, params):
         import concurrent.futures
+        method = str(method)
+        if len(method) > 256:
+            raise ValueError("_bridge: method name too long")
+        body = json.dumps(params).encode()  # TypeError for values JSON cannot carry
         fut = concurrent.futures.Future()
         with self.lock:
             self.next_cid += 1
             cid = self.next_cid
         self.pending[cid] = fut
-        self.send({"t": "call", "cid": cid, "method": str(method)}, json.dumps(params).encode())
+        self.send({"t": "call", "cid": cid, "method": method}, body)
         return fut
 
     # -- modules --
