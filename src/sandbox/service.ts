@@ -6,7 +6,7 @@
  */
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
-import { formatDuration } from "../config/index.ts";
+import { formatBytes, formatDuration } from "../config/index.ts";
 import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
@@ -41,6 +41,9 @@ export interface SandboxServiceDeps {
 
 /** Calls one container may serve (with MCP_BRIDGE_RECYCLE) before it is replaced. */
 const MAX_USES = 100;
+/** Images one call may return (an MCP message must stay under the SDK's 10 MB limit). */
+const MAX_IMAGES = 16;
+const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Time `shutdown` waits for `rm -f` before returning. */
 const SHUTDOWN_WAIT_MS = 600;
 
@@ -123,6 +126,8 @@ export class SandboxService {
   private async execIn(c: SandboxContainer, req: RunRequest, contexts: unknown[], timeoutMs: number, signal: AbortSignal, keep: boolean): Promise<RunOutcome & { keep: boolean }> {
     const output = new OutputCollector(this.config.maxOutput);
     const images: Uint8Array[] = [];
+    let imageBytes = 0;
+    let imagesDropped = false;
     const text = new TextDecoder();
     const servers = req.servers ?? [];
     const done = c.exec(req.code, contexts, {
@@ -130,7 +135,12 @@ export class SandboxService {
         output.push(chunk);
         req.onOutput?.(text.decode(chunk, { stream: true }));
       },
-      onImage: (png) => images.push(png),
+      onImage: (png) => {
+        imageBytes += png.length;
+        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
+        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+        imagesDropped = true;
+      },
       onCall: (method, params) => {
         const fn = this.methods.get(method);
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });

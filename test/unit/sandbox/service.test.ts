@@ -124,6 +124,15 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
+  test("images beyond the per-call limit are dropped with a note", async () => {
+    const png = "\x89PNG" + "x".repeat(300 * 1024);
+    const { service } = setup({ onExec: () => [...Array.from({ length: 10 }, () => ({ header: { t: "image" }, body: png })), { header: { t: "done", status: "ok" } }] });
+    const r = await service.run({ code: "x" });
+    expect(r.images.length).toBeLessThan(10);
+    expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of PNG per call");
+    await service.shutdown();
+  });
+
   test("output over the cap is cut with a note", async () => {
     const { service } = setup({ onExec: () => [{ header: { t: "out" }, body: "y".repeat(5000) }, { header: { t: "done", status: "ok" } }] }, { MCP_BRIDGE_MAX_OUTPUT: "1k" });
     const r = await service.run({ code: "x" });
