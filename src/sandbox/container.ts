@@ -84,8 +84,6 @@ export class SandboxContainer {
   private ended = false;
   /** Resolves when the channel is closed (container gone or going). */
   readonly closed: Promise<void>;
-  /** Last time a cell finished here (for idle expiry). */
-  lastUsed = Date.now();
   /** Cells run here so far. */
   uses = 0;
   /** The runtime's pid inside the container (1 unless the engine adds an init process). */
@@ -138,7 +136,6 @@ export class SandboxContainer {
     this.uses++;
     return done.promise.finally(() => {
       this.current = undefined;
-      this.lastUsed = Date.now();
     });
   }
 
