@@ -181,7 +181,7 @@ export class SandboxService {
    */
   private async recycleOrRemove(c: SandboxContainer, healthy: boolean): Promise<void> {
     this.pool.callEnded();
-    if (this.config.recycle && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
+    if (this.config.recycle && this.config.poolSize > 0 && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
       this.pool.beginReset();
       try {
         await c.reset();
