@@ -34,6 +34,15 @@ export function workerOfflineNote(w: WorkerStatus): string {
   return `No bridge worker is running (${last}). Start one on the host: \`${w.startCommand}\` (or \`bridge worker --install-service\` to start it at login). Queued jobs are kept and run when it starts.`;
 }
 
+/**
+ * True when a notifications/cancelled only means the client's own request timeout fired (the SDK
+ * client sends reason "MCP error -32001: Request timed out"): the caller stopped waiting, it did
+ * not ask to stop the work. The job keeps running and get_job can still fetch its result.
+ */
+export function isClientTimeout(reason: unknown): boolean {
+  return /-32001|request timed out/i.test(String(reason ?? ""));
+}
+
 export interface WaitOutcome {
   status: JobStatus | undefined;
   /** Set when the wait ended early for a reason the caller should see. */
@@ -42,7 +51,8 @@ export interface WaitOutcome {
 
 /**
  * Waits up to waitMs for the job, forwarding progress (when the request has a progressToken) and
- * cancelling the job if the request is cancelled. Returns the latest status.
+ * cancelling the job if the request is cancelled — but not when the cancel only reports the client's
+ * own request timeout (see isClientTimeout). Returns the latest status.
  */
 export async function waitForJob(queue: QueueClient, id: string, waitMs: number, extra: ToolExtra): Promise<WaitOutcome> {
   const token = extra._meta?.progressToken;
@@ -53,7 +63,9 @@ export async function waitForJob(queue: QueueClient, id: string, waitMs: number,
     lastSent = Date.now();
     void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++n, message } }).catch(() => {});
   };
-  const onAbort = () => void queue.cancel(id).catch(() => {});
+  const onAbort = () => {
+    if (!isClientTimeout(extra.signal.reason)) void queue.cancel(id).catch(() => {});
+  };
   extra.signal.addEventListener("abort", onAbort, { once: true });
   const deadline = Date.now() + waitMs;
   try {

@@ -7,19 +7,22 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readJson } from "../queue/fsutil.ts";
 import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import type { QueueLayout } from "../queue/layout.ts";
 import type { JobKind } from "../queue/types.ts";
+import { cwdLockKey } from "./claude/cwd.ts";
 import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
 
-/** The directory a claude job locks (its cwd, default home), or undefined for other kinds. */
-export function cwdKeyOf(kind: JobKind, body: unknown): string | undefined {
+/**
+ * The directory a claude job locks — its cwd resolved through symlinks (default: the first
+ * allow-root, where the runner would run it) — or undefined for other kinds.
+ */
+export function cwdKeyOf(kind: JobKind, body: unknown, allowRoots: readonly string[] = [homedir()]): string | undefined {
   if (kind !== "claude") return undefined;
-  const cwd = (body as { cwd?: unknown })?.cwd;
-  return resolve(typeof cwd === "string" && cwd ? cwd : homedir());
+  return cwdLockKey((body as { cwd?: unknown })?.cwd, allowRoots);
 }
 
 export interface ClaimedJob {
@@ -34,7 +37,15 @@ export class Claimer {
   private backlog: string[] = [];
   private stale = true;
 
-  constructor(private readonly layout: QueueLayout, private readonly runDir: string, private readonly workerId: string, private readonly journal: Journal, private readonly now: () => number) {}
+  constructor(
+    private readonly layout: QueueLayout,
+    private readonly runDir: string,
+    private readonly workerId: string,
+    private readonly journal: Journal,
+    private readonly now: () => number,
+    /** The worker's --allow-root directories (a claude job without cwd runs in the first). */
+    private readonly allowRoots: readonly string[] = [homedir()],
+  ) {}
 
   /** Marks the listing out of date (something changed in incoming/). */
   markStale(): void {
@@ -64,7 +75,7 @@ export class Claimer {
       if (!JOB_ID_RE.test(id)) { this.quarantine(src, name); continue; }
       let key: string | undefined;
       if (kindOfId(id) === "claude") {
-        try { key = cwdKeyOf("claude", (readJson(src) as { body?: unknown })?.body); } catch { key = undefined; }
+        try { key = cwdKeyOf("claude", (readJson(src) as { body?: unknown })?.body, this.allowRoots); } catch { key = undefined; }
         if (key && (busy.has(key) || !tryLockCwd(this.layout, key, this.workerId, this.now()))) { left++; kept.push(name); continue; }
       }
       const dest = join(this.runDir, name);

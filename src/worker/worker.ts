@@ -22,6 +22,7 @@ import { publishCatalog } from "./catalog.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
 import { Claimer, cwdKeyOf } from "./claimer.ts";
+import { preflightClaude } from "./claude/index.ts";
 import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
 import { collectGarbage, recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
@@ -82,7 +83,7 @@ export class QueueWorker {
     this.journal = journalWriter(this.layout.journal, this.id);
     this.runDir = join(this.layout.running, this.id);
     this.startedAt = new Date(this.now()).toISOString();
-    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now);
+    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now, this.deps.options.allowRoots);
   }
 
   /** Starts watching and claiming. */
@@ -91,6 +92,8 @@ export class QueueWorker {
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
     this.maintain(true);
+    // Say at start, not at the first escalation, when Claude is missing or not logged in.
+    if (!this.deps.handlers) void preflightClaude(this.deps.config, this.deps.log);
     try {
       const catalog = await publishCatalog(this.layout, this.deps.options.scriptsDir, this.now);
       this.deps.log.info(`scripts: ${catalog.scripts.length} whitelisted in ${this.deps.options.scriptsDir}`);
@@ -173,7 +176,7 @@ export class QueueWorker {
     slot.done = (async () => {
       const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, path, id);
       if (!job) return;
-      const verifiedKey = cwdKeyOf(job.kind, job.body);
+      const verifiedKey = cwdKeyOf(job.kind, job.body, this.deps.options.allowRoots);
       if (verifiedKey && verifiedKey !== cwdKey) {
         // The verified body names another directory than the peeked one: lock that one instead.
         if (cwdKey) unlockCwd(this.layout, cwdKey, this.id);

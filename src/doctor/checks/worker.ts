@@ -10,7 +10,7 @@ export const workerCheck: Check = async ({ config, now }) => {
   }
   const seen = status.lastBeat ? `last heartbeat ${status.lastBeat}` : "never started";
   return {
-    name: "worker", status: "warn", detail: `no live worker (${seen}): escalate_to_claude and run_script jobs will wait`,
+    name: "worker", status: "warn", detail: `no live worker (${seen}): escalate_to_claude and run_script are refused until one runs`,
     fix: "run `bridge worker` on the host (or `bridge worker --install-service` to start it at login)",
   };
 };

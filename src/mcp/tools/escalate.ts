@@ -34,27 +34,6 @@ export const ESCALATE = {
   },
 };
 
-/**
- * True when a notifications/cancelled only means the client's own request timeout fired (the SDK
- * client sends reason "MCP error -32001: Request timed out"): the caller stopped waiting, it did
- * not ask to stop the work. The job keeps running and get_job can still fetch its result.
- */
-export function isClientTimeout(reason: unknown): boolean {
-  return /-32001|request timed out/i.test(String(reason ?? ""));
-}
-
-/** The queue as the wait loop sees it: a cancel caused by a client-side timeout is not passed on. */
-function keepOnClientTimeout(q: QueueClient, signal: AbortSignal, log: { info(msg: string): void }): QueueClient {
-  return {
-    ...q,
-    cancel: async (id) => {
-      if (!isClientTimeout(signal.reason)) return q.cancel(id);
-      log.info(`escalate_to_claude: the client's request timed out; job ${id} keeps running (get_job fetches its result)`);
-      return q.get(id);
-    },
-  };
-}
-
 const toResult = (r: EscalateReport): CallToolResult => ({
   content: [{ type: "text", text: r.text }],
   structuredContent: r.structured,
@@ -96,7 +75,7 @@ export function escalateModule(open: (config: Config) => QueueClient = openQueue
           ctx.log.debug(`escalate_to_claude: queued ${job.id}`);
           const started = Date.now();
           const waitSeconds = waitSecondsFor(args.wait_seconds, extra._meta?.progressToken !== undefined);
-          const waited = await waitForJob(keepOnClientTimeout(q, extra.signal, ctx.log), job.id, waitSeconds * 1000, extra);
+          const waited = await waitForJob(q, job.id, waitSeconds * 1000, extra);
           const status = waited.status ?? (await q.get(job.id));
           if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, { hint: "Check the journal in BRIDGE_ROOT/queue." });
           if (status.result) return toResult(finalReport(status.result, ctx.config.maxOutput));

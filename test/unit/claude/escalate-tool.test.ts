@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { isClientTimeout } from "../../../src/mcp/tools/escalate.ts";
+import { isClientTimeout } from "../../../src/queue/tool-support.ts";
 
 test("isClientTimeout recognises the SDK client's own timeout, nothing else", () => {
   // What the SDK client sends as the notifications/cancelled reason when its timeout fires.
