@@ -215,6 +215,14 @@ for (const { engine, usable } of ENGINES) {
       expect(s(await run(b, { code: "print('next')" })).output).toBe("next\n");
     }, 120_000);
 
+    test("user code cannot kill the runtime (PID 1); os._exit(n) is reported as an exit", async () => {
+      const r = await run(b, { code: "import os, signal\nfor sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM):\n    os.kill(1, sig)\nprint('alive')" });
+      expect(s(r)).toMatchObject({ status: "ok", output: "alive\n" });
+      const exit = await run(b, { code: "import os\nprint('bye', flush=True)\nos._exit(5)" });
+      expect(s(exit)).toMatchObject({ status: "exit", exitCode: 5, output: "bye\n" });
+      expect(s(await run(b, { code: "1" })).result).toBe("1");
+    }, 120_000);
+
     test("images: show_image and matplotlib figures come back as PNG image content", async () => {
       const code = [
         "import matplotlib.pyplot as plt",
