@@ -29,7 +29,8 @@ export class WarmPool {
   private stopped = false;
   private lastError?: string;
 
-  constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps) {}
+  /** `graceMs`: how long a call waits for a container being freed (0 when containers are not reused). */
+  constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps, private readonly graceMs = GRACE_MS) {}
 
   /**
    * A ready container for one call. From the pool when one is waiting; else, if calls are running
@@ -55,8 +56,8 @@ export class WarmPool {
     const freed = new Promise<SandboxContainer | undefined>((resolve) => { take = resolve; });
     this.waiters.push(take);
     const cancel = () => { this.waiters = this.waiters.filter((w) => w !== take); };
-    if (this.busy + this.resetting > 0) {
-      const early = await Promise.race([freed, Bun.sleep(GRACE_MS).then(() => undefined)]);
+    if (this.graceMs > 0 && this.busy + this.resetting > 0) {
+      const early = await Promise.race([freed, Bun.sleep(this.graceMs).then(() => undefined)]);
       if (early) return early;
     }
     const started = this.deps.start().then((c) => ({ c, fresh: true }));

@@ -14,7 +14,7 @@ import { buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { HostMethod, SandboxExtension } from "./extension.ts";
-import { WarmPool } from "./pool.ts";
+import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
 
@@ -57,6 +57,8 @@ export class SandboxService {
   private readonly methods = new Map<string, HostMethod>();
   private counter = 0;
   private closing = false;
+  /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
+  private readonly reuse: boolean;
 
   constructor(private readonly config: Config, private readonly deps: SandboxServiceDeps) {
     this.spawn = deps.spawn ?? spawnProcess;
@@ -65,7 +67,8 @@ export class SandboxService {
       for (const [name, fn] of Object.entries(ext.methods)) if (!this.methods.has(name)) this.methods.set(name, fn);
     }
     const remove = (c: SandboxContainer) => void this.remove([c]);
-    this.pool = new WarmPool(config.poolSize, config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log });
+    this.reuse = config.recycle && config.poolSize > 0;
+    this.pool = new WarmPool(config.poolSize, config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log }, this.reuse ? GRACE_MS : 0);
     // A new session takes a warm container from the pool (it is never reset or returned).
     const startSession = async () => {
       const c = await this.pool.acquire();
@@ -181,7 +184,7 @@ export class SandboxService {
    */
   private async recycleOrRemove(c: SandboxContainer, healthy: boolean): Promise<void> {
     this.pool.callEnded();
-    if (this.config.recycle && this.config.poolSize > 0 && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
+    if (this.reuse && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
       this.pool.beginReset();
       try {
         await c.reset();

@@ -79,6 +79,8 @@ class Worker:
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
         sys.argv = [""]
         WORKER[0] = self
+        self.libc = None
+        self.loop = None  # created on the first top-level await
         self.globals = self.fresh_globals()
         threading.Thread(target=self.read_commands, daemon=True).start()
 
@@ -156,7 +158,8 @@ class Worker:
 
     # -- execution --
     def serve(self):
-        import asyncio, hashlib, inspect  # noqa: F401  (warm imports before the first call)
+        import asyncio
+        self.loop = asyncio.new_event_loop()  # ready before the first call (top-level await)
         while True:
             header, body = self.execs.get()
             done = self.run_cell(header, body.decode("utf-8", "surrogateescape"))
@@ -174,15 +177,16 @@ class Worker:
             except Exception:
                 pass
         try:
-            import ctypes
-            ctypes.CDLL(None).fflush(None)  # output buffered by C code
+            if self.libc is None:
+                import ctypes
+                self.libc = ctypes.CDLL(None)
+            self.libc.fflush(None)  # output buffered by C code
         except Exception:
             pass
 
     def run_cell(self, header, src):
-        import asyncio, linecache
+        import linecache
         g = self.globals
-        loop = asyncio.new_event_loop()
         try:
             for prelude, ctx in zip(self.preludes, header.get("contexts") or []):
                 g["__bridge_context__"] = ctx
@@ -199,9 +203,9 @@ class Worker:
             if tree.body and isinstance(tree.body[-1], ast.Expr):
                 last = ast.Expression(tree.body.pop().value)
             flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-            value = self.evaluate(loop, compile(tree, CELL_FILE, "exec", flags=flags), g)
+            value = self.evaluate(compile(tree, CELL_FILE, "exec", flags=flags), g)
             if last is not None:
-                value = self.evaluate(loop, compile(last, CELL_FILE, "eval", flags=flags), g)
+                value = self.evaluate(compile(last, CELL_FILE, "eval", flags=flags), g)
             self.flush()
             self.emit_figures()
             done = {"status": "ok"}
@@ -218,16 +222,14 @@ class Worker:
             return {"status": "exit", "exitCode": code}
         except BaseException as e:
             return {"status": "error", "error": format_user_exception(e)}
-        finally:
-            try:
-                loop.close()
-            except Exception:
-                pass
 
-    def evaluate(self, loop, code, g):
+    def evaluate(self, code, g):
         result = eval(code, g)
         if code.co_flags & 0x80:  # CO_COROUTINE: the cell used top-level await
-            result = loop.run_until_complete(result)
+            import asyncio
+            if self.loop is None or self.loop.is_closed():
+                self.loop = asyncio.new_event_loop()  # one per interpreter: a session's tasks live on
+            result = self.loop.run_until_complete(result)
         return result
 
 
