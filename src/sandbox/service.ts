@@ -232,8 +232,11 @@ export class SandboxService {
         this.deps.log.warn("sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.");
         return this.startContainer(true);
       }
-      throw new BridgeError("SANDBOX_FAILED", `could not start a sandbox container with ${engine.name}: ${msg}`, {
-        hint: "Run `bridge doctor`. On hosts where crun fails, set MCP_BRIDGE_OCI_RUNTIME=runc.",
+      const killed = /exit code 137\b/.test(msg);
+      throw new BridgeError("SANDBOX_FAILED", `could not start a sandbox container with ${engine.name}: ${msg}${killed ? " (killed while starting)" : ""}`, {
+        hint: killed
+          ? `MCP_BRIDGE_MEMORY=${this.config.memory} may be too low for Python to start; try 256m or more.`
+          : "Run `bridge doctor`. On hosts where crun fails, set MCP_BRIDGE_OCI_RUNTIME=runc.",
       });
     }
   }
