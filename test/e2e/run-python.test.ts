@@ -345,8 +345,8 @@ for (const { engine, usable } of ENGINES) {
       expect(out === `${payload}'${createHash("sha256").update(payload).digest("hex")}'\n`).toBe(true);
     }, 120_000);
 
-    test("3 MiB each way through MCP arrives intact; larger caps are clamped with a warning", async () => {
-      const big = await startBridge({ env: env({ MCP_BRIDGE_MAX_OUTPUT: "20m", MCP_BRIDGE_POOL_SIZE: "1" }) });
+    test("3 MiB each way through MCP arrives intact; larger caps are clamped with a warning; toon text", async () => {
+      const big = await startBridge({ env: env({ MCP_BRIDGE_MAX_OUTPUT: "20m", MCP_BRIDGE_POOL_SIZE: "1", MCP_BRIDGE_OUTPUT_MODE: "toon" }) });
       try {
         expect(big.stderr()).toContain("more than an MCP message can safely carry");
         const payload = createHash("sha256").update("seed").digest("hex").repeat((3 * 1024 * 1024) / 64);
@@ -357,6 +357,9 @@ for (const { engine, usable } of ENGINES) {
         expect(s(r).output === payload).toBe(true);
         expect(s(r).result).toBe(`'${createHash("sha256").update(payload).digest("hex")}'`);
         expect(resultText(r)).toContain("see structuredContent.output");
+        expect(resultText(r).startsWith("status: ok\n")).toBe(true); // MCP_BRIDGE_OUTPUT_MODE=toon
+        const small = await run(big, { code: "print('a')\nprint()\n7" });
+        expect(resultText(small)).toBe('status: ok\noutput: "a\\n\\n"\nresult: "7"');
       } finally {
         await big.close();
       }
