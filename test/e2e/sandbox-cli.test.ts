@@ -41,6 +41,14 @@ describe.skipIf(!engine)(`bridge run on ${engine ?? "no engine (SKIPPED: neither
     expect((await bridgeRun(["-c", "raise SystemExit(4)"])).code).toBe(4);
   }, 60_000);
 
+  test("--images DIR saves PNGs", async () => {
+    const dir = join(root.path, "imgs");
+    const r = await bridgeRun(["--images", dir, "-c", "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`saved 1 image(s) to ${dir}`);
+    expect((await Bun.file(join(dir, "image-1.png")).bytes()).subarray(1, 4)).toEqual(new TextEncoder().encode("PNG"));
+  }, 60_000);
+
   test("--timeout: partial output, 'timed out', exit 1", async () => {
     const r = await bridgeRun(["--timeout", "2s", "-c", "import time\nprint('started', flush=True)\ntime.sleep(30)"]);
     expect(r.code).toBe(1);
