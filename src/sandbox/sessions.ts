@@ -22,6 +22,8 @@ interface Session {
   container?: SandboxContainer;
   queue: Promise<unknown>;
   timer?: Timer;
+  /** Calls queued or running: the idle timer only runs when this is 0. */
+  pending: number;
 }
 
 export interface SessionDeps {
@@ -46,11 +48,12 @@ export class SessionStore {
       if (this.sessions.size >= MAX_SESSIONS) {
         throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, { hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT)." });
       }
-      s = { queue: Promise.resolve() };
+      s = { queue: Promise.resolve(), pending: 0 };
       this.sessions.set(name, s);
     }
     const session = s;
     clearTimeout(session.timer);
+    session.pending++;
     const run = session.queue.then(async () => {
       if (this.stopped) throw new BridgeError("SANDBOX_FAILED", "bridge is shutting down");
       if (!session.container || session.container.dead) session.container = await this.deps.start();
@@ -62,7 +65,10 @@ export class SessionStore {
       }
       return result;
     });
-    session.queue = run.catch(() => {}).finally(() => this.armIdle(name, session));
+    session.queue = run.catch(() => {}).finally(() => {
+      session.pending--;
+      this.armIdle(name, session);
+    });
     return run;
   }
 
@@ -79,10 +85,10 @@ export class SessionStore {
   }
 
   private armIdle(name: string, session: Session): void {
-    if (this.sessions.get(name) !== session || this.idleMs <= 0) return;
+    if (this.sessions.get(name) !== session || this.idleMs <= 0 || session.pending > 0) return;
     clearTimeout(session.timer);
     session.timer = setTimeout(() => {
-      if (this.sessions.get(name) !== session) return;
+      if (this.sessions.get(name) !== session || session.pending > 0) return;
       this.deps.log.debug(`sandbox: session "${name}" idle; removing its container`);
       this.sessions.delete(name);
       if (session.container) this.deps.remove(session.container);

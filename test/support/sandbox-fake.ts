@@ -10,6 +10,8 @@ export interface FakeBehaviour {
   failStart?: (argv: string[]) => { stderr: string; code: number } | undefined;
   /** Delay before `ready` after start (container start-up time). */
   startDelayMs?: number;
+  /** Milliseconds before answering an exec (a call that takes time). */
+  execDelayMs?: (code: string) => number;
   /** Reply to an exec: frames to send back, or "hang" to never answer. */
   onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
 }
@@ -60,7 +62,10 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
             await writer.write(encodeFrame({ t: "ready", pid: 1 }));
           }
           if (f.header.t === "exec") {
-            const reply = behaviour.onExec?.(new TextDecoder().decode(f.body)) ?? [{ header: { t: "done", status: "ok" } }];
+            const code = new TextDecoder().decode(f.body);
+            const delay = behaviour.execDelayMs?.(code) ?? 0;
+            if (delay) await Bun.sleep(delay);
+            const reply = behaviour.onExec?.(code) ?? [{ header: { t: "done", status: "ok" } }];
             if (reply === "hang") continue;
             for (const r of reply) await writer.write(encodeFrame({ id: f.header.id, ...r.header } as never, new TextEncoder().encode(r.body ?? "")));
           }

@@ -152,6 +152,15 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
+  test("a queued session call is not cut off by the idle timer of the call before it", async () => {
+    const { service, fake } = setup({ execDelayMs: (code) => Number(code) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "50ms" });
+    const [a, b] = await Promise.all([service.run({ code: "100", session: "s" }), service.run({ code: "200", session: "s" })]);
+    expect(a.status).toBe("ok");
+    expect(b.status).toBe("ok");
+    expect(fake.argvs.length).toBe(1);
+    await service.shutdown();
+  });
+
   test("shutdown force-removes every live container by name", async () => {
     const { service, execs } = setup({}, { MCP_BRIDGE_POOL_SIZE: "2" });
     service.warm();
