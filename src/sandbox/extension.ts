@@ -16,7 +16,11 @@ export interface HostCallContext {
 export type HostMethod = (params: any, ctx: HostCallContext) => Promise<unknown>;
 
 export interface SandboxExtension {
-  /** Python modules installed in the sandbox interpreter: dotted module name → source text. */
+  /**
+   * Python modules installed in the sandbox interpreter: dotted module name → source text. They
+   * are imported once per container before the interpreter that runs calls is forked, so they must
+   * not start threads or open connections at import time.
+   */
   modules: Record<string, string>;
   /**
    * Python statements run in each call's fresh globals before user code. The per-call context
