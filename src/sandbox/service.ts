@@ -218,7 +218,8 @@ export class SandboxService {
   private async startContainer(retried = false): Promise<SandboxContainer> {
     const { engine, rlimits } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: engine.ociRuntime, name, ownerPid: this.pid, rlimits });
+    const usedRuntime = engine.ociRuntime;
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits });
     this.live.add(name);
     try {
       const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
@@ -227,9 +228,12 @@ export class SandboxService {
     } catch (err) {
       this.live.delete(name);
       const msg = describeError(err);
-      if (!retried && engine.name === "podman" && !this.config.ociRuntime && !engine.ociRuntime && isCrunCgroupError(msg) && this.deps.engine.which("runc")) {
-        engine.ociRuntime = "runc";
-        this.deps.log.warn("sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.");
+      // Concurrent starts may all fail this way: each retries, the first switches and warns.
+      if (!retried && engine.name === "podman" && !this.config.ociRuntime && !usedRuntime && isCrunCgroupError(msg) && this.deps.engine.which("runc")) {
+        if (!engine.ociRuntime) {
+          engine.ociRuntime = "runc";
+          this.deps.log.warn("sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.");
+        }
         return this.startContainer(true);
       }
       const killed = /exit code 137\b/.test(msg);

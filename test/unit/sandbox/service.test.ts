@@ -115,6 +115,16 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
+  test("concurrent starts that all hit the crun failure all retry with runc; one warning", async () => {
+    const crun = "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
+    const { service, fake, warnings } = setup({ startDelayMs: 20, failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" });
+    const results = await Promise.all([1, 2, 3].map((i) => service.run({ code: String(i) })));
+    expect(results.map((r) => r.status)).toEqual(["ok", "ok", "ok"]);
+    expect(fake.argvs.filter((a) => a.includes("--runtime")).length).toBe(3);
+    expect(warnings.filter((w) => w.includes("MCP_BRIDGE_OCI_RUNTIME=runc")).length).toBe(1);
+    await service.shutdown();
+  });
+
   test("start failures are reported with the engine's message and a hint", async () => {
     const { service } = setup({ failStart: () => ({ stderr: "Error: setrlimit RLIMIT_NOFILE: Operation not permitted", code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0" });
     const err = await service.run({ code: "a" }).catch((e) => e);
