@@ -79,3 +79,8 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
 export function buildRemoveArgv(engine: EngineName, binary: string, names: string[]): string[] {
   return engine === "podman" ? [binary, "rm", "-f", "-t", "0", "--ignore", ...names] : [binary, "rm", "-f", ...names];
 }
+
+/** argv that SIGKILLs containers (their `run --rm` client then removes them). */
+export function buildKillArgv(binary: string, names: string[]): string[] {
+  return [binary, "kill", "-s", "KILL", ...names];
+}

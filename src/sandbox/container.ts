@@ -84,6 +84,8 @@ export class SandboxContainer {
   private ended = false;
   /** Resolves when the channel is closed (container gone or going). */
   readonly closed: Promise<void>;
+  /** The engine client has exited (with `run --rm`: the container is gone). */
+  exited = false;
   /** Cells run here so far. */
   uses = 0;
   /** The runtime's pid inside the container (1 unless the engine adds an init process). */
@@ -177,6 +179,7 @@ export class SandboxContainer {
       this.fail(err instanceof BridgeError ? err : new BridgeError("SANDBOX_FAILED", `sandbox channel failed: ${(err as Error).message}`));
     }
     const code = await this.proc.exited.catch(() => -1);
+    this.exited = true;
     this.fail(new BridgeError("SANDBOX_FAILED", `the sandbox container stopped (engine exit code ${code})${this.stderrTail()}`));
   }
 

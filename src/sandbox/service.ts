@@ -10,7 +10,7 @@ import { formatBytes, formatDuration } from "../config/index.ts";
 import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
-import { buildRemoveArgv, buildRunArgv } from "./argv.ts";
+import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { HostMethod, SandboxExtension } from "./extension.ts";
@@ -44,14 +44,18 @@ const MAX_USES = 100;
 /** Images one call may return (an MCP message must stay under the SDK's 10 MB limit). */
 const MAX_IMAGES = 16;
 const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
-/** Time `shutdown` waits for `rm -f` before returning. */
+/** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
+const SHUTDOWN_GRACE_MS = 350;
+/** After `podman kill`, how long to wait for `run --rm` to remove the container before `rm -f`. */
+const KILL_WAIT_MS = 5000;
 
 export class SandboxService {
   private engineReady?: Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }>;
   private readonly spawn: SpawnProcess;
   private readonly pid: number;
-  private readonly live = new Set<string>();
+  /** Every container this service started and that has not exited: name → container (undefined while starting). */
+  private readonly live = new Map<string, SandboxContainer | undefined>();
   private readonly pool: WarmPool;
   private readonly sessions: SessionStore;
   private readonly methods = new Map<string, HostMethod>();
@@ -220,9 +224,10 @@ export class SandboxService {
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
     const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits });
-    this.live.add(name);
+    this.live.set(name, undefined);
     try {
       const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
+      if (this.live.has(name)) this.live.set(name, c);
       void c.closed.then(() => this.live.delete(name));
       return c;
     } catch (err) {
@@ -253,12 +258,21 @@ export class SandboxService {
 
   /**
    * Ends containers. Closing stdin makes the runtime exit and the engine remove the container
-   * (--rm); `force` also runs `rm -f` and waits for it (timeouts, cancellation, broken containers).
+   * (--rm); `force` SIGKILLs them and waits until their `run --rm` client has exited, which both
+   * engines do only once the container is removed. A concurrent `rm -f` would race that removal
+   * (podman can then leave a ghost "Created" entry; docker answers "removal in progress"), so
+   * `rm -f` is only the fallback for a container still there after KILL_WAIT_MS.
    */
   private async remove(containers: SandboxContainer[], force = false): Promise<void> {
     for (const c of containers) c.release();
-    if (!force) return;
-    await this.forceRemove(containers.map((c) => c.name));
+    if (!force || !containers.length) return;
+    const ready = await this.engineReady?.catch(() => undefined);
+    if (ready) {
+      await this.deps.engine.exec(buildKillArgv(ready.engine.binary, containers.map((c) => c.name)), { timeoutMs: 30_000 });
+      await Promise.race([Promise.all(containers.map((c) => c.closed)), Bun.sleep(KILL_WAIT_MS)]);
+    }
+    const left = containers.filter((c) => !c.exited);
+    await this.forceRemove(left.map((c) => c.name));
     for (const c of containers) c.killClient();
   }
 
@@ -270,14 +284,22 @@ export class SandboxService {
     if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) this.deps.log.debug(`sandbox: rm -f ${names.join(" ")}: ${r.stderr.trim()}`);
   }
 
-  /** Removes every container this service started. Returns within ~600 ms. */
+  /**
+   * Removes every container this service started, within ~600 ms: closes every channel (each
+   * runtime then exits and `--rm` removes its container), waits briefly, then `rm -f`s whatever is
+   * still there, including containers still being created.
+   */
   async shutdown(): Promise<void> {
     this.closing = true;
     this.pool.stop();
     this.sessions.stop();
-    const names = [...this.live];
+    const containers = [...this.live.values()].filter((c): c is SandboxContainer => c !== undefined);
+    for (const c of containers) c.release();
+    if (!this.live.size) return;
+    await Promise.race([Promise.all(containers.map((c) => c.closed)), Bun.sleep(SHUTDOWN_GRACE_MS)]);
+    const names = [...this.live.keys()];
     if (!names.length) return;
-    await Promise.race([this.forceRemove(names), Bun.sleep(SHUTDOWN_WAIT_MS)]);
+    await Promise.race([this.forceRemove(names), Bun.sleep(SHUTDOWN_WAIT_MS - SHUTDOWN_GRACE_MS)]);
   }
 }
 

@@ -10,14 +10,24 @@ export interface FakeBehaviour {
   failStart?: (argv: string[]) => { stderr: string; code: number } | undefined;
   /** Delay before `ready` after start (container start-up time). */
   startDelayMs?: number;
+  /** The runtime does not exit when its stdin closes (a stuck container). */
+  ignoreStdinClose?: boolean;
   /** Milliseconds before answering an exec (a call that takes time). */
   execDelayMs?: (code: string) => number;
   /** Reply to an exec: frames to send back, or "hang" to never answer. */
   onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
 }
 
-export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argvs: string[][]; alive: () => number; resets: () => number } {
+export function fakeSpawn(behaviour: FakeBehaviour): {
+  spawn: SpawnProcess;
+  argvs: string[][];
+  alive: () => number;
+  resets: () => number;
+  /** What `ENGINE kill NAME...` does: the named containers die (their client exits with 137). */
+  kill: (names: string[]) => void;
+} {
   const argvs: string[][] = [];
+  const byName = new Map<string, (code: number) => void>();
   let alive = 0;
   let resets = 0;
   const spawn: SpawnProcess = (argv) => {
@@ -35,6 +45,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
       void writer.close().catch(() => {});
       exited.resolve(code);
     };
+    byName.set(argv[argv.indexOf("--name") + 1]!, (code) => end(code));
     const failure = behaviour.failStart?.(argv);
     if (failure) {
       err = failure.stderr;
@@ -71,7 +82,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
           }
         }
       },
-      closeStdin: () => end(0),
+      closeStdin: () => { if (!behaviour.ignoreStdinClose) end(0); },
       stdout: out.readable,
       stderr: () => err,
       exited: exited.promise,
@@ -79,5 +90,6 @@ export function fakeSpawn(behaviour: FakeBehaviour): { spawn: SpawnProcess; argv
     };
     return proc;
   };
-  return { spawn, argvs, alive: () => alive, resets: () => resets };
+  const kill = (names: string[]) => { for (const n of names) byName.get(n)?.(137); };
+  return { spawn, argvs, alive: () => alive, resets: () => resets, kill };
 }

@@ -9,18 +9,23 @@ import { fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
 function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which: string[] = ["podman", "runc"]) {
   const config = loadConfig({ env: { BRIDGE_ROOT: "/nonexistent", MCP_BRIDGE_POOL_SIZE: "1", ...env }, readFile: () => undefined });
   const execs: string[][] = [];
+  let fake: ReturnType<typeof fakeSpawn> | undefined;
   const engine: EngineDeps = {
     which: (c) => (which.includes(c) ? `/usr/bin/${c}` : null),
-    exec: async (argv) => { execs.push(argv); return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" }; },
+    exec: async (argv) => {
+      execs.push(argv);
+      if (argv[1] === "kill") fake?.kill(argv.slice(4));
+      return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" };
+    },
     env: {},
     platform: "linux",
     readFile: () => undefined,
   };
   const warnings: string[] = [];
   const log = createConsola({ level: 1, reporters: [{ log: (o) => { warnings.push(o.args.join(" ")); } }] });
-  const fake = fakeSpawn(behaviour);
+  fake = fakeSpawn(behaviour);
   const service = new SandboxService(config, { engine, log, extensions: [], spawn: fake.spawn, pid: 4242 });
-  return { service, fake, execs, warnings };
+  return { service, fake: fake!, execs, warnings };
 }
 
 describe("SandboxService (fake engine)", () => {
@@ -70,14 +75,28 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
-  test("timeout kills and force-removes the container and keeps partial output", async () => {
-    const { service, execs } = setup({ onExec: () => "hang" });
+  test("timeout kills the container (podman: kill, then run --rm removes it) and keeps partial output", async () => {
+    const { service, execs, fake } = setup({ onExec: () => "hang" });
     const r = await service.run({ code: "x", timeoutMs: 50 });
     expect(r.status).toBe("timeout");
     expect(r.error).toContain("timed out after 50ms");
-    expect(execs.some((a) => a[1] === "rm" && a.includes("-f"))).toBe(true);
+    expect(execs.some((a) => a[1] === "kill" && a.includes("KILL"))).toBe(true);
+    expect(execs.some((a) => a[1] === "rm")).toBe(false); // gone after the kill: no racing rm -f
+    expect(fake.alive()).toBe(1); // only the pool's replacement
     await service.shutdown();
   });
+
+  test("a container that survives the kill is force-removed", async () => {
+    const { service, execs } = setup({ onExec: () => "hang", ignoreStdinClose: true });
+    // An engine whose kill does nothing.
+    (service as unknown as { deps: { engine: EngineDeps } }).deps.engine.exec = async (argv: string[]) => { execs.push(argv); return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" }; };
+    const t = Date.now();
+    const r = await service.run({ code: "x", timeoutMs: 50 });
+    expect(r.status).toBe("timeout");
+    expect(execs.some((a) => a[1] === "rm" && a.includes("-f"))).toBe(true);
+    expect(Date.now() - t).toBeLessThan(10_000);
+    await service.shutdown();
+  }, 20_000);
 
   test("timeouts are capped at MCP_BRIDGE_MAX_TIMEOUT", async () => {
     const { service } = setup({ onExec: () => "hang" }, { MCP_BRIDGE_MAX_TIMEOUT: "100ms", MCP_BRIDGE_TIMEOUT: "100ms" });
@@ -171,12 +190,21 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
-  test("shutdown force-removes every live container by name", async () => {
-    const { service, execs } = setup({}, { MCP_BRIDGE_POOL_SIZE: "2" });
-    service.warm();
+  test("shutdown: containers end when their channel closes; stuck ones are force-removed by name", async () => {
+    const polite = setup({}, { MCP_BRIDGE_POOL_SIZE: "2" });
+    polite.service.warm();
     await Bun.sleep(50);
-    await service.shutdown();
-    const rm = execs.find((a) => a[1] === "rm")!;
+    await polite.service.shutdown();
+    expect(polite.fake.alive()).toBe(0);
+    expect(polite.execs.some((a) => a[1] === "rm")).toBe(false);
+
+    const stuck = setup({ ignoreStdinClose: true }, { MCP_BRIDGE_POOL_SIZE: "2" });
+    stuck.service.warm();
+    await Bun.sleep(50);
+    const t = Date.now();
+    await stuck.service.shutdown();
+    expect(Date.now() - t).toBeLessThan(1000);
+    const rm = stuck.execs.find((a) => a[1] === "rm")!;
     expect(rm.filter((a) => a.startsWith("bridge-4242-")).length).toBe(2);
   });
 });
