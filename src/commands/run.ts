@@ -11,6 +11,7 @@ import { BridgeError, EXIT } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { defaultEngineDeps } from "../sandbox/engine.ts";
 import { SandboxService } from "../sandbox/service.ts";
+import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import { runAction } from "./run-action.ts";
 
 function readSource(file: string | undefined, code: string | undefined): string {
@@ -31,6 +32,7 @@ export default defineCommand({
     code: { type: "string", alias: "c", description: "Python code to run" },
     timeout: { type: "string", description: "time limit (e.g. 30s; default MCP_BRIDGE_TIMEOUT)" },
     images: { type: "string", description: "directory to save images (PNG) into" },
+    servers: { type: "string", description: "MCP servers to load, comma-separated (see `bridge discover`)" },
   },
   async run({ args }) {
     await runAction(async () => {
@@ -42,11 +44,14 @@ export default defineCommand({
         timeoutMs = parseDuration(args.timeout as string);
         if (timeoutMs === undefined || timeoutMs <= 0) throw new BridgeError("USAGE", `--timeout ${JSON.stringify(args.timeout)} is not a duration`, { hint: "Use e.g. 30s, 2m or 500ms." });
       }
-      const service = new SandboxService(config, { engine: defaultEngineDeps(), log, extensions: [] });
+      // The same MCP proxies and memory helpers as run_python, so a script behaves the same here.
+      const upstream = createSandboxExtensions(config, log);
+      const service = new SandboxService(config, { engine: defaultEngineDeps(), log, extensions: upstream.extensions });
+      const servers = typeof args.servers === "string" ? args.servers.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
       const interrupt = new AbortController();
       process.once("SIGINT", () => interrupt.abort());
       try {
-        const outcome = await service.run({ code, timeoutMs, signal: interrupt.signal, onOutput: (text) => process.stdout.write(text) });
+        const outcome = await service.run({ code, timeoutMs, servers, signal: interrupt.signal, onOutput: (text) => process.stdout.write(text) });
         if (outcome.value !== undefined) process.stdout.write(`${outcome.value}\n`);
         if (outcome.error) process.stderr.write(outcome.error.endsWith("\n") ? outcome.error : `${outcome.error}\n`);
         if (outcome.output.truncated) process.stderr.write(`bridge: output was ${outcome.output.totalBytes} bytes (all of it streamed above)\n`);
@@ -68,6 +73,7 @@ export default defineCommand({
         }
       } finally {
         await service.shutdown();
+        await upstream.close();
       }
     });
   },

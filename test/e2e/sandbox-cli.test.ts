@@ -55,6 +55,20 @@ describe.skipIf(!engine)(`bridge run on ${engine ?? "no engine (SKIPPED: neither
     expect(r.stdout).toBe("started\n");
     expect(r.stderr).toContain("timed out");
   }, 60_000);
+
+  test("memory helpers work from bridge run, and an un-awaited helper is an error, not a silent no-op", async () => {
+    const forgot = await bridgeRun(["-c", "save_memory('cli-k', 1)"]);
+    expect(forgot.code).toBe(1);
+    expect(forgot.stderr).toContain("save_memory: called but never awaited, so it did not run");
+    expect(forgot.stderr).toContain("save_memory_sync");
+    expect((await bridgeRun(["-c", "x = load_memory('cli-k')"])).stderr).toContain("load_memory: called but never awaited");
+    const own = await bridgeRun(["-c", "async def f():\n    return 1\nf()"]);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toContain("f: called but never awaited");
+    expect(own.stderr).not.toContain("f_sync");
+    const ok = await bridgeRun(["-c", "await save_memory('cli-k', {'n': 1})\nprint(await load_memory('cli-k'))\nload_memory_sync('cli-k')['n']"]);
+    expect(ok).toMatchObject({ stdout: "{'n': 1}\n1\n", code: 0 });
+  }, 60_000);
 });
 
 describe("bridge run usage errors (no engine needed)", () => {

@@ -82,7 +82,21 @@ class Worker:
         self.libc = None
         self.loop = None  # created on the first top-level await
         self.globals = self.fresh_globals()
+        self.unawaited = []
+        self.watch_unawaited()
         threading.Thread(target=self.read_commands, daemon=True).start()
+
+    def watch_unawaited(self):
+        """Records "coroutine ... was never awaited" warnings: an un-awaited helper did nothing."""
+        import warnings
+        warnings.filterwarnings("always", message=r".*was never awaited", category=RuntimeWarning)
+        show = warnings.showwarning
+
+        def hook(message, category, *args, **kwargs):
+            if issubclass(category, RuntimeWarning) and "was never awaited" in str(message):
+                self.unawaited.append(str(message).split("'")[1] if "'" in str(message) else "a coroutine")
+            return show(message, category, *args, **kwargs)
+        warnings.showwarning = hook
 
     # -- channel to the supervisor --
     def send(self, header, body=b""):
@@ -208,6 +222,9 @@ class Worker:
                 value = self.evaluate(compile(last, CELL_FILE, "eval", flags=flags), g)
             self.flush()
             self.emit_figures()
+            problem = self.unawaited_problem(g, value if last is not None else None)
+            if problem:
+                return {"status": "error", "error": problem}
             done = {"status": "ok"}
             if last is not None and value is not None:
                 done["value"] = safe_repr(value)
@@ -222,6 +239,25 @@ class Worker:
             return {"status": "exit", "exitCode": code}
         except BaseException as e:
             return {"status": "error", "error": format_user_exception(e)}
+
+    def unawaited_problem(self, g, value):
+        """An error text when the cell created coroutines it never awaited (so they never ran)."""
+        import inspect
+        names = list(self.unawaited)
+        self.unawaited.clear()
+        pending = [v for v in list(g.values()) + [value] if inspect.iscoroutine(v) and inspect.getcoroutinestate(v) == "CORO_CREATED"]
+        for c in pending:
+            names.append(c.__qualname__)
+            c.close()  # closed: no second warning when it is collected
+        if not names:
+            return None
+        first = sorted(set(names))[0]
+        twin = f", or call the `{first}_sync(...)` twin" if callable(g.get(first + "_sync")) else ""
+        return (
+            f"{', '.join(sorted(set(names)))}: called but never awaited, so it did not run.\n"
+            f"bridge's helpers and MCP tool calls are async: write `await {first}(...)`"
+            f" (top-level await works){twin}."
+        )
 
     def evaluate(self, code, g):
         result = eval(code, g)
