@@ -48,7 +48,8 @@ export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
   const config = { ...ctx.config, maxOutput: Math.min(ctx.config.maxOutput, MCP_OUTPUT_LIMIT) };
   const service = new SandboxService(config, { engine: defaultEngineDeps(), log: ctx.log, extensions: ctx.sandboxExtensions });
   ctx.onShutdown(() => service.shutdown());
-  service.warm();
+  // `discover --tools` builds this server only to measure tools/list: no engine check, no pull.
+  if (!ctx.inspectOnly) service.warm();
 
   server.registerTool(
     RUN_PYTHON.name,
