@@ -303,10 +303,20 @@ for (const { engine, usable } of ENGINES) {
           "shm = open('/proc/sysvipc/shm').read().splitlines()[1:]",
           "(socket.gethostname(), 'leftover' in globals(), sorted(os.listdir('/tmp') + os.listdir('/workspace') + os.listdir('/dev/shm')), names, shm)",
         ].join("\n");
-        const second = await run(one, { code: check });
-        expect(s(second).status).toBe("ok");
-        // Same container (reset, not replaced), and nothing left besides the runtime and this process.
-        expect(s(second).result).toBe(`(${s(first).result}, False, [], [], [])`);
+        // Let the reset finish. On a loaded host a call can still race it: it then starts a new
+        // container and the reset one goes back to the pool, where a later call finds it. Every
+        // attempt must be clean; one of them must be the reset container itself.
+        await Bun.sleep(1500);
+        const seen: string[] = [];
+        for (let attempt = 0; attempt < 4 && !seen.includes(String(s(first).result)); attempt++) {
+          const second = await run(one, { code: check });
+          expect(s(second).status).toBe("ok");
+          const [host, ...rest] = String(s(second).result).slice(1, -1).split(", ");
+          expect(rest.join(", "), "nothing left besides the runtime and this process").toBe("False, [], [], []");
+          seen.push(host!);
+          if (!seen.includes(String(s(first).result))) await Bun.sleep(1500);
+        }
+        expect(seen, "the reset container was reused").toContain(String(s(first).result));
       } finally {
         await one.close();
       }
