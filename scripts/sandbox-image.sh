@@ -41,7 +41,8 @@ fi
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/bridge
 mkdir -p "$cache"
-key=$(printf '%s %s %s' "$suite" "$mirror" "$extra" | sha256sum | cut -c1-12)
+# "v2": tarballs before it had a 0700 root directory (see below); bumping the key rebuilds them.
+key=$(printf 'v2 %s %s %s' "$suite" "$mirror" "$extra" | sha256sum | cut -c1-12)
 tarball="$cache/rootfs-$suite-$key.tar"
 
 if [ "$rebuild" = 1 ] || [ ! -s "$tarball" ]; then
@@ -54,6 +55,9 @@ if [ "$rebuild" = 1 ] || [ ! -s "$tarball" ]; then
   # Slim the image: package caches and docs are dead weight in a sandbox.
   rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
   mkdir -p "$rootfs/workspace" && chmod 1777 "$rootfs/workspace"
+  # mktemp -d made the root 0700, and the tarball keeps that mode for the image's "/": overlay
+  # storage hides it, but rootless podman on vfs does not, and uid 65534 could not reach anything.
+  chmod 755 "$rootfs"
   "$rootfs/usr/bin/python3" --version >/dev/null 2>&1 || chroot "$rootfs" python3 --version >/dev/null || die "python3 missing from the rootfs"
   tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
   rm -rf "$rootfs"; trap - EXIT

@@ -19,6 +19,11 @@ export interface EngineInfo {
   remote: boolean;
   /** The OCI runtime passed as --runtime; undefined means the engine's default. */
   ociRuntime?: string;
+  /**
+   * False when the engine cannot apply cgroup limits (--memory, --pids-limit, --cpus): rootless
+   * containers on a cgroup v1 host, where podman ignores them with only a warning.
+   */
+  limitsEnforced: boolean;
 }
 
 /** Result of running a short command. */
@@ -81,9 +86,13 @@ export async function detectEngine(config: Pick<Config, "runtime" | "ociRuntime"
       hint: name === "docker" ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_RUNTIME=podman." : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
     });
   }
-  const infoArgv = name === "podman" ? [binary, "info", "--format", "{{.Host.Security.Rootless}}"] : [binary, "info", "--format", "{{json .SecurityOptions}}"];
+  const infoArgv = name === "podman"
+    ? [binary, "info", "--format", "{{.Host.Security.Rootless}} {{.Host.CgroupsVersion}}"]
+    : [binary, "info", "--format", "{{.CgroupVersion}} {{json .SecurityOptions}}"];
   const info = await deps.exec(infoArgv, { timeoutMs: 15_000 });
-  const rootless = info.exitCode === 0 && (name === "podman" ? info.stdout.trim() === "true" : info.stdout.includes("rootless"));
+  const [first = "", ...rest] = info.exitCode === 0 ? info.stdout.trim().split(/\s+/) : [];
+  const rootless = name === "podman" ? first === "true" : rest.join(" ").includes("rootless");
+  const cgroupV1 = name === "podman" ? rest[0] === "v1" : first === "1";
   return {
     name,
     binary,
@@ -91,6 +100,7 @@ export async function detectEngine(config: Pick<Config, "runtime" | "ociRuntime"
     rootless,
     remote: isRemote(name, binary, deps.env, deps.platform),
     ociRuntime: config.ociRuntime,
+    limitsEnforced: !(rootless && cgroupV1),
   };
 }
 

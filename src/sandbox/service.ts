@@ -46,6 +46,10 @@ const MAX_IMAGES = 16;
 const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
+
+/** Why memory/pids/CPU caps do not hold on some hosts, and what to do (also shown by doctor). */
+export const UNENFORCED_LIMITS =
+  "rootless containers on this cgroup v1 host cannot have memory, pids or CPU limits (the engine ignores MCP_BRIDGE_MEMORY, MCP_BRIDGE_PIDS and MCP_BRIDGE_CPUS); switch the host to cgroup v2, or run podman as root or docker, to enforce them.";
 const SHUTDOWN_GRACE_MS = 350;
 /** After `podman kill`, how long to wait for `run --rm` to remove the container before `rm -f`. */
 const KILL_WAIT_MS = 5000;
@@ -94,7 +98,13 @@ export class SandboxService {
     this.engineReady ??= (async () => {
       const engine = await detectEngine(this.config, this.deps.engine);
       await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
-      return { engine, rlimits: hostRlimits(this.deps.engine, engine.remote) };
+      const rlimits = hostRlimits(this.deps.engine, engine.remote);
+      if (!engine.limitsEnforced) {
+        // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).
+        rlimits.nproc = Math.min(rlimits.nproc, this.config.pids);
+        this.deps.log.warn(`sandbox: ${UNENFORCED_LIMITS} bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`);
+      }
+      return { engine, rlimits };
     })();
     this.engineReady.catch(() => { this.engineReady = undefined; });
     return this.engineReady;

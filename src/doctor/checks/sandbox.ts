@@ -6,7 +6,7 @@ import { formatDuration } from "../../config/index.ts";
 import { describeError, isBridgeError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { checkImage, defaultEngineDeps, detectEngine } from "../../sandbox/engine.ts";
-import { SandboxService } from "../../sandbox/service.ts";
+import { SandboxService, UNENFORCED_LIMITS } from "../../sandbox/service.ts";
 import type { Check, CheckResult } from "../types.ts";
 
 const OFFLINE_IMAGE = "localhost/bridge-python:latest";
@@ -23,6 +23,10 @@ export const sandboxCheck: Check = async ({ config }) => {
   }
   const mode = [engine.rootless ? "rootless" : "rootful", engine.remote ? "remote" : "local"].join(", ");
   results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${engine.binary})` });
+  if (!engine.limitsEnforced) {
+    const [what, fix] = UNENFORCED_LIMITS.split("; ");
+    results.push({ name: "resource limits", status: "warn", detail: `NOT enforced: ${what}. A memory bomb can use the host's memory; processes are capped by an nproc rlimit only.`, fix: fix!.replace(/\.$/, "") });
+  }
 
   if (!(await checkImage(engine, config.image, engineDeps))) {
     results.push({

@@ -21,7 +21,7 @@ function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResu
 describe("detectEngine", () => {
   test("auto prefers podman, falls back to docker", async () => {
     const both = await detectEngine({ runtime: "auto", ociRuntime: undefined }, fakeDeps({ installed: ["podman", "docker"] }).deps);
-    expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined });
+    expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined, limitsEnforced: true });
     const docker = await detectEngine({ runtime: "auto", ociRuntime: "runc" }, fakeDeps({ installed: ["docker"] }).deps);
     expect(docker.name).toBe("docker");
     expect(docker.ociRuntime).toBe("runc");
@@ -36,6 +36,18 @@ describe("detectEngine", () => {
     expect(docker.remote).toBe(true);
     const local = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "unix:///var/run/docker.sock" } }).deps);
     expect(local.remote).toBe(false);
+  });
+
+  test("rootless on cgroup v1 cannot enforce memory/pids/CPU limits; rootful or cgroup v2 can", async () => {
+    const answer = (stdout: string) => ({ "info --format": { exitCode: 0, stdout, stderr: "" } });
+    const podman = (stdout: string) => detectEngine({ runtime: "podman", ociRuntime: undefined }, fakeDeps({ installed: ["podman"], answers: answer(stdout) }).deps);
+    expect((await podman("true v1\n")).limitsEnforced).toBe(false);
+    expect((await podman("true v2\n")).limitsEnforced).toBe(true);
+    expect((await podman("false v1\n")).limitsEnforced).toBe(true);
+    const docker = (stdout: string) => detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], answers: answer(stdout) }).deps);
+    expect(await docker('1 ["name=seccomp,profile=builtin","name=rootless"]\n')).toMatchObject({ rootless: true, limitsEnforced: false });
+    expect(await docker('2 ["name=rootless"]\n')).toMatchObject({ rootless: true, limitsEnforced: true });
+    expect(await docker('1 ["name=seccomp,profile=builtin"]\n')).toMatchObject({ rootless: false, limitsEnforced: true });
   });
 
   test("missing engine → RUNTIME_NOT_FOUND with an install hint", async () => {
