@@ -41,8 +41,10 @@ fi
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/bridge
 mkdir -p "$cache"
-# "v2": tarballs before it had a 0700 root directory (see below); bumping the key rebuilds them.
-key=$(printf 'v2 %s %s %s' "$suite" "$mirror" "$extra" | sha256sum | cut -c1-12)
+# Format 2: earlier tarballs had a 0700 root directory (see below); the format is part of the
+# cache key and stamped into the image, so older builds are redone.
+IMAGE_FORMAT=2
+key=$(printf 'v%s %s %s %s' "$IMAGE_FORMAT" "$suite" "$mirror" "$extra" | sha256sum | cut -c1-12)
 tarball="$cache/rootfs-$suite-$key.tar"
 
 if [ "$rebuild" = 1 ] || [ ! -s "$tarball" ]; then
@@ -67,7 +69,9 @@ import_into() {
   local bin=$1
   command -v "$bin" >/dev/null || { echo "sandbox-image: $bin not installed, skipped" >&2; return 0; }
   if ! "$bin" info >/dev/null 2>&1; then echo "sandbox-image: $bin is installed but not running, skipped" >&2; return 0; fi
-  "$bin" import --change 'CMD ["python3"]' --change 'WORKDIR /workspace' "$tarball" "$tag" >/dev/null
+  # BRIDGE_IMAGE_FORMAT marks images built by this version of the script (scripts/lib/prereqs.sh
+  # rebuilds older ones); ENV is a --change both podman and docker import accept.
+  "$bin" import --change 'CMD ["python3"]' --change 'WORKDIR /workspace' --change "ENV BRIDGE_IMAGE_FORMAT=$IMAGE_FORMAT" "$tarball" "$tag" >/dev/null
   # No test run here: starting a container may need host-specific flags (OCI runtime, ulimits);
   # `bridge doctor` checks that properly.
   echo "sandbox-image: $bin: imported $tag ($("$bin" image inspect --format '{{.Id}}' "$tag" | cut -c1-19))" >&2

@@ -58,11 +58,13 @@ ensure_engine() {
   apt_install podman runc uidmap slirp4netns fuse-overlayfs
 }
 
-# Imports the offline-built image into every running engine that lacks it.
+# Imports the offline-built image into every running engine that lacks it (or has an older build).
 ensure_test_image() {
-  local need=0
-  command -v podman >/dev/null && ! podman image exists "$TEST_IMAGE" 2>/dev/null && need=1
-  command -v docker >/dev/null && docker info >/dev/null 2>&1 && ! docker image inspect "$TEST_IMAGE" >/dev/null 2>&1 && need=1
+  local need=0 format
+  format=$(sed -n 's/^IMAGE_FORMAT=//p' "$BRIDGE_REPO/scripts/sandbox-image.sh")
+  current() { "$1" image inspect --format '{{.Config.Env}}' "$TEST_IMAGE" 2>/dev/null | grep -q "BRIDGE_IMAGE_FORMAT=$format"; }
+  command -v podman >/dev/null && ! current podman && need=1
+  command -v docker >/dev/null && docker info >/dev/null 2>&1 && ! current docker && need=1
   [ "$need" = 0 ] && return 0
   apt_install debootstrap
   bash "$BRIDGE_REPO/scripts/sandbox-image.sh" --engine all --with-matplotlib --tag "$TEST_IMAGE"
