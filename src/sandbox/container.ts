@@ -3,6 +3,9 @@
  * runtime over stdin, waits for `ready`, then runs cells (`exec`) and relays host-method calls.
  * The process is injected (`SpawnProcess`) so the channel logic can be tested without an engine.
  */
+import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import commonPy from "./python/common.py" with { type: "text" };
 import supervisorPy from "./python/supervisor.py" with { type: "text" };
 import workerPy from "./python/worker.py" with { type: "text" };
@@ -21,9 +24,33 @@ export interface ContainerProcess {
 }
 export type SpawnProcess = (argv: string[]) => ContainerProcess;
 
+let engineDir: string | undefined;
+
+/**
+ * The working directory of `podman|docker run`: never the user's cwd (for serve, a project
+ * directory), because podman's conmon drops an `oom` file in its working directory when a container
+ * is OOM-killed. One private directory per user (0700, checked to be ours and not a link), so
+ * crashed processes leave nothing to pile up; a fresh temporary one if that cannot be had.
+ */
+export function engineWorkDir(): string {
+  if (engineDir) return engineDir;
+  const uid = process.getuid?.() ?? 0;
+  const shared = join(tmpdir(), `bridge-engine-${uid}`);
+  try {
+    mkdirSync(shared, { mode: 0o700 });
+  } catch {}
+  try {
+    const st = lstatSync(shared);
+    if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0) return (engineDir = shared);
+  } catch {}
+  const own = mkdtempSync(join(tmpdir(), "bridge-engine-"));
+  process.once("exit", () => rmSync(own, { recursive: true, force: true }));
+  return (engineDir = own);
+}
+
 /** Real process via Bun.spawn. */
 export const spawnProcess: SpawnProcess = (argv) => {
-  const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(argv, { cwd: engineWorkDir(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let err = "";
   void (async () => {
     const dec = new TextDecoder();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { BRIDGE_BIN, bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES, containersOwnedBy, containersWithId, waitFor, type Engine } from "../support/sandbox-engines.ts";
 
@@ -19,10 +20,12 @@ const s = (r: Result) => r.structuredContent!;
 for (const { engine, usable } of ENGINES) {
   describe.skipIf(!usable)(`run_python on ${engine}${usable ? "" : ` (SKIPPED: ${engine} is not installed or not answering)`}`, () => {
     const root = tempDir();
+    // The directory the client starts serve in (a user's project): bridge must leave nothing there.
+    const project = tempDir("bridge-project-");
     let b: RunningBridge;
     const env = (extra: Record<string, string> = {}) => bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: engine as Engine, ...extra });
 
-    beforeAll(async () => { b = await startBridge({ env: env() }); });
+    beforeAll(async () => { b = await startBridge({ env: env(), cwd: project.path }); });
     afterAll(async () => {
       const pid = b?.pid();
       await b?.close();
@@ -32,6 +35,7 @@ for (const { engine, usable } of ENGINES) {
         expect(clean ? [] : containersOwnedBy(engine, pid)).toEqual([]);
       }
       root.cleanup();
+      project.cleanup();
     }, 120_000);
 
     test("lists run_python with explicit annotations and an output schema", async () => {
@@ -182,6 +186,8 @@ for (const { engine, usable } of ENGINES) {
       expect(s(r).status).toBe("killed");
       expect(s(r).error).toContain("memory limit (512m)");
       expect(s(await run(b, { code: "1" })).result).toBe("1");
+      // podman's conmon drops an `oom` file in its working directory after an OOM kill.
+      expect(readdirSync(project.path), "files left in serve's working directory").toEqual([]);
     }, 120_000);
 
     test("user code cannot spoof or corrupt the channel", async () => {
