@@ -48,8 +48,10 @@ const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 const SHUTDOWN_WAIT_MS = 600;
 
 /** Why memory/pids/CPU caps do not hold on some hosts, and what to do (also shown by doctor). */
-export const UNENFORCED_LIMITS =
-  "rootless containers on this cgroup v1 host cannot have memory, pids or CPU limits (the engine ignores MCP_BRIDGE_MEMORY, MCP_BRIDGE_PIDS and MCP_BRIDGE_CPUS); switch the host to cgroup v2, or run podman as root or docker, to enforce them.";
+export const UNENFORCED_LIMITS = {
+  what: "rootless containers on this cgroup v1 host cannot have memory, pids or CPU limits (the engine ignores MCP_BRIDGE_MEMORY, MCP_BRIDGE_PIDS and MCP_BRIDGE_CPUS)",
+  fix: "switch the host to cgroup v2, or run podman as root or docker, to enforce them",
+} as const;
 const SHUTDOWN_GRACE_MS = 350;
 /** After `podman kill`, how long to wait for `run --rm` to remove the container before `rm -f`. */
 const KILL_WAIT_MS = 5000;
@@ -102,7 +104,7 @@ export class SandboxService {
       if (!engine.limitsEnforced) {
         // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).
         rlimits.nproc = Math.min(rlimits.nproc, this.config.pids);
-        this.deps.log.warn(`sandbox: ${UNENFORCED_LIMITS} bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`);
+        this.deps.log.warn(`sandbox: ${UNENFORCED_LIMITS.what}; ${UNENFORCED_LIMITS.fix}. bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`);
       }
       return { engine, rlimits };
     })();

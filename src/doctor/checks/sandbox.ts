@@ -24,8 +24,7 @@ export const sandboxCheck: Check = async ({ config }) => {
   const mode = [engine.rootless ? "rootless" : "rootful", engine.remote ? "remote" : "local"].join(", ");
   results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${engine.binary})` });
   if (!engine.limitsEnforced) {
-    const [what, fix] = UNENFORCED_LIMITS.split("; ");
-    results.push({ name: "resource limits", status: "warn", detail: `NOT enforced: ${what}. A memory bomb can use the host's memory; processes are capped by an nproc rlimit only.`, fix: fix!.replace(/\.$/, "") });
+    results.push({ name: "resource limits", status: "warn", detail: `NOT enforced: ${UNENFORCED_LIMITS.what}. A memory bomb can use the host's memory; processes are capped by an nproc rlimit only.`, fix: UNENFORCED_LIMITS.fix });
   }
 
   if (!(await checkImage(engine, config.image, engineDeps))) {
