@@ -23,6 +23,7 @@ export type ErrorCode =
   | "SCRIPT_FAILED"
   | "JOB_INTERRUPTED"
   | "CLAUDE_FAILED"
+  | "FILE_REFUSED"
   | "INTERNAL";
 
 /** Exit codes used by the CLI: 1 = the work failed, 2 = bad usage or configuration. */
