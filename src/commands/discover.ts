@@ -31,9 +31,10 @@ export default defineCommand({
 
       let costs: ToolCostReport | undefined;
       if (args.tools) {
-        const [{ measureToolCosts }, { listServerTools, bridgeToolListing }, { countTokens }] = await Promise.all([
+        const [{ measureToolCosts }, { listServerTools }, { bridgeToolListing }, { countTokens }] = await Promise.all([
           import("../upstream/discovery/tool-costs.ts"),
           import("../upstream/discovery/list-tools.ts"),
+          import("../mcp/tool-listing.ts"),
           import("gpt-tokenizer/encoding/o200k_base"),
         ]);
         costs = await measureToolCosts(usableServers(result), {

@@ -1,22 +1,32 @@
-/** What every tool module receives: the config, the logger and a way to register cleanup. */
+/**
+ * What every tool module receives: the config, the logger and the services the server factory
+ * built once (sandbox, queue, script catalog). Tests hand tools fakes through the same object.
+ */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
-import type { SandboxExtension } from "../sandbox/extension.ts";
+import type { RunOutcome } from "../output/format.ts";
+import type { Catalog } from "../queue/catalog.ts";
+import type { QueueClient } from "../queue/types.ts";
+import type { RunRequest } from "../sandbox/service.ts";
 
-export interface ServerContext {
-  config: Config;
-  log: ConsolaInstance;
-  /** Registers cleanup that runs when `serve` shuts down (containers, upstream clients, timers). */
-  onShutdown(fn: () => Promise<void> | void): void;
-  /** Extensions that tool modules registered earlier add for run_python (MCP proxies, memory). */
-  sandboxExtensions: SandboxExtension[];
-  /**
-   * Set when the server is built only to read its tools/list (`bridge discover --tools`):
-   * modules must register their tools but start nothing (no engine check, pool, processes, timers).
-   */
-  inspectOnly?: boolean;
+/** The services tools use. Each is built once per server (src/mcp/services.ts). */
+export interface Services {
+  /** Runs Python in a sandbox container (SandboxService). */
+  sandbox: { run(req: RunRequest): Promise<RunOutcome> };
+  /** The file queue; opened on first use, since opening creates the queue directories. */
+  queue(): QueueClient;
+  /** The script catalog the worker published, or undefined when none was. */
+  catalog(): Catalog | undefined;
 }
 
-/** A tool module: registers one or more tools (and their resources) on the server. */
-export type ToolModule = (server: McpServer, ctx: ServerContext) => void;
+export interface ToolContext {
+  config: Config;
+  log: ConsolaInstance;
+  services: Services;
+  /** True when code in run_python can reach other MCP servers (sandbox extensions are installed). */
+  sandboxReachesServers: boolean;
+}
+
+/** A tool module: registers one tool on the server. */
+export type ToolModule = (server: McpServer, ctx: ToolContext) => void;

@@ -25,7 +25,7 @@ export async function serveStdio(deps: ServeDeps): Promise<void> {
   const stdin = deps.stdin ?? process.stdin;
   const exit = deps.exit ?? ((code: number) => process.exit(code));
   const cleanups: Array<() => Promise<void> | void> = [];
-  const server = createServer({ config, log, onShutdown: (fn) => cleanups.push(fn), sandboxExtensions: [] });
+  const server = createServer({ config, log, onShutdown: (fn) => cleanups.push(fn) });
   const transport = new StdioServerTransport(stdin, deps.stdout ?? process.stdout);
 
   let closing = false;

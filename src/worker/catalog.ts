@@ -1,27 +1,11 @@
 /**
- * The worker publishes the script whitelist (names, descriptions, argument schemas, flags) to
- * `<root>/queue/scripts.json`, so `serve` — possibly in a VM that sees only the shared folder —
- * can list scripts without reading the scripts directory itself.
+ * The worker side of the script catalog (format in src/queue/catalog.ts): lists the whitelist and
+ * publishes it to `<root>/queue/scripts.json` whenever it changed.
  */
-import { z } from "zod";
-import { writeFileAtomic, readJson } from "../queue/fsutil.ts";
+import { listScripts, type ScriptInfo } from "../host-scripts/catalog.ts";
+import type { Catalog } from "../queue/catalog.ts";
+import { writeFileAtomic } from "../queue/fsutil.ts";
 import type { QueueLayout } from "../queue/layout.ts";
-import { listScripts, type ScriptInfo } from "../scripts/catalog.ts";
-
-export const CatalogSchema = z.object({
-  updatedAt: z.string(),
-  scriptsDir: z.string(),
-  scripts: z.array(z.object({
-    name: z.string(),
-    description: z.string().optional(),
-    argsSchema: z.record(z.string(), z.unknown()).optional(),
-    timeoutMs: z.number().optional(),
-    readOnly: z.boolean(),
-    destructive: z.boolean(),
-  })),
-  problems: z.array(z.string()),
-});
-export type Catalog = z.infer<typeof CatalogSchema>;
 
 let lastPublished = "";
 
@@ -41,14 +25,4 @@ export async function publishCatalog(layout: QueueLayout, scriptsDir: string, no
     lastPublished = body;
   }
   return catalog;
-}
-
-/** The published catalog, or undefined when no worker has published one. */
-export function readCatalog(layout: QueueLayout): Catalog | undefined {
-  try {
-    const parsed = CatalogSchema.safeParse(readJson(layout.catalog));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,21 +4,10 @@
  * a timeout or a signal is a failure, never a success.
  */
 import { BridgeError } from "../errors.ts";
+import { resolveScript, validateArgs } from "../host-scripts/catalog.ts";
+import { runProcess } from "../host-scripts/run.ts";
+import type { ScriptOutcome } from "../queue/outcome.ts";
 import type { HandlerResult, JobHandler } from "../queue/types.ts";
-import { resolveScript, validateArgs } from "../scripts/catalog.ts";
-import { runProcess } from "../scripts/run.ts";
-
-/** The outcome of a script job (snake_case: it is shown to MCP clients as is). */
-export interface ScriptOutcome {
-  name: string;
-  exit_code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timed_out: boolean;
-  duration_ms: number;
-}
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 

@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config/index.ts";
 import { log } from "../../src/log.ts";
 import type { HandlerContext, Job, PermissionMode, ProgressEvent } from "../../src/queue/types.ts";
 import { createClaudeHandler } from "../../src/worker/claude/index.ts";
-import type { ClaudeOutcome } from "../../src/worker/claude/outcome.ts";
+import type { ClaudeOutcome } from "../../src/queue/outcome.ts";
 import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../support/fake-anthropic.ts";
 

@@ -1,23 +1,22 @@
 /**
  * escalate_to_claude: hands a task to Claude Code on the user's machine through the file queue.
  * Enqueues a signed job, waits up to wait_seconds while relaying the run's progress as
- * notifications/progress (the shared wait loop in src/queue/tool-support.ts, which also cancels the
+ * notifications/progress (the shared wait loop in src/mcp/job-wait.ts, which also cancels the
  * job on notifications/cancelled and notices a worker that died), and returns the outcome — or the
  * job id and state, for get_job to continue. With no live worker it says so at once.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { Config } from "../../config/index.ts";
-import { BridgeError, describeError } from "../../errors.ts";
-import { openQueue } from "../../queue/client.ts";
+import { BridgeError } from "../../errors.ts";
 import { PERMISSION_MODES } from "../../queue/schema.ts";
-import { waitForJob, workerOfflineNote } from "../../queue/tool-support.ts";
-import type { ClaudeJobBody, QueueClient } from "../../queue/types.ts";
+import type { ClaudeJobBody } from "../../queue/types.ts";
+import type { ToolModule } from "../context.ts";
+import { waitForJob, workerOfflineNote } from "../job-wait.ts";
+import { errorResult } from "../results/error.ts";
 import {
   MAX_WAIT_SECONDS, escalateOutputShape, finalReport, noWorkerReport, pendingReport, pendingState, waitSecondsFor, type EscalateReport,
-} from "../../worker/claude/report.ts";
-import type { ToolModule } from "../context.ts";
+} from "../results/escalate.ts";
 
 export const ESCALATE = {
   name: "escalate_to_claude",
@@ -51,42 +50,33 @@ function jobBody(args: { request: string; cwd?: string; session_id?: string; mod
   return body;
 }
 
-/** Builds the tool module; `open` is injectable for tests. */
-export function escalateModule(open: (config: Config) => QueueClient = openQueue): ToolModule {
-  return (server: McpServer, ctx) => {
-    let queue: QueueClient | undefined;
-    const getQueue = () => (queue ??= open(ctx.config));
-
-    server.registerTool(
-      ESCALATE.name,
-      {
-        title: "Escalate to Claude Code",
-        description: ESCALATE.description,
-        inputSchema: ESCALATE.inputShape,
-        outputSchema: escalateOutputShape,
-        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-      },
-      async (args, extra): Promise<CallToolResult> => {
-        try {
-          const q = getQueue();
-          const workers = await q.workerStatus();
-          if (!workers.alive) return toResult(noWorkerReport(workerOfflineNote(workers), workers.startCommand));
-          const job = await q.submit("claude", jobBody(args));
-          ctx.log.debug(`escalate_to_claude: queued ${job.id}`);
-          const started = Date.now();
-          const waitSeconds = waitSecondsFor(args.wait_seconds, extra._meta?.progressToken !== undefined);
-          const waited = await waitForJob(q, job.id, waitSeconds * 1000, extra);
-          const status = waited.status ?? (await q.get(job.id));
-          if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, { hint: "Check the journal in BRIDGE_ROOT/queue." });
-          if (status.result) return toResult(finalReport(status.result, ctx.config.maxOutput));
-          return toResult(pendingReport(job.id, pendingState(status), (Date.now() - started) / 1000, waited.note));
-        } catch (err) {
-          return { content: [{ type: "text", text: describeError(err) }], isError: true };
-        }
-      },
-    );
-  };
-}
-
-/** The module registered in src/mcp/tools/index.ts. */
-export const registerEscalate: ToolModule = escalateModule();
+export const registerEscalate: ToolModule = (server: McpServer, ctx) => {
+  server.registerTool(
+    ESCALATE.name,
+    {
+      title: "Escalate to Claude Code",
+      description: ESCALATE.description,
+      inputSchema: ESCALATE.inputShape,
+      outputSchema: escalateOutputShape,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra): Promise<CallToolResult> => {
+      try {
+        const q = ctx.services.queue();
+        const workers = await q.workerStatus();
+        if (!workers.alive) return toResult(noWorkerReport(workerOfflineNote(workers), workers.startCommand));
+        const job = await q.submit("claude", jobBody(args));
+        ctx.log.debug(`escalate_to_claude: queued ${job.id}`);
+        const started = Date.now();
+        const waitSeconds = waitSecondsFor(args.wait_seconds, extra._meta?.progressToken !== undefined);
+        const waited = await waitForJob(q, job.id, waitSeconds * 1000, extra);
+        const status = waited.status ?? (await q.get(job.id));
+        if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, { hint: "Check the journal in BRIDGE_ROOT/queue." });
+        if (status.result) return toResult(finalReport(status.result, ctx.config.maxOutput));
+        return toResult(pendingReport(job.id, pendingState(status), (Date.now() - started) / 1000, waited.note));
+      } catch (err) {
+        return errorResult(err);
+      }
+    },
+  );
+};

@@ -1,10 +1,13 @@
-/** The tool modules `serve` exposes, in tools/list order. One file per tool (or tool family). */
+/** The tools `serve` exposes, in tools/list order: one file per tool. */
 import type { ToolModule } from "../context.ts";
-import { registerMcpProxy } from "./mcp-proxy.ts";
+import { registerCancelJob } from "./cancel-job.ts";
+import { registerEscalate } from "./escalate.ts";
+import { registerGetJob } from "./get-job.ts";
+import { registerListJobs } from "./list-jobs.ts";
+import { registerListScripts } from "./list-scripts.ts";
 import { registerRunPython } from "./run-python.ts";
 import { registerRunScript } from "./run-script.ts";
-import { registerJobTools } from "./jobs.ts";
-import { registerEscalate } from "./escalate.ts";
 
-// registerMcpProxy adds the MCP-proxy and memory sandbox extensions: keep it before run_python.
-export const TOOL_MODULES: ToolModule[] = [registerMcpProxy, registerRunPython, registerRunScript, registerEscalate, registerJobTools];
+export const TOOL_MODULES: ToolModule[] = [
+  registerRunPython, registerListScripts, registerRunScript, registerEscalate, registerGetJob, registerCancelJob, registerListJobs,
+];

@@ -6,13 +6,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { formatBytes } from "../../config/index.ts";
-import { describeError } from "../../errors.ts";
 import { formatText, isFailure, runOutputShape, toStructured } from "../../output/format.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
-import { defaultEngineDeps } from "../../sandbox/engine.ts";
-import { SandboxService } from "../../sandbox/service.ts";
 import type { ToolModule } from "../context.ts";
+import { errorResult } from "../results/error.ts";
 
 /** The tool definition (kept small: name + description + schemas must stay ≤ 300 o200k tokens). */
 export const RUN_PYTHON = {
@@ -33,24 +30,10 @@ export function runPythonAnnotations(hasExtensions: boolean) {
   return { readOnlyHint: false, destructiveHint: hasExtensions, idempotentHint: false, openWorldHint: hasExtensions };
 }
 
-/**
- * Output cap over MCP: the SDK's stdio transports reject messages over 10 MB, and output is JSON-escaped
- * (a newline takes 2 bytes). `bridge run` has no such limit.
- */
-export const MCP_OUTPUT_LIMIT = 3 * 1024 * 1024;
 /** Larger output is sent only in structuredContent, not twice. */
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
 export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
-  if (ctx.config.maxOutput > MCP_OUTPUT_LIMIT) {
-    ctx.log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(ctx.config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
-  }
-  const config = { ...ctx.config, maxOutput: Math.min(ctx.config.maxOutput, MCP_OUTPUT_LIMIT) };
-  const service = new SandboxService(config, { engine: defaultEngineDeps(), log: ctx.log, extensions: ctx.sandboxExtensions });
-  ctx.onShutdown(() => service.shutdown());
-  // `discover --tools` builds this server only to measure tools/list: no engine check, no pull.
-  if (!ctx.inspectOnly) service.warm();
-
   server.registerTool(
     RUN_PYTHON.name,
     {
@@ -58,7 +41,7 @@ export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
       description: RUN_PYTHON.description,
       inputSchema: RUN_PYTHON.inputShape,
       outputSchema: RUN_PYTHON.outputShape,
-      annotations: runPythonAnnotations(ctx.sandboxExtensions.length > 0),
+      annotations: runPythonAnnotations(ctx.sandboxReachesServers),
     },
     async (args, extra): Promise<CallToolResult> => {
       const token = extra._meta?.progressToken;
@@ -66,7 +49,7 @@ export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
         send: (n, message) => void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } }).catch(() => {}),
       });
       try {
-        const outcome = await service.run({
+        const outcome = await ctx.services.sandbox.run({
           code: args.code,
           timeoutMs: args.timeout === undefined ? undefined : Math.round(args.timeout * 1000),
           session: args.session,
@@ -82,7 +65,7 @@ export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
           isError: isFailure(outcome),
         };
       } catch (err) {
-        return { content: [{ type: "text", text: describeError(err) }], isError: true };
+        return errorResult(err);
       }
     },
   );

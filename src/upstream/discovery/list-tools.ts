@@ -1,16 +1,12 @@
 /**
  * The real ListTools for `bridge discover --tools`: a short-lived SDK client over stdio, streamable
  * HTTP or SSE that initializes, pages through tools/list and closes (killing a stdio child).
- * Also measures bridge's own tools/list by building its server in memory.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { Config } from "../../config/index.ts";
-import type { ServerContext } from "../../mcp/context.ts";
 import { VERSION } from "../../version.ts";
 import type { ServerEntry } from "../types.ts";
 import type { ListTools, ToolListing } from "./tool-costs.ts";
@@ -36,7 +32,8 @@ function transportFor(server: ServerEntry): { transport: Transport; stderrTail: 
   return { transport, stderrTail: () => "" };
 }
 
-async function pageAllTools(client: Client, signal: AbortSignal): Promise<ToolListing[]> {
+/** Every tool a connected client lists, following nextCursor. */
+export async function pageAllTools(client: Client, signal: AbortSignal): Promise<ToolListing[]> {
   const tools: ToolListing[] = [];
   let cursor: string | undefined;
   do {
@@ -64,26 +61,3 @@ export const listServerTools: ListTools = async (server, signal) => {
     await client.close().catch(() => {});
   }
 };
-
-/**
- * bridge's own tools/list, measured by building its server in memory with `inspectOnly` (modules
- * start nothing) and no warm pool, then running the cleanups modules registered.
- */
-export async function bridgeToolListing(config: Config, log: ServerContext["log"]): Promise<ToolListing[]> {
-  const { createServer } = await import("../../mcp/server.ts");
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const server = createServer({ config: { ...config, poolSize: 0 }, log, onShutdown: (fn) => void cleanups.push(fn), sandboxExtensions: [], inspectOnly: true });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "bridge-discover", version: VERSION });
-  try {
-    await server.connect(serverSide);
-    await client.connect(clientSide);
-    // A server with no tools registered does not answer tools/list at all.
-    if (!client.getServerCapabilities()?.tools) return [];
-    return await pageAllTools(client, new AbortController().signal);
-  } finally {
-    await client.close().catch(() => {});
-    await server.close().catch(() => {});
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  }
-}

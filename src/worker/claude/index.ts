@@ -11,7 +11,8 @@ import {
   buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns, newSessionId,
 } from "./command.ts";
 import { resolveJobCwd } from "./cwd.ts";
-import { classifyRun, type ClaudeOutcome } from "./outcome.ts";
+import type { ClaudeOutcome } from "../../queue/outcome.ts";
+import { classifyRun } from "./outcome.ts";
 import { effectivePermissionMode } from "./permissions.ts";
 import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
 import { nodeRunnerDeps, runClaude, type RunnerDeps } from "./runner.ts";

@@ -3,55 +3,14 @@
  * `is_error` false and no permission denials; everything else is classified so callers see why
  * (a refused tool use is not success, an API error is not a timeout, "not logged in" is said as such).
  */
-import { z } from "zod";
+import { type ClaudeOutcome, type Classification, type PermissionDenial } from "../../queue/outcome.ts";
 import type { JobError } from "../../queue/types.ts";
 import type { StreamState } from "./stream.ts";
-
-export const CLASSIFICATIONS = [
-  "success",
-  "refused",
-  "permission_denied",
-  "not_logged_in",
-  "cli_missing",
-  "api_error",
-  "timeout",
-  "max_turns",
-  "budget",
-  "cancelled",
-  "interrupted",
-  "cli_error",
-  "crashed",
-] as const;
-export type Classification = (typeof CLASSIFICATIONS)[number];
 
 /** Longest result text kept in an outcome (the rest is cut with a note). */
 export const MAX_RESULT_CHARS = 200_000;
 /** Longest JSON of one denied tool call's input kept in an outcome. */
 export const MAX_DENIAL_INPUT_CHARS = 2_000;
-
-export const PermissionDenialSchema = z.object({
-  tool_name: z.string(),
-  tool_use_id: z.string().optional(),
-  tool_input: z.unknown().optional(),
-});
-export type PermissionDenial = z.infer<typeof PermissionDenialSchema>;
-
-/** The outcome of a Claude job, as stored in the job result and returned by escalate_to_claude. */
-export const ClaudeOutcomeSchema = z.object({
-  classification: z.enum(CLASSIFICATIONS),
-  message: z.string(),
-  result: z.string().nullable(),
-  session_id: z.string().nullable(),
-  total_cost_usd: z.number().nullable(),
-  num_turns: z.number().nullable(),
-  duration_ms: z.number(),
-  permission_denials: z.array(PermissionDenialSchema),
-  is_error: z.boolean(),
-  subtype: z.string().nullable(),
-  exit_code: z.number().nullable(),
-  api_error_status: z.number().nullable(),
-});
-export type ClaudeOutcome = z.infer<typeof ClaudeOutcomeSchema>;
 
 /** Everything known about a finished (or stopped) run. */
 export interface RunFacts {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ClaudeOutcomeSchema, MAX_DENIAL_INPUT_CHARS, classifyRun, type RunFacts } from "../../../src/worker/claude/outcome.ts";
+import { ClaudeOutcomeSchema } from "../../../src/queue/outcome.ts";
+import { MAX_DENIAL_INPUT_CHARS, classifyRun, type RunFacts } from "../../../src/worker/claude/outcome.ts";
 import type { StreamResult, StreamState } from "../../../src/worker/claude/stream.ts";
 
 const SID = "11111111-2222-4333-8444-555555555555";

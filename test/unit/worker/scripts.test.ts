@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listScripts, resolveScript, validateArgs } from "../../../src/scripts/catalog.ts";
-import { scriptNameProblem } from "../../../src/scripts/names.ts";
-import { runProcess } from "../../../src/scripts/run.ts";
+import { listScripts, resolveScript, validateArgs } from "../../../src/host-scripts/catalog.ts";
+import { scriptNameProblem } from "../../../src/host-scripts/names.ts";
+import { runProcess } from "../../../src/host-scripts/run.ts";
 
 let dirs: string[] = [];
 afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });

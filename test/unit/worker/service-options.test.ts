@@ -3,7 +3,6 @@ import { homedir, tmpdir } from "node:os";
 import { loadConfig } from "../../../src/config/index.ts";
 import { renderService, selfCommand } from "../../../src/worker/service.ts";
 import { repeatedFlag, workerOptions } from "../../../src/worker/options.ts";
-import { waitMsFor } from "../../../src/queue/tool-support.ts";
 
 describe("renderService", () => {
   const spec = { home: "/home/u", argv: ["/opt/my bridge/bridge", "worker", "--allow-root", "/src/100%"], env: { BRIDGE_ROOT: "/home/u/.bridge", PATH: "/usr/bin" }, logFile: "/home/u/.bridge/worker.log" };
@@ -49,15 +48,5 @@ describe("worker options", () => {
     const raw = ["--allow-root", tmpdir(), "--concurrency", "3", `--allow-root=${homedir()}`, "--", "--allow-root", "/x"];
     expect(repeatedFlag(raw, "--allow-root")).toEqual([tmpdir(), homedir()]);
     expect(workerOptions({ concurrency: "3" }, repeatedFlag(raw, "--allow-root"), config).allowRoots.length).toBe(2);
-  });
-});
-
-describe("waitMsFor", () => {
-  test("defaults stay under 60 s without a progressToken; caller values are clamped", () => {
-    expect(waitMsFor(undefined, false)).toBe(25_000);
-    expect(waitMsFor(undefined, true)).toBe(600_000);
-    expect(waitMsFor(0, true)).toBe(0);
-    expect(waitMsFor(99_999, false)).toBe(3_600_000);
-    expect(waitMsFor(-5, false)).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JobResult } from "../../../src/queue/types.ts";
-import type { ClaudeOutcome } from "../../../src/worker/claude/outcome.ts";
-import { EscalateOutputSchema, finalReport, noWorkerReport, pendingReport, waitSecondsFor } from "../../../src/worker/claude/report.ts";
+import type { ClaudeOutcome } from "../../../src/queue/outcome.ts";
+import { EscalateOutputSchema, finalReport, noWorkerReport, pendingReport, waitSecondsFor } from "../../../src/mcp/results/escalate.ts";
 
 const SID = "11111111-2222-4333-8444-555555555555";
 const outcome = (over: Partial<ClaudeOutcome> = {}): ClaudeOutcome => ({

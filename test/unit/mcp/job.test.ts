@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { jobFailed, jobText, jobView, JobViewSchema, waitForJob, workerOfflineNote } from "../../../src/queue/tool-support.ts";
+import { waitForJob, workerOfflineNote } from "../../../src/mcp/job-wait.ts";
+import { jobFailed, jobText, jobView, JobViewSchema } from "../../../src/mcp/results/job.ts";
 import type { JobStatus, QueueClient } from "../../../src/queue/types.ts";
 
 const base: JobStatus = { id: "s-0mwsl6vxv-dfb50ee2f4e90fce", kind: "script", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x --help", worker: "w-1" };

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { JobResult, JobStatus } from "../../queue/types.ts";
-import { ClaudeOutcomeSchema, type ClaudeOutcome } from "./outcome.ts";
+import { ClaudeOutcomeSchema, type ClaudeOutcome } from "../../queue/outcome.ts";
 
 export const ESCALATE_STATES = ["queued", "running", "done", "failed", "cancelled", "interrupted", "rejected", "no_worker"] as const;
 

@@ -1,0 +1,64 @@
+/**
+ * Builds the services `serve` shares between its tools, once per server: the upstream registry and
+ * memory store (as sandbox extensions), the SandboxService with its warm pool, the queue client
+ * (opened lazily) and the script catalog reader.
+ */
+import type { ConsolaInstance } from "consola";
+import { formatBytes, type Config } from "../config/index.ts";
+import { readCatalog } from "../queue/catalog.ts";
+import { openQueue } from "../queue/client.ts";
+import { queueLayout } from "../queue/layout.ts";
+import type { QueueClient } from "../queue/types.ts";
+import { defaultEngineDeps } from "../sandbox/engine.ts";
+import { SandboxService } from "../sandbox/service.ts";
+import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
+import type { Services } from "./context.ts";
+
+/**
+ * Output cap over MCP: the SDK's stdio transports reject messages over 10 MB, and output is JSON-escaped
+ * (a newline takes 2 bytes). `bridge run` has no such limit.
+ */
+export const MCP_OUTPUT_LIMIT = 3 * 1024 * 1024;
+
+export interface ServiceOptions {
+  config: Config;
+  log: ConsolaInstance;
+  onShutdown(fn: () => Promise<void> | void): void;
+  /** Build only what tools/list needs: start nothing (no engine check, pool, processes, timers). */
+  inspectOnly?: boolean;
+}
+
+/**
+ * The real services, except those in `given` (tests pass fakes), plus whether run_python carries
+ * sandbox extensions.
+ */
+export function buildServices(opts: ServiceOptions, given: Partial<Services> = {}): { services: Services; sandboxReachesServers: boolean } {
+  const { config, log, onShutdown } = opts;
+  let sandbox = given.sandbox;
+  let reachesServers = false;
+  if (!sandbox) {
+    // Building the extensions starts nothing (servers start on first use).
+    const upstream = createSandboxExtensions(config, log);
+    onShutdown(upstream.close);
+    reachesServers = upstream.extensions.length > 0;
+    if (config.maxOutput > MCP_OUTPUT_LIMIT) {
+      log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
+    }
+    const sandboxConfig = { ...config, maxOutput: Math.min(config.maxOutput, MCP_OUTPUT_LIMIT) };
+    const service = new SandboxService(sandboxConfig, { engine: defaultEngineDeps(), log, extensions: upstream.extensions });
+    onShutdown(() => service.shutdown());
+    if (!opts.inspectOnly) service.warm();
+    sandbox = service;
+  }
+
+  let queue: QueueClient | undefined;
+  const layout = queueLayout(config.root);
+  return {
+    services: {
+      sandbox,
+      queue: given.queue ?? (() => (queue ??= openQueue(config))),
+      catalog: given.catalog ?? (() => readCatalog(layout)),
+    },
+    sandboxReachesServers: reachesServers,
+  };
+}
