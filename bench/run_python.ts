@@ -4,7 +4,7 @@
  * fresh `ENGINE run --rm IMAGE python3 -c 'print(1)'` per call with the same hardening flags.
  * Goal: paced p50 ≤ 20 ms and ≥ 20× faster than naive. Prints a table; writes nothing to the repo.
  *
- *   bun bench/run_python.ts [calls=20]   (env: MCP_BRIDGE_RUNTIME, MCP_BRIDGE_IMAGE, MCP_BRIDGE_POOL_SIZE)
+ *   bun bench/run_python.ts [calls=20]   (env: MCP_BRIDGE_ENGINE, MCP_BRIDGE_IMAGE, MCP_BRIDGE_POOL_SIZE)
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";

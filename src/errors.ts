@@ -5,8 +5,8 @@
 export type ErrorCode =
   | "USAGE"
   | "CONFIG_INVALID"
-  | "RUNTIME_NOT_FOUND"
-  | "RUNTIME_FAILED"
+  | "ENGINE_NOT_FOUND"
+  | "ENGINE_FAILED"
   | "IMAGE_MISSING"
   | "SANDBOX_FAILED"
   | "TIMEOUT"

@@ -41,8 +41,9 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Confi
       const parsed = JSON.parse(text);
       if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
       fileValues = parsed;
+      const formerKeys = new Set(Object.values(SETTINGS).flatMap((s) => ("formerly" in s && s.formerly ? [s.formerly.key] : [])));
       for (const key of Object.keys(parsed)) {
-        if (!(key in SETTINGS)) problems.push(`${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})`);
+        if (!(key in SETTINGS) && !formerKeys.has(key)) problems.push(`${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})`);
       }
     } catch (err) {
       problems.push(`${file}: not valid JSON: ${(err as Error).message}`);
@@ -50,13 +51,17 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Confi
   }
 
   const out: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(SETTINGS)) {
-    const fromEnv = env[s.env];
-    const source = fromEnv !== undefined ? s.env : fileValues[key] !== undefined ? `${file}: "${key}"` : undefined;
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    // A renamed setting is still read under its old names; the new ones win.
+    const formerly = "formerly" in s ? s.formerly : undefined;
+    const envName = env[s.env] === undefined && formerly && env[formerly.env] !== undefined ? formerly.env : s.env;
+    const key = fileValues[name] === undefined && formerly && fileValues[formerly.key] !== undefined ? formerly.key : name;
+    const fromEnv = env[envName];
+    const source = fromEnv !== undefined ? envName : fileValues[key] !== undefined ? `${file}: "${key}"` : undefined;
     const raw = fromEnv !== undefined ? fromEnv : fileValues[key] !== undefined ? fileValues[key] : s.default;
     if (raw === undefined) continue;
     const result = (s.schema as import("zod").ZodType).safeParse(raw);
-    if (result.success) out[key] = result.data;
+    if (result.success) out[name] = result.data;
     else {
       const why = result.error.issues.map((i) => i.message).join("; ");
       problems.push(`${source ?? key}=${JSON.stringify(raw)} is not valid: ${why}`);

@@ -39,9 +39,11 @@ interface Setting<S extends z.ZodType> {
   schema: S;
   default: z.input<S> | undefined;
   help: string;
+  /** A renamed setting's old environment variable and config-file key, still accepted (the new name wins). */
+  formerly?: { env: string; key: string };
 }
-const setting = <S extends z.ZodType>(env: string, schema: S, def: z.input<S> | undefined, help: string): Setting<S> => ({
-  env, schema, default: def, help,
+const setting = <S extends z.ZodType>(env: string, schema: S, def: z.input<S> | undefined, help: string, formerly?: Setting<S>["formerly"]): Setting<S> => ({
+  env, schema, default: def, help, ...(formerly ? { formerly } : {}),
 });
 
 /** The settings table. Keys are the config-file names; `env` is the environment variable. */
@@ -49,7 +51,7 @@ export const SETTINGS = {
   root: setting("BRIDGE_ROOT", z.string().min(1), join(homedir(), ".bridge"), "bridge's home: queue, token, scripts, state"),
   stateDir: setting("MCP_BRIDGE_STATE_DIR", optionalString, undefined, "state directory (default: <root>/state)"),
   logLevel: setting("MCP_BRIDGE_LOG_LEVEL", z.enum(["silent", "error", "warn", "info", "debug", "trace"]), "info", "stderr log level"),
-  runtime: setting("MCP_BRIDGE_RUNTIME", z.enum(["auto", "podman", "docker"]), "auto", "container engine (auto: podman, else docker)"),
+  engine: setting("MCP_BRIDGE_ENGINE", z.enum(["auto", "podman", "docker"]), "auto", "container engine (auto: podman, else docker; formerly MCP_BRIDGE_RUNTIME / runtime, still accepted)", { env: "MCP_BRIDGE_RUNTIME", key: "runtime" }),
   ociRuntime: setting("MCP_BRIDGE_OCI_RUNTIME", optionalString, undefined, "OCI runtime passed as --runtime (e.g. runc)"),
   image: setting("MCP_BRIDGE_IMAGE", z.string().min(1), "python:3.14-slim", "sandbox image"),
   timeout: setting("MCP_BRIDGE_TIMEOUT", duration, "30s", "default run_python timeout"),
@@ -65,7 +67,7 @@ export const SETTINGS = {
   tmpfsSize: setting("MCP_BRIDGE_TMPFS_SIZE", memory, "64m", "size of the /tmp and /workspace tmpfs"),
   poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
   recycle: setting("MCP_BRIDGE_RECYCLE", bool, true, "reuse a pool container after a call once its processes are killed and /tmp, /workspace wiped (false: a new container per call)"),
-  runtimeIdleTimeout: setting("MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed"),
+  idleTimeout: setting("MCP_BRIDGE_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed (formerly MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT / runtimeIdleTimeout, still accepted)", { env: "MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", key: "runtimeIdleTimeout" }),
   maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
   outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
   serversConfig: setting("MCP_SERVERS_CONFIG", optionalString, undefined, "extra MCP servers config file"),

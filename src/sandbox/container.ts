@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import commonPy from "./python/common.py" with { type: "text" };
 import supervisorPy from "./python/supervisor.py" with { type: "text" };
-import workerPy from "./python/worker.py" with { type: "text" };
+import kernelPy from "./python/kernel.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
 
@@ -75,7 +75,7 @@ export interface DoneMessage {
   exitCode?: number;
   signal?: number;
   /** The process running user code ended; the container is gone after this. */
-  workerDied?: boolean;
+  kernelDied?: boolean;
 }
 
 /** Callbacks for one cell. */
@@ -95,7 +95,7 @@ export interface RuntimeInit {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** The in-container runtime, sent over stdin at start (see python/common.py). */
-export const RUNTIME_SOURCE = [commonPy, supervisorPy, workerPy].join("\n\n");
+export const RUNTIME_SOURCE = [commonPy, supervisorPy, kernelPy].join("\n\n");
 
 /** A `done` frame: status fields in the header, `value`/`error` (possibly large) as JSON in the body. */
 function parseDone(header: Frame["header"], body: Uint8Array): DoneMessage {

@@ -53,7 +53,7 @@ export function defaultEngineDeps(): EngineDeps {
   };
 }
 
-const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_RUNTIME to the engine you have.";
+const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_ENGINE to the engine you have.";
 
 /** True when a container start failed because crun cannot handle this host's cgroup setup. */
 export function isCrunCgroupError(stderr: string): boolean {
@@ -66,9 +66,9 @@ function isRemote(name: EngineName, binary: string, env: EngineDeps["env"], plat
   return (host !== "" && !host.startsWith("unix://")) || platform !== "linux";
 }
 
-/** Chooses the engine per MCP_BRIDGE_RUNTIME and checks that it answers. Throws RUNTIME_NOT_FOUND / RUNTIME_FAILED. */
-export async function detectEngine(config: Pick<Config, "runtime" | "ociRuntime">, deps: EngineDeps): Promise<EngineInfo> {
-  const candidates: EngineName[] = config.runtime === "auto" ? ["podman", "docker"] : [config.runtime];
+/** Chooses the engine per MCP_BRIDGE_ENGINE and checks that it answers. Throws ENGINE_NOT_FOUND / ENGINE_FAILED. */
+export async function detectEngine(config: Pick<Config, "engine" | "ociRuntime">, deps: EngineDeps): Promise<EngineInfo> {
+  const candidates: EngineName[] = config.engine === "auto" ? ["podman", "docker"] : [config.engine];
   let name: EngineName | undefined;
   let binary: string | null = null;
   for (const c of candidates) {
@@ -76,14 +76,14 @@ export async function detectEngine(config: Pick<Config, "runtime" | "ociRuntime"
     if (binary) { name = c; break; }
   }
   if (!name || !binary) {
-    const what = config.runtime === "auto" ? "neither podman nor docker is" : `${config.runtime} is not`;
-    throw new BridgeError("RUNTIME_NOT_FOUND", `No container engine: ${what} on PATH.`, { hint: INSTALL_HINT });
+    const what = config.engine === "auto" ? "neither podman nor docker is" : `${config.engine} is not`;
+    throw new BridgeError("ENGINE_NOT_FOUND", `No container engine: ${what} on PATH.`, { hint: INSTALL_HINT });
   }
   const versionArgv = name === "podman" ? [binary, "version", "--format", "{{.Client.Version}}"] : [binary, "version", "--format", "{{.Server.Version}}"];
   const version = await deps.exec(versionArgv, { timeoutMs: 15_000 });
   if (version.exitCode !== 0) {
-    throw new BridgeError("RUNTIME_FAILED", `${name} does not answer (\`${name} version\` exited ${version.exitCode}): ${lastLine(version.stderr)}`, {
-      hint: name === "docker" ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_RUNTIME=podman." : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
+    throw new BridgeError("ENGINE_FAILED", `${name} does not answer (\`${name} version\` exited ${version.exitCode}): ${lastLine(version.stderr)}`, {
+      hint: name === "docker" ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_ENGINE=podman." : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
     });
   }
   const infoArgv = name === "podman"

@@ -1,7 +1,7 @@
 /**
  * The warm pool: containers started ahead of time so a call pays only the channel round trip.
  * A container serves one call at a time; afterwards it is reset and returned (see service.ts) or
- * replaced in the background. Idle containers are removed after MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT;
+ * replaced in the background. Idle containers are removed after MCP_BRIDGE_IDLE_TIMEOUT;
  * the next call refills the pool.
  */
 import type { ConsolaInstance } from "consola";

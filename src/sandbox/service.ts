@@ -78,7 +78,7 @@ export class SandboxService {
     }
     const remove = (c: SandboxContainer) => void this.remove([c]);
     this.reuse = config.recycle && config.poolSize > 0;
-    this.pool = new WarmPool(config.poolSize, config.runtimeIdleTimeout, { start: () => this.startContainer(), remove, log: deps.log }, this.reuse ? GRACE_MS : 0);
+    this.pool = new WarmPool(config.poolSize, config.idleTimeout, { start: () => this.startContainer(), remove, log: deps.log }, this.reuse ? GRACE_MS : 0);
     // A new session takes a warm container from the pool (it is never reset or returned).
     const startSession = async () => {
       const c = await this.pool.acquire();
@@ -86,7 +86,7 @@ export class SandboxService {
       this.pool.refill();
       return c;
     };
-    this.sessions = new SessionStore(config.runtimeIdleTimeout, { start: startSession, remove, log: deps.log });
+    this.sessions = new SessionStore(config.idleTimeout, { start: startSession, remove, log: deps.log });
   }
 
   /** Detects the engine and fills the pool in the background (errors surface on the first call). */
@@ -183,7 +183,7 @@ export class SandboxService {
           : "cancelled by the client: the container was killed and removed";
         return { ...base, keep: false, status: first, output: output.result(), error: why };
       }
-      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.workerDied };
+      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied };
     } catch (err) {
       void this.remove([c], true);
       const reason = `${describeError(err)}. Most likely the code exceeded the memory limit (${this.config.memory}) or killed its own runtime.`;

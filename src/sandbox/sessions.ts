@@ -1,7 +1,7 @@
 /**
  * Named sessions: a container whose interpreter (and its variables) lives across calls with the
  * same `session` name. Calls to one session run one at a time; a session idle for
- * MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT is stopped and its container removed.
+ * MCP_BRIDGE_IDLE_TIMEOUT is stopped and its container removed.
  */
 import type { ConsolaInstance } from "consola";
 import { BridgeError } from "../errors.ts";
@@ -46,7 +46,7 @@ export class SessionStore {
     let s = this.sessions.get(name);
     if (!s) {
       if (this.sessions.size >= MAX_SESSIONS) {
-        throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, { hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT)." });
+        throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, { hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_IDLE_TIMEOUT)." });
       }
       s = { queue: Promise.resolve(), pending: 0 };
       this.sessions.set(name, s);

@@ -33,7 +33,7 @@ describe("bridge doctor", () => {
   }, 60_000);
 
   test("a missing engine names what to install", async () => {
-    const r = await doctor({ MCP_BRIDGE_RUNTIME: "docker", PATH: "/nonexistent" }, []);
+    const r = await doctor({ MCP_BRIDGE_ENGINE: "docker", PATH: "/nonexistent" }, []);
     expect(r.code).toBe(1);
     expect(r.out).toContain("✗ container engine");
     expect(r.out).toMatch(/docker is not on PATH/);

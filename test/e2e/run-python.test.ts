@@ -23,7 +23,7 @@ for (const { engine, usable } of ENGINES) {
     // The directory the client starts serve in (a user's project): bridge must leave nothing there.
     const project = tempDir("bridge-project-");
     let b: RunningBridge;
-    const env = (extra: Record<string, string> = {}) => bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: engine as Engine, ...extra });
+    const env = (extra: Record<string, string> = {}) => bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine as Engine, ...extra });
 
     beforeAll(async () => { b = await startBridge({ env: env(), cwd: project.path }); });
     afterAll(async () => {
@@ -328,8 +328,8 @@ for (const { engine, usable } of ENGINES) {
       }
     }, 120_000);
 
-    test("idle sessions and pool containers are stopped and removed after MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", async () => {
-      const idle = await startBridge({ env: env({ MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "2s", MCP_BRIDGE_POOL_SIZE: "1" }) });
+    test("idle sessions and pool containers are stopped and removed after MCP_BRIDGE_IDLE_TIMEOUT", async () => {
+      const idle = await startBridge({ env: env({ MCP_BRIDGE_IDLE_TIMEOUT: "2s", MCP_BRIDGE_POOL_SIZE: "1" }) });
       try {
         expect(s(await run(idle, { code: "x = 1", session: "idle" })).status).toBe("ok");
         const pid = idle.pid()!;

@@ -12,7 +12,7 @@ afterAll(root.cleanup);
 
 async function bridgeRun(args: string[], stdin?: string) {
   const proc = Bun.spawn([BRIDGE_BIN, "run", ...args], {
-    env: bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: engine ?? "auto" }),
+    env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine ?? "auto" }),
     stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
     stdout: "pipe",
     stderr: "pipe",

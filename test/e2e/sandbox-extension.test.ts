@@ -33,7 +33,7 @@ describe.skipIf(!engine)(`sandbox extensions on ${engine ?? "no engine (SKIPPED:
       },
     },
   };
-  const config = loadConfig({ env: { BRIDGE_ROOT: "/nonexistent-bridge-root", MCP_BRIDGE_IMAGE: TEST_IMAGE, MCP_BRIDGE_RUNTIME: engine ?? "auto", MCP_BRIDGE_POOL_SIZE: "1" } });
+  const config = loadConfig({ env: { BRIDGE_ROOT: "/nonexistent-bridge-root", MCP_BRIDGE_IMAGE: TEST_IMAGE, MCP_BRIDGE_ENGINE: engine ?? "auto", MCP_BRIDGE_POOL_SIZE: "1" } });
   // A fake pid as owner label: this test's containers are told apart from any running bridge's.
   const ownerPid = 900_000 + Math.floor(Math.random() * 90_000);
   const service = new SandboxService(config, { engine: defaultEngineDeps(), log, extensions: [testExtension], pid: ownerPid });

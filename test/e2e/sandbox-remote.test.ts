@@ -14,7 +14,7 @@ describe.skipIf(!podman)(`run_python on a remote podman via CONTAINER_HOST${podm
   const socket = join(root.path, "podman.sock");
   let service: ReturnType<typeof Bun.spawn>;
   let b: RunningBridge;
-  const env = () => bridgeEnv(root.path, { MCP_BRIDGE_RUNTIME: "podman", CONTAINER_HOST: `unix://${socket}` });
+  const env = () => bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: "podman", CONTAINER_HOST: `unix://${socket}` });
 
   beforeAll(async () => {
     service = Bun.spawn(["podman", "system", "service", "--time", "0", `unix://${socket}`], { stdout: "ignore", stderr: "ignore" });

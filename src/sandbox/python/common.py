@@ -1,9 +1,9 @@
 # bridge sandbox runtime, part 1: shared framing helpers. container.ts joins common.py,
-# supervisor.py and worker.py (in that order) into one source, which runs inside the container as
+# supervisor.py and kernel.py (in that order) into one source, which runs inside the container as
 # PID 1, started by a tiny `python3 -c` bootstrap that reads it from stdin. Two processes:
 #   supervisor - owns the channel to the host (the container's stdin/stdout, moved to private
 #                fds; fd 0/1 become /dev/null), frames everything, reaps children. Runs no user code.
-#   worker     - forked from the supervisor; runs user code with fd 1/2 on a pipe the supervisor
+#   kernel     - forked from the supervisor; runs user code with fd 1/2 on a pipe the supervisor
 #                reads (so prints, subprocesses and C code all land in `out` frames, never raw on
 #                the channel). It talks to the supervisor over a control pipe whose frames start
 #                with a random nonce; bytes without it (fake frames from user code) are skipped.

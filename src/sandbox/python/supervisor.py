@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 2: the supervisor (PID 1). Owns the host channel, forks the worker,
+# bridge sandbox runtime, part 2: the supervisor (PID 1). Owns the host channel, forks the kernel,
 # forwards frames both ways, reaps children, and resets the container for reuse.
 class Supervisor:
     def __init__(self):
@@ -8,8 +8,8 @@ class Supervisor:
         os.dup2(null, 1)
         os.close(null)
         set_dumpable(False)
-        self.current = None  # id of the exec the worker is running
-        self.worker = None
+        self.current = None  # id of the exec the kernel is running
+        self.kernel = None
 
     def send(self, header, body=b""):
         write_all(self.cout, frame(header, body))
@@ -25,7 +25,7 @@ class Supervisor:
         for fd in (self.cin, self.wake_r):
             os.set_blocking(fd, False)
             self.poll.register(fd, select.POLLIN)
-        self.spawn_worker(self.init)
+        self.spawn_kernel(self.init)
         self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
         host = FrameReader()
         while True:
@@ -40,7 +40,7 @@ class Supervisor:
                         self.poll.unregister(fd)
                         continue
                     for header, body in self.ctl.feed(data):
-                        self.from_worker(header, body)
+                        self.from_kernel(header, body)
                 elif fd == self.cin:
                     data = self.read_some(fd)
                     if data is None:
@@ -50,9 +50,9 @@ class Supervisor:
             self.reap()
 
     def reset(self):
-        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh worker."""
+        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh kernel."""
         self.current = None
-        self.worker = None
+        self.kernel = None
         for fd in (self.ctl_r, self.out_r):
             self.poll.unregister(fd)
             os.close(fd)
@@ -70,7 +70,7 @@ class Supervisor:
             wipe(top)
         remove_sysv_ipc()
         os.chdir("/workspace")
-        self.spawn_worker(self.init)
+        self.spawn_kernel(self.init)
         self.send({"t": "ready", "reset": True})
 
     def read_some(self, fd):
@@ -107,7 +107,7 @@ class Supervisor:
         if t in ("exec", "reply"):
             write_all(self.cmd_w, frame(header, body))
 
-    def from_worker(self, header, body):
+    def from_kernel(self, header, body):
         t = header.get("t")
         if t == "done":
             self.forward_output()
@@ -126,10 +126,10 @@ class Supervisor:
                 return
             if pid == 0:
                 return
-            if pid == self.worker and self.worker is not None:
-                self.worker_died(status)
+            if pid == self.kernel and self.kernel is not None:
+                self.kernel_died(status)
 
-    def worker_died(self, status):
+    def kernel_died(self, status):
         self.forward_output()
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
@@ -137,11 +137,11 @@ class Supervisor:
         else:
             done = {"t": "done", "status": "exit", "exitCode": os.WEXITSTATUS(status)}
         done["id"] = self.current
-        done["workerDied"] = True
+        done["kernelDied"] = True
         self.send(done)
         os._exit(0)
 
-    def spawn_worker(self, init):
+    def spawn_kernel(self, init):
         self.nonce = os.urandom(16)
         self.ctl_r, ctl_w = os.pipe()
         cmd_r, self.cmd_w = os.pipe()
@@ -157,14 +157,14 @@ class Supervisor:
                 os.dup2(out_w, 2)
                 os.close(out_w)
                 set_dumpable(True)
-                Worker(ctl_w, cmd_r, self.nonce, init).serve()
+                Kernel(ctl_w, cmd_r, self.nonce, init).serve()
             except BaseException:
                 traceback.print_exc()
             os._exit(70)
         os.close(ctl_w)
         os.close(cmd_r)
         os.close(out_w)
-        self.worker = pid
+        self.kernel = pid
         self.ctl = FrameReader(self.nonce)
         for fd in (self.ctl_r, self.out_r):
             os.set_blocking(fd, False)

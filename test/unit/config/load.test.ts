@@ -34,7 +34,7 @@ describe("loadConfig", () => {
   test("environment variables are parsed", () => {
     const c = loadConfig({
       env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "2m", MCP_BRIDGE_MAX_TIMEOUT: "5m", MCP_BRIDGE_PIDS: "64", MCP_BRIDGE_CPUS: "1.5",
-        MCP_BRIDGE_READ_ONLY: "no", MCP_BRIDGE_DENY_SERVERS: "a, b*", MCP_BRIDGE_MAX_OUTPUT: "1m", MCP_BRIDGE_RUNTIME: "docker" },
+        MCP_BRIDGE_READ_ONLY: "no", MCP_BRIDGE_DENY_SERVERS: "a, b*", MCP_BRIDGE_MAX_OUTPUT: "1m", MCP_BRIDGE_ENGINE: "docker" },
       readFile: files({}),
     });
     expect(c.timeout).toBe(120_000);
@@ -43,7 +43,19 @@ describe("loadConfig", () => {
     expect(c.readOnly).toBe(false);
     expect(c.denyServers).toEqual(["a", "b*"]);
     expect(c.maxOutput).toBe(1048576);
-    expect(c.runtime).toBe("docker");
+    expect(c.engine).toBe("docker");
+  });
+
+  test("renamed settings are still read under their old names; the new name wins", () => {
+    const old = loadConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "3m" }, readFile: files({}) });
+    expect(old.engine).toBe("podman");
+    expect(old.idleTimeout).toBe(180_000);
+    const both = loadConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_ENGINE: "docker" }, readFile: files({}) });
+    expect(both.engine).toBe("docker");
+    const file = loadConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: files({ "/r/config.json": JSON.stringify({ runtime: "docker", runtimeIdleTimeout: "1m" }) }) });
+    expect(file.engine).toBe("docker");
+    expect(file.idleTimeout).toBe(60_000);
+    expect(configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "lxc" }).message).toContain("MCP_BRIDGE_RUNTIME");
   });
 
   test("the config file is read and the environment wins over it", () => {
@@ -70,8 +82,8 @@ describe("loadConfig", () => {
   });
 
   test("every problem is reported at once", () => {
-    const err = configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "lxc", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "lots" });
-    expect(err.message).toContain("MCP_BRIDGE_RUNTIME");
+    const err = configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_ENGINE: "lxc", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "lots" });
+    expect(err.message).toContain("MCP_BRIDGE_ENGINE");
     expect(err.message).toContain("podman");
     expect(err.message).toContain("MCP_BRIDGE_PIDS");
     expect(err.message).toContain("MCP_BRIDGE_MEMORY");

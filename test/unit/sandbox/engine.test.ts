@@ -20,48 +20,48 @@ function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResu
 
 describe("detectEngine", () => {
   test("auto prefers podman, falls back to docker", async () => {
-    const both = await detectEngine({ runtime: "auto", ociRuntime: undefined }, fakeDeps({ installed: ["podman", "docker"] }).deps);
+    const both = await detectEngine({ engine: "auto", ociRuntime: undefined }, fakeDeps({ installed: ["podman", "docker"] }).deps);
     expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined, limitsEnforced: true });
-    const docker = await detectEngine({ runtime: "auto", ociRuntime: "runc" }, fakeDeps({ installed: ["docker"] }).deps);
+    const docker = await detectEngine({ engine: "auto", ociRuntime: "runc" }, fakeDeps({ installed: ["docker"] }).deps);
     expect(docker.name).toBe("docker");
     expect(docker.ociRuntime).toBe("runc");
   });
 
   test("reports rootless and remote engines", async () => {
     const { deps } = fakeDeps({ installed: ["podman"], answers: { "info --format": { exitCode: 0, stdout: "true\n", stderr: "" } }, env: { CONTAINER_HOST: "ssh://x" } });
-    const info = await detectEngine({ runtime: "podman", ociRuntime: undefined }, deps);
+    const info = await detectEngine({ engine: "podman", ociRuntime: undefined }, deps);
     expect(info.rootless).toBe(true);
     expect(info.remote).toBe(true);
-    const docker = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "tcp://10.0.0.1:2376" } }).deps);
+    const docker = await detectEngine({ engine: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "tcp://10.0.0.1:2376" } }).deps);
     expect(docker.remote).toBe(true);
-    const local = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "unix:///var/run/docker.sock" } }).deps);
+    const local = await detectEngine({ engine: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], env: { DOCKER_HOST: "unix:///var/run/docker.sock" } }).deps);
     expect(local.remote).toBe(false);
   });
 
   test("rootless on cgroup v1 cannot enforce memory/pids/CPU limits; rootful or cgroup v2 can", async () => {
     const answer = (stdout: string) => ({ "info --format": { exitCode: 0, stdout, stderr: "" } });
-    const podman = (stdout: string) => detectEngine({ runtime: "podman", ociRuntime: undefined }, fakeDeps({ installed: ["podman"], answers: answer(stdout) }).deps);
+    const podman = (stdout: string) => detectEngine({ engine: "podman", ociRuntime: undefined }, fakeDeps({ installed: ["podman"], answers: answer(stdout) }).deps);
     expect((await podman("true v1\n")).limitsEnforced).toBe(false);
     expect((await podman("true v2\n")).limitsEnforced).toBe(true);
     expect((await podman("false v1\n")).limitsEnforced).toBe(true);
-    const docker = (stdout: string) => detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], answers: answer(stdout) }).deps);
+    const docker = (stdout: string) => detectEngine({ engine: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["docker"], answers: answer(stdout) }).deps);
     expect(await docker('1 ["name=seccomp,profile=builtin","name=rootless"]\n')).toMatchObject({ rootless: true, limitsEnforced: false });
     expect(await docker('2 ["name=rootless"]\n')).toMatchObject({ rootless: true, limitsEnforced: true });
     expect(await docker('1 ["name=seccomp,profile=builtin"]\n')).toMatchObject({ rootless: false, limitsEnforced: true });
   });
 
-  test("missing engine → RUNTIME_NOT_FOUND with an install hint", async () => {
-    const err = await detectEngine({ runtime: "auto", ociRuntime: undefined }, fakeDeps({ installed: [] }).deps).catch((e) => e);
-    expect(isBridgeError(err, "RUNTIME_NOT_FOUND")).toBe(true);
+  test("missing engine → ENGINE_NOT_FOUND with an install hint", async () => {
+    const err = await detectEngine({ engine: "auto", ociRuntime: undefined }, fakeDeps({ installed: [] }).deps).catch((e) => e);
+    expect(isBridgeError(err, "ENGINE_NOT_FOUND")).toBe(true);
     expect(err.hint).toContain("Install podman");
-    const named = await detectEngine({ runtime: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["podman"] }).deps).catch((e) => e);
+    const named = await detectEngine({ engine: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["podman"] }).deps).catch((e) => e);
     expect(named.message).toContain("docker is not on PATH");
   });
 
-  test("an engine that does not answer → RUNTIME_FAILED naming the fix", async () => {
+  test("an engine that does not answer → ENGINE_FAILED naming the fix", async () => {
     const { deps } = fakeDeps({ installed: ["docker"], answers: { "version --format": { exitCode: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock" } } });
-    const err = await detectEngine({ runtime: "docker", ociRuntime: undefined }, deps).catch((e) => e);
-    expect(isBridgeError(err, "RUNTIME_FAILED")).toBe(true);
+    const err = await detectEngine({ engine: "docker", ociRuntime: undefined }, deps).catch((e) => e);
+    expect(isBridgeError(err, "ENGINE_FAILED")).toBe(true);
     expect(err.message).toContain("Cannot connect to the Docker daemon");
     expect(err.hint).toContain("Start the docker daemon");
   });

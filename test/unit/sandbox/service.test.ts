@@ -116,8 +116,8 @@ describe("SandboxService (fake engine)", () => {
     await service.shutdown();
   });
 
-  test("a SIGKILLed worker is reported as killed, naming the memory limit", async () => {
-    const { service } = setup({ onExec: () => [{ header: { t: "done", status: "killed", signal: 9, workerDied: true } }] });
+  test("a SIGKILLed kernel is reported as killed, naming the memory limit", async () => {
+    const { service } = setup({ onExec: () => [{ header: { t: "done", status: "killed", signal: 9, kernelDied: true } }] });
     const r = await service.run({ code: "x" });
     expect(r.status).toBe("killed");
     expect(r.error).toContain("memory limit (512m)");
@@ -182,7 +182,7 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("a queued session call is not cut off by the idle timer of the call before it", async () => {
-    const { service, fake } = setup({ execDelayMs: (code) => Number(code) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "50ms" });
+    const { service, fake } = setup({ execDelayMs: (code) => Number(code) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_IDLE_TIMEOUT: "50ms" });
     const [a, b] = await Promise.all([service.run({ code: "100", session: "s" }), service.run({ code: "200", session: "s" })]);
     expect(a.status).toBe("ok");
     expect(b.status).toBe("ok");

@@ -1,21 +1,21 @@
-# bridge sandbox runtime, part 3: the worker. Runs user code (top-level await, final expression,
+# bridge sandbox runtime, part 3: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
 class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
 
 
-WORKER = [None]  # the Worker of this process (set after fork; the supervisor has none)
+KERNEL = [None]  # the Kernel of this process (set after fork; the supervisor has none)
 
 
 def install_modules(modules):
     """Installs `_bridge` and the extension modules, then imports them. Runs in the supervisor,
-    before any worker is forked, so every fresh worker inherits them pristine and ready."""
+    before any kernel is forked, so every fresh kernel inherits them pristine and ready."""
     import importlib, importlib.abc, importlib.util, types
 
-    def worker():
-        if WORKER[0] is None or os.getpid() != WORKER[0].pid:
+    def kernel():
+        if KERNEL[0] is None or os.getpid() != KERNEL[0].pid:
             raise RuntimeError("_bridge calls are only available in the main sandbox process")
-        return WORKER[0]
+        return KERNEL[0]
 
     bridge = types.ModuleType("_bridge")
     bridge.BridgeCallError = BridgeCallError
@@ -23,7 +23,7 @@ def install_modules(modules):
     def call_sync(method, params=None, timeout=None):
         """Calls a host method and waits for its result."""
         try:
-            return worker().request(method, params).result(timeout)
+            return kernel().request(method, params).result(timeout)
         except BridgeCallError as e:
             raise BridgeCallError(str(e)) from None
 
@@ -31,13 +31,13 @@ def install_modules(modules):
         """Calls a host method; many calls may run concurrently."""
         import asyncio
         try:
-            return await asyncio.wrap_future(worker().request(method, params))
+            return await asyncio.wrap_future(kernel().request(method, params))
         except BridgeCallError as e:
             raise BridgeCallError(str(e)) from None
 
     bridge.call, bridge.call_sync = call, call_sync
-    bridge.show_image = lambda image: worker().show_image(image)
-    bridge.emit_figures = lambda: worker().emit_figures()
+    bridge.show_image = lambda image: kernel().show_image(image)
+    bridge.emit_figures = lambda: kernel().emit_figures()
     sys.modules["_bridge"] = bridge
     modules.setdefault("_bridge_mpl", MPL_BACKEND)
     packages = {n.rsplit(".", i)[0] for n in modules for i in range(1, n.count(".") + 1)}
@@ -64,7 +64,7 @@ def install_modules(modules):
                 pass  # the error shows again, with its traceback, when user code imports it
 
 
-class Worker:
+class Kernel:
     def __init__(self, ctl_w, cmd_r, nonce, init):
         import io, queue
         self.ctl_w, self.cmd_r, self.nonce = ctl_w, cmd_r, nonce
@@ -78,7 +78,7 @@ class Worker:
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
         sys.argv = [""]
-        WORKER[0] = self
+        KERNEL[0] = self
         self.libc = None
         self.loop = None  # created on the first top-level await
         self.globals = self.fresh_globals()
@@ -101,7 +101,7 @@ class Worker:
     # -- channel to the supervisor --
     def send(self, header, body=b""):
         if os.getpid() != self.pid:
-            return  # a process forked by user code must not speak for the worker
+            return  # a process forked by user code must not speak for the kernel
         data = self.nonce + frame(header, body)
         with self.lock:
             write_all(self.ctl_w, data)
