@@ -1,6 +1,6 @@
 /**
  * Builds the sandbox extensions this area provides (MCP proxies + memory) for any host process:
- * `serve` (via the mcp-proxy tool module) and `bridge run`. Starts nothing until Python uses them.
+ * `serve` (src/mcp/services.ts) and `bridge run`. Starts nothing until Python uses them.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
