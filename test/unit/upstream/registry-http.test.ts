@@ -18,12 +18,17 @@ beforeAll(async () => {
     const reader = proc.stderr.getReader();
     let text = "";
     const deadline = Date.now() + 15_000;
+    // One read in flight at a time: a read raced against a timer and then dropped would swallow its chunk.
+    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
     while (Date.now() < deadline && !/listening on port|in use/i.test(text)) {
-      const { value, done } = await Promise.race([reader.read(), Bun.sleep(500).then(() => ({ value: undefined, done: false }))]);
-      if (done) break;
-      if (value) text += new TextDecoder().decode(value);
+      pending ??= reader.read();
+      const r = await Promise.race([pending, Bun.sleep(500).then(() => undefined)]);
+      if (!r) continue;
+      pending = undefined;
+      if (r.done) break;
+      if (r.value) text += new TextDecoder().decode(r.value);
     }
-    reader.releaseLock();
+    if (!pending) reader.releaseLock();
     if (/listening on port/i.test(text)) upstream = proc;
     else proc.kill();
   }
