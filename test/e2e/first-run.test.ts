@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bridgeEnv, requireBinary, tempDir } from "../support/bridge.ts";
 import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
-import { runWithTtyStdin } from "../support/tty.ts";
+import { hasScript, runWithTtyStdin } from "../support/tty.ts";
 
 const bin = requireBinary();
 const root = tempDir();
@@ -24,7 +24,7 @@ describe("first run", () => {
     for (const cmd of ["serve", "run", "worker", "discover", "doctor"]) expect(err).toContain(cmd);
   });
 
-  test("`bridge serve` on a terminal says what it is and how to add it to a client, on one stderr line", async () => {
+  test.skipIf(!hasScript)(`\`bridge serve\` on a terminal says what it is and how to add it to a client, on one stderr line${hasScript ? "" : " (skipped: no util-linux script)"}`, async () => {
     const r = await runWithTtyStdin([bin, "serve"], bridgeEnv(root.path));
     expect(r.code).toBe(2); // it exits by itself: nobody has to type anything
     expect(r.stdout).toBe(""); // stdout stays the protocol's
