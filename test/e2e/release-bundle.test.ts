@@ -21,9 +21,11 @@ const work = tempDir("bridge-bundle-");
 afterAll(() => { release.cleanup(); work.cleanup(); });
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
+let buildLog = "";
 beforeAll(() => {
   const r = Bun.spawnSync(["bun", "scripts/release.ts", platform], { cwd: repo, env: { ...process.env, BRIDGE_RELEASE_OUT: release.path }, stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`release build failed: ${r.stderr.toString()}`);
+  buildLog = r.stderr.toString();
+  if (r.exitCode !== 0) throw new Error(`release build failed: ${buildLog}`);
 }, 240_000);
 
 describe(`release outputs for ${platform}`, () => {
@@ -69,6 +71,10 @@ describe(`release outputs for ${platform}`, () => {
     expect(pkg.registryType).toBe("mcpb");
     expect(pkg.fileSha256).toBe(sha256(join(release.path, bundle)));
     expect(readFileSync(join(release.path, "SHA256SUMS"), "utf8")).toContain(`${pkg.fileSha256}  ${bundle}`);
+  });
+
+  test.skipIf(process.arch !== "x64")("x64 builds use Bun's baseline runtime (no AVX2 needed)", () => {
+    expect(buildLog).toContain(`compiled ${platform} (bun-${platform}-baseline)`);
   });
 
   test("the archive ships the binary with LICENSE and the third-party notices of what it bundles", () => {
