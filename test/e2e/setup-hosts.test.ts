@@ -6,7 +6,7 @@
  * what the script ran; nothing is installed. One variant runs as a real unprivileged user (setpriv).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tempDir } from "../support/bridge.ts";
 
@@ -71,6 +71,9 @@ function makeHost(h: Host) {
     // `apt-get install podman` leaves a podman that answers, as the real package would.
     fake(bin, "apt-get", `echo "apt-get $*" >>${log}\ncase " $* " in *" install "*" podman "*) cp ${state}/podman-working ${bin}/podman; chmod 755 ${bin}/podman;; esac\nexit 0`);
   }
+  // A copy of the script under test: the checkout may be unreadable to the unprivileged user (/root/…).
+  mkdirSync(join(dir.path, "repo/scripts/lib"), { recursive: true });
+  copyFileSync(join(repo, "scripts/lib/prereqs.sh"), join(dir.path, "repo/scripts/lib/prereqs.sh"));
   return { bin, state, log, home: dir.path };
 }
 
@@ -79,7 +82,7 @@ interface Run { code: number; stderr: string; engine: string; calls: string[] }
 /** Sources prereqs.sh as setup.sh does and runs ensure_engine on the simulated host. */
 function ensureEngine(h: Host, opts: { asNobody?: boolean } = {}): Run {
   const host = makeHost(h);
-  const script = `. ${repo}/scripts/lib/prereqs.sh; ensure_engine; echo "ENGINE=$BRIDGE_ENGINE"`;
+  const script = `. ${host.home}/repo/scripts/lib/prereqs.sh; ensure_engine; echo "ENGINE=$BRIDGE_ENGINE"`;
   const argv = ["bash", "-c", script, "./scripts/setup.sh"];
   const cmd = opts.asNobody ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ...argv] : argv;
   const r = Bun.spawnSync(cmd, {
