@@ -103,6 +103,7 @@ ensure_engine() {
     die "docker's daemon is not running: ask an administrator to start it ('systemctl start docker'), then run $0 again"
   fi
   if [ "$(uname -s)" = Darwin ]; then
+    command -v docker >/dev/null && die "docker's daemon is not running: start Docker Desktop (open -a Docker), then run $0 again"
     die "no container engine answers: brew install podman && podman machine init --now, then run $0 again"
   fi
   if is_root && command -v apt-get >/dev/null; then

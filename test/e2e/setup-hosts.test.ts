@@ -171,6 +171,12 @@ describe("setup.sh engine step on real-world hosts", () => {
     expect(stopLine(r)).toBe("error: no container engine answers: brew install podman && podman machine init --now, then run ./scripts/setup.sh again");
   });
 
+  test("macOS with Docker Desktop installed but not running: start it", () => {
+    const r = ensureEngine({ os: "Darwin", docker: "no-daemon", uid: 501 });
+    expect(r.code).toBe(1);
+    expect(stopLine(r)).toBe("error: docker's daemon is not running: start Docker Desktop (open -a Docker), then run ./scripts/setup.sh again");
+  });
+
   const root = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
   test.skipIf(!root)(`a real unprivileged user (uid 65534 via setpriv${root ? "" : "; skipped: needs root"}), docker client without a daemon: names what to install`, () => {
     const r = ensureEngine({ docker: "no-daemon", apt: true, uid: "real" }, { asNobody: true });
