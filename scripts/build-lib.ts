@@ -8,8 +8,8 @@ export function buildVersion(): string {
   return sha ? `${pkg.version}+${sha}` : pkg.version;
 }
 
-/** Runs `bun build --compile` for one target; throws with bun's output on failure. */
-export function compile(opts: { outfile: string; target?: string; version: string }): void {
+/** Runs `bun build --compile` for one target (optionally writing its metafile); throws with bun's output on failure. */
+export function compile(opts: { outfile: string; target?: string; version: string; metafile?: string }): void {
   const args = [
     process.execPath, "build", "src/main.ts", "--compile",
     "--minify", "--bytecode", "--format=esm", "--sourcemap=none",
@@ -18,6 +18,8 @@ export function compile(opts: { outfile: string; target?: string; version: strin
     `--outfile=${opts.outfile}`,
   ];
   if (opts.target) args.push(`--target=${opts.target}`);
+  // The module graph (JSON): release.ts lists the bundled npm packages from it for the notices.
+  if (opts.metafile) args.push(`--metafile=${opts.metafile}`);
   const r = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
   const out = r.stdout.toString() + r.stderr.toString();
   // bun has exited 0 after printing an error (e.g. --bytecode without esm): treat "error:" as failure too.

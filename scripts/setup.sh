@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Sets bridge up from a fresh clone and shows it working: installs Bun (from npm) and the packages,
-# builds dist/bridge, makes sure a container engine and a sandbox image exist (pulling the default
-# image, or building one offline from Debian packages when no registry is reachable), runs
-# `bridge doctor`, then runs Python in the sandbox once.
+# Sets bridge up from a fresh clone and shows it working: makes sure a container engine answers
+# (installing podman or starting dockerd as root on Debian/Ubuntu; otherwise stopping with the one
+# command to run), installs Bun (from npm) and the packages, builds dist/bridge, makes sure a
+# sandbox image exists (pulling the default image, or building one offline from Debian packages
+# when no registry is reachable), runs `bridge doctor`, then runs Python in the sandbox once.
 set -euo pipefail
 . "$(dirname "$0")/lib/prereqs.sh"
 cd "$BRIDGE_REPO"
 
+# The engine first: when it needs a step only the user can take, say so before minutes of building.
+ensure_engine
+if [ "$BRIDGE_ENGINE" = docker ] && command -v podman >/dev/null && [ -z "${MCP_BRIDGE_RUNTIME:-}" ]; then
+  export MCP_BRIDGE_RUNTIME=docker
+  say "podman is installed but does not answer, docker does: set MCP_BRIDGE_RUNTIME=docker in your MCP client's env for bridge"
+fi
 ensure_bun
 ensure_build
-ensure_engine
 bridge="$BRIDGE_REPO/dist/bridge"
 root=${BRIDGE_ROOT:-$HOME/.bridge}
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Bun, packages, podman,
-# docker, runc, the offline sandbox image), builds dist/bridge, runs `bun test`, and ends with the
+# docker, runc, ruby, the offline sandbox image), builds dist/bridge, runs `bun test`, and ends with the
 # plain line "N passed, N failed". Extra arguments go to `bun test` (e.g. a path filter).
 set -euo pipefail
 . "$(dirname "$0")/lib/prereqs.sh"
@@ -8,7 +8,8 @@ cd "$BRIDGE_REPO"
 
 ensure_bun
 if command -v apt-get >/dev/null; then
-  apt_install podman runc uidmap slirp4netns fuse-overlayfs docker.io debootstrap
+  # ruby: runs the Homebrew formula's `test do` (test/e2e/homebrew-formula.test.ts).
+  apt_install podman runc uidmap slirp4netns fuse-overlayfs docker.io debootstrap ruby
 else
   say "no apt-get: using the podman/docker already installed (engine tests skip a missing engine)"
 fi

@@ -1,8 +1,9 @@
 /**
  * The `bridge` entry point: a citty root whose subcommands load lazily, so `serve` never pays for
- * `doctor`'s code. Unknown commands and flags get one line on stderr and exit 2.
+ * `doctor`'s code. Unknown commands and flags get one line on stderr and exit 2; no command at all
+ * prints the usage on stderr and exits 2.
  */
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, renderUsage, runCommand, showUsage, type CommandDef } from "citty";
 import { findArgProblem } from "./commands/argv.ts";
 import { EXIT } from "./errors.ts";
 import { VERSION } from "./version.ts";
@@ -36,7 +37,12 @@ export async function cli(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  if (first === undefined) {
+    // No command is a usage error: the usage goes to stderr and the exit code says so.
+    process.stderr.write(`${await renderUsage(main)}\n`);
+    process.exit(EXIT.usage);
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
     await showUsage(main);
     return;
   }

@@ -1,6 +1,6 @@
 /** `bridge doctor`: checks the engine, image, sandbox, queue, worker and Claude CLI, with fixes. */
 import { defineCommand } from "citty";
-import { loadConfig } from "../config/index.ts";
+import { configFilePath, loadConfig, validateConfig } from "../config/index.ts";
 import { setLogLevel } from "../log.ts";
 import { runAction } from "./run-action.ts";
 
@@ -13,19 +13,21 @@ export default defineCommand({
   },
   async run({ args }) {
     await runAction(async () => {
-      const config = loadConfig();
-      setLogLevel(config.logLevel === "info" ? "warn" : config.logLevel);
-      if (args["print-image"]) {
-        process.stdout.write(`${config.image}\n`);
-        return;
-      }
-      if (args["print-engine"]) {
+      // The --print-* answers feed scripts: an invalid setting fails them. The report never stops on one.
+      if (args["print-image"] || args["print-engine"]) {
+        const config = loadConfig();
+        if (args["print-image"]) {
+          process.stdout.write(`${config.image}\n`);
+          return;
+        }
         const { detectEngine, defaultEngineDeps } = await import("../sandbox/engine.ts");
         process.stdout.write(`${(await detectEngine(config, defaultEngineDeps())).name}\n`);
         return;
       }
+      const { config, problems } = validateConfig();
+      setLogLevel(config.logLevel === "info" ? "warn" : config.logLevel);
       const { runDoctor, renderReport, reportExitCode } = await import("../doctor/index.ts");
-      const results = await runDoctor(config);
+      const results = await runDoctor(config, problems, configFilePath(process.env));
       process.stdout.write(args.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderReport(results)}\n`);
       return reportExitCode(results);
     });

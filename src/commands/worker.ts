@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config/index.ts";
+import { SETTINGS, loadConfig } from "../config/index.ts";
 import { log, setLogLevel } from "../log.ts";
 import { ensurePrivateDir } from "../queue/fsutil.ts";
 import { ensureLayout } from "../queue/layout.ts";
@@ -10,6 +10,7 @@ import { initToken } from "../queue/token.ts";
 import { workerOptions, repeatedFlag } from "../worker/options.ts";
 import { renderService, selfCommand, writeService } from "../worker/service.ts";
 import { QueueWorker } from "../worker/worker.ts";
+import { clientSetupText } from "./client-config.ts";
 import { runAction } from "./run-action.ts";
 
 const SERVICE_FLAGS = new Set(["--install-service", "--print"]);
@@ -37,13 +38,18 @@ export default defineCommand({
         const token = initToken(config);
         ensureLayout(config);
         ensurePrivateDir(options.scriptsDir);
+        // serve finds the queue under its root and signs with the token file: both go in the entry's env.
+        const env: Record<string, string> = config.root === SETTINGS.root.default ? {} : { BRIDGE_ROOT: config.root };
+        env.BRIDGE_TOKEN_FILE = token.path;
+        const self = selfCommand().join(" ");
         process.stdout.write([
           `Token: ${token.path} (${token.created ? "created" : "already existed, unchanged"})`,
-          "Give it to `bridge serve` (in the MCP client's config) with one of:",
-          `  BRIDGE_TOKEN_FILE=${token.path}`,
-          `  BRIDGE_TOKEN=$(cat ${token.path})`,
           `Scripts: put executables (and optional manifests) in ${options.scriptsDir}`,
-          "Start the worker: bridge worker   (or at login: bridge worker --install-service)",
+          "",
+          "Add bridge to your MCP client; `serve` reads the token from the file named in its env:",
+          clientSetupText(env),
+          "",
+          `Start the worker: ${self} worker   (or at login: ${self} worker --install-service)`,
           "",
         ].join("\n"));
         return;

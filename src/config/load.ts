@@ -1,6 +1,7 @@
 /**
  * Loads the configuration: defaults, then the optional config file, then environment variables.
- * Every invalid value is reported at once, naming the variable, the value and what is accepted.
+ * Every invalid value is reported at once, naming the variable, the value and what is accepted:
+ * `loadConfig` throws with all of them, `validateConfig` returns them with defaults in their place.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,14 +29,45 @@ export function configFilePath(env: ConfigSources["env"]): string {
   return env.MCP_BRIDGE_CONFIG || join(env.BRIDGE_ROOT || (SETTINGS.root.default as string), "config.json");
 }
 
+/** One invalid setting (or config file): what is wrong, in the words `loadConfig` reports it. */
+export interface ConfigProblem {
+  /** The environment variable, `<file>: "<key>"`, or the config file path. */
+  setting: string;
+  /** The rejected value, when there is one. */
+  value?: unknown;
+  /** `<setting>=<value> is not valid: <what is accepted>` and the like. */
+  message: string;
+  /** What is used instead: the default, when the setting has one. */
+  fallback?: unknown;
+}
+
 /** Reads and validates the configuration. Throws CONFIG_INVALID listing every problem. */
 export function loadConfig(sources: ConfigSources = { env: process.env }): Config {
+  const { config, problems } = validateConfig(sources);
+  if (problems.length) {
+    throw new BridgeError("CONFIG_INVALID", `Invalid configuration:\n  - ${problems.map((p) => p.message).join("\n  - ")}`, {
+      hint: "Fix or unset the values above (see docs/configuration.md).",
+    });
+  }
+  return config;
+}
+
+/**
+ * Never throws: every valid setting, the default in place of each invalid one, and one problem per
+ * invalid value or unusable config file (for `bridge doctor`, which reports them and goes on).
+ */
+export function validateConfig(sources: ConfigSources = { env: process.env }): { config: Config; problems: ConfigProblem[] } {
   const { env } = sources;
   const read = sources.readFile ?? readIfExists;
   const file = configFilePath(env);
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   let fileValues: Record<string, unknown> = {};
-  const text = read(file);
+  let text: string | undefined;
+  try {
+    text = read(file);
+  } catch (err) {
+    problems.push({ setting: file, message: `${file}: cannot be read: ${(err as Error).message}` });
+  }
   if (text !== undefined) {
     try {
       const parsed = JSON.parse(text);
@@ -43,10 +75,10 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Confi
       fileValues = parsed;
       const formerKeys = new Set(Object.values(SETTINGS).flatMap((s) => ("formerly" in s && s.formerly ? [s.formerly.key] : [])));
       for (const key of Object.keys(parsed)) {
-        if (!(key in SETTINGS) && !formerKeys.has(key)) problems.push(`${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})`);
+        if (!(key in SETTINGS) && !formerKeys.has(key)) problems.push({ setting: file, message: `${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})` });
       }
     } catch (err) {
-      problems.push(`${file}: not valid JSON: ${(err as Error).message}`);
+      problems.push({ setting: file, message: `${file}: not valid JSON: ${(err as Error).message}` });
     }
   }
 
@@ -60,26 +92,25 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Confi
     const source = fromEnv !== undefined ? envName : fileValues[key] !== undefined ? `${file}: "${key}"` : undefined;
     const raw = fromEnv !== undefined ? fromEnv : fileValues[key] !== undefined ? fileValues[key] : s.default;
     if (raw === undefined) continue;
-    const result = (s.schema as import("zod").ZodType).safeParse(raw);
+    const schema = s.schema as import("zod").ZodType;
+    const result = schema.safeParse(raw);
     if (result.success) out[name] = result.data;
     else {
       const why = result.error.issues.map((i) => i.message).join("; ");
-      problems.push(`${source ?? key}=${JSON.stringify(raw)} is not valid: ${why}`);
+      const fallback = s.default === undefined ? undefined : schema.safeParse(s.default);
+      if (fallback?.success) out[name] = fallback.data;
+      problems.push({ setting: source ?? key, value: raw, fallback: s.default, message: `${source ?? key}=${JSON.stringify(raw)} is not valid: ${why}` });
     }
-  }
-  if (problems.length) {
-    throw new BridgeError("CONFIG_INVALID", `Invalid configuration:\n  - ${problems.join("\n  - ")}`, {
-      hint: "Fix or unset the values above (see docs/configuration.md).",
-    });
   }
   const root = out.root as string;
   out.stateDir ??= join(root, "state");
   out.tokenFile ??= join(root, "token");
-  const cfg = out as Config;
-  if (cfg.timeout > cfg.maxTimeout) {
-    throw new BridgeError("CONFIG_INVALID", `Invalid configuration: MCP_BRIDGE_TIMEOUT (${cfg.timeout} ms) exceeds MCP_BRIDGE_MAX_TIMEOUT (${cfg.maxTimeout} ms).`, {
-      hint: "Lower the timeout or raise the maximum.",
+  if ((out.timeout as number) > (out.maxTimeout as number)) {
+    problems.push({
+      setting: SETTINGS.timeout.env, value: out.timeout, fallback: out.maxTimeout,
+      message: `MCP_BRIDGE_TIMEOUT (${out.timeout} ms) exceeds MCP_BRIDGE_MAX_TIMEOUT (${out.maxTimeout} ms): lower the timeout or raise the maximum`,
     });
+    out.timeout = out.maxTimeout;
   }
-  return cfg;
+  return { config: out as Config, problems };
 }

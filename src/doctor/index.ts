@@ -1,7 +1,8 @@
 /** `bridge doctor`: every check in order, with the real I/O. */
 import { lstatSync, readFileSync } from "node:fs";
-import type { Config } from "../config/index.ts";
+import type { Config, ConfigProblem } from "../config/index.ts";
 import { claudeCheck } from "./checks/claude.ts";
+import { configResults } from "./checks/config.ts";
 import { rootCheck } from "./checks/root.ts";
 import { sandboxCheck } from "./checks/sandbox.ts";
 import { serversCheck } from "./checks/servers.ts";
@@ -50,7 +51,7 @@ export function realDoctorDeps(config: Config): DoctorDeps {
   };
 }
 
-/** Runs all checks against this machine. */
-export function runDoctor(config: Config): Promise<CheckResult[]> {
-  return runChecks(CHECKS, realDoctorDeps(config));
+/** Runs all checks against this machine; configuration problems come first, as failed checks. */
+export async function runDoctor(config: Config, configProblems: ConfigProblem[] = [], configFile = "the config file"): Promise<CheckResult[]> {
+  return [...configResults(configProblems, configFile), ...(await runChecks(CHECKS, realDoctorDeps(config)))];
 }

@@ -32,6 +32,20 @@ describe("bridge doctor", () => {
     expect(r.out).toContain("scripts/sandbox-image.sh");
   }, 60_000);
 
+  test("an invalid setting is a failed check, not a stop: the other checks run with the default and --json stays JSON", async () => {
+    const r = await doctor({ MCP_BRIDGE_TIMEOUT: "forever" });
+    expect(r.code).toBe(1);
+    const results = JSON.parse(r.out) as Array<{ name: string; status: string; detail: string; fix?: string }>;
+    const setting = results.find((x) => x.name === "settings")!;
+    expect(setting.status).toBe("fail");
+    expect(setting.detail).toContain('MCP_BRIDGE_TIMEOUT="forever"'); // the variable and the value
+    expect(setting.detail).toContain("30s, 2m"); // what is accepted
+    expect(setting.fix).toContain("MCP_BRIDGE_TIMEOUT");
+    const run = results.find((x) => x.name === "sandbox run")!;
+    expect(run.status).toBe("ok");
+    expect(run.detail).toContain("timeout 30s"); // ran with the default
+  }, 120_000);
+
   test("a missing engine names what to install", async () => {
     const r = await doctor({ MCP_BRIDGE_ENGINE: "docker", PATH: "/nonexistent" }, []);
     expect(r.code).toBe(1);

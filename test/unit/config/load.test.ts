@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../../../src/config/index.ts";
+import { loadConfig, validateConfig } from "../../../src/config/index.ts";
 import { BridgeError } from "../../../src/errors.ts";
 
 const files = (map: Record<string, string>) => (path: string) => map[path];
@@ -96,5 +96,30 @@ describe("loadConfig", () => {
 
   test("timeout above the maximum is refused", () => {
     expect(configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" }).message).toContain("exceeds MCP_BRIDGE_MAX_TIMEOUT");
+  });
+});
+
+describe("validateConfig", () => {
+  test("never throws: each invalid value is a problem and its default is used", () => {
+    const { config, problems } = validateConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "soon", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "1g" }, readFile: files({}) });
+    expect(config.timeout).toBe(30_000);
+    expect(config.pids).toBe(128);
+    expect(config.memory).toBe("1g"); // valid values are kept
+    expect(problems.map((p) => p.setting)).toEqual(["MCP_BRIDGE_TIMEOUT", "MCP_BRIDGE_PIDS"]);
+    expect(problems[0]).toMatchObject({ value: "soon", fallback: "30s" });
+    expect(problems[0]!.message).toContain('MCP_BRIDGE_TIMEOUT="soon" is not valid');
+  });
+
+  test("a broken, unknown-keyed or unreadable config file is a problem, not an exception", () => {
+    expect(validateConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: files({ "/r/config.json": "{ nope" }) }).problems[0]!.message).toContain("not valid JSON");
+    const unreadable = validateConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: () => { throw new Error("EACCES: permission denied"); } });
+    expect(unreadable.problems[0]!.message).toBe("/r/config.json: cannot be read: EACCES: permission denied");
+    expect(unreadable.config.timeout).toBe(30_000);
+  });
+
+  test("a timeout above the maximum is a problem and is capped to the maximum", () => {
+    const { config, problems } = validateConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" }, readFile: files({}) });
+    expect(config.timeout).toBe(config.maxTimeout);
+    expect(problems[0]!.message).toContain("exceeds MCP_BRIDGE_MAX_TIMEOUT");
   });
 });
