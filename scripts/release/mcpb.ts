@@ -24,7 +24,7 @@ type SettingKey = keyof typeof SETTINGS;
  */
 export const USER_SETTINGS: Array<{ key: string; setting: SettingKey; title: string; type: "string" | "directory"; default?: string }> = [
   { key: "image", setting: "image", title: "Sandbox image", type: "string" },
-  { key: "runtime", setting: "runtime", title: "Container engine (auto, podman or docker)", type: "string" },
+  { key: "engine", setting: "engine", title: "Container engine (auto, podman or docker)", type: "string" },
   { key: "memory", setting: "memory", title: "Memory per sandbox", type: "string" },
   { key: "timeout", setting: "timeout", title: "Default run_python timeout", type: "string" },
   { key: "allow_servers", setting: "allowServers", title: "Only these MCP servers (comma-separated names or globs; empty: all)", type: "string", default: "" },
