@@ -10,7 +10,10 @@ import { runAction } from "./run-action.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run the MCP server on stdio (what MCP clients start)" },
-  async run() {
+  args: {
+    tools: { type: "string", description: "Tool groups to expose, comma-separated: sandbox, escalation, scripts, jobs (default: all; same as MCP_BRIDGE_TOOLS)" },
+  },
+  async run({ args }) {
     // Clients always connect pipes; a terminal means a person typed `bridge serve`.
     if (process.stdin.isTTY) {
       const self = selfCommand().join(" ");
@@ -18,7 +21,7 @@ export default defineCommand({
       process.exit(EXIT.usage);
     }
     await runAction(async () => {
-      const config = loadConfig();
+      const config = loadConfig({ env: args.tools === undefined ? process.env : { ...process.env, MCP_BRIDGE_TOOLS: args.tools } });
       setLogLevel(config.logLevel);
       await serveStdio({ config, log });
     });

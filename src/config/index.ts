@@ -1,4 +1,4 @@
 /** Configuration: one validated object built from defaults, the config file and the environment. */
 export { loadConfig, validateConfig, configFilePath, type ConfigSources, type ConfigProblem } from "./load.ts";
-export { SETTINGS, type Config } from "./schema.ts";
+export { SETTINGS, TOOL_GROUPS, type Config, type ToolGroup } from "./schema.ts";
 export { parseDuration, parseSize, formatDuration, formatBytes } from "./units.ts";

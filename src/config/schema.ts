@@ -33,6 +33,11 @@ const posInt = (max: number) =>
 const memory = z.string().regex(/^\d+[bkmg]?$/i, "expected a container memory limit such as 512m or 2g");
 const optionalString = z.string().transform((s) => s.trim() || undefined);
 
+/** The tool groups `serve` can expose: sandbox (run_python), escalation (escalate_to_claude), scripts (run_script), jobs (get_job, cancel_job). */
+export const TOOL_GROUPS = ["sandbox", "escalation", "scripts", "jobs"] as const;
+export type ToolGroup = (typeof TOOL_GROUPS)[number];
+const toolGroups = list.pipe(z.array(z.enum(TOOL_GROUPS, { error: `expected a comma-separated list of ${TOOL_GROUPS.join(", ")}` })).min(1, `expected at least one of ${TOOL_GROUPS.join(", ")}`));
+
 /** One row of the settings table. */
 interface Setting<S extends z.ZodType> {
   env: string;
@@ -70,6 +75,7 @@ export const SETTINGS = {
   idleTimeout: setting("MCP_BRIDGE_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed (formerly MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT / runtimeIdleTimeout, still accepted)", { env: "MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", key: "runtimeIdleTimeout" }),
   maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
   outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
+  tools: setting("MCP_BRIDGE_TOOLS", toolGroups, [...TOOL_GROUPS], "tool groups serve exposes: sandbox (run_python), escalation (escalate_to_claude), scripts (run_script), jobs (get_job, cancel_job)"),
   serversConfig: setting("MCP_SERVERS_CONFIG", optionalString, undefined, "extra MCP servers config file"),
   allowServers: setting("MCP_BRIDGE_ALLOW_SERVERS", list, [], "only these servers (names or globs)"),
   denyServers: setting("MCP_BRIDGE_DENY_SERVERS", list, [], "never these servers (names or globs)"),

@@ -1,7 +1,7 @@
 /**
  * The script whitelist: regular executable files directly in the scripts directory (symlinks only
  * when they resolve inside it), with their manifests. `resolveScript` is the check every run goes
- * through; `listScripts` is what list_bridge_scripts shows.
+ * through; `listScripts` is what run_script without a name shows (via the catalog).
  */
 import { constants, promises as fs } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
@@ -29,7 +29,7 @@ export interface ResolvedScript extends ScriptInfo {
   env: string[];
 }
 
-const rejected = (message: string, hint = "Call list_bridge_scripts for the names you may run.") =>
+const rejected = (message: string, hint = "Call run_script without a name for the names you may run.") =>
   new BridgeError("SCRIPT_REJECTED", message, { hint });
 
 async function readJsonNoFollow(path: string): Promise<unknown | undefined> {
@@ -156,7 +156,7 @@ export function validateArgs(script: ScriptInfo, args: unknown): string[] {
   if (script.argsSchema) {
     const parsed = z.fromJSONSchema(script.argsSchema as never).safeParse(args);
     if (!parsed.success) {
-      throw rejected(`Arguments for "${script.name}" do not match its schema: ${describeIssues(parsed.error)}`, "Call list_bridge_scripts for the script's argument schema.");
+      throw rejected(`Arguments for "${script.name}" do not match its schema: ${describeIssues(parsed.error)}`, "Call run_script without a name for the script's argument schema.");
     }
   }
   return args;

@@ -26,7 +26,7 @@ export function assertScriptName(name: unknown): asserts name is string {
   const problem = scriptNameProblem(name);
   if (problem) {
     throw new BridgeError("SCRIPT_REJECTED", `Script name ${JSON.stringify(String(name).slice(0, 80))} rejected: ${problem}.`, {
-      hint: "Call list_bridge_scripts for the names you may run.",
+      hint: "Call run_script without a name for the names you may run.",
     });
   }
 }

@@ -1,19 +1,25 @@
 /**
- * What every tool module receives: the config, the logger and the services the server factory
- * built once (sandbox, queue, script catalog). Tests hand tools fakes through the same object.
+ * What every tool module receives: the config, the logger, the services the server factory built
+ * once (sandbox, queue, script catalog) and `register`, which declares a tool (src/mcp/tool-def.ts).
+ * Tests hand tools fakes through the same object.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
 import type { RunOutcome } from "../output/format.ts";
 import type { Catalog } from "../queue/catalog.ts";
 import type { QueueClient } from "../queue/types.ts";
 import type { RunRequest } from "../sandbox/service.ts";
+import type { RegisterTool, ToolGroup } from "./tool-def.ts";
 
-/** The services tools use. Each is built once per server (src/mcp/services.ts). */
+/** Runs Python in a sandbox container (SandboxService). */
+export interface SandboxRunner {
+  run(req: RunRequest): Promise<RunOutcome>;
+}
+
+/** The services tools use, each built once per server (src/mcp/services.ts). */
 export interface Services {
-  /** Runs Python in a sandbox container (SandboxService). */
-  sandbox: { run(req: RunRequest): Promise<RunOutcome> };
+  /** Present when the sandbox group is on. */
+  sandbox?: SandboxRunner;
   /** The file queue; opened on first use, since opening creates the queue directories. */
   queue(): QueueClient;
   /** The script catalog the worker published, or undefined when none was. */
@@ -26,7 +32,11 @@ export interface ToolContext {
   services: Services;
   /** True when code in run_python can reach other MCP servers (sandbox extensions are installed). */
   sandboxReachesServers: boolean;
+  register: RegisterTool;
 }
 
-/** A tool module: registers one tool on the server. */
-export type ToolModule = (server: McpServer, ctx: ToolContext) => void;
+/** A tool module: declares one tool of a group. */
+export interface ToolModule {
+  group: ToolGroup;
+  register(ctx: ToolContext): void;
+}

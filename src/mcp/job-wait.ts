@@ -20,9 +20,12 @@ export interface ToolExtra {
   sendNotification: (n: { method: "notifications/progress"; params: { progressToken: string | number; progress: number; message?: string } }) => Promise<void>;
 }
 
-/** Seconds to wait: the caller's choice (clamped), else the default for the presence of a progressToken. */
-export function waitMsFor(waitSeconds: number | undefined, hasProgressToken: boolean): number {
-  const s = waitSeconds ?? (hasProgressToken ? DEFAULT_PROGRESS_WAIT_SECONDS : DEFAULT_WAIT_SECONDS);
+/** Default wait of escalate_to_claude without a progressToken (Claude rarely answers in 25 s; still below 60 s). */
+export const ESCALATE_WAIT_SECONDS = 45;
+
+/** Milliseconds to wait: the caller's choice (clamped), else the default for the presence of a progressToken. */
+export function waitMsFor(waitSeconds: number | undefined, hasProgressToken: boolean, defaultSeconds = DEFAULT_WAIT_SECONDS): number {
+  const s = waitSeconds ?? (hasProgressToken ? DEFAULT_PROGRESS_WAIT_SECONDS : defaultSeconds);
   return Math.round(Math.max(0, Math.min(MAX_WAIT_SECONDS, s)) * 1000);
 }
 

@@ -1,33 +1,61 @@
-/** The MCP server factory: builds the services once, then one McpServer with bridge's tools. */
+/**
+ * The MCP server factory: builds the services for the enabled tool groups once, registers those
+ * groups' tools, and answers tools/list with the compact definitions of src/mcp/tool-def.ts.
+ */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ToolGroup } from "../config/index.ts";
 import { VERSION } from "../version.ts";
 import type { Services, ToolContext } from "./context.ts";
 import { registerCapabilities } from "./resources/capabilities.ts";
 import { buildServices, type ServiceOptions } from "./services.ts";
+import { annotationsFor, lenientShape, listedTool, type RegisterTool } from "./tool-def.ts";
 import { TOOL_MODULES } from "./tools/index.ts";
 
-/** Shown to the model once at initialize: what bridge offers and how to use it well. */
-export const INSTRUCTIONS = [
-  "bridge gives you safe local execution.",
-  "run_python runs Python in an isolated, network-less container; other MCP servers are reachable from that code",
-  "(discovered_servers(), search_tool_docs(query), mcp_<server>.<tool>(...)) instead of as separate tools.",
-  "escalate_to_claude hands a task to Claude Code on the user's machine; run_script runs the user's whitelisted scripts.",
-].join(" ");
+/** Shown to the model once at initialize, for the groups that are on. */
+export function instructionsFor(groups: readonly ToolGroup[]): string {
+  const lines = ["bridge gives you safe local execution."];
+  if (groups.includes("sandbox")) {
+    lines.push("run_python runs Python in an isolated, network-less container; the user's other MCP servers are reachable from that code",
+      "(await search_tool_docs(query), await mcp_<server>.<tool>(...), discovered_servers()) instead of as separate tools.");
+  }
+  if (groups.includes("escalation")) lines.push("escalate_to_claude hands a task to Claude Code on the user's machine.");
+  if (groups.includes("scripts")) lines.push("run_script runs the user's whitelisted host scripts.");
+  return lines.join(" ");
+}
 
 export interface ServerOptions extends ServiceOptions {
   /** Services to use instead of the real ones (tests). */
   services?: Partial<Services>;
 }
 
-/** Builds a server with every tool registered over services built for it. */
+/** Builds a server with the enabled groups' tools over services built for it. */
 export function createServer(opts: ServerOptions): McpServer {
-  const { services, sandboxReachesServers } = buildServices(opts, opts.services);
-  const ctx: ToolContext = { config: opts.config, log: opts.log, services, sandboxReachesServers };
+  const groups = opts.config.tools;
+  const built = buildServices(opts, opts.services);
   const server = new McpServer(
     { name: "bridge", title: "bridge", version: VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    { instructions: instructionsFor(groups), capabilities: { logging: {} } },
   );
-  for (const register of TOOL_MODULES) register(server, ctx);
-  registerCapabilities(server);
+  const listed: Tool[] = [];
+  const register: RegisterTool = (spec, handler) => {
+    server.registerTool(spec.name, {
+      description: spec.description,
+      inputSchema: lenientShape(spec.input),
+      ...(spec.output ? { outputSchema: spec.output } : {}),
+      annotations: annotationsFor(spec.hints),
+    }, handler as never);
+    listed.push(listedTool(spec));
+  };
+  const ctx: ToolContext = { config: opts.config, log: opts.log, services: built.services, sandboxReachesServers: built.sandboxReachesServers, register };
+  for (const tool of TOOL_MODULES) if (groups.includes(tool.group)) tool.register(ctx);
+  // The SDK's own listing would carry $schema, ±2^53 bounds and every default hint.
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  if (groups.includes("sandbox")) registerCapabilities(server);
+  if ((groups.includes("escalation") || groups.includes("scripts")) && !groups.includes("jobs")) {
+    opts.log.warn("The jobs tool group is off: a job that outlives wait_seconds cannot be followed up (get_job, cancel_job). Add jobs to MCP_BRIDGE_TOOLS.");
+  }
+  // Warm the pool only once the client has initialized, so starting containers never delays the handshake.
+  server.server.oninitialized = () => built.warm();
   return server;
 }

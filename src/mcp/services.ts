@@ -1,7 +1,8 @@
 /**
- * Builds the services `serve` shares between its tools, once per server: the upstream registry and
- * memory store (as sandbox extensions), the SandboxService with its warm pool, the queue client
- * (opened lazily) and the script catalog reader.
+ * Builds the services `serve` shares between its tools, once per server and only for the enabled
+ * tool groups: with the sandbox group, the upstream registry and memory store (as sandbox
+ * extensions) and the SandboxService; for the queue groups, the queue client (opened on first use,
+ * so a bridge that never queues a job creates no queue directories) and the script catalog reader.
  */
 import type { ConsolaInstance } from "consola";
 import { formatBytes, type Config } from "../config/index.ts";
@@ -28,15 +29,20 @@ export interface ServiceOptions {
   inspectOnly?: boolean;
 }
 
-/**
- * The real services, except those in `given` (tests pass fakes), plus whether run_python carries
- * sandbox extensions.
- */
-export function buildServices(opts: ServiceOptions, given: Partial<Services> = {}): { services: Services; sandboxReachesServers: boolean } {
+export interface BuiltServices {
+  services: Services;
+  sandboxReachesServers: boolean;
+  /** Starts background work (the warm pool): called once the client has initialized. */
+  warm(): void;
+}
+
+/** The real services for the enabled groups, except those in `given` (tests pass fakes). */
+export function buildServices(opts: ServiceOptions, given: Partial<Services> = {}): BuiltServices {
   const { config, log, onShutdown } = opts;
   let sandbox = given.sandbox;
   let reachesServers = false;
-  if (!sandbox) {
+  let warm = () => {};
+  if (!sandbox && config.tools.includes("sandbox")) {
     // Building the extensions starts nothing (servers start on first use).
     const upstream = createSandboxExtensions(config, log);
     onShutdown(upstream.close);
@@ -45,9 +51,10 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
       log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
     }
     const sandboxConfig = { ...config, maxOutput: Math.min(config.maxOutput, MCP_OUTPUT_LIMIT) };
-    const service = new SandboxService(sandboxConfig, { engine: defaultEngineDeps(), log, extensions: upstream.extensions });
+    // serve never pulls an image by itself: a missing one is an error that says how to get it.
+    const service = new SandboxService(sandboxConfig, { engine: defaultEngineDeps(), log, extensions: upstream.extensions, pullImage: false });
     onShutdown(() => service.shutdown());
-    if (!opts.inspectOnly) service.warm();
+    if (!opts.inspectOnly) warm = () => service.warm();
     sandbox = service;
   }
 
@@ -60,5 +67,6 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
       catalog: given.catalog ?? (() => readCatalog(layout)),
     },
     sandboxReachesServers: reachesServers,
+    warm,
   };
 }

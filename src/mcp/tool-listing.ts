@@ -5,14 +5,14 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
-import { pageAllTools } from "../upstream/discovery/list-tools.ts";
-import type { ToolListing } from "../upstream/discovery/tool-costs.ts";
 import { VERSION } from "../version.ts";
 import { createServer } from "./server.ts";
 
-export async function bridgeToolListing(config: Config, log: ConsolaInstance): Promise<ToolListing[]> {
+/** The tools exactly as a client receives them from `serve` with this config (its tool groups). */
+export async function bridgeToolListing(config: Config, log: ConsolaInstance): Promise<Tool[]> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const server = createServer({ config: { ...config, poolSize: 0 }, log, onShutdown: (fn) => void cleanups.push(fn), inspectOnly: true });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -22,7 +22,7 @@ export async function bridgeToolListing(config: Config, log: ConsolaInstance): P
     await client.connect(clientSide);
     // A server with no tools registered does not answer tools/list at all.
     if (!client.getServerCapabilities()?.tools) return [];
-    return await pageAllTools(client, new AbortController().signal);
+    return (await client.listTools()).tools;
   } finally {
     await client.close().catch(() => {});
     await server.close().catch(() => {});

@@ -12,14 +12,15 @@ import type { CollectedOutput } from "./collector.ts";
 export const RUN_STATUSES = ["ok", "error", "exit", "timeout", "cancelled", "killed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** The run_python outputSchema (a zod raw shape, as the SDK's registerTool takes it). */
+/** The structured run result (a zod raw shape; snake_case like every MCP-visible record of bridge). */
 export const runOutputShape = {
   status: z.enum(RUN_STATUSES),
   output: z.string().describe("stdout+stderr"),
   result: z.string().optional().describe("repr of the final expression"),
   error: z.string().optional().describe("traceback/reason"),
-  exitCode: z.number().int().optional(),
+  exit_code: z.number().int().optional(),
   truncated: z.boolean().optional(),
+  note: z.string().optional(),
 };
 export const runOutputSchema = z.object(runOutputShape).strict();
 export type RunStructured = z.infer<typeof runOutputSchema>;
@@ -38,20 +39,57 @@ export interface RunOutcome {
   images: Uint8Array[];
 }
 
+/**
+ * The outcome with every field coerced to its declared type. What the sandbox reports is untrusted
+ * (user code can forge its own result) and Python's SystemExit takes any object: `sys.exit(False)`
+ * exits 0 and `sys.exit(True)` 1, like Python; any other non-integer code means 1, as Python's exit
+ * status does.
+ */
+export function normalizeOutcome(o: RunOutcome): RunOutcome {
+  const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : safeString(v));
+  const status: RunStatus = (RUN_STATUSES as readonly unknown[]).includes(o.status) ? o.status : "error";
+  const out: RunOutcome = {
+    status,
+    output: { ...o.output, text: text(o.output?.text) ?? "" },
+    images: Array.isArray(o.images) ? o.images : [],
+  };
+  const value = text(o.value);
+  if (value !== undefined) out.value = value;
+  const error = text(o.error) ?? (status === o.status ? undefined : `the sandbox reported an unknown status ${safeString(o.status)}`);
+  if (error !== undefined) out.error = error;
+  if (status === "exit" || o.exitCode !== undefined) out.exitCode = exitCodeOf(o.exitCode);
+  return out;
+}
+
+function exitCodeOf(code: unknown): number {
+  if (code === undefined || code === null || code === false) return 0;
+  if (code === true) return 1;
+  return typeof code === "number" && Number.isSafeInteger(code) ? code : 1;
+}
+
+function safeString(v: unknown): string {
+  try {
+    return typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** True when the run should be reported with isError (anything but success or exit code 0). */
 export function isFailure(o: Pick<RunOutcome, "status" | "exitCode">): boolean {
   return !(o.status === "ok" || (o.status === "exit" && o.exitCode === 0));
 }
 
-/** The structured result, parsed with the declared schema so it never carries extra keys. */
-export function toStructured(o: RunOutcome): RunStructured {
+/** The structured result, parsed with the declared schema so it never carries extra keys. `note`: what bridge adds (e.g. a clamped timeout). */
+export function toStructured(o: RunOutcome, note?: string): RunStructured {
   return runOutputSchema.parse({
     status: o.status,
     output: o.output.text,
     ...(o.value !== undefined ? { result: o.value } : {}),
     ...(o.error !== undefined ? { error: o.error } : {}),
-    ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
+    ...(o.exitCode !== undefined ? { exit_code: o.exitCode } : {}),
     ...(o.output.truncated ? { truncated: true } : {}),
+    ...(note ? { note } : {}),
   });
 }
 
@@ -59,12 +97,12 @@ export function toStructured(o: RunOutcome): RunStructured {
  * Human/model-readable text of a run in the configured mode. Output longer than `maxTextOutput`
  * bytes is replaced by a pointer to structuredContent.output (it would be sent twice otherwise).
  */
-export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity): string {
+export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity, note?: string): string {
   const size = Buffer.byteLength(o.output.text);
   if (size > maxTextOutput) {
     o = { ...o, output: { ...o.output, text: `[${formatBytes(size)} of output: see structuredContent.output]\n` } };
   }
-  if (mode === "toon") return encode(toStructured(o));
+  if (mode === "toon") return encode(toStructured(o, note));
   const parts: string[] = [];
   if (o.output.text) parts.push(o.output.text.endsWith("\n") ? o.output.text.slice(0, -1) : o.output.text);
   if (o.value !== undefined) parts.push(`=> ${o.value}`);
@@ -72,5 +110,6 @@ export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutpu
   if (o.status === "exit") parts.push(`[exit code ${o.exitCode ?? 0}]`);
   if (o.images.length) parts.push(`[${o.images.length} image${o.images.length > 1 ? "s" : ""} attached]`);
   if (!parts.length) parts.push(o.status === "ok" ? "(no output)" : `[${o.status}]`);
+  if (note) parts.push(`[${note}]`);
   return parts.join("\n");
 }

@@ -111,6 +111,22 @@ export async function checkImage(engine: Pick<EngineInfo, "name" | "binary">, im
   return r.exitCode === 0;
 }
 
+/** The image scripts/sandbox-image.sh builds offline. */
+export const OFFLINE_IMAGE = "localhost/bridge-python:latest";
+
+/** How to get a missing sandbox image (shown by serve's IMAGE_MISSING error and by doctor). */
+export function imageFix(engine: EngineName, image: string): string {
+  return `${engine} pull ${image}   — no registry? sudo scripts/sandbox-image.sh, then set MCP_BRIDGE_IMAGE=${OFFLINE_IMAGE}`;
+}
+
+/** Throws IMAGE_MISSING with the fix unless the image is present. Never pulls. */
+export async function requireImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">): Promise<void> {
+  if (await checkImage(engine, image, deps)) return;
+  throw new BridgeError("IMAGE_MISSING", `The sandbox image ${image} is not in ${engine.name}'s image store (bridge serve does not pull images by itself).`, {
+    hint: imageFix(engine.name, image),
+  });
+}
+
 /** Makes sure the image is present, pulling it once if not. Throws IMAGE_MISSING with the fix. */
 export async function ensureImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">, onPull?: () => void): Promise<void> {
   if (await checkImage(engine, image, deps)) return;

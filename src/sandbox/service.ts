@@ -12,7 +12,7 @@ import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
-import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
+import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { HostMethod, SandboxExtension } from "./extension.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
@@ -35,6 +35,8 @@ export interface SandboxServiceDeps {
   spawn?: SpawnProcess;
   log: ConsolaInstance;
   extensions: SandboxExtension[];
+  /** Pull a missing image (default); false: fail with IMAGE_MISSING instead (serve). */
+  pullImage?: boolean;
   /** Owner label value (the bridge process id). */
   pid?: number;
 }
@@ -99,7 +101,8 @@ export class SandboxService {
   ensureEngine(): Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }> {
     this.engineReady ??= (async () => {
       const engine = await detectEngine(this.config, this.deps.engine);
-      await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
+      if (this.deps.pullImage === false) await requireImage(engine, this.config.image, this.deps.engine);
+      else await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
       const rlimits = hostRlimits(this.deps.engine, engine.remote);
       if (!engine.limitsEnforced) {
         // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).

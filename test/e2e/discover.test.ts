@@ -142,7 +142,16 @@ describe("bridge discover --tools with real MCP servers", () => {
     expect(lines[0]).toMatch(/TOOLS\s+TOKENS/);
     expect(lines.find((l) => l.startsWith("memory "))).toMatch(/\s\d+\s+\d+\s/);
     expect(r.stdout).toMatch(/\d+ tools from 4 of 5 usable servers: \d+ tokens \(o200k\)/);
-    expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(measured from its server\)\. Tokens saved through bridge: -?\d+\./);
+    expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(run_python \d+, escalate_to_claude \d+, run_script \d+, get_job \d+, cancel_job \d+\), measured from its server with its tool groups \(MCP_BRIDGE_TOOLS\)\. Tokens saved through bridge: -?\d+\./);
     expect(r.stdout).toContain("crashes: could not list tools");
+  }, 150_000);
+
+  test("--tools shows bridge's own cost for the configured tool groups (sandbox only: run_python alone)", () => {
+    const r = discover(["--tools", "--json", "--timeout", "60s"], { home, cwd: dir.path, env: { MCP_BRIDGE_TOOLS: "sandbox" } });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { tools: { bridgeTokens: number; bridgeByTool: Array<{ name: string; tokens: number }> } };
+    expect(doc.tools.bridgeByTool.map((t) => t.name)).toEqual(["run_python"]);
+    expect(doc.tools.bridgeTokens).toBeGreaterThan(50);
+    expect(doc.tools.bridgeTokens).toBeLessThanOrEqual(200);
   }, 150_000);
 });

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { effectiveHints } from "../../src/mcp/tool-def.ts";
 import { requireBinary, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { CLAUDE_BIN, claudeEnv } from "../support/claude-cli.ts";
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from "../support/fake-anthropic.ts";
@@ -86,9 +87,9 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
 }
 
 type Structured = {
-  job_id: string | null; state: string; finished: boolean; session_id: string | null; next: string;
-  outcome: null | { classification: string; result: string | null; session_id: string | null; permission_denials: Array<{ tool_name: string; tool_input?: unknown }>; is_error: boolean; api_error_status: number | null; num_turns: number | null; total_cost_usd: number | null; message: string };
-  error: null | { code: string; message: string; hint?: string };
+  job_id?: string; state: string; next?: string;
+  outcome?: { classification: string; result?: string; session_id?: string; permission_denials?: Array<{ tool_name: string; tool_input?: unknown }>; api_error_status?: number; num_turns?: number; total_cost_usd?: number; message?: string };
+  error?: { code: string; message: string; hint?: string };
 };
 
 async function escalate(s: Setup, args: Record<string, unknown>, opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {}) {
@@ -114,20 +115,21 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
   });
   const script = (replies: FakeReply[]) => fake.script(replies);
 
-  test("tools/list: annotations and output schema", async () => {
+  test("tools/list: what the annotations mean (only non-default hints are listed)", async () => {
     const { tools } = await s.bridge.client.listTools();
     const tool = tools.find((t) => t.name === "escalate_to_claude")!;
-    expect(tool.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true });
-    expect(tool.outputSchema?.properties).toHaveProperty("outcome");
+    expect(effectiveHints(tool.annotations)).toEqual({ readOnly: false, destructive: true, idempotent: false, openWorld: true });
   });
 
   test("success: Claude's answer, session id, cost and turns", async () => {
     script([{ kind: "text", text: "Hello from the fake API" }]);
     const { res, s: out, text } = await escalate(s, { request: "say hello", cwd: s.repo });
     expect(res.isError).toBeFalsy();
-    expect(out).toMatchObject({ state: "done", finished: true, error: null });
-    expect(out.outcome).toMatchObject({ classification: "success", result: "Hello from the fake API", is_error: false, num_turns: 1, permission_denials: [] });
-    expect(out.session_id).toMatch(SESSION);
+    expect(out).toMatchObject({ state: "done" });
+    expect(out.error).toBeUndefined();
+    expect(out.outcome).toMatchObject({ classification: "success", result: "Hello from the fake API", num_turns: 1 });
+    expect(out.outcome!.permission_denials).toBeUndefined();
+    expect(out.outcome!.session_id).toMatch(SESSION);
     expect(typeof out.outcome!.total_cost_usd).toBe("number");
     expect(text).toContain("Hello from the fake API");
   });
@@ -146,7 +148,7 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     const file = join(s.repo, "hello.txt");
     script([{ kind: "tool_use", name: "Write", input: { file_path: file, content: "written by claude\n" } }, { kind: "text", text: "wrote it" }]);
     const { s: out } = await escalate(s, { request: "write hello.txt", cwd: s.repo, permission_mode: "acceptEdits" });
-    expect(out.outcome).toMatchObject({ classification: "success", result: "wrote it", permission_denials: [] });
+    expect(out.outcome).toMatchObject({ classification: "success", result: "wrote it" });
     expect(readFileSync(file, "utf8")).toBe("written by claude\n");
   });
 
@@ -157,7 +159,7 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     expect(res.isError).toBe(true);
     expect(out.state).toBe("failed");
     expect(out.outcome?.classification).toBe("permission_denied");
-    expect(out.outcome?.permission_denials[0]).toMatchObject({ tool_name: "Bash", tool_input: { command: `touch ${file}` } });
+    expect(out.outcome?.permission_denials?.[0]).toMatchObject({ tool_name: "Bash", tool_input: { command: `touch ${file}` } });
     expect(existsSync(file)).toBe(false);
     expect(text).toContain("Refused tool calls");
   });
@@ -166,9 +168,9 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     script([{ kind: "text", text: "first" }]);
     const first = await escalate(s, { request: "one", cwd: s.repo });
     script([{ kind: "text", text: "second" }]);
-    const second = await escalate(s, { request: "two", cwd: s.repo, session_id: first.s.session_id });
+    const second = await escalate(s, { request: "two", cwd: s.repo, session_id: first.s.outcome!.session_id });
     expect(second.s.outcome).toMatchObject({ classification: "success", result: "second" });
-    expect(second.s.session_id).toBe(first.s.session_id);
+    expect(second.s.outcome!.session_id).toBe(first.s.outcome!.session_id);
   });
 
   test("HTTP 500 from the API → api_error", async () => {
@@ -188,7 +190,7 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     script([{ kind: "tool_use", name: "Bash", input: { command: "echo progress-check" } }, { kind: "text", text: "all done" }]);
     const messages: string[] = [];
     const { s: out } = await escalate(s, { request: "run echo", cwd: s.repo }, { onprogress: (p) => messages.push(p.message ?? "") });
-    expect(out.finished).toBe(true);
+    expect(out.state).toBe("done");
     expect(messages.some((m) => m.startsWith("Claude Code started"))).toBe(true);
     expect(messages).toContain("tool: Bash echo progress-check");
     expect(messages).toContain("all done");
@@ -198,7 +200,6 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     script([{ kind: "text", text: "later" }]);
     const { res, s: out } = await escalate(s, { request: "later", cwd: s.repo, wait_seconds: 0 });
     expect(res.isError).toBeFalsy();
-    expect(out.finished).toBe(false);
     expect(["queued", "running"]).toContain(out.state);
     expect(out.next).toContain("get_job");
     const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: out.job_id, wait_seconds: 30 } });
@@ -214,7 +215,7 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     while (!seen.some((m) => m.startsWith("Claude Code started")) && Date.now() - started < 20_000) await Bun.sleep(50);
     ac.abort("user pressed stop");
     await expect(call).rejects.toThrow();
-    const jobs = await s.bridge.client.callTool({ name: "list_jobs", arguments: { limit: 1 } });
+    const jobs = await s.bridge.client.callTool({ name: "get_job", arguments: {} });
     const id = (jobs.structuredContent as { jobs: Array<{ job_id: string }> }).jobs[0]!.job_id;
     const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 20 } });
     expect(got.structuredContent).toMatchObject({ job_id: id, state: "cancelled" });
@@ -224,7 +225,7 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     script([{ kind: "text", text: "worth the wait", delayMs: 2_500 }]);
     const call = s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "slow", cwd: s.repo } }, CallToolResultSchema, { timeout: 1_000, onprogress: () => {} });
     await expect(call).rejects.toThrow(/timed out/i);
-    const jobs = await s.bridge.client.callTool({ name: "list_jobs", arguments: { limit: 1 } });
+    const jobs = await s.bridge.client.callTool({ name: "get_job", arguments: {} });
     const id = (jobs.structuredContent as { jobs: Array<{ job_id: string }> }).jobs[0]!.job_id;
     const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 30 } });
     expect(got.structuredContent).toMatchObject({ job_id: id, state: "done", outcome: { classification: "success", result: "worth the wait" } });
@@ -279,7 +280,7 @@ describe("escalate_to_claude (worker timeout 4s, default API retries)", () => {
     expect(res.isError).toBe(true);
     expect(out.outcome?.classification).toBe("timeout");
     expect(out.error?.code).toBe("TIMEOUT");
-    expect(out.session_id).toMatch(SESSION);
+    expect(out.outcome?.session_id).toMatch(SESSION);
   });
 
   test("HTTP 401 is retried by the CLI until the timeout: reported as api_error (401), not success", async () => {
@@ -409,9 +410,10 @@ describe("escalate_to_claude with no worker", () => {
       const res = await bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "hi" } });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(res.isError).toBe(true);
-      expect(res.structuredContent).toMatchObject({ state: "no_worker", job_id: null, error: { code: "WORKER_OFFLINE" } });
+      expect(res.structuredContent).toMatchObject({ state: "no_worker", error: { code: "WORKER_OFFLINE" } });
+      expect(res.structuredContent).not.toHaveProperty("job_id");
       expect(resultText(res as { content?: unknown })).toContain("bridge worker");
-      const jobs = await bridge.client.callTool({ name: "list_jobs", arguments: {} });
+      const jobs = await bridge.client.callTool({ name: "get_job", arguments: {} });
       expect((jobs.structuredContent as { jobs: unknown[] }).jobs).toHaveLength(0);
     } finally {
       await bridge.close();

@@ -29,13 +29,13 @@ const call = (name: string, args: Record<string, unknown>) => serve!.client.call
 type Structured = Record<string, any>;
 
 describe("queue e2e", () => {
-  test("run_script passes argv verbatim; list_bridge_scripts shows schemas and flags", async () => {
+  test("run_script passes argv verbatim; without a name it lists schemas and flags", async () => {
     q.addScript("echo-args", ECHO, { description: "prints its args", args: { type: "array", items: { type: "string" } }, readOnly: true });
     q.addScript("plain", "#!/bin/sh\nexit 0\n");
     const w = q.startWorker();
     await w.ready();
     serve = await startBridge({ env: q.env });
-    const listed = await call("list_bridge_scripts", {});
+    const listed = await call("run_script", {});
     const scripts = (listed.structuredContent as Structured).scripts;
     expect(scripts.map((s: Structured) => s.name)).toEqual(["echo-args", "plain"]);
     expect(scripts[0]).toMatchObject({ description: "prints its args", read_only: true, destructive: false, args_schema: { type: "array" } });
@@ -149,14 +149,14 @@ describe("queue e2e", () => {
     const first = await call("run_script", { name: "nap", wait_seconds: 0 });
     const s1 = first.structuredContent as Structured;
     expect(["queued", "running"]).toContain(s1.state);
-    expect(s1.note).toContain("get_job");
+    expect(s1.next).toContain("get_job");
     await serve.close();
     serve = await startBridge({ env: q.env });
     const res = await call("get_job", { job_id: s1.job_id, wait_seconds: 15 });
     const s2 = res.structuredContent as Structured;
     expect(s2.state).toBe("done");
     expect(s2.outcome.stdout).toBe("rested\n");
-    const listed = await call("list_jobs", {});
+    const listed = await call("get_job", {});
     expect((listed.structuredContent as Structured).jobs[0]).toMatchObject({ job_id: s1.job_id, state: "done" });
   }, 40_000);
 
@@ -171,7 +171,8 @@ describe("queue e2e", () => {
     });
     await until(() => (progress.length ? true : undefined), 10_000, "a progress notification");
     expect(progress[0]).toContain("running script long");
-    const running = (await call("list_jobs", { state: "running" })).structuredContent as Structured;
+    const listed = (await call("get_job", {})).structuredContent as Structured;
+    const running = { jobs: listed.jobs.filter((j: Structured) => j.state === "running") };
     expect(running.jobs.length).toBe(1);
     const cancelled = await call("cancel_job", { job_id: running.jobs[0].job_id });
     expect((cancelled.structuredContent as Structured).state).toBe("cancelled");
@@ -264,7 +265,7 @@ describe("queue e2e: hostile input", () => {
     // Too big for the queue: refused by serve, nothing is written.
     const tooBig = await call("run_script", { name: "plain", args: ["y".repeat(3 * 1024 * 1024)], wait_seconds: 0 });
     expect(tooBig.isError).toBe(true);
-    expect(resultText(tooBig as { content?: unknown })).toContain("at most");
+    expect(resultText(tooBig as { content?: unknown })).toMatch(/at most|Too big/);
     // A result planted by someone without the token is ignored, and the worker's real result replaces it.
     q.addScript("nap", "#!/bin/sh\nsleep 1\necho real\n");
     const napped = await q.queue().submit("script", { name: "nap", args: [] });
@@ -281,6 +282,6 @@ describe("queue e2e: hostile input", () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     const s = res.structuredContent as Structured;
     expect(s.state).toBe("queued");
-    expect(s.note).toContain("No bridge worker is running");
+    expect(s.next).toContain("No bridge worker is running");
   }, 40_000);
 });

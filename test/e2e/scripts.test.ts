@@ -32,7 +32,7 @@ describe("scripts e2e", () => {
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
 
-    const names = ((await serve.client.callTool({ name: "list_bridge_scripts", arguments: {} })).structuredContent as Structured).scripts.map((s: Structured) => s.name);
+    const names = ((await serve.client.callTool({ name: "run_script", arguments: {} })).structuredContent as Structured).scripts.map((s: Structured) => s.name);
     expect(names).toEqual(["alias", "ok"]);
 
     const hostile = ["../outside", "/bin/sh", "..", "evil", "notexec", "nope", "ok/../../outside", "ok\0", "ok.json", "-rf", "sub/ok"];

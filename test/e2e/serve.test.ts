@@ -4,7 +4,9 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { INSTRUCTIONS } from "../../src/mcp/server.ts";
+import { TOOL_GROUPS } from "../../src/config/index.ts";
+import { instructionsFor } from "../../src/mcp/server.ts";
+import { effectiveHints } from "../../src/mcp/tool-def.ts";
 import { bridgeEnv, requireBinary, startBridge, tempDir } from "../support/bridge.ts";
 
 const bin = requireBinary();
@@ -73,15 +75,12 @@ describe("bridge serve", () => {
     try {
       expect(bridge.client.getServerVersion()?.name).toBe("bridge");
       expect(bridge.client.getServerVersion()?.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(bridge.client.getInstructions()).toBe(INSTRUCTIONS);
+      expect(bridge.client.getInstructions()).toBe(instructionsFor(TOOL_GROUPS));
       const { tools } = await bridge.client.listTools();
-      expect(tools.map((t) => t.name)).toContain("run_python");
-      for (const tool of tools) {
-        expect(tool.annotations, `${tool.name} declares its annotations`).toBeDefined();
-        expect(typeof tool.annotations?.readOnlyHint).toBe("boolean");
-        expect(typeof tool.annotations?.destructiveHint).toBe("boolean");
-        expect(typeof tool.annotations?.openWorldHint).toBe("boolean");
-      }
+      expect(tools.map((t) => t.name)).toEqual(["run_python", "escalate_to_claude", "run_script", "get_job", "cancel_job"]);
+      // Only hints that differ from the spec defaults are listed; what they mean is unchanged.
+      expect(effectiveHints(tools.find((t) => t.name === "get_job")!.annotations)).toMatchObject({ readOnly: true, openWorld: false });
+      expect(effectiveHints(tools.find((t) => t.name === "cancel_job")!.annotations)).toMatchObject({ readOnly: false, destructive: true, idempotent: true });
     } finally {
       await bridge.close();
     }

@@ -5,11 +5,10 @@
 import { formatDuration } from "../../config/index.ts";
 import { describeError, isBridgeError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { checkImage, defaultEngineDeps, detectEngine } from "../../sandbox/engine.ts";
+import { checkImage, defaultEngineDeps, detectEngine, imageFix } from "../../sandbox/engine.ts";
 import { SandboxService, UNENFORCED_LIMITS } from "../../sandbox/service.ts";
 import type { Check, CheckResult } from "../types.ts";
 
-const OFFLINE_IMAGE = "localhost/bridge-python:latest";
 
 export const sandboxCheck: Check = async ({ config }) => {
   const results: CheckResult[] = [];
@@ -30,7 +29,7 @@ export const sandboxCheck: Check = async ({ config }) => {
   if (!(await checkImage(engine, config.image, engineDeps))) {
     results.push({
       name: "sandbox image", status: "fail", detail: `${config.image} is not in ${engine.name}'s image store`,
-      fix: `${engine.name} pull ${config.image}   — no registry? sudo scripts/sandbox-image.sh, then set MCP_BRIDGE_IMAGE=${OFFLINE_IMAGE}`,
+      fix: imageFix(engine.name, config.image),
     });
     return results;
   }

@@ -1,70 +1,106 @@
 /**
- * The job view every job tool returns (get_job, cancel_job, run_script): one structured record
- * (the outputSchema) and a text block for people, built from a job's status. Pure.
+ * The one job shape every job tool returns (run_script, escalate_to_claude, get_job, cancel_job):
+ * a compact structured record — what Claude Code shows the model instead of the text — and a text
+ * block for people, built from a job's status. Pure.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { JobStatus } from "../../queue/types.ts";
-import { JOB_STATES } from "../../queue/types.ts";
+import type { JobError, JobState, JobStatus } from "../../queue/types.ts";
+import { claudeOutcome, claudeText, type CompactClaudeOutcome } from "./escalate.ts";
 
-/** Structured view of a job (snake_case), the outputSchema of get_job / cancel_job / run_script. */
-export const jobViewShape = {
-  job_id: z.string(),
-  kind: z.enum(["claude", "script"]),
-  state: z.enum(JOB_STATES as [string, ...string[]]),
-  summary: z.string(),
-  created_at: z.string(),
-  started_at: z.string().optional(),
-  finished_at: z.string().optional(),
-  outcome: z.unknown().optional().describe("kind-specific result (script: exit_code, stdout, stderr …)"),
+/** A job's state, or `no_worker` when nothing was queued because no worker is running. */
+export type JobViewState = JobState | "no_worker";
+
+/** The declared output shape: what a client can rely on (outcome is kind-specific). */
+export const jobShape = {
+  job_id: z.string().optional(),
+  state: z.string(),
+  outcome: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
-  note: z.string().optional(),
+  next: z.string().optional(),
 };
-export const JobViewSchema = z.object(jobViewShape);
-export type JobView = z.infer<typeof JobViewSchema>;
 
-/** The structured view of a status (parsed, so it carries exactly the schema's keys). */
+export interface JobView {
+  job_id?: string;
+  state: JobViewState;
+  /** script: exit_code, stdout, stderr (+ signal, timed_out, truncated when set); claude: see claudeOutcome. */
+  outcome?: Record<string, unknown>;
+  error?: JobError;
+  next?: string;
+}
+
+/** A script outcome without its null/false/redundant fields. */
+function scriptOutcome(raw: unknown): Record<string, unknown> | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const o = raw as Record<string, unknown>;
+  if (!("exit_code" in o)) return undefined;
+  const out: Record<string, unknown> = { exit_code: o.exit_code ?? null, stdout: o.stdout ?? "", stderr: o.stderr ?? "" };
+  if (o.signal) out.signal = o.signal;
+  if (o.timed_out) out.timed_out = true;
+  if (o.truncated) out.truncated = true;
+  return out;
+}
+
+const pendingNext = (id: string) => `Call get_job with job_id "${id}" to wait for the result, or cancel_job to stop it.`;
+
+/** The view of a status; `note` explains an early end of a wait (worker gone, deadline). */
 export function jobView(s: JobStatus, note?: string): JobView {
   const r = s.result;
-  return JobViewSchema.parse({
-    job_id: s.id,
-    kind: s.kind,
-    state: s.state,
-    summary: s.summary,
-    created_at: s.createdAt,
-    started_at: r?.startedAt,
-    finished_at: r?.finishedAt,
-    outcome: r ? r.outcome ?? undefined : undefined,
-    error: r?.error,
-    note,
-  });
+  const view: JobView = { job_id: s.id, state: s.state };
+  if (r) {
+    const outcome = s.kind === "claude" ? claudeOutcome(r.outcome) : scriptOutcome(r.outcome);
+    if (outcome) view.outcome = outcome as Record<string, unknown>;
+    if (r.error) view.error = { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) };
+  }
+  const sessionId = (view.outcome as CompactClaudeOutcome | undefined)?.session_id;
+  const next = note
+    ?? (!r ? pendingNext(s.id) : undefined)
+    ?? (s.kind === "claude" && sessionId ? `Continue with escalate_to_claude(session_id="${sessionId}").` : undefined);
+  if (next) view.next = next;
+  return view;
+}
+
+/** The view when nothing was queued because no worker is alive. */
+export function noWorkerView(note: string, startCommand: string): JobView {
+  const hint = `On the host, run: ${startCommand}   (or once: bridge worker --install-service)`;
+  return { state: "no_worker", error: { code: "WORKER_OFFLINE", message: note, hint } };
 }
 
 /** True when the job ended without success (what `isError` reports). */
 export function jobFailed(v: JobView): boolean {
-  return v.state === "failed" || v.state === "rejected" || v.state === "interrupted";
+  if (v.state === "failed" || v.state === "rejected" || v.state === "interrupted" || v.state === "no_worker") return true;
+  const classification = (v.outcome as CompactClaudeOutcome | undefined)?.classification;
+  return v.state === "done" && classification !== undefined && classification !== "success";
 }
 
-/** The text block: state line, error with hint, the outcome in readable form, and the note. */
-export function jobText(v: JobView): string {
-  const lines = [`Job ${v.job_id} (${v.kind}: ${v.summary}): ${v.state}`];
+/** The text block: for Claude its answer (or why not), for scripts exit code and output; plus error and next step. */
+export function jobText(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | undefined, maxText: number): string {
+  if (v.state === "no_worker") return `Nothing was queued. ${v.error?.message ?? ""}\n→ ${v.error?.hint ?? ""}`.trim();
+  if (s?.kind === "claude" && v.outcome) return clip(claudeText(v), maxText);
+  const lines = [`Job ${v.job_id}${s ? ` (${s.kind}: ${s.summary})` : ""}: ${v.state}`];
   if (v.error) lines.push(`Error ${v.error.code}: ${v.error.message}${v.error.hint ? `\n→ ${v.error.hint}` : ""}`);
-  const o = v.outcome as Record<string, unknown> | undefined;
-  if (o && v.kind === "script" && "exit_code" in o) {
+  const o = v.outcome;
+  if (o && "exit_code" in o) {
     lines.push(`exit code: ${o.exit_code ?? `none (signal ${o.signal})`}${o.timed_out ? " (timed out)" : ""}${o.truncated ? " (output truncated)" : ""}`);
     if (o.stdout) lines.push(`stdout:\n${o.stdout}`);
     if (o.stderr) lines.push(`stderr:\n${o.stderr}`);
-  } else if (o !== undefined && o !== null) {
-    lines.push(JSON.stringify(o, null, 1));
   }
-  if (v.note) lines.push(v.note);
-  return lines.join("\n");
+  if (v.next) lines.push(v.next);
+  return clip(lines.join("\n"), maxText);
+}
+
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max)}\n[… ${text.length - max} more characters; see structuredContent or get_job]`;
+
+/** The tool result for a job view. */
+export function jobResult(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | undefined, maxText: number): CallToolResult {
+  return { content: [{ type: "text", text: jobText(v, s, maxText) }], structuredContent: { ...v }, isError: jobFailed(v) };
 }
 
 /** The result for a job id the queue does not know. */
 export function jobNotFound(id: string): CallToolResult {
   return {
-    content: [{ type: "text", text: `No job with id "${id}" in this queue (it may be older than the retention period). Call list_jobs to see known jobs.` }],
+    content: [{ type: "text", text: `No job with id "${id}" in this queue (it may be older than the retention period). Call get_job without job_id to list known jobs.` }],
     isError: true,
   };
 }

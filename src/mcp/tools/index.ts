@@ -1,13 +1,9 @@
-/** The tools `serve` exposes, in tools/list order: one file per tool. */
+/** The tools `serve` can expose, in tools/list order: one file per tool, each in a group (MCP_BRIDGE_TOOLS). */
 import type { ToolModule } from "../context.ts";
-import { registerCancelJob } from "./cancel-job.ts";
-import { registerEscalate } from "./escalate.ts";
-import { registerGetJob } from "./get-job.ts";
-import { registerListJobs } from "./list-jobs.ts";
-import { registerListScripts } from "./list-scripts.ts";
-import { registerRunPython } from "./run-python.ts";
-import { registerRunScript } from "./run-script.ts";
+import { cancelJob } from "./cancel-job.ts";
+import { escalate } from "./escalate.ts";
+import { getJob } from "./get-job.ts";
+import { runPython } from "./run-python.ts";
+import { runScript } from "./run-script.ts";
 
-export const TOOL_MODULES: ToolModule[] = [
-  registerRunPython, registerListScripts, registerRunScript, registerEscalate, registerGetJob, registerCancelJob, registerListJobs,
-];
+export const TOOL_MODULES: ToolModule[] = [runPython, escalate, runScript, getJob, cancelJob];

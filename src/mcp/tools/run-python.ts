@@ -1,72 +1,92 @@
 /**
- * The run_python tool: Python in a hardened, network-less container via SandboxService, with
+ * run_python: Python in a hardened, network-less container (the SandboxService from the context),
  * output streamed as progress notifications when the client asks, images as image content, and a
- * structured result matching the declared outputSchema.
+ * compact structured result beside the text. Nothing the code produces can make the result fail:
+ * the outcome is normalised first, and if shaping it still fails the output is returned with a note.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { formatText, isFailure, runOutputShape, toStructured } from "../../output/format.ts";
+import type { Config } from "../../config/index.ts";
+import { describeError } from "../../errors.ts";
+import { formatText, isFailure, normalizeOutcome, toStructured, type RunOutcome } from "../../output/format.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
 import type { ToolModule } from "../context.ts";
 import { errorResult } from "../results/error.ts";
+import type { Hints, ToolSpec } from "../tool-def.ts";
 
-/** The tool definition (kept small: name + description + schemas must stay ≤ 300 o200k tokens). */
-export const RUN_PYTHON = {
-  name: "run_python",
-  description:
-    "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's value, tracebacks and images (show_image(png), matplotlib). Top-level await works.",
-  inputShape: {
-    code: z.string().describe("Python source"),
-    timeout: z.number().positive().optional().describe("seconds (default 30, max 120)"),
-    session: z.string().optional().describe("name: keep variables across calls"),
-    servers: z.array(z.string()).optional().describe("MCP servers to load as mcp_<name>"),
-  },
-  outputShape: runOutputShape,
-};
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10}`;
 
-/** Annotations: the sandbox cannot touch the host, but extensions may reach other MCP servers. */
-export function runPythonAnnotations(hasExtensions: boolean) {
-  return { readOnlyHint: false, destructiveHint: hasExtensions, idempotentHint: false, openWorldHint: hasExtensions };
+/**
+ * The definition (≤ 200 o200k tokens, a unit test measures it). It names the configured timeout
+ * limits and never depends on which MCP servers are configured.
+ */
+export function runPythonSpec(config: Pick<Config, "timeout" | "maxTimeout">, reachesServers: boolean) {
+  return {
+    name: "run_python",
+    description:
+      "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's repr, tracebacks and images (matplotlib, show_image). Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
+    input: {
+      code: z.string(),
+      timeout: z.number().positive().optional().describe(`seconds (default ${seconds(config.timeout)}, max ${seconds(config.maxTimeout)})`),
+      session: z.string().optional().describe("name: keep variables across calls"),
+      servers: z.array(z.string()).optional().describe("MCP servers to preload as mcp_<name>"),
+    },
+    hints: runPythonHints(reachesServers),
+  } satisfies ToolSpec<z.ZodRawShape>;
+}
+
+/** The sandbox cannot touch the host, but extensions may reach (and change) other MCP servers. */
+export function runPythonHints(reachesServers: boolean): Hints {
+  return { readOnly: false, destructive: reachesServers, idempotent: false, openWorld: reachesServers };
 }
 
 /** Larger output is sent only in structuredContent, not twice. */
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
-export const registerRunPython: ToolModule = (server: McpServer, ctx) => {
-  server.registerTool(
-    RUN_PYTHON.name,
-    {
-      title: "Run Python",
-      description: RUN_PYTHON.description,
-      inputSchema: RUN_PYTHON.inputShape,
-      outputSchema: RUN_PYTHON.outputShape,
-      annotations: runPythonAnnotations(ctx.sandboxReachesServers),
-    },
-    async (args, extra): Promise<CallToolResult> => {
+/** The tool result for an outcome; a shaping failure still returns the output, with a note. */
+export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string): CallToolResult {
+  const images = (Array.isArray(raw.images) ? raw.images : []).map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
+  try {
+    const outcome = normalizeOutcome(raw);
+    return {
+      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note) }, ...images],
+      structuredContent: toStructured(outcome, note),
+      isError: isFailure(outcome),
+    };
+  } catch (err) {
+    const output = typeof raw.output?.text === "string" ? raw.output.text : "";
+    const why = `bridge could not shape this result (${describeError(err)}); the output is above, as printed`;
+    return { content: [{ type: "text", text: `${output}\n[${why}]` }, ...images], isError: true };
+  }
+}
+
+export const runPython: ToolModule = {
+  group: "sandbox",
+  register(ctx) {
+    const sandbox = ctx.services.sandbox;
+    if (!sandbox) throw new Error("run_python needs the sandbox service");
+    const max = ctx.config.maxTimeout;
+    ctx.register(runPythonSpec(ctx.config, ctx.sandboxReachesServers), async (args, extra): Promise<CallToolResult> => {
       const token = extra._meta?.progressToken;
       const progress = token === undefined ? undefined : new ProgressStreamer({
         send: (n, message) => void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } }).catch(() => {}),
       });
+      const requested = args.timeout === undefined ? undefined : Math.round(args.timeout * 1000);
+      const note = requested !== undefined && requested > max ? `timeout ${seconds(requested)} s is above the maximum; ran with ${seconds(max)} s` : undefined;
       try {
-        const outcome = await ctx.services.sandbox.run({
+        const outcome = await sandbox.run({
           code: args.code,
-          timeoutMs: args.timeout === undefined ? undefined : Math.round(args.timeout * 1000),
+          timeoutMs: requested === undefined ? undefined : Math.min(requested, max),
           session: args.session,
           servers: args.servers,
           signal: extra.signal,
           onOutput: progress ? (text) => progress.push(text) : undefined,
         });
         progress?.flush();
-        const images = outcome.images.map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
-        return {
-          content: [{ type: "text", text: formatText(outcome, ctx.config.outputMode, TEXT_OUTPUT_LIMIT) }, ...images],
-          structuredContent: toStructured(outcome),
-          isError: isFailure(outcome),
-        };
+        return runResult(outcome, ctx.config.outputMode, note);
       } catch (err) {
         return errorResult(err);
       }
-    },
-  );
+    });
+  },
 };

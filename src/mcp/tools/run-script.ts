@@ -1,53 +1,78 @@
 /**
  * run_script: runs one of the user's whitelisted host scripts through the queue (`bridge worker`
- * runs it). The name and arguments are checked here against the published catalog for a quick
- * answer and again by the worker, which alone decides what runs.
+ * runs it), or, without a name, lists them from the catalog the worker publishes. The name and
+ * arguments are checked here for a quick answer and again by the worker, which alone decides what runs.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { BridgeError } from "../../errors.ts";
 import { validateArgs } from "../../host-scripts/catalog.ts";
 import { assertScriptName } from "../../host-scripts/names.ts";
-import type { ToolModule } from "../context.ts";
+import { ScriptBodySchema } from "../../queue/schema.ts";
+import type { ToolContext, ToolModule } from "../context.ts";
 import { waitForJob, waitMsFor, workerOfflineNote } from "../job-wait.ts";
 import { errorResult } from "../results/error.ts";
-import { jobFailed, jobText, jobView, jobViewShape } from "../results/job.ts";
+import { checkedBody } from "../tool-def.ts";
+import { jobResult, jobView } from "../results/job.ts";
 
-export const registerRunScript: ToolModule = (server: McpServer, ctx) => {
-  server.registerTool("run_script", {
-    title: "Run host script",
-    description: "Run one of the user's whitelisted scripts on their machine (see list_bridge_scripts). args are passed as argv verbatim, no shell. Returns exit code and output, or the job id if it is still running.",
-    inputSchema: {
-      name: z.string(),
-      args: z.array(z.string()).optional(),
-      stdin: z.string().optional(),
-      wait_seconds: z.number().min(0).max(3600).optional().describe("default 25 (600 with a progressToken)"),
-    },
-    outputSchema: jobViewShape,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  }, async (args, extra): Promise<CallToolResult> => {
-    try {
-      assertScriptName(args.name);
-      const catalog = ctx.services.catalog();
-      const q = ctx.services.queue();
-      const workers = await q.workerStatus();
-      if (!workers.alive) throw new BridgeError("WORKER_OFFLINE", workerOfflineNote(workers));
-      const script = catalog?.scripts.find((s) => s.name === args.name);
-      if (catalog && !script) {
-        const names = catalog.scripts.map((s) => s.name);
-        throw new BridgeError("SCRIPT_REJECTED", `"${args.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")}.` : "No scripts are whitelisted; the user adds executables to the worker's scripts directory." });
+export const RUN_SCRIPT_SPEC = {
+  name: "run_script",
+  description:
+    "Run one of the user's whitelisted scripts on their machine; args are passed as argv, no shell. Returns exit code and output, or job_id if it runs past wait_seconds. Without name: lists the scripts and their arguments.",
+  input: {
+    name: z.string().optional(),
+    args: z.array(z.string()).optional(),
+    stdin: z.string().optional(),
+    wait_seconds: z.number().optional().describe("default 25"),
+  },
+  hints: { readOnly: false, destructive: true, idempotent: false, openWorld: true },
+};
+
+/** The whitelist as the worker last published it. */
+async function listScripts(ctx: ToolContext): Promise<CallToolResult> {
+  const workers = await ctx.services.queue().workerStatus();
+  const catalog = ctx.services.catalog();
+  const scripts = (catalog?.scripts ?? []).map((s) => ({
+    name: s.name,
+    ...(s.description ? { description: s.description } : {}),
+    ...(s.argsSchema ? { args_schema: s.argsSchema } : {}),
+    ...(s.timeoutMs === undefined ? {} : { timeout_seconds: s.timeoutMs / 1000 }),
+    read_only: s.readOnly,
+    destructive: s.destructive,
+  }));
+  const problems = catalog?.problems ?? [];
+  const next = !catalog ? `No script list yet: it is published by the worker. ${workerOfflineNote(workers)}` : workers.alive ? undefined : workerOfflineNote(workers);
+  const lines = scripts.map((s) => `${s.name}${s.read_only ? " (read-only)" : s.destructive ? " (destructive)" : ""}: ${s.description ?? "no description"}${s.args_schema ? `\n  args: ${JSON.stringify(s.args_schema)}` : ""}`);
+  const text = [lines.length ? lines.join("\n") : "No scripts are whitelisted.", ...problems.map((p) => `skipped ${p}`), next].filter(Boolean).join("\n");
+  return { content: [{ type: "text", text }], structuredContent: { scripts, ...(problems.length ? { problems } : {}), ...(next ? { next } : {}) } };
+}
+
+export const runScript: ToolModule = {
+  group: "scripts",
+  register(ctx) {
+    ctx.register(RUN_SCRIPT_SPEC, async (args, extra): Promise<CallToolResult> => {
+      try {
+        if (args.name === undefined) return await listScripts(ctx);
+        assertScriptName(args.name);
+        const body = checkedBody(ScriptBodySchema, { name: args.name, args: args.args ?? [], stdin: args.stdin }, "run_script");
+        const catalog = ctx.services.catalog();
+        const q = ctx.services.queue();
+        const workers = await q.workerStatus();
+        if (!workers.alive) throw new BridgeError("WORKER_OFFLINE", workerOfflineNote(workers));
+        const script = catalog?.scripts.find((s) => s.name === body.name);
+        if (catalog && !script) {
+          const names = catalog.scripts.map((s) => s.name);
+          throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")}.` : "No scripts are whitelisted; the user adds executables to the worker's scripts directory." });
+        }
+        if (script) validateArgs(script, body.args);
+        const job = await q.submit("script", body);
+        const waited = await waitForJob(q, job.id, waitMsFor(args.wait_seconds, extra._meta?.progressToken !== undefined), extra);
+        const status = waited.status ?? (await q.get(job.id));
+        if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`);
+        return jobResult(jobView(status, waited.note), status, ctx.config.maxOutput);
+      } catch (err) {
+        return errorResult(err);
       }
-      const argv = args.args ?? [];
-      if (script) validateArgs(script, argv);
-      const job = await q.submit("script", { name: args.name, args: argv, ...(args.stdin === undefined ? {} : { stdin: args.stdin }) });
-      const waited = await waitForJob(q, job.id, waitMsFor(args.wait_seconds, extra._meta?.progressToken !== undefined), extra);
-      const status = waited.status ?? (await q.get(job.id));
-      if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`);
-      const view = jobView(status, waited.note);
-      return { content: [{ type: "text", text: jobText(view) }], structuredContent: view, isError: jobFailed(view) };
-    } catch (err) {
-      return errorResult(err);
-    }
-  });
+    });
+  },
 };

@@ -32,8 +32,7 @@ function transportFor(server: ServerEntry): { transport: Transport; stderrTail: 
   return { transport, stderrTail: () => "" };
 }
 
-/** Every tool a connected client lists, following nextCursor. */
-export async function pageAllTools(client: Client, signal: AbortSignal): Promise<ToolListing[]> {
+async function pageAllTools(client: Client, signal: AbortSignal): Promise<ToolListing[]> {
   const tools: ToolListing[] = [];
   let cursor: string | undefined;
   do {

@@ -75,7 +75,8 @@ export function renderCostSummary(costs: ToolCostReport): string {
   const answered = costs.servers.filter((s) => s.tools !== undefined);
   const tools = answered.reduce((n, s) => n + (s.tools ?? 0), 0);
   lines.push(`${tools} tools from ${answered.length} of ${costs.servers.length} usable servers: ${costs.totalTokens} tokens (o200k) of tool schemas in a client's context.`);
-  lines.push(`bridge's own tools/list: ${costs.bridgeTokens} tokens (measured from its server). Tokens saved through bridge: ${costs.savedTokens}.`);
+  const perTool = costs.bridgeByTool.map((t) => `${t.name} ${t.tokens}`).join(", ");
+  lines.push(`bridge's own tools/list: ${costs.bridgeTokens} tokens${perTool ? ` (${perTool})` : ""}, measured from its server with its tool groups (MCP_BRIDGE_TOOLS). Tokens saved through bridge: ${costs.savedTokens}.`);
   return lines.join("\n");
 }
 

@@ -31,6 +31,8 @@ export interface ToolCostReport {
   totalTokens: number;
   /** What bridge's own tools/list costs. */
   bridgeTokens: number;
+  /** The same, per tool of bridge (in tools/list order). */
+  bridgeByTool: Array<{ name: string; tokens: number }>;
   /** totalTokens − bridgeTokens: what a client saves by reaching these servers through bridge. */
   savedTokens: number;
 }
@@ -90,6 +92,7 @@ export async function measureToolCosts(
     }
   });
   const totalTokens = results.reduce((sum, r) => sum + (r.tokens ?? 0), 0);
-  const bridgeTokens = toolSchemaTokens(deps.bridgeTools, deps.countTokens);
-  return { servers: results, totalTokens, bridgeTokens, savedTokens: totalTokens - bridgeTokens };
+  const bridgeByTool = deps.bridgeTools.map((t) => ({ name: t.name, tokens: toolSchemaTokens([t], deps.countTokens) }));
+  const bridgeTokens = bridgeByTool.reduce((sum, t) => sum + t.tokens, 0);
+  return { servers: results, totalTokens, bridgeTokens, bridgeByTool, savedTokens: totalTokens - bridgeTokens };
 }

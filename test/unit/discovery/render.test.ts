@@ -40,12 +40,13 @@ describe("render", () => {
   });
 
   test("--tools columns and summary", () => {
-    const costs = { servers: [{ name: "a", tools: 3, tokens: 420, ms: 5 }], totalTokens: 420, bridgeTokens: 100, savedTokens: 320 };
+    const costs = { servers: [{ name: "a", tools: 3, tokens: 420, ms: 5 }], totalTokens: 420, bridgeTokens: 100, bridgeByTool: [{ name: "run_python", tokens: 100 }], savedTokens: 320 };
     const out = renderTable(result([s({})]), { home: "/h", costs });
     expect(out.split("\n")[0]).toContain("TOOLS  TOKENS");
     expect(out.split("\n")[1]).toMatch(/\b3\s+420\b/);
     expect(renderCostSummary(costs)).toContain("3 tools from 1 of 1 usable servers: 420 tokens");
     expect(renderCostSummary(costs)).toContain("Tokens saved through bridge: 320");
+    expect(renderCostSummary(costs)).toContain("bridge's own tools/list: 100 tokens (run_python 100)");
   });
 
   test("--json masks env and header values unless secrets are asked for", () => {

@@ -34,6 +34,7 @@ describe("measureToolCosts", () => {
     expect(report.servers[3]!.error).toContain("did not answer within");
     expect(report.totalTokens).toBe(two + one);
     expect(report.bridgeTokens).toBe(toolSchemaTokens([tool("run_python")], count));
+    expect(report.bridgeByTool).toEqual([{ name: "run_python", tokens: report.bridgeTokens }]);
     expect(report.savedTokens).toBe(report.totalTokens - report.bridgeTokens);
   });
 

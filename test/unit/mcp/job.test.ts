@@ -1,17 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import { waitForJob, workerOfflineNote } from "../../../src/mcp/job-wait.ts";
-import { jobFailed, jobText, jobView, JobViewSchema } from "../../../src/mcp/results/job.ts";
+import { z } from "zod";
+import { jobFailed, jobShape, jobText, jobView } from "../../../src/mcp/results/job.ts";
 import type { JobStatus, QueueClient } from "../../../src/queue/types.ts";
 
 const base: JobStatus = { id: "s-0mwsl6vxv-dfb50ee2f4e90fce", kind: "script", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x --help", worker: "w-1" };
 
 describe("job view", () => {
-  test("carries exactly the schema's keys; failures are flagged; text shows exit code, output and hint", () => {
-    const v = jobView({ ...base, state: "failed", result: { id: base.id, kind: "script", state: "failed", outcome: { exit_code: 3, stdout: "o", stderr: "e", signal: null }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" }, startedAt: "a", finishedAt: "b" } });
-    expect(Object.keys(JSON.parse(JSON.stringify(v))).sort()).toEqual(["created_at", "error", "finished_at", "job_id", "kind", "outcome", "started_at", "state", "summary"]);
-    expect(JobViewSchema.parse(v)).toEqual(v);
+  test("compact: the shared shape's keys only, no null or false fields; failures are flagged; text shows exit code, output and hint", () => {
+    const s: JobStatus = { ...base, state: "failed", result: { id: base.id, kind: "script", state: "failed", outcome: { name: "x", exit_code: 3, stdout: "o", stderr: "e", signal: null, timed_out: false, truncated: false, duration_ms: 5 }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" }, startedAt: "a", finishedAt: "b" } };
+    const v = jobView(s);
+    expect(v).toEqual({ job_id: base.id, state: "failed", outcome: { exit_code: 3, stdout: "o", stderr: "e" }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" } });
+    expect(z.object(jobShape).strict().parse(v)).toEqual(v);
     expect(jobFailed(v)).toBe(true);
-    const text = jobText(v);
+    const text = jobText(v, s, 100_000);
     for (const part of ["failed", "Error SCRIPT_FAILED: exited 3", "→ look", "exit code: 3", "stdout:\no", "stderr:\ne"]) expect(text).toContain(part);
     expect(jobFailed(jobView({ ...base, state: "cancelled" }))).toBe(false);
     expect(jobFailed(jobView({ ...base, state: "done" }))).toBe(false);
