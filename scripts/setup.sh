@@ -10,9 +10,9 @@ cd "$BRIDGE_REPO"
 
 # The engine first: when it needs a step only the user can take, say so before minutes of building.
 ensure_engine
-if [ "$BRIDGE_ENGINE" = docker ] && command -v podman >/dev/null && [ -z "${MCP_BRIDGE_RUNTIME:-}" ]; then
-  export MCP_BRIDGE_RUNTIME=docker
-  say "podman is installed but does not answer, docker does: set MCP_BRIDGE_RUNTIME=docker in your MCP client's env for bridge"
+if [ "$BRIDGE_ENGINE" = docker ] && command -v podman >/dev/null && [ -z "${MCP_BRIDGE_ENGINE:-}${MCP_BRIDGE_RUNTIME:-}" ]; then
+  export MCP_BRIDGE_ENGINE=docker
+  say "podman is installed but does not answer, docker does: set MCP_BRIDGE_ENGINE=docker in your MCP client's env for bridge"
 fi
 ensure_bun
 ensure_build

@@ -31,7 +31,7 @@ describe("README", () => {
     expect(example).toBeDefined();
     const config = writeServersConfig(root.path, { filesRoot: root.path, only: ["knowledge-graph"] });
     const proc = Bun.spawn([BRIDGE_BIN, "run", "-"], {
-      env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config, MCP_BRIDGE_RUNTIME: engine! }),
+      env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config, MCP_BRIDGE_ENGINE: engine! }),
       stdin: new TextEncoder().encode(example!), stdout: "pipe", stderr: "pipe",
     });
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
