@@ -13,7 +13,8 @@ import { createMarker, writeFileAtomic, fsyncDir } from "./fsutil.ts";
 import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
 import { journalWriter } from "./journal.ts";
 import { ensureLayout, type QueueLayout } from "./layout.ts";
-import { jobStatus, listJobs, readResult, workerStatus, writeResult } from "./store.ts";
+import { defaultProbe, workerLiveness, type LivenessProbe } from "./liveness.ts";
+import { jobStatus, listJobs, readResult, writeResult } from "./store.ts";
 import { readSecret } from "./token.ts";
 import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
 
@@ -56,8 +57,9 @@ function readProgress(path: string, offset: number): { events: StoredProgressEve
 }
 
 /** Opens the queue under config.root (creating its directories). The token is read at submit time. */
-export function openQueue(config: Config, deps: { now?: () => number } = {}): QueueClient {
+export function openQueue(config: Config, deps: { now?: () => number; probe?: LivenessProbe } = {}): QueueClient {
   const now = deps.now ?? Date.now;
+  const probe = deps.probe ?? defaultProbe();
   let layout: QueueLayout;
   try {
     layout = ensureLayout(config);
@@ -96,7 +98,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     }
     const deadline = now() + opts.timeoutMs;
     const progressPath = join(layout.progress, `${id}.jsonl`);
-    let offset = 0;
+    let offset = opts.progressCursor?.offset ?? 0;
     let wake: (() => void) | undefined;
     const watchers: FSWatcher[] = [];
     for (const dir of [layout.results, layout.progress]) {
@@ -113,6 +115,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
         if (opts.onProgress) {
           const r = readProgress(progressPath, offset);
           offset = r.offset;
+          if (opts.progressCursor) opts.progressCursor.offset = offset;
           for (const e of r.events) opts.onProgress(e);
         }
         const result = readResult(layout, id, secret);
@@ -161,6 +164,6 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     cancel,
     get: async (id) => jobStatus(layout, id, readSecret(config)),
     list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
-    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerStatus(layout, now()), startCommand: startCommandFor(config.root) }),
+    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), probe), startCommand: startCommandFor(config.root) }),
   };
 }

@@ -59,4 +59,5 @@ export const HeartbeatSchema = z.object({
   concurrency: z.number().int(),
   running: z.array(z.string()),
   draining: z.boolean(),
+  pidNamespace: z.string().max(100).optional(),
 });

@@ -115,6 +115,8 @@ export interface Heartbeat {
   running: string[];
   /** True once the worker got SIGTERM and claims nothing new. */
   draining: boolean;
+  /** `/proc/self/ns/pid` of the worker: a pid is only checked by a reader in the same namespace. */
+  pidNamespace?: string;
 }
 
 /** Summary of the workers, for tools and `doctor`. */
@@ -124,6 +126,10 @@ export interface WorkerStatus {
   lastBeat?: string;
   /** Live workers. */
   workers: Heartbeat[];
+  /** Workers whose heartbeat is still on disk but that are gone (pid dead on this host, or stale), with why. */
+  dead?: Array<Heartbeat & { why: string }>;
+  /** The last worker that stopped cleanly (it removes its heartbeat), from `<queue>/last-worker-stop.json`. */
+  lastStop?: { workerId: string; pid: number; hostname: string; stoppedAt: string; reason: string };
   /** What to run when no worker is alive. */
   startCommand: string;
 }
@@ -136,6 +142,11 @@ export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (event: StoredProgressEvent) => void;
+  /**
+   * Where the progress file was read up to; `wait` starts there and moves it on, so a caller
+   * waiting in slices sees each event once.
+   */
+  progressCursor?: { offset: number };
 }
 
 /** The client API used by `serve` tools (run_script, get_job, escalate_to_claude, …). */

@@ -15,6 +15,7 @@ import { writeResult } from "../queue/store.ts";
 import { kindOfId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
+import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
 import { VERSION } from "../version.ts";
@@ -31,6 +32,7 @@ const POLL_MS = 500;
 const MAINTENANCE_MS = 5000;
 const GC_MS = 3_600_000;
 const SHUTDOWN_STOP_WAIT_MS = 10_000;
+const PID_NAMESPACE = ownPidNamespace();
 
 export interface WorkerDeps {
   config: Config;
@@ -122,7 +124,7 @@ export class QueueWorker {
     const hb: Heartbeat = {
       workerId: this.id, pid: process.pid, hostname: hostname(), version: VERSION, startedAt: this.startedAt,
       at: new Date(this.now()).toISOString(), concurrency: this.deps.options.concurrency,
-      running: [...this.slots.keys()], draining: this.draining,
+      running: [...this.slots.keys()], draining: this.draining, ...(PID_NAMESPACE ? { pidNamespace: PID_NAMESPACE } : {}),
     };
     try {
       writeFileAtomic(this.layout.tmp, join(this.layout.workers, `${this.id}.json`), JSON.stringify(hb), { sync: false });
@@ -232,6 +234,7 @@ export class QueueWorker {
     if (this.slots.size === 0) {
       try { rmdirSync(this.runDir); } catch { /* jobs left: the next worker marks them interrupted */ }
       removeQuietly(join(this.layout.workers, `${this.id}.json`));
+      recordWorkerStop(this.layout, { workerId: this.id, pid: process.pid, hostname: hostname(), stoppedAt: new Date(this.now()).toISOString(), reason: why });
     }
     this.journal({ event: "worker-stopped", reason: why });
     this.finished();
