@@ -90,6 +90,7 @@ export const SETTINGS = {
   claudeAllowedTools: setting("BRIDGE_CLAUDE_ALLOWED_TOOLS", list, [], "tools escalations may use without asking, e.g. Bash(git diff:*),Edit"),
   claudeDisallowedTools: setting("BRIDGE_CLAUDE_DISALLOWED_TOOLS", list, [], "tools escalations may never use"),
   claudeMaxTurns: setting("BRIDGE_CLAUDE_MAX_TURNS", posInt(10_000), 0, "most turns per escalation; a job may ask for fewer (0: no limit)"),
+  processTracking: setting("BRIDGE_PROCESS_TRACKING", z.enum(["auto", "cgroup", "systemd", "proc", "group"]), "auto", "how the worker tracks what a job starts, to stop all of it on timeout, cancel or exit: cgroup (own cgroup v2 subtree), systemd (a user scope per job), proc (process group, session, /proc scan), group (process group only); auto: the first that works"),
   claudeMaxBudgetUsd: setting("BRIDGE_CLAUDE_MAX_BUDGET_USD", z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().min(0, "expected 0 or more")), 0, "cost limit per escalation in USD (0: no limit)"),
 } as const;
 

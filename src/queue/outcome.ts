@@ -55,4 +55,6 @@ export interface ScriptOutcome {
   truncated: boolean;
   timed_out: boolean;
   duration_ms: number;
+  /** What bridge did beyond the script: background processes stopped at its exit, output closed. */
+  note?: string;
 }

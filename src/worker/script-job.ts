@@ -6,6 +6,7 @@
 import { BridgeError } from "../errors.ts";
 import { resolveScript, validateArgs } from "../host-scripts/catalog.ts";
 import { runProcess } from "../host-scripts/run.ts";
+import { workerTracking } from "../process/tracking.ts";
 import type { ScriptOutcome } from "../queue/outcome.ts";
 import type { HandlerResult, JobHandler } from "../queue/types.ts";
 
@@ -34,6 +35,7 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
     run = await runProcess({
       path: script.path, args, cwd: script.cwd, env, stdin, timeoutMs,
       maxOutput: ctx.config.maxOutput, signal: ctx.signal, watchPid: process.pid,
+      processes: workerTracking().forJob(job.id),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -43,7 +45,11 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
       error: { code: "SCRIPT_FAILED", message: `Script "${name}" could not be started: ${e.code ?? ""} ${e.message}`.trim(), hint: `Check that ${script.path} has a valid #! line and that its working directory ${script.cwd} exists.` },
     };
   }
+  const notes: string[] = [];
+  if (run.leftovers) notes.push(`${run.leftovers} background process${run.leftovers === 1 ? " was" : "es were"} still running when the script exited; stopped (a job's processes end with it).`);
+  if (run.outputClosed) notes.push("Its output was still held open after it exited, by a process bridge could not reach; bridge closed it.");
   const outcome: ScriptOutcome = {
+    ...(notes.length ? { note: notes.join(" ") } : {}),
     name,
     exit_code: run.exitCode,
     signal: run.signal,

@@ -15,6 +15,7 @@ import { writeResult } from "../queue/store.ts";
 import { kindOfId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
+import { describeTracking, workerTracking } from "../process/tracking.ts";
 import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
@@ -90,6 +91,7 @@ export class QueueWorker {
 
   /** Starts watching and claiming. */
   async start(): Promise<void> {
+    const tracking = workerTracking(this.deps.config.processTracking);
     mkdirSync(this.runDir, { mode: 0o700 });
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
@@ -116,6 +118,7 @@ export class QueueWorker {
     this.timers.push(setInterval(() => { this.claimer.markStale(); this.scheduleScan(); this.checkCancels(); }, POLL_MS));
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
+    this.deps.log.info(`process tracking: ${describeTracking(tracking)}`);
     this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
     this.scheduleScan();
   }

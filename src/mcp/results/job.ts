@@ -38,6 +38,7 @@ function scriptOutcome(raw: unknown): Record<string, unknown> | undefined {
   if (o.signal) out.signal = o.signal;
   if (o.timed_out) out.timed_out = true;
   if (o.truncated) out.truncated = true;
+  if (typeof o.note === "string") out.note = o.note;
   return out;
 }
 
@@ -84,6 +85,7 @@ export function jobText(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | und
     lines.push(`exit code: ${o.exit_code ?? `none (signal ${o.signal})`}${o.timed_out ? " (timed out)" : ""}${o.truncated ? " (output truncated)" : ""}`);
     if (o.stdout) lines.push(`stdout:\n${o.stdout}`);
     if (o.stderr) lines.push(`stderr:\n${o.stderr}`);
+    if (o.note) lines.push(`note: ${o.note}`);
   }
   if (v.next) lines.push(v.next);
   return clip(lines.join("\n"), maxText);

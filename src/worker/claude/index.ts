@@ -16,6 +16,7 @@ import { classifyRun } from "./outcome.ts";
 import { effectivePermissionMode } from "./permissions.ts";
 import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
 import { nodeRunnerDeps, runClaude, type RunnerDeps } from "./runner.ts";
+import { workerTracking } from "../../process/tracking.ts";
 
 /** The CLI the worker runs. */
 export const claudeBin = (config: Config): string => config.claudeBin ?? "claude";
@@ -109,6 +110,7 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
         {
           bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
           timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: (event) => ctx.progress(event),
+          processes: workerTracking().forJob(job.id),
         },
         deps.runner ?? nodeRunnerDeps,
       );
