@@ -9,7 +9,8 @@ import { homedir } from "node:os";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
 import { signJob } from "./auth.ts";
-import { createMarker, writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { createMarker, ensurePrivateDir, writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { checkKey, dropKey, keysDir, matchKey, readKey, recordKey } from "./idempotency.ts";
 import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
 import { journalWriter } from "./journal.ts";
 import { ensureLayout, type QueueLayout } from "./layout.ts";
@@ -21,6 +22,8 @@ import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, Stored
 const POLL_MS = 200;
 /** Largest job file; the worker refuses bigger ones (src/worker/intake.ts reads at most 2 MiB). */
 const MAX_JOB_BYTES = 2 * 1024 * 1024 - 4096;
+
+class KeyTaken extends Error {}
 
 /** The command that starts a worker for this root. */
 export function startCommandFor(root: string): string {
@@ -63,6 +66,7 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
   let layout: QueueLayout;
   try {
     layout = ensureLayout(config);
+    ensurePrivateDir(keysDir(layout));
   } catch (err) {
     if (err instanceof BridgeError) throw err;
     throw new BridgeError("QUEUE_FAILED", `Cannot prepare the job queue under ${config.root}: ${(err as Error).message}`, {
@@ -72,10 +76,11 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
   }
   const journal = journalWriter(layout.journal, "serve");
 
-  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>> => {
+  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K], before?: (job: Job<K>, secret: string) => void): Promise<Job<K>> => {
     const secret = readSecret(config);
     const at = now();
     const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
+    before?.(job, secret);
     const text = JSON.stringify(signJob(job, secret));
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_JOB_BYTES) {
@@ -158,8 +163,38 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     return jobStatus(layout, id, secret);
   };
 
+  /** The job an earlier call with this key created (same arguments), or undefined; throws on other arguments. */
+  const findKey = async (kind: JobKind, body: unknown, key: string): Promise<string | undefined> => {
+    checkKey(key);
+    const secret = readSecret(config);
+    const record = readKey(layout, secret, kind, key, now(), config.jobRetention);
+    return record ? matchKey(record, key, body) : undefined;
+  };
+
+  const submitOnce = async <K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }> => {
+    checkKey(key);
+    let claimed = false;
+    try {
+      const job = await submit(kind, body, (j, secret) => {
+        claimed = recordKey(layout, secret, kind, key, body, j.id, now(), config.jobRetention);
+        if (!claimed) throw new KeyTaken();
+      });
+      return { id: job.id, reused: false };
+    } catch (err) {
+      if (err instanceof KeyTaken) {
+        const id = await findKey(kind, body, key);
+        if (id) return { id, reused: true };
+        throw new BridgeError("QUEUE_FAILED", `idempotency_key "${key.slice(0, 80)}" is being recorded by another call that did not finish.`, { hint: "Retry in a moment." });
+      }
+      if (claimed) dropKey(layout, readSecret(config), kind, key);
+      throw err;
+    }
+  };
+
   return {
-    submit,
+    submit: (kind, body) => submit(kind, body),
+    submitOnce,
+    findKey,
     wait,
     cancel,
     get: async (id) => jobStatus(layout, id, readSecret(config)),

@@ -153,6 +153,14 @@ export interface WaitOptions {
 export interface QueueClient {
   /** Signs and enqueues a job. Throws AUTH_FAILED when no token is configured. */
   submit<K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>>;
+  /**
+   * Submits unless an earlier call with this idempotency key (same kind, same queue, within the
+   * job retention) did: then returns that job with reused=true. Throws USAGE when the earlier call
+   * had other arguments. See src/queue/idempotency.ts.
+   */
+  submitOnce<K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }>;
+  /** The job an earlier call with this key created, or undefined (no submit); throws USAGE on other arguments. */
+  findKey(kind: JobKind, body: unknown, key: string): Promise<string | undefined>;
   /** The job's status, or undefined when no such job exists. */
   get(id: string): Promise<JobStatus | undefined>;
   /** Resolves with the result once final, or undefined after timeoutMs / on abort. */

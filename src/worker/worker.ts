@@ -16,6 +16,7 @@ import { kindOfId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
 import { describeTracking, workerTracking } from "../process/tracking.ts";
+import { collectKeys } from "../queue/idempotency.ts";
 import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
@@ -150,6 +151,8 @@ export class QueueWorker {
   private gc(): void {
     try {
       collectGarbage({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id, retentionMs: this.deps.config.jobRetention, maxAgeMs: this.deps.config.jobMaxAge });
+      const keys = collectKeys(this.layout, this.now(), this.deps.config.jobRetention);
+      if (keys) this.journal({ event: "gc", idempotencyKeys: keys });
     } catch (err) {
       this.deps.log.warn(`gc: ${(err as Error).message}`);
     }

@@ -35,6 +35,8 @@ describe("waitForJob", () => {
     return {
       cancelled,
       submit: async () => { throw new Error("unused"); },
+      submitOnce: async () => { throw new Error("unused"); },
+      findKey: async () => undefined,
       get: async () => base,
       wait: async (_id, o) => { o.onProgress?.({ seq: 1, at: "t", message: "hello" }); await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20))); return undefined; },
       cancel: async (id) => { cancelled.push(id); return base; },
