@@ -28,6 +28,14 @@ const bool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
 const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean),
 );
+/** Regular expressions: a JSON array in the config file, one per line in the environment; each must compile. */
+const regexList = z.union([z.array(z.string()), z.string()]).transform((v, ctx) => {
+  const list = (Array.isArray(v) ? v : v.split("\n")).map((s) => s.trim()).filter(Boolean);
+  for (const p of list) {
+    try { new RegExp(p); } catch (err) { ctx.addIssue({ code: "custom", message: `${JSON.stringify(p)} is not a valid regular expression (${(err as Error).message})` }); }
+  }
+  return list;
+});
 const posInt = (max: number) =>
   z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().int("expected a whole number").min(0, "expected 0 or more").max(max, `expected at most ${max}`));
 const memory = z.string().regex(/^\d+[bkmg]?$/i, "expected a container memory limit such as 512m or 2g");
@@ -90,6 +98,8 @@ export const SETTINGS = {
   claudeAllowedTools: setting("BRIDGE_CLAUDE_ALLOWED_TOOLS", list, [], "tools escalations may use without asking, e.g. Bash(git diff:*),Edit"),
   claudeDisallowedTools: setting("BRIDGE_CLAUDE_DISALLOWED_TOOLS", list, [], "tools escalations may never use"),
   claudeMaxTurns: setting("BRIDGE_CLAUDE_MAX_TURNS", posInt(10_000), 0, "most turns per escalation; a job may ask for fewer (0: no limit)"),
+  redact: setting("BRIDGE_REDACT", bool, true, "worker: replace secrets (API keys, tokens, password= pairs, private keys) in job output returned to the model with [REDACTED:kind]"),
+  redactPatterns: setting("BRIDGE_REDACT_PATTERNS", regexList, [], "worker: extra secret patterns to redact (regular expressions; one per line in the environment, an array in the config file; the first group, else the whole match)"),
   processTracking: setting("BRIDGE_PROCESS_TRACKING", z.enum(["auto", "cgroup", "systemd", "proc", "group"]), "auto", "how the worker tracks what a job starts, to stop all of it on timeout, cancel or exit: cgroup (own cgroup v2 subtree), systemd (a user scope per job), proc (process group, session, /proc scan), group (process group only); auto: the first that works"),
   claudeMaxBudgetUsd: setting("BRIDGE_CLAUDE_MAX_BUDGET_USD", z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().min(0, "expected 0 or more")), 0, "cost limit per escalation in USD (0: no limit)"),
 } as const;

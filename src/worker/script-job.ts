@@ -7,6 +7,7 @@ import { BridgeError } from "../errors.ts";
 import { resolveScript, validateArgs } from "../host-scripts/catalog.ts";
 import { runProcess } from "../host-scripts/run.ts";
 import { workerTracking } from "../process/tracking.ts";
+import { jobRedactor } from "./redact.ts";
 import type { ScriptOutcome } from "../queue/outcome.ts";
 import type { HandlerResult, JobHandler } from "../queue/types.ts";
 
@@ -48,13 +49,18 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
   const notes: string[] = [];
   if (run.leftovers) notes.push(`${run.leftovers} background process${run.leftovers === 1 ? " was" : "es were"} still running when the script exited; stopped (a job's processes end with it).`);
   if (run.outputClosed) notes.push("Its output was still held open after it exited, by a process bridge could not reach; bridge closed it.");
+  const scrub = jobRedactor(ctx.config.redact, ctx.config.redactPatterns);
+  const [stdout, stderr] = [await scrub.text(run.stdout), await scrub.text(run.stderr)];
+  const redacted = scrub.summary();
+  if (redacted) notes.push(`${redacted.count} secret${redacted.count === 1 ? "" : "s"} redacted (${redacted.kinds.join(", ")}).`);
   const outcome: ScriptOutcome = {
     ...(notes.length ? { note: notes.join(" ") } : {}),
+    ...(redacted ? { redacted } : {}),
     name,
     exit_code: run.exitCode,
     signal: run.signal,
-    stdout: run.stdout,
-    stderr: run.stderr,
+    stdout,
+    stderr,
     truncated: run.truncated,
     timed_out: run.timedOut,
     duration_ms: run.durationMs,

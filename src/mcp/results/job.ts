@@ -42,6 +42,7 @@ function scriptOutcome(raw: unknown): Record<string, unknown> | undefined {
   if (o.timed_out) out.timed_out = true;
   if (o.truncated) out.truncated = true;
   if (typeof o.note === "string") out.note = o.note;
+  if (o.redacted) out.redacted = o.redacted;
   return out;
 }
 
