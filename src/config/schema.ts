@@ -97,6 +97,7 @@ export const SETTINGS = {
   claudeModel: setting("BRIDGE_CLAUDE_MODEL", optionalString, undefined, "model for escalations unless the job names one (default: the CLI's)"),
   claudeAllowedTools: setting("BRIDGE_CLAUDE_ALLOWED_TOOLS", list, [], "tools escalations may use without asking, e.g. Bash(git diff:*),Edit"),
   claudeDisallowedTools: setting("BRIDGE_CLAUDE_DISALLOWED_TOOLS", list, [], "tools escalations may never use"),
+  claudeReadOnlyModes: setting("BRIDGE_CLAUDE_READ_ONLY_MODES", list.pipe(z.array(z.enum(["plan", "default", "acceptEdits", "dontAsk", "auto", "bypassPermissions"]))), ["plan"], "permission modes whose escalations count as read-only and may run in parallel in one directory (writing runs stay one at a time); add dontAsk only if the allowed tools cannot write"),
   claudeMaxTurns: setting("BRIDGE_CLAUDE_MAX_TURNS", posInt(10_000), 0, "most turns per escalation; a job may ask for fewer (0: no limit)"),
   redact: setting("BRIDGE_REDACT", bool, true, "worker: replace secrets (API keys, tokens, password= pairs, private keys) in job output returned to the model with [REDACTED:kind]"),
   redactPatterns: setting("BRIDGE_REDACT_PATTERNS", regexList, [], "worker: extra secret patterns to redact (regular expressions; one per line in the environment, an array in the config file; the first group, else the whole match)"),

@@ -24,9 +24,9 @@ import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
-import { Claimer, cwdKeyOf } from "./claimer.ts";
+import { Claimer, cwdKeyOf, unlockJobCwd } from "./claimer.ts";
+import { isReadOnlyRun, tryLockExclusive, tryLockShared } from "./cwd-shared-lock.ts";
 import { preflightClaude } from "./claude/index.ts";
-import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
 import { collectGarbage, recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
 
@@ -48,6 +48,8 @@ interface Slot {
   controller: AbortController;
   cause?: AbortCause;
   cwdKey?: string;
+  /** A read-only claude run sharing its directory. */
+  shared?: boolean;
   done: Promise<unknown>;
 }
 
@@ -87,7 +89,7 @@ export class QueueWorker {
     this.journal = journalWriter(this.layout.journal, this.id);
     this.runDir = join(this.layout.running, this.id);
     this.startedAt = new Date(this.now()).toISOString();
-    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now, this.deps.options.allowRoots);
+    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now, this.deps.options.allowRoots, { ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes });
   }
 
   /** Starts watching and claiming. */
@@ -167,29 +169,31 @@ export class QueueWorker {
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
-    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, busy);
-    for (const c of claimed) this.start1(c.id, c.path, c.cwdKey);
+    const keys = (shared: boolean) => new Set([...this.slots.values()].filter((s) => Boolean(s.shared) === shared).map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
+    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, keys(false), keys(true));
+    for (const c of claimed) this.start1(c.id, c.path, c.cwdKey, c.shared);
     if (this.deps.options.once && this.slots.size === 0 && left === 0) {
       if (fresh) void this.stop("queue drained (--once)");
       else { this.claimer.markStale(); this.scheduleScan(); } // confirm against a fresh listing first
     }
   }
 
-  private start1(id: string, path: string, cwdKey: string | undefined): void {
+  private start1(id: string, path: string, cwdKey: string | undefined, shared?: boolean): void {
     const controller = new AbortController();
-    const slot: Slot = { controller, cwdKey, done: Promise.resolve() };
+    const slot: Slot = { controller, cwdKey, shared, done: Promise.resolve() };
     this.slots.set(id, slot);
     this.journal({ event: "claimed", id });
     slot.done = (async () => {
       const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, path, id);
       if (!job) return;
       const verifiedKey = cwdKeyOf(job.kind, job.body, this.deps.options.allowRoots);
-      if (verifiedKey && verifiedKey !== cwdKey) {
-        // The verified body names another directory than the peeked one: lock that one instead.
-        if (cwdKey) unlockCwd(this.layout, cwdKey, this.id);
-        slot.cwdKey = verifiedKey;
-        while (!controller.signal.aborted && !tryLockCwd(this.layout, verifiedKey, this.id, this.now())) await Bun.sleep(500);
+      const verifiedShared = job.kind === "claude" && isReadOnlyRun(job.body, this.deps.options.permissionMode, this.deps.config.claudeReadOnlyModes);
+      if (verifiedKey && (verifiedKey !== cwdKey || verifiedShared !== Boolean(shared))) {
+        // The verified body differs from the peeked one: lock what it really asks for instead.
+        if (cwdKey) unlockJobCwd(this.layout, cwdKey, this.id, id, shared);
+        Object.assign(slot, { cwdKey: verifiedKey, shared: verifiedShared });
+        const lock = () => verifiedShared ? tryLockShared(this.layout, verifiedKey, this.id, id, this.now()) : tryLockExclusive(this.layout, verifiedKey, this.id, this.now());
+        while (!controller.signal.aborted && !lock()) await Bun.sleep(500);
       }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
       const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler, secret: this.secret }, job, controller, () => slot.cause);
@@ -202,7 +206,7 @@ export class QueueWorker {
         renameSync(path, join(this.layout.jobs, `${id}.json`));
       } catch { /* left for recovery when this worker stops */ }
     }).finally(() => {
-      if (slot.cwdKey) unlockCwd(this.layout, slot.cwdKey, this.id);
+      if (slot.cwdKey) unlockJobCwd(this.layout, slot.cwdKey, this.id, id, slot.shared);
       this.slots.delete(id);
       this.beat();
       this.scheduleScan();
