@@ -90,8 +90,11 @@ export function signalJobProcs(leader: number, tag: string, signal: NodeJS.Signa
   return counted;
 }
 
-/** $0 of the wrapper's watchdog (src/process/wrapper.ts), so it is not counted as a leftover of the job. */
-export const WATCHDOG_NAME = "bridge-watchdog";
+/**
+ * $0 of the wrapper (src/process/wrapper.ts). Its watchdog is a forked subshell and keeps that
+ * command line, while the job's own process exec'd away from it: so it is not counted as a leftover.
+ */
+export const WATCHDOG_NAME = "bridge-job";
 
 /** `pids` less the worker's own watchdog processes (the watchdog shell and its `sleep`). */
 export function withoutWatchdog(pids: number[]): number[] {
