@@ -1,13 +1,18 @@
 /**
  * The memory store: JSON values in `<dir>/<key>.json`, written atomically (temp file + fsync +
- * rename), keys validated so they can never name another path, sizes capped. Read-modify-write
- * updates hold a per-key lock between `beginUpdate` and `commitUpdate`; every write happens under a
- * short cross-process file lock, and a version check at commit catches writers in other processes.
+ * rename), keys validated so they can never name another path, sizes capped per value and in total
+ * (`MCP_BRIDGE_MEMORY_STORE_QUOTA`), and read so that a FIFO or oversize file cannot block or
+ * flood serve (src/fs/read.ts). A failed write (ENOSPC included) removes its temp file.
+ * Read-modify-write updates hold a per-key lock between `beginUpdate` and `commitUpdate`; every
+ * write happens under a short cross-process file lock, and a version check at commit catches
+ * writers in other processes.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, isBridgeError } from "../errors.ts";
+import { readRegularFile } from "../fs/read.ts";
+import { writeAll } from "../fs/write.ts";
 import { withFileLock } from "./file-lock.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
@@ -15,6 +20,12 @@ import { KeyedLock } from "./keyed-lock.ts";
 export const MEMORY_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_KEYS = 10_000;
+/** Default total size of the store's files (the setting's default lives in src/config/schema.ts). */
+export const DEFAULT_MAX_TOTAL_BYTES = 100 * 1024 * 1024;
+/** Bytes a record adds around its value (version, timestamps) — generous. */
+const RECORD_OVERHEAD = 256;
+/** Temp files of crashed writers older than this are swept before the first write. */
+const STALE_TMP_MS = 3_600_000;
 
 /** What is stored per key. */
 export interface MemoryRecord {
@@ -36,6 +47,8 @@ export interface MemoryStoreOptions {
   dir: string;
   maxValueBytes?: number;
   maxKeys?: number;
+  /** Total bytes of all stored records (files); a write past it is refused. */
+  maxTotalBytes?: number;
   now?: () => Date;
 }
 
@@ -52,7 +65,9 @@ export class MemoryStore {
   readonly dir: string;
   private readonly maxValueBytes: number;
   private readonly maxKeys: number;
+  private readonly maxTotalBytes: number;
   private readonly now: () => Date;
+  private swept = false;
   private readonly lock = new KeyedLock();
   private readonly updates = new Map<string, { key: string; version: number; release: () => void }>();
 
@@ -60,19 +75,22 @@ export class MemoryStore {
     this.dir = opts.dir;
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.maxKeys = opts.maxKeys ?? DEFAULT_MAX_KEYS;
+    this.maxTotalBytes = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
     this.now = opts.now ?? (() => new Date());
   }
 
   /** The record for a key, or undefined. */
   read(key: string): MemoryRecord | undefined {
     validateMemoryKey(key);
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readFileSync(this.path(key), "utf8");
+      // Non-blocking, regular files only, capped: a FIFO or a huge file named like a key cannot stall serve.
+      text = readRegularFile(this.path(key), { maxBytes: this.maxValueBytes + RECORD_OVERHEAD + 64 * 1024, code: "MEMORY_INVALID", label: `memory ${key}` });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if (isBridgeError(err)) throw err;
       throw new BridgeError("MEMORY_INVALID", `cannot read memory ${key}: ${(err as Error).message}`, { cause: err });
     }
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as MemoryRecord;
     } catch (err) {
@@ -141,6 +159,8 @@ export class MemoryStore {
     validateMemoryKey(key);
     const release = await this.lock.acquire(key, signal);
     try {
+      // The call may have ended between the grant and now: a listener added to an aborted signal never fires.
+      if (signal?.aborted) throw new BridgeError("CANCELLED", `update_memory(${JSON.stringify(key)}) was cancelled: the call ended`);
       const rec = this.read(key);
       const token = randomUUID();
       const entry = { key, version: rec?.version ?? 0, release };
@@ -194,6 +214,34 @@ export class MemoryStore {
     return join(this.dir, `${key}.json`);
   }
 
+  /** Bytes of every stored record except `key`'s (regular files only, as they are on disk). */
+  private usedBytes(except: string): number {
+    let total = 0;
+    for (const k of this.list()) {
+      if (k === except) continue;
+      try {
+        const st = lstatSync(this.path(k));
+        if (st.isFile()) total += st.size;
+      } catch { /* deleted meanwhile */ }
+    }
+    return total;
+  }
+
+  /** Removes temp files a crashed writer left (once per store, before its first write). */
+  private sweepStaleTemp(): void {
+    if (this.swept) return;
+    this.swept = true;
+    let names: string[] = [];
+    try { names = readdirSync(this.dir); } catch { return; }
+    for (const n of names) {
+      if (!/^\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\.\d+\.[0-9a-z]+\.tmp$/.test(n)) continue;
+      try {
+        const st = lstatSync(join(this.dir, n));
+        if (st.isFile() && Date.now() - st.mtimeMs > STALE_TMP_MS) unlinkSync(join(this.dir, n));
+      } catch { /* gone */ }
+    }
+  }
+
   /** Writes atomically; the caller holds the key's lock. */
   private write(key: string, value: unknown): number {
     if (value === undefined) throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is missing`);
@@ -210,20 +258,32 @@ export class MemoryStore {
     }
     const now = this.now().toISOString();
     const rec: MemoryRecord = { version: (prev?.version ?? 0) + 1, created: prev?.created ?? now, updated: now, value };
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = join(this.dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, JSON.stringify(rec));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    const text = JSON.stringify(rec);
+    const used = this.usedBytes(key);
+    if (used + Buffer.byteLength(text) > this.maxTotalBytes) {
+      throw new BridgeError("MEMORY_INVALID", `memory is full: storing ${key} (${Buffer.byteLength(text)} bytes) would take the store past its quota of ${this.maxTotalBytes} bytes (${used} bytes used by other keys)`, {
+        hint: "Delete keys you no longer need (list_memories(), get_memory_info()), or raise MCP_BRIDGE_MEMORY_STORE_QUOTA.",
+      });
     }
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.sweepStaleTemp();
+    const tmp = join(this.dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
     try {
+      const fd = openSync(tmp, "wx", 0o600);
+      try {
+        writeAll(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.path(key));
     } catch (err) {
-      try { unlinkSync(tmp); } catch { /* already gone */ }
-      throw err;
+      // ENOSPC, EIO …: leave nothing behind, and say what happened.
+      try { unlinkSync(tmp); } catch { /* never created, or already renamed */ }
+      throw new BridgeError("MEMORY_INVALID", `memory ${key}: could not write the value: ${(err as Error).message}`, {
+        hint: (err as NodeJS.ErrnoException).code === "ENOSPC" ? "The disk holding the memory store is full; free space or delete keys." : undefined,
+        cause: err,
+      });
     }
     return rec.version;
   }
