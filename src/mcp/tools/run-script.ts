@@ -9,6 +9,7 @@ import { z } from "zod";
 import { BridgeError, describeError } from "../../errors.ts";
 import { openQueue } from "../../queue/client.ts";
 import { queueLayout } from "../../queue/layout.ts";
+import { readSecret } from "../../queue/token.ts";
 import type { QueueClient } from "../../queue/types.ts";
 import { jobFailed, jobText, jobView, jobViewShape, waitForJob, waitMsFor, workerOfflineNote } from "../../queue/tool-support.ts";
 import { validateArgs } from "../../scripts/catalog.ts";
@@ -47,7 +48,7 @@ export const registerRunScript: ToolModule = (server: McpServer, ctx) => {
   }, async (): Promise<CallToolResult> => {
     try {
       const workers = await queue().workerStatus();
-      const catalog = readCatalog(layout);
+      const catalog = readCatalog(layout, readSecret(ctx.config));
       const out = z.object(listShape).parse({
         scripts: (catalog?.scripts ?? []).map((s) => ({
           name: s.name, description: s.description, args_schema: s.argsSchema,
@@ -81,7 +82,7 @@ export const registerRunScript: ToolModule = (server: McpServer, ctx) => {
   }, async (args, extra): Promise<CallToolResult> => {
     try {
       assertScriptName(args.name);
-      const catalog = readCatalog(layout);
+      const catalog = readCatalog(layout, readSecret(ctx.config));
       const q = queue();
       const workers = await q.workerStatus();
       if (!workers.alive) throw new BridgeError("WORKER_OFFLINE", workerOfflineNote(workers));
