@@ -7,12 +7,12 @@
  * write happens under a short cross-process file lock, and a version check at commit catches
  * writers in other processes.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from "node:fs";
+import { readdirSync, unlinkSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { BridgeError, isBridgeError } from "../errors.ts";
 import { readRegularFile } from "../fs/read.ts";
-import { writeAll } from "../fs/write.ts";
+import { recordBytes, sweepStaleTemp, writeRecordFile } from "./files.ts";
 import { withFileLock } from "./file-lock.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
@@ -24,8 +24,7 @@ export const DEFAULT_MAX_KEYS = 10_000;
 export const DEFAULT_MAX_TOTAL_BYTES = 100 * 1024 * 1024;
 /** Bytes a record adds around its value (version, timestamps) — generous. */
 const RECORD_OVERHEAD = 256;
-/** Temp files of crashed writers older than this are swept before the first write. */
-const STALE_TMP_MS = 3_600_000;
+
 
 /** What is stored per key. */
 export interface MemoryRecord {
@@ -214,34 +213,6 @@ export class MemoryStore {
     return join(this.dir, `${key}.json`);
   }
 
-  /** Bytes of every stored record except `key`'s (regular files only, as they are on disk). */
-  private usedBytes(except: string): number {
-    let total = 0;
-    for (const k of this.list()) {
-      if (k === except) continue;
-      try {
-        const st = lstatSync(this.path(k));
-        if (st.isFile()) total += st.size;
-      } catch { /* deleted meanwhile */ }
-    }
-    return total;
-  }
-
-  /** Removes temp files a crashed writer left (once per store, before its first write). */
-  private sweepStaleTemp(): void {
-    if (this.swept) return;
-    this.swept = true;
-    let names: string[] = [];
-    try { names = readdirSync(this.dir); } catch { return; }
-    for (const n of names) {
-      if (!/^\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\.\d+\.[0-9a-z]+\.tmp$/.test(n)) continue;
-      try {
-        const st = lstatSync(join(this.dir, n));
-        if (st.isFile() && Date.now() - st.mtimeMs > STALE_TMP_MS) unlinkSync(join(this.dir, n));
-      } catch { /* gone */ }
-    }
-  }
-
   /** Writes atomically; the caller holds the key's lock. */
   private write(key: string, value: unknown): number {
     if (value === undefined) throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is missing`);
@@ -259,32 +230,17 @@ export class MemoryStore {
     const now = this.now().toISOString();
     const rec: MemoryRecord = { version: (prev?.version ?? 0) + 1, created: prev?.created ?? now, updated: now, value };
     const text = JSON.stringify(rec);
-    const used = this.usedBytes(key);
+    const used = recordBytes(this.dir, this.list().filter((k) => k !== key));
     if (used + Buffer.byteLength(text) > this.maxTotalBytes) {
       throw new BridgeError("MEMORY_INVALID", `memory is full: storing ${key} (${Buffer.byteLength(text)} bytes) would take the store past its quota of ${this.maxTotalBytes} bytes (${used} bytes used by other keys)`, {
         hint: "Delete keys you no longer need (list_memories(), get_memory_info()), or raise MCP_BRIDGE_MEMORY_STORE_QUOTA.",
       });
     }
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    this.sweepStaleTemp();
-    const tmp = join(this.dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    try {
-      const fd = openSync(tmp, "wx", 0o600);
-      try {
-        writeAll(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path(key));
-    } catch (err) {
-      // ENOSPC, EIO …: leave nothing behind, and say what happened.
-      try { unlinkSync(tmp); } catch { /* never created, or already renamed */ }
-      throw new BridgeError("MEMORY_INVALID", `memory ${key}: could not write the value: ${(err as Error).message}`, {
-        hint: (err as NodeJS.ErrnoException).code === "ENOSPC" ? "The disk holding the memory store is full; free space or delete keys." : undefined,
-        cause: err,
-      });
+    if (!this.swept) {
+      this.swept = true;
+      sweepStaleTemp(this.dir);
     }
+    writeRecordFile(this.dir, key, text);
     return rec.version;
   }
 }
