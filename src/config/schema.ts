@@ -80,6 +80,7 @@ export const SETTINGS = {
   allowServers: setting("MCP_BRIDGE_ALLOW_SERVERS", list, [], "only these servers (names or globs)"),
   denyServers: setting("MCP_BRIDGE_DENY_SERVERS", list, [], "never these servers (names or globs)"),
   allowSelfServer: setting("MCP_BRIDGE_ALLOW_SELF_SERVER", bool, false, "allow config entries that start bridge itself"),
+  memoryStoreQuota: setting("MCP_BRIDGE_MEMORY_STORE_QUOTA", size, "100m", "total size of the memory store (save_memory & co.); writes past it are refused"),
   upstreamTimeout: setting("MCP_BRIDGE_UPSTREAM_TIMEOUT", duration, "60s", "per-call timeout for proxied MCP servers"),
   token: setting("BRIDGE_TOKEN", optionalString, undefined, "queue secret (else read from the token file)"),
   tokenFile: setting("BRIDGE_TOKEN_FILE", optionalString, undefined, "queue secret file (default: <root>/token)"),
