@@ -72,11 +72,11 @@ describe("queue state that changes behaviour is signed", () => {
     const forged = { updatedAt: new Date().toISOString(), scriptsDir: q.scripts, scripts: [{ name: "deploy", description: injected, readOnly: true, destructive: false }], problems: [] };
     writeFileSync(queueDir("scripts.json"), JSON.stringify(forged));
     serve = await startBridge({ env: q.env });
-    const listed = await serve.client.callTool({ name: "list_bridge_scripts", arguments: {} });
+    const listed = await serve.client.callTool({ name: "run_script", arguments: {} });
     expect(JSON.stringify(listed)).not.toContain(injected);
     // The worker notices within its maintenance interval and publishes the real one again.
     await until(() => (readFileSync(queueDir("scripts.json"), "utf8").includes("Deploy the site") ? true : undefined), 15_000, "the catalog repaired");
-    expect(JSON.stringify(await serve.client.callTool({ name: "list_bridge_scripts", arguments: {} }))).toContain("Deploy the site");
+    expect(JSON.stringify(await serve.client.callTool({ name: "run_script", arguments: {} }))).toContain("Deploy the site");
   }, 60_000);
 
   test("a planted heartbeat does not fake a live worker", async () => {
