@@ -14,6 +14,7 @@ import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { HostMethod, SandboxExtension } from "./extension.ts";
+import { checkPng, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
@@ -41,9 +42,6 @@ export interface SandboxServiceDeps {
 
 /** Calls one container may serve (with MCP_BRIDGE_RECYCLE) before it is replaced. */
 const MAX_USES = 100;
-/** Images one call may return (an MCP message must stay under the SDK's 10 MB limit). */
-const MAX_IMAGES = 16;
-const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
 
@@ -148,16 +146,19 @@ export class SandboxService {
     let imageBytes = 0;
     let imagesDropped = false;
     const text = new TextDecoder();
+    const encoder = new TextEncoder();
     const servers = req.servers ?? [];
     const done = c.exec(req.code, contexts, {
       onOutput: (chunk) => {
         output.push(chunk);
         req.onOutput?.(text.decode(chunk, { stream: true }));
       },
-      onImage: (png) => {
+      onImage: (png, dropped) => {
+        const check = dropped === undefined ? checkPng(png) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
+        if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
         imageBytes += png.length;
         if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
         imagesDropped = true;
       },
       onCall: (method, params) => {
@@ -165,7 +166,7 @@ export class SandboxService {
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
         return fn(params, { signal, servers });
       },
-    });
+    }, this.config.maxOutput);
     let timer: Timer | undefined;
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -183,10 +184,14 @@ export class SandboxService {
           : "cancelled by the client: the container was killed and removed";
         return { ...base, keep: false, status: first, output: output.result(), error: why };
       }
-      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied };
+      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied && !first.discard };
     } catch (err) {
       void this.remove([c], true);
-      const reason = `${describeError(err)}. Most likely the code exceeded the memory limit (${this.config.memory}) or killed its own runtime.`;
+      const msg = describeError(err);
+      // Exit code 137: the container's init was SIGKILLed (the OOM killer, or `kill`); anything else is no evidence of memory.
+      const reason = /exit code 137\b/.test(msg)
+        ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
+        : `${msg}. The container was discarded.`;
       return { ...base, keep: false, status: "killed", output: output.result(), error: reason };
     } finally {
       clearTimeout(timer);
@@ -223,9 +228,14 @@ export class SandboxService {
       case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput) };
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
-        const why = d.signal === 9
-          ? `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${this.config.memory})`
-          : `the Python process was killed by signal ${d.signal}`;
+        const limit = this.config.memory;
+        const why = d.oomKilled
+          ? `the Python process was killed: it exceeded the memory limit (${limit})`
+          : d.signal !== 9
+            ? `the Python process was killed by signal ${d.signal ?? "(unknown)"}`
+            : d.oomKilled === false
+              ? `the Python process was killed by SIGKILL (not by the memory limit of ${limit}: the container recorded no out-of-memory kill)`
+              : `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${limit})`;
         return { status: "killed", error: why };
       }
     }

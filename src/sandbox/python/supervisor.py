@@ -134,6 +134,9 @@ class Supervisor:
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             done = {"t": "done", "status": "killed", "signal": sig}
+            ooms = oom_kills()
+            if ooms is not None and self.ooms is not None:
+                done["oomKilled"] = ooms > self.ooms
         else:
             done = {"t": "done", "status": "exit", "exitCode": os.WEXITSTATUS(status)}
         done["id"] = self.current
@@ -143,6 +146,7 @@ class Supervisor:
 
     def spawn_kernel(self, init):
         self.nonce = os.urandom(16)
+        self.ooms = oom_kills()
         self.ctl_r, ctl_w = os.pipe()
         cmd_r, self.cmd_w = os.pipe()
         self.out_r, out_w = os.pipe()
@@ -231,3 +235,17 @@ def remove_sysv_ipc():
                 libc.semctl(ident, 0, 0)  # IPC_RMID
             else:
                 getattr(libc, fn)(ident, 0, None)
+
+
+def oom_kills():
+    """OOM kills recorded by the container's memory cgroup (v2 or v1), or None if unreadable."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return None
