@@ -63,6 +63,9 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
   if (config.pids > 0) argv.push("--pids-limit", String(config.pids));
   if (config.cpus !== undefined) argv.push("--cpus", String(config.cpus));
   argv.push("--ulimit", `nofile=${a.rlimits.nofile}:${a.rlimits.nofile}`, "--ulimit", `nproc=${a.rlimits.nproc}:${a.rlimits.nproc}`);
+  // No POSIX message queues: their contents would outlive a call in a reused container, and their
+  // per-uid quota is shared by every sandbox (a covert channel). Python does not need them.
+  argv.push("--ulimit", "msgqueue=0:0");
   const env = {
     HOME: "/workspace",
     MPLBACKEND: "module://_bridge_mpl",

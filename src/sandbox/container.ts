@@ -7,6 +7,7 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import commonPy from "./python/common.py" with { type: "text" };
+import isolationPy from "./python/isolation.py" with { type: "text" };
 import supervisorPy from "./python/supervisor.py" with { type: "text" };
 import kernelPy from "./python/kernel.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
@@ -91,7 +92,7 @@ export interface RuntimeInit {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** The in-container runtime, sent over stdin at start (see python/common.py). */
-export const RUNTIME_SOURCE = [commonPy, supervisorPy, kernelPy].join("\n\n");
+export const RUNTIME_SOURCE = [commonPy, isolationPy, supervisorPy, kernelPy].join("\n\n");
 
 type Cell = { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage>; maxText: number };
 

@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 3: the kernel. Runs user code (top-level await, final expression,
+# bridge sandbox runtime, part 4: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
 class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
