@@ -35,6 +35,8 @@ export interface ContainerArgs {
   name: string;
   ownerPid: number;
   rlimits: SandboxRlimits;
+  /** Path of the seccomp profile (`--security-opt seccomp=`); undefined: the engine's default. */
+  seccompProfile?: string;
 }
 
 type SandboxConfig = Pick<Config, "image" | "network" | "readOnly" | "capDrop" | "noNewPrivileges" | "containerUser" | "memory" | "pids" | "cpus" | "tmpfsSize">;
@@ -58,6 +60,7 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
   argv.push("--workdir", "/workspace");
   if (config.capDrop) argv.push("--cap-drop", config.capDrop);
   if (config.noNewPrivileges) argv.push("--security-opt", "no-new-privileges");
+  if (a.seccompProfile) argv.push("--security-opt", `seccomp=${a.seccompProfile}`);
   argv.push("--user", config.containerUser);
   argv.push("--memory", config.memory, "--memory-swap", config.memory);
   if (config.pids > 0) argv.push("--pids-limit", String(config.pids));

@@ -114,6 +114,8 @@ export class SandboxContainer {
   uses = 0;
   /** The runtime's pid inside the container (1 unless the engine adds an init process). */
   runtimePid?: number;
+  /** Whether the runtime installed its in-container syscall filter (python/isolation.py). */
+  syscallFilter?: boolean;
 
   private constructor(readonly name: string, private readonly proc: ContainerProcess) {
     this.closed = this.pump();
@@ -227,6 +229,7 @@ export class SandboxContainer {
     const { header, body, dropped } = frame;
     if (header.t === "ready") {
       if (typeof header.pid === "number") this.runtimePid = header.pid;
+      if (typeof header.filter === "boolean") this.syscallFilter = header.filter;
       return this.readyWait.resolve();
     }
     const cur = this.current;

@@ -11,12 +11,13 @@ import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
+import { engineWorkDir, SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { HostMethod, SandboxExtension } from "./extension.ts";
 import { checkPng, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
+import { seccompOption } from "./seccomp.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
 
 /** One call to run. */
@@ -65,6 +66,7 @@ export class SandboxService {
   private readonly methods = new Map<string, HostMethod>();
   private counter = 0;
   private closing = false;
+  private warnedFilter = false;
   /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
   private readonly reuse: boolean;
 
@@ -245,10 +247,15 @@ export class SandboxService {
     const { engine, rlimits } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits });
+    const seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, seccompProfile });
     this.live.set(name, undefined);
     try {
       const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
+      if (c.syscallFilter === false && !this.warnedFilter) {
+        this.warnedFilter = true;
+        this.deps.log.warn(`sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`);
+      }
       if (this.live.has(name)) this.live.set(name, c);
       void c.closed.then(() => this.live.delete(name));
       return c;
