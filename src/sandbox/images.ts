@@ -5,6 +5,9 @@
  * PNG structure per the PNG specification (W3C, 3rd edition): signature, IHDR first, chunks of
  * length + type + data + CRC-32, IEND last.
  */
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 
 /** Images one call may return (an MCP message must stay under 10 MiB). */
 export const MAX_IMAGES = 16;
@@ -51,4 +54,31 @@ export function checkPng(b: Uint8Array): PngCheck {
 
 function ascii(b: Uint8Array, start: number, n: number): string {
   return String.fromCharCode(...b.subarray(start, start + n));
+}
+
+/**
+ * Saves PNGs as `image-<n>.png` in `dir` (created if missing) for `bridge run --images`. Each file
+ * is written to a new temporary file (O_EXCL|O_NOFOLLOW, so nothing at that name is followed) and
+ * renamed over the final name, which replaces a symlink or FIFO planted there instead of writing
+ * through it. Returns the paths written.
+ */
+export function saveImages(dir: string, images: Uint8Array[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  return images.map((png, i) => {
+    const path = join(dir, `image-${i + 1}.png`);
+    const tmp = join(dir, `.image-${i + 1}.png.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, png);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return path;
+  });
 }
