@@ -96,7 +96,7 @@ export class BoundedStdioTransport implements Transport {
     const o = this.oversize;
     if (o) {
       o.total += piece.length;
-      o.tail = keepLast(Buffer.concat([o.tail, piece.subarray(Math.max(0, piece.length - ID_SCAN_BYTES))]));
+      o.tail = piece.length >= ID_SCAN_BYTES ? Buffer.from(piece.subarray(piece.length - ID_SCAN_BYTES)) : keepLast(Buffer.concat([o.tail, piece]));
       return;
     }
     if (this.lineBytes + piece.length <= this.maxMessageBytes) {

@@ -42,18 +42,19 @@ describe("serve's stdin", () => {
     }
   }, 120_000);
 
-  test("a 64 MiB line trickled in small writes is counted, not buffered: serve stays small and alive", async () => {
+  test("a 256 MiB line trickled in small writes is counted, not buffered: serve stays small and alive", async () => {
     const s = rawServe(env());
     try {
       await s.initialize();
       const before = s.memory().now;
       const piece = "b".repeat(256 * 1024);
       await s.write('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"run_python","arguments":{"code":"');
-      for (let i = 0; i < 256; i++) await s.write(piece);
+      for (let i = 0; i < 1024; i++) await s.write(piece);
       await s.write('"}}}\n');
       const answer = await s.waitFor((m) => m.id === 7);
       expect(answer.error.code).toBe(-32600);
-      expect(s.memory().peak - before, "serve buffered the oversized line").toBeLessThan(60 * 1024 * 1024);
+      // Buffering it would take at least 256 MiB; what remains is garbage read chunks not yet collected.
+      expect(s.memory().peak - before, "serve buffered the oversized line").toBeLessThan(128 * 1024 * 1024);
       expect((await s.request("ping")).result).toEqual({});
     } finally {
       s.proc.kill();
