@@ -247,7 +247,12 @@ export class SandboxService {
     const { engine, rlimits } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
-    const seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
+    let seccompProfile: string | undefined;
+    try {
+      seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
+    } catch (err) {
+      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, { hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile." });
+    }
     const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, seccompProfile });
     this.live.set(name, undefined);
     try {
