@@ -19,7 +19,7 @@ beforeAll(async () => {
     let text = "";
     const deadline = Date.now() + 15_000;
     // One read in flight at a time: a read raced against a timer and then dropped would swallow its chunk.
-    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+    let pending: ReturnType<typeof reader.read> | undefined;
     while (Date.now() < deadline && !/listening on port|in use/i.test(text)) {
       pending ??= reader.read();
       const r = await Promise.race([pending, Bun.sleep(500).then(() => undefined)]);
