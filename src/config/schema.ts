@@ -69,6 +69,7 @@ export const SETTINGS = {
   readOnly: setting("MCP_BRIDGE_READ_ONLY", bool, true, "read-only root filesystem"),
   capDrop: setting("MCP_BRIDGE_CAP_DROP", optionalString, "ALL", "capabilities to drop (empty: none)"),
   noNewPrivileges: setting("MCP_BRIDGE_NO_NEW_PRIVILEGES", bool, true, "no-new-privileges security option"),
+  seccomp: setting("MCP_BRIDGE_SECCOMP", z.string().trim().refine((v) => v === "bridge" || v === "engine" || v.startsWith("/"), "expected bridge, engine or an absolute path to a seccomp profile (JSON)"), "bridge", "seccomp profile: bridge (its own, embedded: the engine default without AF_VSOCK sockets, io_uring, keyrings), engine (the engine's default) or /path/to/profile.json"),
   tmpfsSize: setting("MCP_BRIDGE_TMPFS_SIZE", memory, "64m", "size of the /tmp and /workspace tmpfs"),
   poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
   recycle: setting("MCP_BRIDGE_RECYCLE", bool, true, "reuse a pool container after a call once its processes are killed and /tmp, /workspace wiped (false: a new container per call)"),
