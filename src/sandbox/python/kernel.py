@@ -244,6 +244,8 @@ class Kernel:
             elif not isinstance(code, int) or not -(2 ** 31) <= code < 2 ** 31:
                 print(code, file=sys.stderr)
                 code = 1
+            else:
+                code = int(code)  # sys.exit(False) / sys.exit(True): a bool is an int in Python, not in JSON
             return {"status": "exit", "exitCode": code}
         except BaseException as e:
             return {"status": "error", "error": format_user_exception(e)}
