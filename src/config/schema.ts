@@ -3,7 +3,7 @@
  * schema that validates it and its default. Environment variables override the config file.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { DURATION_HELP, SIZE_HELP, parseDuration, parseSize } from "./units.ts";
 
@@ -51,7 +51,7 @@ export const SETTINGS = {
   root: setting("BRIDGE_ROOT", z.string().min(1), join(homedir(), ".bridge"), "bridge's home: queue, token, scripts, state"),
   stateDir: setting("MCP_BRIDGE_STATE_DIR", optionalString, undefined, "state directory (default: <root>/state)"),
   logLevel: setting("MCP_BRIDGE_LOG_LEVEL", z.enum(["silent", "error", "warn", "info", "debug", "trace"]), "info", "stderr log level"),
-  engine: setting("MCP_BRIDGE_ENGINE", z.enum(["auto", "podman", "docker"]), "auto", "container engine (auto: podman, else docker; formerly MCP_BRIDGE_RUNTIME / runtime, still accepted)", { env: "MCP_BRIDGE_RUNTIME", key: "runtime" }),
+  engine: setting("MCP_BRIDGE_ENGINE", z.string().trim().refine((v) => ["auto", "podman", "docker"].includes(v) || isAbsolute(v), "expected auto, podman, docker, or the absolute path of the engine's CLI"), "auto", "container engine: auto (podman, else docker, on PATH or in the usual install locations), podman, docker, or an absolute path such as /opt/homebrew/bin/podman (formerly MCP_BRIDGE_RUNTIME / runtime, still accepted)", { env: "MCP_BRIDGE_RUNTIME", key: "runtime" }),
   ociRuntime: setting("MCP_BRIDGE_OCI_RUNTIME", optionalString, undefined, "OCI runtime passed as --runtime (e.g. runc)"),
   image: setting("MCP_BRIDGE_IMAGE", z.string().min(1), "python:3.14-slim", "sandbox image"),
   timeout: setting("MCP_BRIDGE_TIMEOUT", duration, "30s", "default run_python timeout"),
