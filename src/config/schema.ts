@@ -28,6 +28,10 @@ const bool = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
 const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean),
 );
+/** A list of paths: an array (config file) or one string split like PATH (`:`, `;` on Windows). */
+const pathList = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(process.platform === "win32" ? ";" : ":")).map((s) => s.trim()).filter(Boolean),
+);
 const posInt = (max: number) =>
   z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().int("expected a whole number").min(0, "expected 0 or more").max(max, `expected at most ${max}`));
 const memory = z.string().regex(/^\d+[bkmg]?$/i, "expected a container memory limit such as 512m or 2g");
@@ -70,9 +74,10 @@ export const SETTINGS = {
   idleTimeout: setting("MCP_BRIDGE_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed (formerly MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT / runtimeIdleTimeout, still accepted)", { env: "MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", key: "runtimeIdleTimeout" }),
   maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
   outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
-  serversConfig: setting("MCP_SERVERS_CONFIG", optionalString, undefined, "extra MCP servers config file"),
-  allowServers: setting("MCP_BRIDGE_ALLOW_SERVERS", list, [], "only these servers (names or globs)"),
-  denyServers: setting("MCP_BRIDGE_DENY_SERVERS", list, [], "never these servers (names or globs)"),
+  serversConfig: setting("MCP_SERVERS_CONFIG", pathList, [], "MCP server config files read before every client's (a list: separated like PATH, or an array in config.json)"),
+  allowServers: setting("MCP_BRIDGE_ALLOW_SERVERS", list, [], "only these servers (names or globs; name@client or name@client:scope to pin the source, e.g. notes@claude-code:user)"),
+  denyServers: setting("MCP_BRIDGE_DENY_SERVERS", list, [], "never these servers (same patterns as MCP_BRIDGE_ALLOW_SERVERS)"),
+  trustedProjects: setting("MCP_BRIDGE_TRUSTED_PROJECTS", pathList, [], "project directories whose project-level MCP configs bridge may use when their client keeps no approval record (.cursor/mcp.json, .vscode/mcp.json, …); dir/** covers subdirectories"),
   allowSelfServer: setting("MCP_BRIDGE_ALLOW_SELF_SERVER", bool, false, "allow config entries that start bridge itself"),
   upstreamTimeout: setting("MCP_BRIDGE_UPSTREAM_TIMEOUT", duration, "60s", "per-call timeout for proxied MCP servers"),
   token: setting("BRIDGE_TOKEN", optionalString, undefined, "queue secret (else read from the token file)"),

@@ -13,7 +13,7 @@ import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
 const state = mkdtempSync(join(tmpdir(), "bridge-hostile-"));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 const registry = new UpstreamRegistry({
-  discover: async () => [{ name: "srv", source: "/t", format: "t", transport: "stdio", command: "/nonexistent/srv", env: { TOKEN: "s3cret" }, args: ["--key", "s3cret"], status: "ok" }],
+  discover: async () => [{ name: "srv", source: "/t", format: "t", scope: "user", transport: "stdio", command: "/nonexistent/srv", env: { TOKEN: "s3cret" }, args: ["--key", "s3cret"], status: "ok" }],
   stateDir: state,
   timeoutMs: 2000,
   log: { debug() {}, warn() {} },

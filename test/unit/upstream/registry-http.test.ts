@@ -19,7 +19,7 @@ beforeAll(async () => {
     let text = "";
     const deadline = Date.now() + 15_000;
     // One read in flight at a time: a read raced against a timer and then dropped would swallow its chunk.
-    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+    let pending: ReturnType<typeof reader.read> | undefined;
     while (Date.now() < deadline && !/listening on port|in use/i.test(text)) {
       pending ??= reader.read();
       const r = await Promise.race([pending, Bun.sleep(500).then(() => undefined)]);
@@ -55,7 +55,7 @@ afterAll(() => {
 
 test("lists and calls tools over streamable HTTP, sending the configured headers", async () => {
   const registry = new UpstreamRegistry({
-    discover: async () => [{ name: "remote", source: "/t/.mcp.json", format: "cursor", transport: "http", url: `http://127.0.0.1:${proxy!.port}/mcp`, headers: { "x-api-key": "secret-123" }, status: "ok" }],
+    discover: async () => [{ name: "remote", source: "/t/.mcp.json", format: "cursor", scope: "user", transport: "http", url: `http://127.0.0.1:${proxy!.port}/mcp`, headers: { "x-api-key": "secret-123" }, status: "ok" }],
     stateDir: state,
     timeoutMs: 15_000,
     log: { debug() {}, warn() {} },
