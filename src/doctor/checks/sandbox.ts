@@ -5,7 +5,7 @@
 import { formatDuration } from "../../config/index.ts";
 import { describeError, isBridgeError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { checkImage, defaultEngineDeps, detectEngine, locateEngine, type EngineInfo } from "../../sandbox/engine.ts";
+import { checkImage, defaultEngineDeps, detectEngine, locateEngine, type EngineDeps, type EngineInfo } from "../../sandbox/engine.ts";
 import { guiPath } from "../../sandbox/engine-locate.ts";
 import { SandboxService, UNENFORCED_LIMITS } from "../../sandbox/service.ts";
 import type { Check, CheckResult } from "../types.ts";
@@ -13,14 +13,15 @@ import type { Check, CheckResult } from "../types.ts";
 const OFFLINE_IMAGE = "localhost/bridge-python:latest";
 
 /**
- * GUI clients (Claude Desktop, IDEs) start bridge with a minimal PATH. Looks the engine up as such a
- * client would; when that fails, says which `env` line to add to the client's bridge entry.
+ * GUI clients (Claude Desktop, IDEs) start bridge with a minimal PATH and without the shell's
+ * variables. Looks the engine up by name as such a client would; when that fails, says which `env`
+ * line to add to the client's bridge entry.
  */
-async function guiClientCheck(config: Parameters<Check>[0]["config"], engine: EngineInfo): Promise<CheckResult> {
-  const path = guiPath(process.platform);
-  const env = { ...process.env, PATH: path };
+export async function guiClientCheck(engine: Pick<EngineInfo, "name" | "binary">, makeDeps: (env: Record<string, string | undefined>) => EngineDeps = defaultEngineDeps, platform: string = process.platform): Promise<CheckResult> {
+  const path = guiPath(platform);
+  const env = { HOME: process.env.HOME, USERPROFILE: process.env.USERPROFILE, PATH: path };
   try {
-    const seen = await locateEngine(config, defaultEngineDeps(env));
+    const seen = await locateEngine({ engine: engine.name }, makeDeps(env));
     return { name: "engine for GUI clients", status: "ok", detail: `with PATH=${path} (as Claude Desktop starts bridge) the engine is found at ${seen.binary}` };
   } catch {
     const line = `"env": { "MCP_BRIDGE_ENGINE": ${JSON.stringify(engine.binary)} }`;
@@ -45,7 +46,7 @@ export const sandboxCheck: Check = async ({ config }) => {
   const mode = [engine.rootless ? "rootless" : "rootful", engine.remote ? "remote" : "local"].join(", ");
   const where = engine.located === "PATH" ? engine.binary : engine.located === "MCP_BRIDGE_ENGINE" ? `${engine.binary}, from MCP_BRIDGE_ENGINE` : `${engine.binary}, found outside PATH`;
   results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${where})` });
-  results.push(await guiClientCheck(config, engine));
+  results.push(await guiClientCheck(engine));
   if (!engine.limitsEnforced) {
     results.push({ name: "resource limits", status: "warn", detail: `NOT enforced: ${UNENFORCED_LIMITS.what}. A memory bomb can use the host's memory; processes are capped by an nproc rlimit only.`, fix: UNENFORCED_LIMITS.fix });
   }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { isBridgeError } from "../../../src/errors.ts";
 import { checkImage, detectEngine, ensureImage, isCrunCgroupError, locateEngine, type EngineDeps, type ExecResult } from "../../../src/sandbox/engine.ts";
 import { engineFromPath, guiPath, locateCommand, wellKnownDirs } from "../../../src/sandbox/engine-locate.ts";
+import { guiClientCheck } from "../../../src/doctor/checks/sandbox.ts";
 
 function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResult>; env?: Record<string, string> }) {
   const calls: string[][] = [];
@@ -137,5 +138,21 @@ describe("finding the engine outside PATH (GUI clients start bridge with a minim
     expect(isBridgeError(missing, "ENGINE_NOT_FOUND")).toBe(true);
     expect(missing.message).toContain("/nope/podman");
     expect(engineFromPath("C:\\Program Files\\RedHat\\Podman\\podman.exe")).toBe("podman");
+  });
+});
+
+describe("doctor: the engine as a GUI client would find it", () => {
+  test("found with a GUI client's PATH or in an install location: ok, with where", async () => {
+    const deps = (env: Record<string, string | undefined>) => ({ ...fakeDeps({ installed: [] }).deps, locate: (c: string) => (env.PATH === guiPath("darwin") && c === "podman" ? { path: "/opt/homebrew/bin/podman", onPath: false } : undefined) });
+    const r = await guiClientCheck({ name: "podman", binary: "/opt/homebrew/bin/podman" }, deps, "darwin");
+    expect(r).toMatchObject({ status: "ok", detail: expect.stringContaining("/opt/homebrew/bin/podman") });
+  });
+
+  test("not found that way: a warning with the env line to add to the client's bridge entry", async () => {
+    const deps = () => ({ ...fakeDeps({ installed: [] }).deps, locate: () => undefined });
+    const r = await guiClientCheck({ name: "podman", binary: "/home/u/tools/podman" }, deps, "darwin");
+    expect(r.status).toBe("warn");
+    expect(r.detail).toContain("PATH=/usr/bin:/bin:/usr/sbin:/sbin");
+    expect(r.fix).toBe(`add to bridge's entry in that client's config: "env": { "MCP_BRIDGE_ENGINE": "/home/u/tools/podman" }`);
   });
 });

@@ -53,6 +53,15 @@ describe("mcp.* methods", () => {
     expect(Object.keys(detailed[0]!).sort()).toEqual(["alias", "command", "format", "loaded", "name", "source", "transport", "url"]);
   });
 
+  test("a server URL is shown to sandboxed code only by its origin (hosted endpoints put keys in the path)", async () => {
+    const hosted = new UpstreamRegistry({
+      discover: async () => [{ name: "zap", source: "/t", format: "t", scope: "user", transport: "http", url: "https://mcp.zapier.com/api/mcp/s/abc123def456ghi789/mcp?key=k", status: "ok" }],
+      stateDir: state, timeoutMs: 2000, log: { debug() {}, warn() {} },
+    });
+    const detailed = (await upstreamMethods(hosted)["mcp.discovered_servers"]!({ detailed: true }, ctx)) as Array<{ url: string }>;
+    expect(detailed[0]!.url).toBe("https://mcp.zapier.com/…");
+  });
+
   test("a server that cannot start fails prepare with a clear message", async () => {
     const err = await errorOf(upstreamExtension(registry).prepare({ servers: ["srv"] }, ctx.signal));
     expect(err.message).toContain("server srv could not start");
