@@ -11,7 +11,9 @@ import { tempDir } from "./bridge.ts";
 /** A DiscoveryFs over a map of absolute path → file text; `executables` are the runnable paths, `dirs` extra existing directories. */
 export function memoryFs(files: Record<string, string>, executables: string[] = [], dirs: string[] = []): DiscoveryFs & { reads: string[] } {
   const reads: string[] = [];
-  const isDir = (path: string) => dirs.includes(path) || Object.keys(files).some((f) => f.startsWith(path.endsWith("/") ? path : `${path}/`));
+  const sep = (path: string) => (path.includes("\\") && !path.includes("/") ? "\\" : "/");
+  const under = (path: string) => (path.endsWith(sep(path)) ? path : `${path}${sep(path)}`);
+  const isDir = (path: string) => dirs.includes(path) || Object.keys(files).some((f) => f.startsWith(under(path)));
   return {
     reads,
     async readBytes(path) {
@@ -19,7 +21,7 @@ export function memoryFs(files: Record<string, string>, executables: string[] = 
       return Object.hasOwn(files, path) ? new TextEncoder().encode(files[path]) : undefined;
     },
     async listDir(path) {
-      const prefix = path.endsWith("/") ? path : `${path}/`;
+      const prefix = under(path);
       const names = Object.keys(files).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split(/[\\/]/)[0]!);
       return [...new Set(names)];
     },

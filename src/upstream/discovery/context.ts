@@ -49,6 +49,7 @@ export class ReadContext {
   readonly windows: boolean;
   readonly p: typeof posix;
   private readonly cache = new Map<string, Promise<ReadFile>>();
+  private gitRootLookup?: Promise<string | undefined>;
 
   constructor(readonly inputs: ReaderInputs) {
     this.windows = inputs.platform === "win32";
@@ -148,10 +149,13 @@ export class ReadContext {
     return out;
   }
 
-  /** The nearest directory at or above the working directory that holds `.git`, if any. */
-  async gitRoot(): Promise<string | undefined> {
-    for (const dir of this.ancestors()) if (await this.fs.exists(this.p.join(dir, ".git"))) return dir;
-    return undefined;
+  /** The nearest directory at or above the working directory that holds `.git`, if any (looked up once per run). */
+  gitRoot(): Promise<string | undefined> {
+    this.gitRootLookup ??= (async () => {
+      for (const dir of this.ancestors()) if (await this.fs.exists(this.p.join(dir, ".git"))) return dir;
+      return undefined;
+    })();
+    return this.gitRootLookup;
   }
 
   /** True when `dir` is listed in MCP_BRIDGE_TRUSTED_PROJECTS (exactly, or under an entry ending in `/**`). Relative entries are ignored. */

@@ -291,3 +291,26 @@ describe("other clients' rules", () => {
     expect(statusOf(off)).toMatchObject({ ok: "excluded", prof: "excluded", codium: "ok" });
   });
 });
+
+describe("per-OS locations", () => {
+  test("Windows: %APPDATA% for editors and Claude Desktop, backslash paths, Claude Code's forward-slash project keys", async () => {
+    const fs = memoryFs({
+      "C:\\Users\\u\\AppData\\Roaming\\Code\\User\\mcp.json": j({ servers: { vs: { type: "stdio", command: "C:\\tools\\srv.exe" } } }),
+      "C:\\Users\\u\\AppData\\Roaming\\Claude\\claude_desktop_config.json": j({ mcpServers: { desk: { command: "C:\\tools\\srv.exe" } } }),
+      "C:\\Users\\u\\.cursor\\mcp.json": j({ mcpServers: { cur: { command: "npx" } } }),
+      "C:\\Users\\u\\.claude.json": j({ projects: { "C:/work/app": { mcpServers: { loc: { command: "npx" } } } } }),
+    }, ["C:\\tools\\srv.exe", "C:\\node\\npx.CMD"]);
+    const r = await discoverServers({ ...base(fs), home: "C:\\Users\\u", cwd: "C:\\work\\app", platform: "win32", env: { APPDATA: "C:\\Users\\u\\AppData\\Roaming", Path: "C:\\node", PATHEXT: ".EXE;.CMD" } });
+    expect(statusOf(r)).toEqual({ loc: "ok", desk: "ok", cur: "ok", vs: "ok" });
+    expect(r.servers.find((s) => s.name === "cur")!.resolvedCommand).toBe("C:\\node\\npx.CMD");
+  });
+
+  test("macOS: ~/Library/Application Support for Claude Desktop and VS Code", async () => {
+    const fs = memoryFs({
+      "/Users/u/Library/Application Support/Claude/claude_desktop_config.json": j({ mcpServers: { desk: { command: "sh" } } }),
+      "/Users/u/Library/Application Support/Code/User/mcp.json": j({ servers: { vs: { type: "stdio", command: "sh" } } }),
+    }, EXE);
+    const r = await discoverServers({ ...base(fs), home: "/Users/u", platform: "darwin" });
+    expect(statusOf(r)).toEqual({ desk: "ok", vs: "ok" });
+  });
+});
