@@ -314,3 +314,16 @@ describe("per-OS locations", () => {
     expect(statusOf(r)).toEqual({ desk: "ok", vs: "ok" });
   });
 });
+
+test("hostile YAML: an alias bomb is a problem, not a hang; __proto__ stays an ordinary key", async () => {
+  let bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n';
+  let prev = "a";
+  for (let i = 1; i < 9; i++) { bomb += `b${i}: &b${i} [${Array(10).fill(`*${prev}`).join(",")}]\n`; prev = `b${i}`; }
+  const r = await discoverServers(base(memoryFs({
+    "/h/.config/goose/config.yaml": bomb,
+    "/h/.continue/config.yaml": "__proto__:\n  polluted: true\nmcpServers:\n  - name: ok\n    command: sh\n",
+  }, EXE)));
+  expect(r.problems).toEqual([{ file: "/h/.config/goose/config.yaml", reason: expect.stringContaining("not valid YAML") }]);
+  expect(statusOf(r)).toEqual({ ok: "ok" });
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
