@@ -33,21 +33,11 @@ export interface Dialect {
   urlNeedsType?: boolean;
 }
 
-/** The entry fields a config value determines. */
-export interface NormalizedServer {
-  transport: ServerEntry["transport"];
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  url?: string;
-  headers?: Record<string, string>;
-  notes?: string[];
-  /** Turned off in its own file (`disabled: true`, `enabled: false`). */
+/** The entry fields a config value determines, whether its own file turns it off, and why bridge cannot use a valid entry. */
+export type NormalizedServer = Pick<ServerEntry, "transport" | "command" | "args" | "env" | "cwd" | "url" | "headers" | "notes"> & {
   disabled: boolean;
-  /** Valid for the client, but bridge cannot use it (why). */
   notUsable?: string;
-}
+};
 
 /** A value that cannot become a server; `field` is the offending key, for the error position. */
 export class EntryError extends Error {
