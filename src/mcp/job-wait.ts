@@ -4,7 +4,7 @@
  * client cancels the request, and notices a dead worker.
  */
 import { offlineReason } from "../queue/liveness.ts";
-import { HEARTBEAT_STALE_MS, type JobResult, type JobStatus, type QueueClient, type WorkerStatus } from "../queue/types.ts";
+import { type JobResult, type JobStatus, type QueueClient, type WorkerStatus } from "../queue/types.ts";
 
 /** Default wait without a progressToken: below common 60 s client request timeouts. */
 export const DEFAULT_WAIT_SECONDS = 25;
@@ -40,17 +40,24 @@ export function workerOfflineNote(w: WorkerStatus): string {
  * What happened to this job when its worker is gone or none is running, or undefined while it can
  * still finish: a queued job waits for the next worker; a running job whose worker died will not
  * finish and is never re-run.
+ *
+ * "Died" needs proof a writer of the queue folder without the token cannot fake (the statuses are
+ * built from signed records only, src/queue/liveness.ts, src/queue/store.ts): the worker's own
+ * signed heartbeat, judged dead, and its claim of this job — the job listed in that heartbeat, or
+ * the worker's signed checkpoint for it (killed before its next beat) — and no live worker's signed
+ * heartbeat listing the job (a copy of the job file planted in a dead worker's directory, next to a
+ * replayed genuine heartbeat). Without that proof (no signed heartbeat, a planted one, a copy) there
+ * is no verdict: the wait goes on, and recovery or the deadline ends it.
  */
 export function jobWorkerNote(s: JobStatus, w: WorkerStatus): string | undefined {
   if (s.state === "queued") {
     return w.alive ? undefined : `Job ${s.id} is queued and kept; it runs when a worker starts. ${workerOfflineNote(w)}`;
   }
   if (s.state !== "running" || !s.worker) return undefined;
-  if (w.workers.some((b) => b.workerId === s.worker)) return undefined;
-  const dead = w.dead?.find((b) => b.workerId === s.worker);
-  // No heartbeat at all: the worker has just claimed (first beat pending) or it is long gone; the stale window decides.
-  if (!dead && Date.now() - Date.parse(s.createdAt) < HEARTBEAT_STALE_MS) return undefined;
-  const what = dead ? `worker ${dead.workerId} (pid ${dead.pid} on ${dead.hostname}), which died: ${dead.why}` : `worker ${s.worker}, which has no heartbeat`;
+  if (w.workers.some((b) => b.workerId === s.worker || b.running.includes(s.id))) return undefined;
+  const dead = w.dead?.find((b) => b.workerId === s.worker && (b.running.includes(s.id) || s.claimed === true));
+  if (!dead) return undefined;
+  const what = `worker ${dead.workerId} (pid ${dead.pid} on ${dead.hostname}), which died: ${dead.why}`;
   const recorder = w.alive ? "a running worker records it as interrupted within seconds" : `the next worker to start records it as interrupted (start one: \`${w.startCommand}\`)`;
   const resume = s.kind === "claude" ? " Its Claude session_id (in the interrupted result) can be resumed." : "";
   return `Job ${s.id} was running on ${what}. It did not finish and will not be re-run: its watchdog stops what it started, and ${recorder}; get_job then shows it.${resume}`;

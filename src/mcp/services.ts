@@ -9,6 +9,7 @@ import { formatBytes, type Config } from "../config/index.ts";
 import { readCatalog } from "../queue/catalog.ts";
 import { openQueue } from "../queue/client.ts";
 import { queueLayout } from "../queue/layout.ts";
+import { readSecret } from "../queue/token.ts";
 import type { QueueClient } from "../queue/types.ts";
 import { defaultEngineDeps } from "../sandbox/engine.ts";
 import { SandboxService } from "../sandbox/service.ts";
@@ -64,7 +65,7 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     services: {
       sandbox,
       queue: given.queue ?? (() => (queue ??= openQueue(config))),
-      catalog: given.catalog ?? (() => readCatalog(layout)),
+      catalog: given.catalog ?? (() => readCatalog(layout, readSecret(config))),
     },
     sandboxReachesServers: reachesServers,
     warm,

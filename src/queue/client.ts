@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
-import { signJob } from "./auth.ts";
-import { createMarker, ensurePrivateDir, writeFileAtomic, fsyncDir } from "./fsutil.ts";
-import { checkKey, dropKey, keysDir, matchKey, readKey, recordKey } from "./idempotency.ts";
+import { recordIsAuthentic, signJob } from "./auth.ts";
+import { writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { checkKey, dropKey, matchKey, readKey, recordKey } from "./idempotency.ts";
 import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
 import { journalWriter } from "./journal.ts";
-import { ensureLayout, type QueueLayout } from "./layout.ts";
+import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "./layout.ts";
+import { requestCancel } from "./cancel.ts";
 import { defaultProbe, workerLiveness, type LivenessProbe } from "./liveness.ts";
 import { jobStatus, listJobs, readResult, writeResult } from "./store.ts";
 import { readSecret } from "./token.ts";
@@ -30,16 +31,22 @@ export function startCommandFor(root: string): string {
   return root === join(homedir(), ".bridge") ? "bridge worker" : `BRIDGE_ROOT=${root} bridge worker`;
 }
 
-/** Reads progress lines appended since `offset`; returns the events and the new offset. */
-function readProgress(path: string, offset: number): { events: StoredProgressEvent[]; offset: number } {
+/**
+ * Reads progress lines appended since `offset`; returns the events and the new offset. The open
+ * never blocks (a FIFO named like the file) and only a regular file is read; lines whose signature
+ * does not hold (written by someone without the token) are skipped.
+ */
+export function readProgress(layout: QueueLayout, id: string, offset: number, secret: string): { events: StoredProgressEvent[]; offset: number } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(layout.d.progress.at(`${id}.jsonl`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return { events: [], offset };
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { events: [], offset };
+    const size = st.size;
     if (size <= offset) return { events: [], offset };
     const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
     const n = readSync(fd, buf, 0, buf.length, offset);
@@ -50,7 +57,10 @@ function readProgress(path: string, offset: number): { events: StoredProgressEve
     for (const line of text.slice(0, end).split("\n")) {
       try {
         const e = JSON.parse(line);
-        if (e && typeof e.message === "string") events.push(e);
+        if (e && typeof e.message === "string" && e.job === id && recordIsAuthentic("progress", e, secret)) {
+          const { sig: _sig, job: _job, ...event } = e;
+          events.push(event);
+        }
       } catch { /* a torn line is skipped */ }
     }
     return { events, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
@@ -66,7 +76,6 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
   let layout: QueueLayout;
   try {
     layout = ensureLayout(config);
-    ensurePrivateDir(keysDir(layout));
   } catch (err) {
     if (err instanceof BridgeError) throw err;
     throw new BridgeError("QUEUE_FAILED", `Cannot prepare the job queue under ${config.root}: ${(err as Error).message}`, {
@@ -74,7 +83,11 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
       cause: err,
     });
   }
-  const journal = journalWriter(layout.journal, "serve");
+  const journal = journalWriter(layout.d.queue, JOURNAL_FILE, "serve");
+  layout.setTamperHandler((path, why) => {
+    process.stderr.write(`bridge: the queue directory ${path} was replaced (${why}); refusing to use it\n`);
+    journal({ event: "queue-tampered", dir: path, why });
+  });
 
   const submit = async <K extends JobKind>(kind: K, body: JobBodies[K], before?: (job: Job<K>, secret: string) => void): Promise<Job<K>> => {
     const secret = readSecret(config);
@@ -87,7 +100,7 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
       throw new BridgeError("QUEUE_FAILED", `The job is ${bytes} bytes; the queue takes at most ${MAX_JOB_BYTES}.`, { hint: "Pass large inputs through a file the script or Claude can read instead." });
     }
     try {
-      writeFileAtomic(layout.tmp, join(layout.incoming, `${job.id}.json`), text);
+      writeFileAtomic(layout.d.tmp, layout.d.incoming, `${job.id}.json`, text);
     } catch (err) {
       throw new BridgeError("QUEUE_FAILED", `Could not write the job into ${layout.incoming}: ${(err as Error).message}`, { hint: `Check that ${layout.dir} is writable by this user.`, cause: err });
     }
@@ -102,7 +115,6 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
       if (ready) return ready; // fast path: no watchers for a finished job
     }
     const deadline = now() + opts.timeoutMs;
-    const progressPath = join(layout.progress, `${id}.jsonl`);
     let offset = opts.progressCursor?.offset ?? 0;
     let wake: (() => void) | undefined;
     const watchers: FSWatcher[] = [];
@@ -118,7 +130,7 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     try {
       while (true) {
         if (opts.onProgress) {
-          const r = readProgress(progressPath, offset);
+          const r = readProgress(layout, id, offset, secret);
           offset = r.offset;
           if (opts.progressCursor) opts.progressCursor.offset = offset;
           for (const e of r.events) opts.onProgress(e);
@@ -146,8 +158,8 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     if (!before || before.result) return before;
     // A queued job: take it out of the queue ourselves. The rename fails if a worker claimed it first.
     try {
-      renameSync(join(layout.incoming, `${id}.json`), join(layout.jobs, `${id}.json`));
-      fsyncDir(layout.incoming);
+      renameSync(layout.d.incoming.at(`${id}.json`), layout.d.jobs.at(`${id}.json`));
+      fsyncDir(layout.d.incoming);
       writeResult(layout, {
         id, kind: before.kind, state: "cancelled", outcome: null,
         error: { code: "CANCELLED", message: "Cancelled before it started." },
@@ -158,7 +170,7 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    createMarker(join(layout.cancel, id));
+    requestCancel(layout, id, secret);
     journal({ event: "cancel-requested", id });
     return jobStatus(layout, id, secret);
   };
@@ -199,6 +211,7 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     cancel,
     get: async (id) => jobStatus(layout, id, readSecret(config)),
     list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
-    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), probe), startCommand: startCommandFor(config.root) }),
+    // Only signed heartbeats and a signed stop record count: a writer without the token can fake neither a live worker nor a dead one.
+    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), readSecret(config), probe), startCommand: startCommandFor(config.root) }),
   };
 }

@@ -6,17 +6,19 @@
  * Scope: per queue (`<queue>/keys/`) and per job kind (one tool each), shared by every `serve`
  * that holds the queue's token. Record files are named HMAC(token, kind + key), so a co-writer of
  * the queue folder without the token can neither learn the keys nor plant a record for one, and
- * each record is signed, binding key → job id → SHA-256 of the canonical arguments. What such a
- * co-writer can still do is delete a record (the next call with that key runs again) — the same
- * power it has over any queued job file. Keys expire with the job's retention
- * (`BRIDGE_JOB_RETENTION`); the worker's GC removes expired records.
+ * each record is signed (src/queue/auth.ts, domain "idempotency"), binding its own file name →
+ * job id → SHA-256 of the canonical arguments: a genuine record copied under another key's name
+ * reads as absent. Records are read and written only through the guarded `keys/` directory
+ * (src/queue/dirs.ts; no symlinks, no FIFOs, size-capped). What such a co-writer can still do is
+ * delete a record (the next call with that key runs again) — the same power it has over any queued
+ * job file. Keys expire with the job's retention (`BRIDGE_JOB_RETENTION`); the worker's GC
+ * (src/worker/gc.ts) removes records past it.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createHash, createHmac } from "node:crypto";
 import { BridgeError } from "../errors.ts";
+import { recordIsAuthentic, signRecord } from "./auth.ts";
 import { canonicalJson } from "./canonical.ts";
-import { createFileAtomic, readJson, removeQuietly } from "./fsutil.ts";
+import { createFileAtomic, readJsonQuietly, removeQuietly } from "./fsutil.ts";
 import { JOB_ID_RE } from "./ids.ts";
 import type { QueueLayout } from "./layout.ts";
 import type { JobKind } from "./types.ts";
@@ -31,7 +33,8 @@ export interface KeyRecord {
   createdAt: string;
 }
 
-export const keysDir = (layout: QueueLayout) => join(layout.dir, "keys");
+/** `<queue>/keys`, for messages and tests; every file operation goes through `layout.d.keys`. */
+export const keysDir = (layout: QueueLayout): string => layout.keys;
 
 /** The record's file name: HMAC of kind and key under the queue token (hex, 64 chars). */
 export function keyFileName(secret: string, kind: JobKind, key: string): string {
@@ -42,8 +45,6 @@ export function argsDigest(body: unknown): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
-const sigOf = (secret: string, r: KeyRecord) => createHmac("sha256", secret).update(canonicalJson({ t: "idempotency", ...r })).digest();
-
 /** Checks the key's shape; a bad key is a usage error, not a silent no-op. */
 export function checkKey(key: string): string {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
@@ -52,19 +53,15 @@ export function checkKey(key: string): string {
   return key;
 }
 
-/** The authentic, unexpired record for the key, or undefined. Forged, malformed or expired records read as absent. */
+/** The authentic, unexpired record for the key, or undefined. Forged, moved, malformed or expired records read as absent. */
 export function readKey(layout: QueueLayout, secret: string, kind: JobKind, key: string, nowMs: number, retentionMs: number): KeyRecord | undefined {
-  let raw: unknown;
-  try { raw = readJson(join(keysDir(layout), keyFileName(secret, kind, key)), 4096); } catch { return undefined; }
-  const r = raw as (KeyRecord & { sig?: unknown }) | undefined;
-  if (!r || r.kind !== kind || typeof r.job_id !== "string" || !JOB_ID_RE.test(r.job_id) || typeof r.args !== "string" || typeof r.createdAt !== "string" || typeof r.sig !== "string") return undefined;
-  const record: KeyRecord = { kind: r.kind, job_id: r.job_id, args: r.args, createdAt: r.createdAt };
-  const given = Buffer.from(r.sig, "hex");
-  const expected = sigOf(secret, record);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const at = Date.parse(record.createdAt);
+  const name = keyFileName(secret, kind, key);
+  const r = readJsonQuietly(layout.d.keys, name, 4096) as (KeyRecord & { name?: unknown }) | undefined;
+  if (!r || typeof r !== "object" || r.name !== name || r.kind !== kind || typeof r.job_id !== "string" || !JOB_ID_RE.test(r.job_id) || typeof r.args !== "string" || typeof r.createdAt !== "string") return undefined;
+  if (!recordIsAuthentic("idempotency", r, secret)) return undefined;
+  const at = Date.parse(r.createdAt);
   if (!Number.isFinite(at) || nowMs - at > retentionMs) return undefined;
-  return record;
+  return { kind: r.kind, job_id: r.job_id, args: r.args, createdAt: r.createdAt };
 }
 
 /** The job a repeated key stands for; throws USAGE when the arguments differ from the first call's. */
@@ -80,35 +77,21 @@ export function matchKey(record: KeyRecord, key: string, body: unknown): string 
 /**
  * Records key → jobId if the key is free (exclusive create). Returns true when recorded; false
  * when an authentic record exists (the caller reads it). A record that is forged, malformed or
- * expired is replaced.
+ * expired — or a special file planted under its name — is replaced.
  */
 export function recordKey(layout: QueueLayout, secret: string, kind: JobKind, key: string, body: unknown, jobId: string, nowMs: number, retentionMs: number): boolean {
-  const path = join(keysDir(layout), keyFileName(secret, kind, key));
-  const record: KeyRecord = { kind, job_id: jobId, args: argsDigest(body), createdAt: new Date(nowMs).toISOString() };
-  const text = JSON.stringify({ ...record, sig: sigOf(secret, record).toString("hex") });
+  const name = keyFileName(secret, kind, key);
+  const record: KeyRecord & { name: string } = { name, kind, job_id: jobId, args: argsDigest(body), createdAt: new Date(nowMs).toISOString() };
+  const text = JSON.stringify(signRecord("idempotency", record, secret));
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (createFileAtomic(layout.tmp, path, text)) return true;
+    if (createFileAtomic(layout.d.tmp, layout.d.keys, name, text)) return true;
     if (readKey(layout, secret, kind, key, nowMs, retentionMs)) return false;
-    removeQuietly(path); // not authentic, or expired: the key is free
+    removeQuietly(layout.d.keys, name, { special: true }); // not authentic, or expired: the key is free
   }
   return false;
 }
 
 /** Removes a record this process just made (the job could not be submitted). */
 export function dropKey(layout: QueueLayout, secret: string, kind: JobKind, key: string): void {
-  try { removeQuietly(join(keysDir(layout), keyFileName(secret, kind, key))); } catch { /* best effort */ }
-}
-
-/** GC: removes records older than the retention. Returns how many. */
-export function collectKeys(layout: QueueLayout, nowMs: number, retentionMs: number): number {
-  let removed = 0;
-  let names: string[] = [];
-  try { names = readdirSync(keysDir(layout)); } catch { return 0; }
-  for (const n of names) {
-    const path = join(keysDir(layout), n);
-    try {
-      if (nowMs - statSync(path).mtimeMs > retentionMs) { removeQuietly(path); removed++; }
-    } catch { /* gone */ }
-  }
-  return removed;
+  removeQuietly(layout.d.keys, keyFileName(secret, kind, key));
 }

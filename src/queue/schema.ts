@@ -46,6 +46,7 @@ export const JobResultSchema = z.object({
   error: JobErrorSchema.optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string(),
+  recovered: z.boolean().optional(),
   sig: z.string().optional(),
 });
 
@@ -60,4 +61,6 @@ export const HeartbeatSchema = z.object({
   running: z.array(z.string()),
   draining: z.boolean(),
   pidNamespace: z.string().max(100).optional(),
+  trustProjectSettings: z.union([z.boolean(), z.array(z.string())]).optional(),
+  sig: z.string().optional(),
 });

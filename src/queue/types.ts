@@ -76,6 +76,11 @@ export interface JobResult {
   /** ISO timestamps; startedAt is absent when the job never started (rejected, cancelled while queued). */
   startedAt?: string;
   finishedAt: string;
+  /**
+   * Set on the `interrupted` result a recovering worker writes for a job whose worker looked gone;
+   * the worker that really ran the job may replace it with its own result.
+   */
+  recovered?: boolean;
 }
 
 /** A progress event a handler emits; the worker appends it (with seq and time) to the job's progress file. */
@@ -96,6 +101,8 @@ export interface JobStatus {
   createdAt: string;
   /** The pid/id of the worker running it (state running). */
   worker?: string;
+  /** State running: that worker's signed checkpoint for this job is there — proof it claimed it (src/queue/checkpoint.ts). */
+  claimed?: boolean;
   /** Present once the job is final. */
   result?: JobResult;
   /** A short summary of the request (script name, first words of a claude request). */
@@ -115,8 +122,14 @@ export interface Heartbeat {
   running: string[];
   /** True once the worker got SIGTERM and claims nothing new. */
   draining: boolean;
-  /** `/proc/self/ns/pid` of the worker: a pid is only checked by a reader in the same namespace. */
+  /** `/proc/self/ns/pid` of the worker: a pid is only checked by a reader in the same namespace (signed with the rest). */
   pidNamespace?: string;
+  /**
+   * Whether claude jobs load project settings (`.claude/settings.json`, `.mcp.json`, …) from their
+   * working directory: false (the default: user settings only), true for every directory, or the
+   * directories where they do (`--trust-project-settings[-in]`). Shown by `doctor`.
+   */
+  trustProjectSettings?: boolean | string[];
 }
 
 /** Summary of the workers, for tools and `doctor`. */
@@ -187,6 +200,13 @@ export interface WorkerOptions {
   graceMs: number;
   /** Drain the queue and exit. */
   once: boolean;
+  /**
+   * Directories (resolved) whose project settings claude jobs may load — `.claude/settings.json`
+   * and `settings.local.json` (hooks, env, apiKeyHelper, permissions), `.mcp.json` servers,
+   * project skills and commands — or "all" (`--trust-project-settings`). Default []: the CLI runs
+   * with `--setting-sources user`, so a repository cannot run code above the permission ceiling.
+   */
+  trustProjectSettings?: "all" | string[];
 }
 
 /** What a handler receives besides the job. */

@@ -2,7 +2,9 @@
  * One upstream MCP server: an SDK Client started lazily on first use and reused. Stdio servers get
  * their stderr in a bounded log file; a server that exits makes the calls in flight fail with its exit
  * code and last stderr lines, and is started again on the next call. Tool lists are kept in memory
- * and refreshed on notifications/tools/list_changed and whenever a call starts the server.
+ * and refreshed on notifications/tools/list_changed and whenever a call starts the server. Every
+ * message this module produces (errors that reach the model, log lines) has the entry's secrets
+ * (URL keys, header and env values) replaced by `***` (secrets.ts).
  */
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,6 +17,7 @@ import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelconte
 import { formatBytes } from "../config/index.ts";
 import { BridgeError, isBridgeError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { maskUrl, redactor } from "./secrets.ts";
 import { BoundedLog } from "./stderr-log.ts";
 import { toToolDoc, type ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
@@ -71,9 +74,13 @@ export class UpstreamConnection {
   private starting?: Promise<Live>;
   private tools?: ToolDoc[];
   private closed = false;
+  private readonly redact: (text: string) => string;
+  private readonly log: ConnectionDeps["log"];
 
   constructor(readonly entry: ServerEntry, private readonly deps: ConnectionDeps) {
-    this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => deps.log.warn(m));
+    this.redact = redactor(entry);
+    this.log = { debug: (m) => deps.log.debug(this.redact(m)), warn: (m) => deps.log.warn(this.redact(m)) };
+    this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => this.log.warn(m));
   }
 
   private get maxMessageBytes(): number {
@@ -137,7 +144,7 @@ export class UpstreamConnection {
   private refreshInBackground(): void {
     this.refreshTools()
       .then((tools) => this.deps.onToolsChanged?.(tools))
-      .catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
+      .catch((err) => this.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
   }
 
   /** Starts the server if it is not running (concurrent callers share one start). */
@@ -156,7 +163,7 @@ export class UpstreamConnection {
     this.live = undefined;
     if (!live) return;
     live.closing = true;
-    await live.client.close().catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: close: ${String(err)}`));
+    await live.client.close().catch((err) => this.log.debug(`upstream ${this.entry.name}: close: ${String(err)}`));
   }
 
   private async start(): Promise<Live> {
@@ -169,7 +176,7 @@ export class UpstreamConnection {
         listChanged: {
           tools: {
             onChanged: (err, tools) => {
-              if (err) return deps.log.warn(`upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`);
+              if (err) return this.log.warn(`upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`);
               this.tools = (tools ?? []).map(toToolDoc);
               deps.onToolsChanged?.(this.tools);
             },
@@ -182,12 +189,12 @@ export class UpstreamConnection {
     this.stderrLog.mark(`starting ${entry.name}`);
     transport.onerror = (err) => {
       if (/exceeded maximum size/i.test(err.message)) live.oversized = true;
-      deps.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
+      this.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
     };
     transport.onclose = () => {
       if (live.closing) return;
       live.crash = this.crashMessage(live);
-      deps.log.warn(`upstream ${live.crash}`);
+      this.log.warn(`upstream ${live.crash}`);
       if (this.live === live) this.live = undefined;
       this.tools = undefined;
     };
@@ -199,7 +206,7 @@ export class UpstreamConnection {
       throw this.startError(err, live);
     }
     live.process = (transport as unknown as { _process?: ChildProcess })._process;
-    deps.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
+    this.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
     this.live = live;
     return live;
   }
@@ -207,12 +214,12 @@ export class UpstreamConnection {
   private startError(err: unknown, live: Live): BridgeError {
     if (isBridgeError(err)) return err;
     const e = err as NodeJS.ErrnoException;
-    const what = this.entry.transport === "stdio" ? `command ${JSON.stringify(this.entry.command)}` : `url ${this.entry.url}`;
+    const what = this.entry.transport === "stdio" ? `command ${JSON.stringify(this.entry.command)}` : `url ${maskUrl(this.entry.url ?? "")}`;
     if (e?.code === "ENOENT") {
       return new BridgeError("UPSTREAM_FAILED", `server ${this.entry.name} could not start: ${what} not found`, { hint: `Fix the entry in ${this.entry.source}.`, cause: err });
     }
     const tail = this.stderrLog.lastLines();
-    const why = live.crash ?? `${e?.message ?? String(err)}${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : ""}`;
+    const why = this.redact(live.crash ?? `${e?.message ?? String(err)}${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : ""}`);
     return new BridgeError("UPSTREAM_FAILED", `server ${this.entry.name} could not start (${what}): ${why}`, {
       hint: `Check the entry in ${this.entry.source}; full stderr: ${this.stderrLog.path}`,
       cause: err,
@@ -227,7 +234,7 @@ export class UpstreamConnection {
     const how = p ? (p.signalCode ? `signal ${p.signalCode}` : p.exitCode !== null ? `code ${p.exitCode}` : "code unknown") : "connection closed";
     const tail = this.stderrLog.lastLines();
     const verb = this.entry.transport === "stdio" ? "exited" : "closed the connection";
-    return `server ${this.entry.name} ${verb} (${how})${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : "; it wrote nothing to stderr"}`;
+    return this.redact(`server ${this.entry.name} ${verb} (${how})${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : "; it wrote nothing to stderr"}`);
   }
 
   /** Runs one request and maps its failure to a clear BridgeError. */
@@ -244,7 +251,7 @@ export class UpstreamConnection {
       }
       if ((err as Error)?.name === "AbortError") throw new BridgeError("CANCELLED", `${what} on server ${this.entry.name} was cancelled`, { cause: err });
       if (isBridgeError(err)) throw err;
-      throw new BridgeError("UPSTREAM_FAILED", `server ${this.entry.name}: ${what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new BridgeError("UPSTREAM_FAILED", this.redact(`server ${this.entry.name}: ${what} failed: ${(err as Error)?.message ?? String(err)}`), { cause: err });
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Host methods behind the `mcp.runtime` helpers. Parameters come from sandboxed code, so each is
- * validated; server configs are described without env, headers or args (they may hold secrets).
+ * validated; server configs are described without env, headers or args (they may hold secrets),
+ * and a URL only by its origin (hosted endpoints put keys in the path).
  */
 import { z } from "zod";
 import { BridgeError } from "../errors.ts";
@@ -9,6 +10,7 @@ import { toolAttributeNames } from "./aliases.ts";
 import { describeParams } from "./arg-check.ts";
 import type { UpstreamRegistry } from "./registry.ts";
 import { toolResultValue } from "./result.ts";
+import { urlOrigin } from "./secrets.ts";
 import { oneLine, paramNames, requiredParams, type ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
 
@@ -31,17 +33,6 @@ function parse<T>(schema: z.ZodType<T>, params: unknown, helper: string): T {
   throw new BridgeError("USAGE", `${helper}: ${why}`);
 }
 
-/** A URL without credentials or query (which may carry tokens). */
-function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "(invalid url)";
-  }
-}
-
 function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<string>) {
   return {
     name: e.name,
@@ -50,7 +41,7 @@ function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<stri
     format: e.format,
     source: e.source,
     command: e.transport === "stdio" ? (e.command ?? null) : null,
-    url: safeUrl(e.url) ?? null,
+    url: e.url ? urlOrigin(e.url) : null,
     loaded: loaded.has(e.name),
   };
 }

@@ -44,6 +44,6 @@ export function createSandboxExtensions(config: Config, log: Log): { extensions:
     timeoutMs: config.upstreamTimeout,
     log: { debug: (m) => log.debug(m), warn: (m) => log.warn(m) },
   });
-  const memory = new MemoryStore({ dir: join(config.stateDir, "memory") });
+  const memory = new MemoryStore({ dir: join(config.stateDir, "memory"), maxTotalBytes: config.memoryStoreQuota });
   return { extensions: [upstreamExtension(registry), memoryExtension(memory)], registry, close: () => registry.closeAll() };
 }

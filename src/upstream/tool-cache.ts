@@ -4,12 +4,15 @@
  * an unreadable entry is treated as missing.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readRegularFile } from "../fs/read.ts";
 import type { ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
 
 const CACHE_VERSION = 1;
+/** Largest cache entry read (a server's tool list with schemas; far above real ones). */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 /** A stable hash of everything that decides which process/endpoint a server entry talks to. */
 export function serverConfigHash(entry: ServerEntry): string {
@@ -29,7 +32,10 @@ export class ToolCache {
   /** The cached tool list for this exact server configuration, or undefined. */
   read(entry: ServerEntry): ToolDoc[] | undefined {
     try {
-      const data = JSON.parse(readFileSync(this.file(entry), "utf8"));
+      // Non-blocking and capped: a FIFO or a huge file in the cache reads as a miss, never a hang.
+      const text = readRegularFile(this.file(entry), { maxBytes: MAX_ENTRY_BYTES });
+      if (text === undefined) return undefined;
+      const data = JSON.parse(text);
       if (data?.version !== CACHE_VERSION || data.name !== entry.name || !Array.isArray(data.tools)) return undefined;
       return data.tools as ToolDoc[];
     } catch {
@@ -43,10 +49,11 @@ export class ToolCache {
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, JSON.stringify({ version: CACHE_VERSION, name: entry.name, savedAt: new Date().toISOString(), tools }), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify({ version: CACHE_VERSION, name: entry.name, savedAt: new Date().toISOString(), tools }), { mode: 0o600, flag: "wx" });
       renameSync(tmp, file);
       return undefined;
     } catch (err) {
+      try { unlinkSync(tmp); } catch { /* never created, or renamed */ }
       return err as Error;
     }
   }

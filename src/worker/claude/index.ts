@@ -10,7 +10,7 @@ import type { HandlerResult, JobHandler } from "../../queue/types.ts";
 import {
   buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns, newSessionId,
 } from "./command.ts";
-import { resolveJobCwd } from "./cwd.ts";
+import { isInside, resolveJobCwd } from "./cwd.ts";
 import type { ClaudeOutcome } from "../../queue/outcome.ts";
 import { classifyRun } from "./outcome.ts";
 import { effectivePermissionMode } from "./permissions.ts";
@@ -80,9 +80,12 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
           hint: `Wait for ${holder} (get_job) and then continue the session, or cancel it first.`,
         });
       }
+      const cwd = resolveJobCwd(body.cwd, workerOptions.allowRoots);
+      const trust = workerOptions.trustProjectSettings ?? [];
       plan = {
-        cwd: resolveJobCwd(body.cwd, workerOptions.allowRoots),
+        cwd,
         spec: {
+          projectSettings: trust === "all" || trust.some((root) => isInside(cwd, root)),
           permissionMode: effectivePermissionMode(body.permission_mode, workerOptions.permissionMode, isRoot),
           resume,
           sessionId: resume ?? newSessionId(),
@@ -112,7 +115,7 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
       await preflightClaude(config, log, baseEnv);
       const { env } = buildClaudeEnv(baseEnv);
       ctx.checkpoint({ session_id: sessionId });
-      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode})`);
+      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode}, ${plan.spec.projectSettings ? "project settings trusted" : "user settings only"})`);
       facts = await runClaude(
         {
           bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,

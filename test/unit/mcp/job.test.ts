@@ -20,7 +20,7 @@ describe("job view", () => {
   });
   test("offline note names the command and the last heartbeat", () => {
     expect(workerOfflineNote({ alive: false, workers: [], startCommand: "bridge worker" })).toContain("`bridge worker`");
-    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "x" })).toContain("No bridge worker has run for this queue yet");
+    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "x" })).toContain("No bridge worker is running, and none has run for this queue yet");
     expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain("last heartbeat T");
     const stop = { workerId: "w-9-a", pid: 9, hostname: "h", stoppedAt: "T2", reason: "SIGTERM" };
     expect(workerOfflineNote({ alive: false, workers: [], lastStop: stop, startCommand: "x" })).toContain("worker w-9-a (pid 9 on h) stopped cleanly at T2 (SIGTERM)");
@@ -61,7 +61,7 @@ describe("waitForJob", () => {
     expect(without.sent).toEqual([]);
   });
   test("a dead worker ends the wait at once; an aborted request cancels the job", async () => {
-    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], dead: [{ ...hb, why: "its process (pid 1) is gone" }], startCommand: "bridge worker" }) });
+    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], dead: [{ ...hb, running: [base.id], why: "its process (pid 1) is gone" }], startCommand: "bridge worker" }) });
     const t0 = Date.now();
     expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain("which died: its process (pid 1) is gone");
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -1,12 +1,13 @@
 /** The idempotency store: scoped, signed, expiring records; repeats reuse, other arguments fail, forgeries are ignored. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config/index.ts";
 import { openQueue } from "../../../src/queue/client.ts";
-import { collectKeys, keyFileName, keysDir } from "../../../src/queue/idempotency.ts";
+import { keyFileName, keysDir } from "../../../src/queue/idempotency.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
+import { collectGarbage } from "../../../src/worker/gc.ts";
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -57,10 +58,14 @@ describe("idempotency keys", () => {
     expect(later.id).not.toBe(first.id);
     const dir = keysDir(s.layout);
     const [file] = readdirSync(dir);
-    const old = new Date(Date.now() - 7_200_000);
-    utimesSync(join(dir, file!), old, old);
-    expect(collectKeys(s.layout, Date.now(), 3_600_000)).toBe(1);
-    expect(readdirSync(dir)).toEqual([]);
+    // GC judges age by the file's mtime/ctime (whichever is later), so the clock moves, not the file.
+    const gc = (later: number) => collectGarbage({ layout: s.layout, journal: () => {}, now: () => Date.now() + later, secret: TOKEN, retentionMs: 3_600_000, maxAgeMs: 3_600_000 });
+    // Within the retention a record stays; a file not named like a record is never touched.
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    expect(gc(0)).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([file!, "notes.txt"].sort());
+    expect(gc(7_200_000)).toBe(1);
+    expect(readdirSync(dir)).toEqual(["notes.txt"]);
   });
 
   test("hostile co-writer without the token: record names do not reveal the key; a planted or forged record is ignored and replaced", async () => {
@@ -75,6 +80,12 @@ describe("idempotency keys", () => {
     expect(r.reused).toBe(false);
     expect(r.id).not.toBe("s-0mwsl6vxv-dfb50ee2f4e90fce");
     expect((await s.q.submitOnce("script", body, "k1")).id).toBe(r.id);
+    // A genuine record copied under another key's name is not that key's record.
+    writeFileSync(join(keysDir(s.layout), keyFileName(TOKEN, "script", "k2")), readFileSync(join(keysDir(s.layout), name)));
+    expect(await s.q.findKey("script", body, "k2")).toBeUndefined();
+    const k2 = await s.q.submitOnce("script", body, "k2");
+    expect(k2.reused).toBe(false);
+    expect(k2.id).not.toBe(r.id);
   });
 
   test("concurrent calls with one key: exactly one job", async () => {
