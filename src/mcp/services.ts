@@ -17,10 +17,18 @@ import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import type { Services } from "./context.ts";
 
 /**
- * Output cap over MCP: the SDK's stdio transports reject messages over 10 MB, and output is JSON-escaped
- * (a newline takes 2 bytes). `bridge run` has no such limit.
+ * Ceiling for run_python's result text over MCP, as JSON-escaped bytes: the SDK's stdio transports
+ * reject messages over 10 MB and the output is sent twice (text and structuredContent). `bridge run`
+ * has no such limit.
  */
 export const MCP_OUTPUT_LIMIT = 3 * 1024 * 1024;
+/** The sandbox keeps this many times the MCP limit of raw output, so the JSON-escaped cut (src/output/fit.ts) decides what is shown. */
+const RAW_OUTPUT_FACTOR = 4;
+
+/** run_python's result size over MCP: MCP_BRIDGE_MAX_OUTPUT, at most MCP_OUTPUT_LIMIT (JSON-escaped bytes). */
+export function mcpResultLimit(config: Pick<Config, "maxOutput">): number {
+  return Math.min(config.maxOutput, MCP_OUTPUT_LIMIT);
+}
 
 export interface ServiceOptions {
   config: Config;
@@ -51,7 +59,7 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     if (config.maxOutput > MCP_OUTPUT_LIMIT) {
       log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
     }
-    const sandboxConfig = { ...config, maxOutput: Math.min(config.maxOutput, MCP_OUTPUT_LIMIT) };
+    const sandboxConfig = { ...config, maxOutput: mcpResultLimit(config) * RAW_OUTPUT_FACTOR };
     // serve never pulls an image by itself: a missing one is an error that says how to get it.
     const service = new SandboxService(sandboxConfig, { engine: defaultEngineDeps(), log, extensions: upstream.extensions, pullImage: false });
     onShutdown(() => service.shutdown());

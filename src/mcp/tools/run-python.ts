@@ -1,17 +1,19 @@
 /**
  * run_python: Python in a hardened, network-less container (the SandboxService from the context),
  * output streamed as progress notifications when the client asks, images as image content, and a
- * compact structured result beside the text. Nothing the code produces can make the result fail:
+ * compact structured result beside the text, fitted to MCP_BRIDGE_MAX_OUTPUT as JSON-escaped bytes. Nothing the code produces can make the result fail:
  * the outcome is normalised first, and if shaping it still fails the output is returned with a note.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Config } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
+import { fitOutcome } from "../../output/fit.ts";
 import { formatText, isFailure, normalizeOutcome, toStructured, type RunOutcome } from "../../output/format.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
 import type { ToolModule } from "../context.ts";
 import { errorResult } from "../results/error.ts";
+import { mcpResultLimit } from "../services.ts";
 import type { Hints, ToolSpec } from "../tool-def.ts";
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10}`;
@@ -43,11 +45,14 @@ export function runPythonHints(reachesServers: boolean): Hints {
 /** Larger output is sent only in structuredContent, not twice. */
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
-/** The tool result for an outcome; a shaping failure still returns the output, with a note. */
-export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string): CallToolResult {
+/**
+ * The tool result for an outcome, its text fields fitted to `maxBytes` as JSON-escaped bytes; a
+ * shaping failure still returns the output, with a note.
+ */
+export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, maxBytes = Infinity): CallToolResult {
   const images = (Array.isArray(raw.images) ? raw.images : []).map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
   try {
-    const outcome = normalizeOutcome(raw);
+    const outcome = fitOutcome(normalizeOutcome(raw), maxBytes);
     return {
       content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note) }, ...images],
       structuredContent: toStructured(outcome, note),
@@ -83,7 +88,7 @@ export const runPython: ToolModule = {
           onOutput: progress ? (text) => progress.push(text) : undefined,
         });
         progress?.flush();
-        return runResult(outcome, ctx.config.outputMode, note);
+        return runResult(outcome, ctx.config.outputMode, note, mcpResultLimit(ctx.config));
       } catch (err) {
         return errorResult(err);
       }
