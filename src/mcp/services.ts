@@ -4,6 +4,7 @@
  * extensions) and the SandboxService; for the queue groups, the queue client (opened on first use,
  * so a bridge that never queues a job creates no queue directories) and the script catalog reader.
  */
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { ConsolaInstance } from "consola";
 import { formatBytes, type Config } from "../config/index.ts";
 import { readCatalog } from "../queue/catalog.ts";
@@ -15,6 +16,7 @@ import { defaultEngineDeps } from "../sandbox/engine.ts";
 import { SandboxService } from "../sandbox/service.ts";
 import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import type { Services } from "./context.ts";
+import { OuterClientLink } from "./outer-client.ts";
 
 /**
  * Ceiling for run_python's result text over MCP, as JSON-escaped bytes: the SDK's stdio transports
@@ -43,17 +45,20 @@ export interface BuiltServices {
   sandboxReachesServers: boolean;
   /** Starts background work (the warm pool): called once the client has initialized. */
   warm(): void;
+  /** Connects the upstream servers to the MCP server's client (its capabilities, roots, roots changes). */
+  attachClient(server: Server): void;
 }
 
 /** The real services for the enabled groups, except those in `given` (tests pass fakes). */
 export function buildServices(opts: ServiceOptions, given: Partial<Services> = {}): BuiltServices {
   const { config, log, onShutdown } = opts;
+  const outer = new OuterClientLink();
   let sandbox = given.sandbox;
   let reachesServers = false;
   let warm = () => {};
   if (!sandbox && config.tools.includes("sandbox")) {
     // Building the extensions starts nothing (servers start on first use).
-    const upstream = createSandboxExtensions(config, log);
+    const upstream = createSandboxExtensions(config, log, outer);
     onShutdown(upstream.close);
     reachesServers = upstream.extensions.length > 0;
     if (config.maxOutput > MCP_OUTPUT_LIMIT) {
@@ -77,5 +82,6 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     },
     sandboxReachesServers: reachesServers,
     warm,
+    attachClient: (server) => outer.attach(server),
   };
 }

@@ -13,7 +13,7 @@ import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
-import type { HostMethod, SandboxExtension } from "./extension.ts";
+import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
@@ -28,6 +28,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Streams decoded output as it arrives (progress notifications, terminal). */
   onOutput?: (text: string) => void;
+  /** The client that asked for the run, handed to host methods (see CallOrigin). */
+  origin?: CallOrigin;
 }
 
 export interface SandboxServiceDeps {
@@ -160,13 +162,13 @@ export class SandboxService {
       onImage: (png) => {
         imageBytes += png.length;
         if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
         imagesDropped = true;
       },
       onCall: (method, params) => {
         const fn = this.methods.get(method);
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
-        return fn(params, { signal, servers });
+        return fn(params, { signal, servers, origin: req.origin });
       },
     });
     let timer: Timer | undefined;
