@@ -1,5 +1,18 @@
 # bridge sandbox runtime, part 3: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
+def image_mime(data):
+    """The MIME type of PNG, JPEG, GIF or WebP bytes (by signature), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
 
@@ -144,7 +157,8 @@ class Kernel:
 
     # -- images --
     def show_image(self, image):
-        """Returns a PNG to the caller: bytes, a file path, or a matplotlib figure."""
+        """Returns an image to the caller: PNG, JPEG, GIF or WebP bytes (e.g. from an MCP tool), a
+        file path, or a matplotlib figure (sent as PNG)."""
         import io
         if hasattr(image, "savefig"):
             buf = io.BytesIO()
@@ -156,11 +170,12 @@ class Kernel:
             with open(image, "rb") as f:
                 data = f.read()
         else:
-            raise TypeError("show_image expects PNG bytes, a path to a PNG file, or a matplotlib figure")
-        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise ValueError("show_image: not a PNG image")
+            raise TypeError("show_image expects image bytes (PNG, JPEG, GIF, WebP), a path to such a file, or a matplotlib figure")
+        mime = image_mime(data)
+        if mime is None:
+            raise ValueError("show_image: not a PNG, JPEG, GIF or WebP image (MCP clients accept only those)")
         sys.stdout.flush()
-        self.send({"t": "image", "mime": "image/png"}, data)
+        self.send({"t": "image", "mime": mime}, data)
 
     def emit_figures(self):
         plt = sys.modules.get("matplotlib.pyplot")
