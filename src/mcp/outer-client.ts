@@ -1,8 +1,8 @@
 /**
  * The MCP client that started `serve`, as the upstream registry sees it (src/upstream/origin.ts):
- * the capabilities it declared, its roots (asked with `roots/list` and cached until it sends
- * `notifications/roots/list_changed`), or `serve`'s working directory when it has no roots. The
- * registry is built before the MCP server exists, so the link is attached once the server is made.
+ * the capabilities it declared and its roots (asked with `roots/list` and cached until it sends
+ * `notifications/roots/list_changed`). The registry is built before the MCP server exists, so the
+ * link is attached once the server is made.
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
@@ -11,7 +11,7 @@ import {
   type Root,
 } from "@modelcontextprotocol/sdk/types.js";
 import { BridgeError, describeError } from "../errors.ts";
-import { workingDirectoryRoots, type OuterClient } from "../upstream/origin.ts";
+import type { OuterClient } from "../upstream/origin.ts";
 
 /** How long the client may take to answer roots/list. */
 const ROOTS_TIMEOUT_MS = 10_000;
@@ -20,8 +20,6 @@ export class OuterClientLink implements OuterClient {
   private server?: Server;
   private roots?: Promise<Root[]>;
   private readonly listeners: Array<() => void> = [];
-
-  constructor(private readonly cwd: string = process.cwd()) {}
 
   /** Connects the link to the MCP server whose client it describes. */
   attach(server: Server): void {
@@ -38,7 +36,7 @@ export class OuterClientLink implements OuterClient {
 
   listRoots(signal?: AbortSignal): Promise<Root[]> {
     const server = this.server;
-    if (!server?.getClientCapabilities()?.roots) return Promise.resolve(workingDirectoryRoots(this.cwd));
+    if (!server?.getClientCapabilities()?.roots) return Promise.reject(new BridgeError("UPSTREAM_FAILED", "the MCP client declared no roots"));
     this.roots ??= server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS, signal }).then(
       (r) => r.roots,
       (err) => {

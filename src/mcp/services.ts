@@ -20,10 +20,10 @@ import { OuterClientLink } from "./outer-client.ts";
 
 /**
  * Ceiling for run_python's result text over MCP, as JSON-escaped bytes: the SDK's stdio transports
- * reject messages over 10 MB and the output is sent twice (text and structuredContent). `bridge run`
- * has no such limit.
+ * reject messages over 10 MB; output over 512 KiB travels once (structuredContent only), next to at
+ * most 2 MiB of images (base64). `bridge run` has no such limit.
  */
-export const MCP_OUTPUT_LIMIT = 3 * 1024 * 1024;
+export const MCP_OUTPUT_LIMIT = 4 * 1024 * 1024;
 /** The sandbox keeps this many times the MCP limit of raw output, so the JSON-escaped cut (src/output/fit.ts) decides what is shown. */
 const RAW_OUTPUT_FACTOR = 4;
 

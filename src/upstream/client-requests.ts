@@ -1,10 +1,9 @@
 /**
  * What bridge answers when an upstream server sends a request to its client. `roots/list`: the
- * outer client's roots (or bridge's working directory). `sampling/createMessage` and
- * `elicitation/create`: forwarded to the outer client through the run_python call that is using
- * the server (`CallOrigin.request`, so the client shows and approves them as part of that call) —
- * handlers exist only when the outer client declared the capability, so bridge never claims more
- * than the user's client can do. A request that arrives when no call is using the server, or
+ * outer client's roots. `sampling/createMessage` and `elicitation/create`: forwarded to the outer
+ * client through the run_python call that is using the server (`CallOrigin.request`, so the client
+ * shows and approves them as part of that call). Handlers exist only for what the outer client
+ * declared (origin.ts), so bridge never claims more than the user's client can do. A request that arrives when no call is using the server, or
  * while several calls are and the request does not name a task, is refused with a clear error.
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -18,7 +17,7 @@ import {
   type ClientCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { CallOrigin } from "../sandbox/extension.ts";
-import { workingDirectoryRoots, type OuterClient } from "./origin.ts";
+import type { OuterClient } from "./origin.ts";
 
 /** Which run_python calls are using one upstream server right now (tool calls and the tasks they created). */
 export class CallTracker {
@@ -71,11 +70,13 @@ export interface ClientRequestOptions {
 /** Installs the request handlers on an upstream Client that declared `caps` (before it connects). */
 export function installClientHandlers(client: Client, caps: ClientCapabilities, opts: ClientRequestOptions): void {
   const { server, tracker, outer } = opts;
-  client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => {
-    const roots = outer ? await outer.listRoots(extra.signal) : workingDirectoryRoots();
-    queueMicrotask(() => opts.onRootsAnswered?.());
-    return { roots };
-  });
+  if (caps.roots && outer) {
+    client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => {
+      const roots = await outer.listRoots(extra.signal);
+      queueMicrotask(() => opts.onRootsAnswered?.());
+      return { roots };
+    });
+  }
   const forward = async (method: string, params: Record<string, unknown>, extra: { signal: AbortSignal }) => {
     if (params.task)
       throw new McpError(

@@ -55,8 +55,8 @@ export interface CallOptions {
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /**
  * Servers that use roots ask for them right after initialize and apply them asynchronously
- * (server-filesystem); a call sent at once would find no allowed directory. The first use of a
- * fresh connection waits up to this long for a roots/list, and a moment after answering it.
+ * (server-filesystem); a call sent at once would find no allowed directory. When bridge declared
+ * roots, a fresh connection waits up to this long for a roots/list, and a moment after answering it.
  */
 const ROOTS_SETTLE_MS = 250;
 const AFTER_ROOTS_MS = 50;
@@ -304,7 +304,7 @@ export class UpstreamConnection {
       }
       throw startError(this.about, err, live.crash);
     }
-    await Promise.race([rootsSettled, Bun.sleep(ROOTS_SETTLE_MS)]);
+    if (this.deps.outer?.capabilities()?.roots) await Promise.race([rootsSettled, Bun.sleep(ROOTS_SETTLE_MS)]);
     live.process = childOf(transport);
     deps.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
     this.live = live;

@@ -92,7 +92,7 @@ for (const { engine, usable } of ENGINES) {
       const v = await run(b, { code: "'x' * 3_000_000" });
       expect(s(v).status).toBe("ok");
       expect(s(v).result!.startsWith("'xxx")).toBe(true);
-      expect(s(v).result).toContain("of output cut");
+      expect(s(v).result).toMatch(/(of output|result repr) cut/);
       expect(Buffer.byteLength(s(v).result!)).toBeLessThan(110 * 1024);
       const e = await run(b, { code: "raise ValueError('y' * 3_000_000)" });
       expect(s(e).status).toBe("error");

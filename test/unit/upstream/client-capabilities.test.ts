@@ -76,9 +76,11 @@ describe("roots", () => {
     expect(await allowedDirectories(r)).toContain(data);
   });
 
-  test("without an outer client the working directory is the root", async () => {
-    const r = makeRegistry([entry("files", bin("mcp-server-filesystem"))]);
-    expect(await allowedDirectories(r)).toContain(process.cwd());
+  test("an outer client without roots: bridge declares none, so a server's own directory arguments stay", async () => {
+    const r = makeRegistry([entry("files", bin("mcp-server-filesystem"), [data])], fakeOuter({ sampling: {} }, [{ uri: "file:///elsewhere", name: "x" }]));
+    const shown = await allowedDirectories(r);
+    expect(shown).toContain(data);
+    expect(shown).not.toContain("elsewhere");
   });
 });
 
