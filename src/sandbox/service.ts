@@ -162,7 +162,7 @@ export class SandboxService {
       onImage: (png) => {
         imageBytes += png.length;
         if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
+        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
         imagesDropped = true;
       },
       onCall: (method, params) => {
