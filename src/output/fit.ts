@@ -80,15 +80,17 @@ export function cutMiddle(
 export function fitOutcome(o: RunOutcome, maxBytes: number): RunOutcome {
   const budget = Math.max(1024, maxBytes - ENVELOPE_BYTES);
   const quarter = Math.floor(budget / 4);
-  const part = (what: string) => (text: string) =>
+  // The sandbox may have cut a huge repr/traceback already (its note is then in the middle, which
+  // this cut removes): the note states the full size either way, so there is one note, in view.
+  const part = (what: string, total: number | undefined) => (text: string) =>
     cutMiddle(
       text,
       quarter,
       (h, t) =>
-        `\n[... ${what} cut to fit ${formatBytes(maxBytes)}: showing its first ${h.length} and last ${t.length} characters ...]\n`,
+        `\n[... ${what} cut to fit ${formatBytes(maxBytes)}: it was ${total ?? Buffer.byteLength(text)} bytes; showing its first ${h.length} and last ${t.length} characters ...]\n`,
     );
-  const value = o.value === undefined ? undefined : part("result repr")(o.value);
-  const error = o.error === undefined ? undefined : part("error text")(o.error);
+  const value = o.value === undefined ? undefined : part("result repr", o.valueTotalBytes)(o.value);
+  const error = o.error === undefined ? undefined : part("error text", o.errorTotalBytes)(o.error);
   const used = (value ? encodedSize(value.text) : 0) + (error ? encodedSize(error.text) : 0);
   const written = o.output.totalBytes;
   const out = cutMiddle(

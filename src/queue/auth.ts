@@ -70,11 +70,12 @@ export function verifyJob(raw: unknown, secret: string, nowMs: number, maxAgeMs:
 
 /**
  * What else bridge signs besides jobs, each in its own domain so a signature made for one can
- * never pass as another: results, heartbeats, checkpoints, cancel requests, directory locks, the
- * script catalog and progress lines. Everything in the queue that changes what bridge does or
+ * never pass as another: results, heartbeats, checkpoints, cancel requests, directory locks
+ * (exclusive and shared), the script catalog, progress lines, the clean-stop record and
+ * idempotency-key records. Everything in the queue that changes what bridge does or
  * tells the model is one of these (or a job).
  */
-export type RecordDomain = "result" | "heartbeat" | "checkpoint" | "cancel" | "lock" | "catalog" | "progress";
+export type RecordDomain = "result" | "heartbeat" | "checkpoint" | "cancel" | "lock" | "catalog" | "progress" | "stop" | "idempotency";
 
 /** The bytes a record's signature covers: canonical JSON of `{t: domain, ...record}` minus `sig`. */
 function recordPayload(domain: RecordDomain, record: Record<string, unknown>): string {

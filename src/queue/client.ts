@@ -10,17 +10,21 @@ import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
 import { recordIsAuthentic, signJob } from "./auth.ts";
 import { writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { checkKey, dropKey, matchKey, readKey, recordKey } from "./idempotency.ts";
 import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
 import { journalWriter } from "./journal.ts";
 import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "./layout.ts";
 import { requestCancel } from "./cancel.ts";
-import { jobStatus, listJobs, readResult, workerStatus, writeResult } from "./store.ts";
+import { defaultProbe, workerLiveness, type LivenessProbe } from "./liveness.ts";
+import { jobStatus, listJobs, readResult, writeResult } from "./store.ts";
 import { readSecret } from "./token.ts";
 import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
 
 const POLL_MS = 200;
 /** Largest job file; the worker refuses bigger ones (src/worker/intake.ts reads at most 2 MiB). */
 const MAX_JOB_BYTES = 2 * 1024 * 1024 - 4096;
+
+class KeyTaken extends Error {}
 
 /** The command that starts a worker for this root. */
 export function startCommandFor(root: string): string {
@@ -66,8 +70,9 @@ export function readProgress(layout: QueueLayout, id: string, offset: number, se
 }
 
 /** Opens the queue under config.root (creating its directories). The token is read at submit time. */
-export function openQueue(config: Config, deps: { now?: () => number } = {}): QueueClient {
+export function openQueue(config: Config, deps: { now?: () => number; probe?: LivenessProbe } = {}): QueueClient {
   const now = deps.now ?? Date.now;
+  const probe = deps.probe ?? defaultProbe();
   let layout: QueueLayout;
   try {
     layout = ensureLayout(config);
@@ -84,10 +89,11 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     journal({ event: "queue-tampered", dir: path, why });
   });
 
-  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>> => {
+  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K], before?: (job: Job<K>, secret: string) => void): Promise<Job<K>> => {
     const secret = readSecret(config);
     const at = now();
     const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
+    before?.(job, secret);
     const text = JSON.stringify(signJob(job, secret));
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_JOB_BYTES) {
@@ -109,7 +115,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
       if (ready) return ready; // fast path: no watchers for a finished job
     }
     const deadline = now() + opts.timeoutMs;
-    let offset = 0;
+    let offset = opts.progressCursor?.offset ?? 0;
     let wake: (() => void) | undefined;
     const watchers: FSWatcher[] = [];
     for (const dir of [layout.results, layout.progress]) {
@@ -126,6 +132,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
         if (opts.onProgress) {
           const r = readProgress(layout, id, offset, secret);
           offset = r.offset;
+          if (opts.progressCursor) opts.progressCursor.offset = offset;
           for (const e of r.events) opts.onProgress(e);
         }
         const result = readResult(layout, id, secret);
@@ -168,13 +175,43 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     return jobStatus(layout, id, secret);
   };
 
+  /** The job an earlier call with this key created (same arguments), or undefined; throws on other arguments. */
+  const findKey = async (kind: JobKind, body: unknown, key: string): Promise<string | undefined> => {
+    checkKey(key);
+    const secret = readSecret(config);
+    const record = readKey(layout, secret, kind, key, now(), config.jobRetention);
+    return record ? matchKey(record, key, body) : undefined;
+  };
+
+  const submitOnce = async <K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }> => {
+    checkKey(key);
+    let claimed = false;
+    try {
+      const job = await submit(kind, body, (j, secret) => {
+        claimed = recordKey(layout, secret, kind, key, body, j.id, now(), config.jobRetention);
+        if (!claimed) throw new KeyTaken();
+      });
+      return { id: job.id, reused: false };
+    } catch (err) {
+      if (err instanceof KeyTaken) {
+        const id = await findKey(kind, body, key);
+        if (id) return { id, reused: true };
+        throw new BridgeError("QUEUE_FAILED", `idempotency_key "${key.slice(0, 80)}" is being recorded by another call that did not finish.`, { hint: "Retry in a moment." });
+      }
+      if (claimed) dropKey(layout, readSecret(config), kind, key);
+      throw err;
+    }
+  };
+
   return {
-    submit,
+    submit: (kind, body) => submit(kind, body),
+    submitOnce,
+    findKey,
     wait,
     cancel,
     get: async (id) => jobStatus(layout, id, readSecret(config)),
     list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
-    // Only signed heartbeats count: a writer without the token cannot fake a live worker.
-    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerStatus(layout, now(), readSecret(config)), startCommand: startCommandFor(config.root) }),
+    // Only signed heartbeats and a signed stop record count: a writer without the token can fake neither a live worker nor a dead one.
+    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), readSecret(config), probe), startCommand: startCommandFor(config.root) }),
   };
 }

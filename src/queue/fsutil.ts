@@ -17,8 +17,8 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constant
 
 /** Largest queue file read by default (job files are at most 2 MiB). */
 export const MAX_QUEUE_FILE = 4 * 1024 * 1024;
-/** Temp files: `<dest name>.<pid>.<8 hex>.tmp` (GC removes only names of this shape). */
-export const TMP_NAME_RE = /^[A-Za-z0-9_.-]{1,160}\.\d{1,10}\.[0-9a-f]{8}\.tmp$/;
+/** Temp files: `<dest name>.<pid>.<8 hex>.tmp` (GC removes only names of this shape; `~` is in shared-lock names). */
+export const TMP_NAME_RE = /^[A-Za-z0-9_.~-]{1,160}\.\d{1,10}\.[0-9a-f]{8}\.tmp$/;
 
 /** Creates `path` (0700) if missing; refuses a symlink or non-directory; tightens a looser mode. */
 export function ensurePrivateDir(path: string): void {

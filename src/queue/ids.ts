@@ -62,5 +62,10 @@ export const NAME_SHAPES = {
   /** rejected/<id or "file">.<8 hex>.json */
   rejected: new RegExp(`^(?:${ID}|file)\\.[0-9a-f]{8}\\.json$`),
   heartbeat: /^w-\d{1,10}-[0-9a-f]{8}\.json$/,
+  /** locks/<40 hex>: a directory's exclusive lock (src/worker/cwd-lock.ts) */
   lock: /^[0-9a-f]{40}$/,
+  /** locks/<40 hex>.r-<worker>~<job id>: a read-only run's shared lock (src/worker/cwd-shared-lock.ts) */
+  sharedLock: new RegExp(`^[0-9a-f]{40}\\.r-w-\\d{1,10}-[0-9a-f]{8}~${ID}$`),
+  /** keys/<64 hex>.json: an idempotency-key record, named HMAC(token, kind, key) (src/queue/idempotency.ts) */
+  key: /^[0-9a-f]{64}\.json$/,
 } as const;

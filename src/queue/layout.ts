@@ -8,13 +8,15 @@ import type { Config } from "../config/index.ts";
 import { QueueDir, type TamperHandler } from "./dirs.ts";
 import { ensurePrivateDir } from "./fsutil.ts";
 
-const SUBDIRS = ["tmp", "incoming", "running", "jobs", "results", "cancel", "progress", "seen", "workers", "rejected", "locks"] as const;
+const SUBDIRS = ["tmp", "incoming", "running", "jobs", "results", "cancel", "progress", "seen", "workers", "rejected", "locks", "keys"] as const;
 export type SubdirKey = (typeof SUBDIRS)[number];
 /** A guarded directory: `queue` itself or one of its subdirectories. */
 export type DirKey = "queue" | SubdirKey;
 
 export const JOURNAL_FILE = "journal.jsonl";
 export const CATALOG_FILE = "scripts.json";
+/** The signed record of the last clean worker stop (src/queue/liveness.ts), replaced by each one. */
+export const STOP_FILE = "last-worker-stop.json";
 
 export interface QueueLayout extends Record<SubdirKey, string> {
   root: string;

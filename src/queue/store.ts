@@ -9,8 +9,9 @@ import { createFileAtomic, entryExists, readJsonQuietly, writeFileAtomic } from 
 import { JOB_ID_RE, NAME_SHAPES, kindOfId, timeOfId } from "./ids.ts";
 import type { QueueLayout } from "./layout.ts";
 import { HeartbeatSchema, JobResultSchema, SignedJobSchema } from "./schema.ts";
-import { HEARTBEAT_STALE_MS, type Heartbeat, type JobResult, type JobState, type JobStatus, type WorkerStatus } from "./types.ts";
+import type { Heartbeat, JobResult, JobState, JobStatus } from "./types.ts";
 import type { QueueDir } from "./dirs.ts";
+import { readCheckpoint } from "./checkpoint.ts";
 
 const MAX_JOB_FILE = 2 * 1024 * 1024;
 /** Results carry a capped outcome; a bigger file is not bridge's. */
@@ -104,7 +105,8 @@ export function jobStatus(layout: QueueLayout, id: string, secret?: string): Job
     if (!dir) continue;
     try {
       const running = statusFromFile(dir, id, "running", w);
-      if (running) return running;
+      // With the token: whether that worker's signed checkpoint proves it claimed the job (not a planted copy).
+      if (running) return secret !== undefined && readCheckpoint(dir, id, w, secret) ? { ...running, claimed: true } : running;
     } finally {
       dir.close();
     }
@@ -171,20 +173,4 @@ export function readHeartbeats(layout: QueueLayout, secret?: string): Heartbeat[
   let names: string[];
   try { names = layout.d.workers.list(); } catch { return []; }
   return names.map((f) => readHeartbeat(layout, f, secret)).filter((b): b is Heartbeat => b !== undefined);
-}
-
-/**
- * Whether any worker is alive (fresh heartbeat, not draining). With `secret`, only signed
- * heartbeats count, so a writer without the token cannot fake a live worker.
- */
-export function workerStatus(layout: QueueLayout, nowMs = Date.now(), secret?: string): WorkerStatus {
-  const beats = readHeartbeats(layout, secret);
-  const live = beats.filter((b) => nowMs - Date.parse(b.at) < HEARTBEAT_STALE_MS);
-  const newest = beats.map((b) => b.at).sort().at(-1);
-  return {
-    alive: live.some((b) => !b.draining),
-    lastBeat: newest,
-    workers: live,
-    startCommand: "bridge worker",
-  };
 }

@@ -11,11 +11,13 @@ import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import { SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
+import { engineWorkDir, SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
+import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
+import { seccompOption } from "./seccomp.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
 
 /** One call to run. */
@@ -45,9 +47,6 @@ export interface SandboxServiceDeps {
 
 /** Calls one container may serve (with MCP_BRIDGE_RECYCLE) before it is replaced. */
 const MAX_USES = 100;
-/** Images one call may return (an MCP message must stay under the SDK's 10 MB limit). */
-const MAX_IMAGES = 16;
-const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
 
@@ -71,6 +70,7 @@ export class SandboxService {
   private readonly methods = new Map<string, HostMethod>();
   private counter = 0;
   private closing = false;
+  private warnedFilter = false;
   /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
   private readonly reuse: boolean;
 
@@ -153,16 +153,19 @@ export class SandboxService {
     let imageBytes = 0;
     let imagesDropped = false;
     const text = new TextDecoder();
+    const encoder = new TextEncoder();
     const servers = req.servers ?? [];
     const done = c.exec(req.code, contexts, {
       onOutput: (chunk) => {
         output.push(chunk);
         req.onOutput?.(text.decode(chunk, { stream: true }));
       },
-      onImage: (png) => {
-        imageBytes += png.length;
-        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+      onImage: (bytes, dropped) => {
+        const check = dropped === undefined ? checkImage(bytes) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
+        if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
+        imageBytes += bytes.length;
+        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
+        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
         imagesDropped = true;
       },
       onCall: (method, params) => {
@@ -170,7 +173,7 @@ export class SandboxService {
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
         return fn(params, { signal, servers, origin: req.origin });
       },
-    });
+    }, this.config.maxOutput);
     let timer: Timer | undefined;
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -188,10 +191,14 @@ export class SandboxService {
           : "cancelled by the client: the container was killed and removed";
         return { ...base, keep: false, status: first, output: output.result(), error: why };
       }
-      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied };
+      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied && !first.discard };
     } catch (err) {
       void this.remove([c], true);
-      const reason = `${describeError(err)}. Most likely the code exceeded the memory limit (${this.config.memory}) or killed its own runtime.`;
+      const msg = describeError(err);
+      // Exit code 137: the container's init was SIGKILLed (the OOM killer, or `kill`); anything else is no evidence of memory.
+      const reason = /exit code 137\b/.test(msg)
+        ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
+        : `${msg}. The container was discarded.`;
       return { ...base, keep: false, status: "killed", output: output.result(), error: reason };
     } finally {
       clearTimeout(timer);
@@ -224,13 +231,18 @@ export class SandboxService {
 
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
-      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput) } : {}) };
-      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput) };
+      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput), ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}) } : {}) };
+      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput), ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
-        const why = d.signal === 9
-          ? `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${this.config.memory})`
-          : `the Python process was killed by signal ${d.signal}`;
+        const limit = this.config.memory;
+        const why = d.oomKilled
+          ? `the Python process was killed: it exceeded the memory limit (${limit})`
+          : d.signal !== 9
+            ? `the Python process was killed by signal ${d.signal ?? "(unknown)"}`
+            : d.oomKilled === false
+              ? `the Python process was killed by SIGKILL (not by the memory limit of ${limit}: the container recorded no out-of-memory kill)`
+              : `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${limit})`;
         return { status: "killed", error: why };
       }
     }
@@ -240,10 +252,20 @@ export class SandboxService {
     const { engine, rlimits } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits });
+    let seccompProfile: string | undefined;
+    try {
+      seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
+    } catch (err) {
+      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, { hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile." });
+    }
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, seccompProfile });
     this.live.set(name, undefined);
     try {
       const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
+      if (c.syscallFilter === false && !this.warnedFilter) {
+        this.warnedFilter = true;
+        this.deps.log.warn(`sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`);
+      }
       if (this.live.has(name)) this.live.set(name, c);
       void c.closed.then(() => this.live.delete(name));
       return c;

@@ -6,6 +6,9 @@
  * process group ended) when every caller waiting for it was cancelled, or when bridge shuts down.
  * The client declares roots (and sampling/elicitation when the outer client has them, see
  * client-requests.ts); tool calls relay progress, and task-only tools go through the task API.
+ * Every text this module produces or passes on (errors that reach the model, log lines, progress
+ * and task status messages) has the entry's secrets (URL keys, header and env values, `--token`
+ * arguments) replaced by `***` (secrets.ts).
  */
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -18,6 +21,7 @@ import { VERSION } from "../version.ts";
 import { CallTracker, installClientHandlers } from "./client-requests.ts";
 import { upstreamCapabilities, type OuterClient } from "./origin.ts";
 import { exitMessage, requestError, startError, type ConnectionFacts } from "./connection-errors.ts";
+import { redactor } from "./secrets.ts";
 import { BoundedLog } from "./stderr-log.ts";
 import { callToolAsTask } from "./task-call.ts";
 import { toToolDoc, type ToolDoc } from "./tool-docs.ts";
@@ -60,6 +64,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 const ROOTS_SETTLE_MS = 250;
 const AFTER_ROOTS_MS = 50;
+/** Longest progress or task status message passed on (a server may send megabytes in one). */
+export const MAX_PROGRESS_MESSAGE = 8192;
 
 interface Live {
   client: Client;
@@ -95,9 +101,20 @@ export class UpstreamConnection {
   private starting?: Start;
   private tools?: ToolDoc[];
   private closed = false;
+  private readonly redact: (text: string) => string;
+  private readonly log: ConnectionDeps["log"];
 
   constructor(readonly entry: ServerEntry, private readonly deps: ConnectionDeps) {
-    this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => deps.log.warn(m));
+    this.redact = redactor(entry);
+    this.log = { debug: (m) => deps.log.debug(this.redact(m)), warn: (m) => deps.log.warn(this.redact(m)) };
+    this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => this.log.warn(m));
+  }
+
+  /** A server's progress or status message as it may be shown: secrets masked, at most MAX_PROGRESS_MESSAGE characters. */
+  private shown(message: string | undefined): string | undefined {
+    if (message === undefined) return undefined;
+    const text = this.redact(message.length > 4 * MAX_PROGRESS_MESSAGE ? message.slice(0, 4 * MAX_PROGRESS_MESSAGE) : message);
+    return text.length > MAX_PROGRESS_MESSAGE ? `${text.slice(0, MAX_PROGRESS_MESSAGE)}… [${text.length - MAX_PROGRESS_MESSAGE}+ more characters]` : text;
   }
 
   private get maxMessageBytes(): number {
@@ -154,12 +171,13 @@ export class UpstreamConnection {
     if (!this.tools) this.refreshInBackground();
     const end = this.calls.begin(opts.origin);
     // Progress notifications restart the timeout: a slow tool that reports progress is not cut off.
-    const onprogress = (p: Progress) => opts.onProgress?.(p);
+    const onprogress = (p: Progress) => opts.onProgress?.(p.message === undefined ? p : { ...p, message: this.shown(p.message) });
+    const onStatus = opts.onStatus && ((t: Task) => opts.onStatus!(t.statusMessage === undefined ? t : { ...t, statusMessage: this.shown(t.statusMessage) }));
     try {
       if (opts.task) {
         return await this.guard(live, `tools/call ${tool}`, () =>
           callToolAsTask(live.client, tool, args, {
-            server: this.entry.name, timeoutMs: this.deps.timeoutMs, signal: opts.signal, onProgress: onprogress, onStatus: opts.onStatus,
+            server: this.entry.name, timeoutMs: this.deps.timeoutMs, signal: opts.signal, onProgress: onprogress, onStatus,
             onTask: (taskId) => this.calls.bindTask(taskId, opts.origin),
           }),
         );
@@ -196,7 +214,7 @@ export class UpstreamConnection {
   /** Tells a running server that the roots changed (the outer client's roots/list_changed). */
   notifyRootsChanged(): void {
     const live = this.live;
-    if (live && !live.crash) void live.client.sendRootsListChanged().catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: roots/list_changed: ${(err as Error).message}`));
+    if (live && !live.crash) void live.client.sendRootsListChanged().catch((err) => this.log.debug(`upstream ${this.entry.name}: roots/list_changed: ${(err as Error).message}`));
   }
 
   private requireResources(live: Live): void {
@@ -209,7 +227,7 @@ export class UpstreamConnection {
   private refreshInBackground(): void {
     this.refreshTools()
       .then((tools) => this.deps.onToolsChanged?.(tools))
-      .catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
+      .catch((err) => this.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
   }
 
   /**
@@ -248,7 +266,7 @@ export class UpstreamConnection {
     this.live = undefined;
     if (!live) return;
     live.closing = true;
-    await live.client.close().catch((err) => this.deps.log.debug(`upstream ${this.entry.name}: close: ${String(err)}`));
+    await live.client.close().catch((err) => this.log.debug(`upstream ${this.entry.name}: close: ${String(err)}`));
   }
 
   private newClient(onRootsAnswered: () => void): Client {
@@ -261,7 +279,7 @@ export class UpstreamConnection {
         listChanged: {
           tools: {
             onChanged: (err, tools) => {
-              if (err) return deps.log.warn(`upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`);
+              if (err) return this.log.warn(`upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`);
               this.tools = (tools ?? []).map(toToolDoc);
               deps.onToolsChanged?.(this.tools);
             },
@@ -284,12 +302,12 @@ export class UpstreamConnection {
     this.stderrLog.mark(`starting ${entry.name}`);
     transport.onerror = (err) => {
       if (/exceeded maximum size/i.test(err.message)) live.oversized = true;
-      deps.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
+      this.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
     };
     transport.onclose = () => {
       if (live.closing) return;
       live.crash = this.crashMessage(live);
-      deps.log.warn(`upstream ${live.crash}`);
+      this.log.warn(`upstream ${live.crash}`);
       if (this.live === live) this.live = undefined;
       this.tools = undefined;
     };
@@ -306,14 +324,14 @@ export class UpstreamConnection {
     }
     if (this.deps.outer?.capabilities()?.roots) await Promise.race([rootsSettled, Bun.sleep(ROOTS_SETTLE_MS)]);
     live.process = childOf(transport);
-    deps.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
+    this.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
     this.live = live;
     return live;
   }
 
   /** What error messages need to know about this connection. */
   private get about(): ConnectionFacts {
-    return { entry: this.entry, timeoutMs: this.deps.timeoutMs, stderrLog: this.stderrLog, maxMessageBytes: this.maxMessageBytes };
+    return { entry: this.entry, timeoutMs: this.deps.timeoutMs, stderrLog: this.stderrLog, maxMessageBytes: this.maxMessageBytes, redact: this.redact };
   }
 
   private crashMessage(live: Live): string {

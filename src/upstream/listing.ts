@@ -5,9 +5,11 @@
  * (a socket that never answers, a first `npx -y` download) costs each search at most one budget,
  * once. A server whose listing failed is not tried again by search until its backoff has passed
  * (30 s, doubling to 15 min); meanwhile, or while it is still starting, the last list saved for that
- * server name is used if there is one, and reported as possibly stale.
+ * server name is used if there is one, and reported as possibly stale. Reasons name no secrets of
+ * the entry (secrets.ts); only `ok` entries reach this module (the registry filters them).
  */
 import { BridgeError, describeError } from "../errors.ts";
+import { redactor } from "./secrets.ts";
 import { serverConfigHash, type CachedTools } from "./tool-cache.ts";
 import type { ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
@@ -119,7 +121,8 @@ export class ToolListings {
     if (err === undefined) return void this.failures.delete(key);
     const count = (this.failures.get(key)?.count ?? 0) + 1;
     const delay = Math.min(BACKOFF_MS * 2 ** (count - 1), MAX_BACKOFF_MS);
-    const text = describeError(err);
+    // Connection errors are masked already; this keeps any other error's text from leaking the entry's secrets.
+    const text = redactor(entry)(describeError(err));
     this.failures.set(key, {
       count,
       error: text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text,

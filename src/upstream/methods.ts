@@ -1,6 +1,7 @@
 /**
  * Host methods behind the `mcp.runtime` helpers. Parameters come from sandboxed code, so each is
- * validated; server configs are described without env, headers or args (they may hold secrets).
+ * validated; server configs are described without env, headers or args (they may hold secrets),
+ * and a URL only by its origin (hosted endpoints put keys in the path).
  */
 import { z } from "zod";
 import type { HostMethod } from "../sandbox/extension.ts";
@@ -9,7 +10,7 @@ import { describeParams } from "./arg-check.ts";
 import { callMethods } from "./call-methods.ts";
 import { nameSchema, parseParams } from "./params.ts";
 import type { UpstreamRegistry } from "./registry.ts";
-import { safeUrl } from "./safe-url.ts";
+import { urlOrigin } from "./secrets.ts";
 import { oneLine, paramNames, requiredParams, type ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
 
@@ -33,7 +34,7 @@ function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<stri
     format: e.format,
     source: e.source,
     command: e.transport === "stdio" ? (e.command ?? null) : null,
-    url: safeUrl(e.url) ?? null,
+    url: e.url ? urlOrigin(e.url) : null,
     loaded: loaded.has(e.name),
   };
 }

@@ -2,7 +2,8 @@
  * Claiming: walks the sorted incoming/ listing (kept between scans, re-read when marked stale by
  * a watch event or poll tick) and renames jobs into this worker's running directory — the rename
  * is the claim, so among racing workers exactly one wins. Claude jobs are skipped while their
- * working directory is busy (here or in another worker, see cwd-lock.ts).
+ * working directory is busy (here or in another worker, see cwd-lock.ts); read-only runs share it
+ * with each other (cwd-shared-lock.ts).
  */
 import { randomBytes } from "node:crypto";
 import { renameSync } from "node:fs";
@@ -13,7 +14,16 @@ import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import type { JobKind } from "../queue/types.ts";
 import { cwdLockKey } from "./claude/cwd.ts";
-import { tryLockCwd, unlockCwd, type CwdLockDeps } from "./cwd-lock.ts";
+import { unlockCwd, type CwdLockDeps } from "./cwd-lock.ts";
+import { sharesDirectory, tryLockExclusive, tryLockShared, unlockShared, type ReadOnlyRule } from "./cwd-shared-lock.ts";
+
+export type { ReadOnlyRule } from "./cwd-shared-lock.ts";
+
+/** Releases a claimed job's directory lock, shared or exclusive. */
+export function unlockJobCwd(deps: CwdLockDeps, key: string, workerId: string, jobId: string, shared: boolean | undefined): void {
+  if (shared) unlockShared(deps, key, workerId, jobId);
+  else unlockCwd(deps, key, workerId);
+}
 
 /**
  * The directory a claude job locks — its cwd resolved through symlinks (default: the first
@@ -28,6 +38,8 @@ export interface ClaimedJob {
   id: string;
   /** The locked working directory (claude jobs). */
   cwdKey?: string;
+  /** True for a read-only run, which shares the directory with other read-only runs (cwd-shared-lock.ts). */
+  shared?: boolean;
 }
 
 export class Claimer {
@@ -43,6 +55,7 @@ export class Claimer {
     private readonly journal: Journal,
     /** The worker's --allow-root directories (a claude job without cwd runs in the first). */
     private readonly allowRoots: readonly string[] = [homedir()],
+    private readonly readOnly: ReadOnlyRule = { ceiling: "default", modes: ["plan"] },
   ) {}
 
   /** Marks the listing out of date (something changed in incoming/). */
@@ -51,11 +64,11 @@ export class Claimer {
   }
 
   /**
-   * Claims up to `free` jobs. `busy` holds the working directories of this worker's running claude
-   * jobs. Returns the claims, how many jobs were seen but left (no slot, busy directory), and
-   * whether the listing was read fresh in this call.
+   * Claims up to `free` jobs. `busy` holds the working directories of this worker's running writing
+   * claude jobs, `sharedBusy` those of its read-only ones. Returns the claims, how many jobs were
+   * seen but left (no slot, busy directory), and whether the listing was read fresh in this call.
    */
-  claim(free: number, busy: Set<string>): { claimed: ClaimedJob[]; left: number; fresh: boolean } {
+  claim(free: number, busy: Set<string>, sharedBusy: Set<string> = new Set()): { claimed: ClaimedJob[]; left: number; fresh: boolean } {
     const fresh = this.stale || this.backlog.length === 0;
     if (fresh) {
       this.stale = false;
@@ -72,19 +85,25 @@ export class Claimer {
       if (!JOB_ID_RE.test(id)) { this.quarantine(name); continue; }
       const incoming = this.deps.layout.d.incoming;
       let key: string | undefined;
+      let shared = false;
       if (kindOfId(id) === "claude") {
         // A peek only (the job is verified after the claim); a FIFO or oversize file reads as nothing.
-        key = cwdKeyOf("claude", (readJsonQuietly(incoming, name, 2 * 1024 * 1024) as { body?: unknown } | undefined)?.body, this.allowRoots);
-        if (key && (busy.has(key) || !tryLockCwd(this.deps, key, this.workerId))) { left++; kept.push(name); continue; }
+        const body = (readJsonQuietly(incoming, name, 2 * 1024 * 1024) as { body?: unknown } | undefined)?.body;
+        key = cwdKeyOf("claude", body, this.allowRoots);
+        shared = key !== undefined && sharesDirectory(body, key, this.readOnly);
+        const free = shared
+          ? key && !busy.has(key) && tryLockShared(this.deps, key, this.workerId, id)
+          : key && !busy.has(key) && !sharedBusy.has(key) && tryLockExclusive(this.deps, key, this.workerId);
+        if (key && !free) { left++; kept.push(name); continue; }
       }
       try {
         renameSync(incoming.at(name), this.runDir.at(name));
       } catch {
-        if (key) unlockCwd(this.deps, key, this.workerId);
+        if (key) unlockJobCwd(this.deps, key, this.workerId, id, shared);
         continue; // another worker (or a canceller) won the race
       }
-      if (key) busy.add(key);
-      claimed.push({ id, cwdKey: key });
+      if (key) (shared ? sharedBusy : busy).add(key);
+      claimed.push({ id, cwdKey: key, ...(shared ? { shared } : {}) });
     }
     this.backlog = kept.concat(this.backlog.slice(i));
     return { claimed, left, fresh };

@@ -9,7 +9,8 @@ import { recordIsAuthentic, signRecord } from "../queue/auth.ts";
 import { createFileAtomic, fileAgeStamp, readJsonQuietly, removeQuietly } from "../queue/fsutil.ts";
 import { ownerIsGone, type LivenessDeps } from "./liveness.ts";
 
-const lockName = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 40);
+/** The lock file's name for a directory key (40 hex; shared locks of cwd-shared-lock.ts start with it). */
+export const lockName = (key: string): string => createHash("sha256").update(key).digest("hex").slice(0, 40);
 
 /** What the worker's cwd lock needs: the layout, the secret and a clock (pidAlive for tests). */
 export type CwdLockDeps = LivenessDeps;
@@ -38,6 +39,17 @@ export function tryLockCwd(deps: CwdLockDeps, key: string, workerId: string): bo
     removeQuietly(deps.layout.d.locks, name, { special: true });
   }
   return false;
+}
+
+/**
+ * The worker that really holds the exclusive lock for `key`: its record is authentic and its owner
+ * is not gone. undefined for no lock, a planted one, or one of a gone worker.
+ */
+export function lockHolder(deps: CwdLockDeps, key: string): string | undefined {
+  const name = lockName(key);
+  const { owner } = lockOwner(deps, name);
+  if (owner === undefined) return undefined;
+  return ownerIsGone(deps, owner, fileAgeStamp(deps.layout.d.locks, name) ?? 0) ? undefined : owner;
 }
 
 /** Releases the lock if `workerId` holds it. */

@@ -1,6 +1,8 @@
 /**
- * Retention: removes finished jobs past `BRIDGE_JOB_RETENTION`, replay markers past the replay
- * window, quarantined files and stray temp files. Every directory is re-verified before it is
+ * Retention: removes finished jobs past `BRIDGE_JOB_RETENTION`, idempotency-key records past it
+ * (their keys have expired), replay markers past the replay window, quarantined files, stray temp
+ * files, and shared directory locks that no longer stand for a running job. The clean-stop record
+ * (`last-worker-stop.json`) is one file each stop replaces, never removed. Every directory is re-verified before it is
  * touched (src/queue/dirs.ts), and only regular files whose names have bridge's own shapes
  * (src/queue/ids.ts NAME_SHAPES, fsutil TMP_NAME_RE) are removed — so even a directory swapped
  * for a link to someone's documents loses nothing that bridge did not create. A finished job's
@@ -14,6 +16,7 @@ import { NAME_SHAPES } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import { JOURNAL_FILE, type QueueLayout } from "../queue/layout.ts";
 import { readResult } from "../queue/store.ts";
+import { collectSharedLocks } from "./cwd-shared-lock.ts";
 
 const JOURNAL_ROTATE_BYTES = 16 * 1024 * 1024;
 const TMP_MAX_AGE_MS = 3_600_000;
@@ -58,6 +61,9 @@ export function collectGarbage(deps: GcDeps): number {
   sweep(layout.d.tmp, TMP_NAME_RE, TMP_MAX_AGE_MS);
   sweep(layout.d.cancel, NAME_SHAPES.cancel, deps.retentionMs);
   sweep(layout.d.progress, NAME_SHAPES.progress, deps.retentionMs);
+  // A key record is written at submit time and read as expired past the retention (src/queue/idempotency.ts).
+  sweep(layout.d.keys, NAME_SHAPES.key, deps.retentionMs);
+  try { removed += collectSharedLocks(deps); } catch { /* keep going */ }
   // The journal is append-only; past JOURNAL_ROTATE_BYTES it is moved to journal.1.jsonl (one generation kept).
   try {
     const path = layout.d.queue.at(JOURNAL_FILE);

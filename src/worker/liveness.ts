@@ -1,30 +1,29 @@
 /**
- * Whether a worker is gone, judged only from what a writer without the token cannot fake: a
- * signed heartbeat that names the worker (same host: is its pid alive; other host: is the beat
- * fresh), or, with no such heartbeat, the worker id's own pid and the age of what it left behind.
+ * Whether a worker is gone, for recovery and directory locks, judged only from what a writer
+ * without the token cannot fake: a signed heartbeat that names the worker (same host and pid
+ * namespace, src/queue/liveness.ts: is its pid alive; elsewhere: is the beat fresh), or, with no
+ * such heartbeat, the worker id's own pid and the age of what it left behind. Stricter than what
+ * `serve` reports (src/queue/liveness.ts deathOf): a same-host worker whose pid lives is never
+ * recovered, however late its beat.
  */
 import { hostname } from "node:os";
 import { pidOfWorkerId } from "../queue/ids.ts";
 import type { QueueLayout } from "../queue/layout.ts";
+import { defaultPidAlive, ownPidNamespace, sameHost } from "../queue/liveness.ts";
 import { readHeartbeat } from "../queue/store.ts";
 import { HEARTBEAT_STALE_MS, type Heartbeat } from "../queue/types.ts";
+
+export { defaultPidAlive } from "../queue/liveness.ts";
 
 /** With no signed heartbeat, a worker whose pid is alive here counts as gone only after this long. */
 export const UNSIGNED_LIVENESS_LIMIT_MS = 3_600_000;
 
-export function defaultPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+const OWN_PID_NAMESPACE = ownPidNamespace();
 
-/** Whether the worker of a (verified) heartbeat is gone. Pure. */
-export function workerIsGone(beat: Heartbeat | undefined, nowMs: number, host: string, pidAlive: (pid: number) => boolean): boolean {
+/** Whether the worker of a (verified) heartbeat is gone. Pure but for the default pid namespace. */
+export function workerIsGone(beat: Heartbeat | undefined, nowMs: number, host: string, pidAlive: (pid: number) => boolean, pidNamespace: string | undefined = OWN_PID_NAMESPACE): boolean {
   if (!beat) return true;
-  if (beat.hostname === host) return !pidAlive(beat.pid);
+  if (sameHost(beat, { host, pidNamespace })) return !pidAlive(beat.pid);
   return nowMs - Date.parse(beat.at) > HEARTBEAT_STALE_MS;
 }
 

@@ -16,7 +16,7 @@ import { NAME_SHAPES, WORKER_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import { readHeartbeat, readResult, writeResult } from "../queue/store.ts";
 import { HEARTBEAT_STALE_MS } from "../queue/types.ts";
-import { readCheckpoint } from "./checkpoint.ts";
+import { readCheckpoint } from "../queue/checkpoint.ts";
 import { ownerIsGone, type LivenessDeps } from "./liveness.ts";
 
 export { defaultPidAlive, workerIsGone } from "./liveness.ts";

@@ -15,7 +15,7 @@ import type { Journal } from "../queue/journal.ts";
 import type { QueueLayout } from "../queue/layout.ts";
 import { writeResult } from "../queue/store.ts";
 import type { FinalJobState, HandlerResult, Job, JobError, JobHandler, JobResult, WorkerOptions } from "../queue/types.ts";
-import { checkpointName, saveCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { checkpointName, saveCheckpoint, type Checkpoint } from "../queue/checkpoint.ts";
 
 const MAX_PROGRESS_EVENTS = 5000;
 const MAX_PROGRESS_MESSAGE = 2000;

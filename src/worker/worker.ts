@@ -15,16 +15,19 @@ import { signHeartbeat, writeResult } from "../queue/store.ts";
 import { kindOfId, newWorkerId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
 import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "../queue/layout.ts";
+import { describeTracking, workerTracking } from "../process/tracking.ts";
+import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
 import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
-import { saveCheckpoint } from "./checkpoint.ts";
+import { saveCheckpoint } from "../queue/checkpoint.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
-import { Claimer, cwdKeyOf } from "./claimer.ts";
+import { Claimer, cwdKeyOf, unlockJobCwd } from "./claimer.ts";
 import { preflightClaude } from "./claude/index.ts";
-import { tryLockCwd, unlockCwd, type CwdLockDeps } from "./cwd-lock.ts";
+import { type CwdLockDeps } from "./cwd-lock.ts";
+import { sharesDirectory, tryLockExclusive, tryLockShared } from "./cwd-shared-lock.ts";
 import { collectGarbage } from "./gc.ts";
 import { recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
@@ -33,6 +36,7 @@ const POLL_MS = 500;
 const MAINTENANCE_MS = 5000;
 const GC_MS = 3_600_000;
 const SHUTDOWN_STOP_WAIT_MS = 10_000;
+const PID_NAMESPACE = ownPidNamespace();
 
 export interface WorkerDeps {
   config: Config;
@@ -46,6 +50,8 @@ interface Slot {
   controller: AbortController;
   cause?: AbortCause;
   cwdKey?: string;
+  /** A read-only claude run sharing its directory. */
+  shared?: boolean;
   done: Promise<unknown>;
 }
 
@@ -104,9 +110,12 @@ export class QueueWorker {
 
   /** Starts watching and claiming. */
   async start(): Promise<void> {
+    const tracking = workerTracking(this.deps.config.processTracking);
     mkdirSync(this.layout.d.running.at(this.id), { mode: 0o700 });
     this.runDir = this.layout.d.running.child(this.id);
-    this.claimer = new Claimer(this.lockDeps, this.runDir, this.id, this.journal, this.deps.options.allowRoots);
+    this.claimer = new Claimer(this.lockDeps, this.runDir, this.id, this.journal, this.deps.options.allowRoots, {
+      ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings,
+    });
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
     this.maintain(true);
@@ -132,6 +141,7 @@ export class QueueWorker {
     this.timers.push(setInterval(() => { this.claimer.markStale(); this.scheduleScan(); this.checkCancels(); }, POLL_MS));
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
+    this.deps.log.info(`process tracking: ${describeTracking(tracking)}`);
     this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
     this.scheduleScan();
   }
@@ -140,7 +150,7 @@ export class QueueWorker {
     const hb: Heartbeat = {
       workerId: this.id, pid: process.pid, hostname: hostname(), version: VERSION, startedAt: this.startedAt,
       at: new Date(this.now()).toISOString(), concurrency: this.deps.options.concurrency,
-      running: [...this.slots.keys()], draining: this.draining,
+      running: [...this.slots.keys()], draining: this.draining, ...(PID_NAMESPACE ? { pidNamespace: PID_NAMESPACE } : {}),
       trustProjectSettings: trustShown(this.deps.options.trustProjectSettings),
     };
     try {
@@ -178,18 +188,18 @@ export class QueueWorker {
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
-    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, busy);
-    for (const c of claimed) this.start1(c.id, c.cwdKey);
+    const keys = (shared: boolean) => new Set([...this.slots.values()].filter((s) => Boolean(s.shared) === shared).map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
+    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, keys(false), keys(true));
+    for (const c of claimed) this.start1(c.id, c.cwdKey, c.shared);
     if (this.deps.options.once && this.slots.size === 0 && left === 0) {
       if (fresh) void this.stop("queue drained (--once)");
       else { this.claimer.markStale(); this.scheduleScan(); } // confirm against a fresh listing first
     }
   }
 
-  private start1(id: string, cwdKey: string | undefined): void {
+  private start1(id: string, cwdKey: string | undefined, shared?: boolean): void {
     const controller = new AbortController();
-    const slot: Slot = { controller, cwdKey, done: Promise.resolve() };
+    const slot: Slot = { controller, cwdKey, shared, done: Promise.resolve() };
     this.slots.set(id, slot);
     this.journal({ event: "claimed", id });
     const claimedAt = new Date(this.now()).toISOString();
@@ -202,11 +212,13 @@ export class QueueWorker {
         return;
       }
       const verifiedKey = cwdKeyOf(job.kind, job.body, this.deps.options.allowRoots);
-      if (verifiedKey && verifiedKey !== cwdKey) {
-        // The verified body names another directory than the peeked one: lock that one instead.
-        if (cwdKey) unlockCwd(this.lockDeps, cwdKey, this.id);
-        slot.cwdKey = verifiedKey;
-        while (!controller.signal.aborted && !tryLockCwd(this.lockDeps, verifiedKey, this.id)) await Bun.sleep(500);
+      const verifiedShared = verifiedKey !== undefined && sharesDirectory(job.body, verifiedKey, { ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings });
+      if (verifiedKey && (verifiedKey !== cwdKey || verifiedShared !== Boolean(shared))) {
+        // The verified body differs from the peeked one: lock what it really asks for instead.
+        if (cwdKey) unlockJobCwd(this.lockDeps, cwdKey, this.id, id, shared);
+        Object.assign(slot, { cwdKey: verifiedKey, shared: verifiedShared });
+        const lock = () => verifiedShared ? tryLockShared(this.lockDeps, verifiedKey, this.id, id) : tryLockExclusive(this.lockDeps, verifiedKey, this.id);
+        while (!controller.signal.aborted && !lock()) await Bun.sleep(500);
       }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
       const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, workerId: this.id, claimedAt, handler, secret: this.secret }, job, controller, () => slot.cause);
@@ -219,7 +231,7 @@ export class QueueWorker {
         renameSync(this.runDir.at(`${id}.json`), this.layout.d.jobs.at(`${id}.json`));
       } catch { /* left for recovery when this worker stops */ }
     }).finally(() => {
-      if (slot.cwdKey) unlockCwd(this.lockDeps, slot.cwdKey, this.id);
+      if (slot.cwdKey) unlockJobCwd(this.lockDeps, slot.cwdKey, this.id, id, slot.shared);
       this.slots.delete(id);
       this.beat();
       this.scheduleScan();
@@ -258,6 +270,7 @@ export class QueueWorker {
       this.runDir?.close();
       try { rmdirSync(this.layout.d.running.at(this.id)); } catch { /* jobs left: the next worker marks them interrupted */ }
       removeQuietly(this.layout.d.workers, `${this.id}.json`);
+      recordWorkerStop(this.layout, { workerId: this.id, pid: process.pid, hostname: hostname(), stoppedAt: new Date(this.now()).toISOString(), reason: why }, this.secret);
     }
     this.journal({ event: "worker-stopped", reason: why });
     this.finished();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { BRIDGE_BIN, bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
+import { SYSCALL_PROBE, WORKS } from "../support/syscall-probe.ts";
 
 const podman = ENGINES.find((e) => e.engine === "podman")?.usable ?? false;
 
@@ -37,6 +38,12 @@ describe.skipIf(!podman)(`run_python on a remote podman via CONTAINER_HOST${podm
     const id = t.structuredContent.output.trim();
     const ps = Bun.spawnSync(["podman", "--url", `unix://${socket}`, "ps", "-a", "--filter", `id=${id}`, "--format", "{{.ID}}"], { stdout: "pipe" });
     expect(ps.stdout.toString().trim()).toBe("");
+  }, 120_000);
+
+  test("AF_VSOCK, io_uring and keyrings are refused there too (the runtime's own filter: a remote podman reads profile paths on its own machine)", async () => {
+    const r = (await b.client.callTool({ name: "run_python", arguments: { code: SYSCALL_PROBE } })) as any;
+    const { unshare: _, ...report } = JSON.parse(r.structuredContent.output);
+    expect(report).toEqual({ vsock: "EPERM", io_uring_setup: "EPERM", keyctl: "EPERM", ...WORKS });
   }, 120_000);
 
   test("bridge run works against the remote engine", async () => {

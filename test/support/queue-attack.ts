@@ -15,9 +15,9 @@ export function deadPid(): number {
   throw new Error("no free pid found");
 }
 
-/** A heartbeat as the worker writes it, but unsigned (the attacker has no token). */
-export function forgedHeartbeat(root: string, workerId: string, pid: number, at = new Date()): void {
-  const beat = { workerId, pid, hostname: hostname(), version: "0.1.0", startedAt: at.toISOString(), at: at.toISOString(), concurrency: 2, running: [], draining: false };
+/** A heartbeat as the worker writes it, but unsigned (the attacker has no token); `running` lists jobs it claims to run. */
+export function forgedHeartbeat(root: string, workerId: string, pid: number, at = new Date(), running: string[] = []): void {
+  const beat = { workerId, pid, hostname: hostname(), version: "0.1.0", startedAt: at.toISOString(), at: at.toISOString(), concurrency: 2, running, draining: false };
   writeFileSync(join(root, "queue", "workers", `${workerId}.json`), JSON.stringify(beat));
 }
 

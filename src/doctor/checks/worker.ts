@@ -1,16 +1,18 @@
 /**
- * Doctor check: is a `bridge worker` alive for escalate_to_claude and run_script, and does it let
- * claude jobs load project settings (hooks, MCP servers … of the repository they run in)?
+ * Doctor check: is a `bridge worker` alive for escalate_to_claude and run_script (and if not, what
+ * happened to the last one: died how, stopped cleanly when, or never ran), and does it let claude
+ * jobs load project settings (hooks, MCP servers … of the repository they run in)?
  */
-import { queueLayout, readSecret, workerStatus } from "../../queue/index.ts";
+import { queueLayout, readSecret } from "../../queue/index.ts";
+import { offlineReason, workerLiveness } from "../../queue/liveness.ts";
 import type { CheckResult } from "../types.ts";
 import type { Check } from "../types.ts";
 
 export const workerCheck: Check = async ({ config, now }) => {
-  // With the token, only signed heartbeats count (as in serve); without it, what is on disk.
+  // With the token, only signed heartbeats and stop records count (as in serve); without it, what is on disk.
   let secret: string | undefined;
   try { secret = readSecret(config); } catch { secret = undefined; }
-  const status = workerStatus(queueLayout(config.root), now(), secret);
+  const status = workerLiveness(queueLayout(config.root), now(), secret);
   if (status.alive) {
     const w = status.workers[0]!;
     const results: CheckResult[] = [{ name: "worker", status: "ok", detail: `${status.workers.length} alive (pid ${w.pid} on ${w.hostname}, ${w.version})${secret ? "" : " — heartbeat not verified: no queue token here"}` }];
@@ -27,9 +29,8 @@ export const workerCheck: Check = async ({ config, now }) => {
     }
     return results;
   }
-  const seen = status.lastBeat ? `last heartbeat ${status.lastBeat}` : "never started";
   return {
-    name: "worker", status: "warn", detail: `no live worker (${seen}): escalate_to_claude and run_script are refused until one runs`,
+    name: "worker", status: "warn", detail: `${offlineReason(status)} escalate_to_claude and run_script are refused until one runs`,
     fix: "run `bridge worker` on the host (or `bridge worker --install-service` to start it at login)",
   };
 };

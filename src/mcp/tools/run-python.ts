@@ -17,7 +17,7 @@ import { ProgressStreamer } from "../../output/progress.ts";
 import type { CallOrigin } from "../../sandbox/extension.ts";
 import type { ToolModule } from "../context.ts";
 import { errorResult } from "../results/error.ts";
-import { imageMime } from "../results/image.ts";
+import { imageMime } from "../../sandbox/images.ts";
 import { mcpResultLimit } from "../services.ts";
 import type { Hints, ToolSpec } from "../tool-def.ts";
 
@@ -55,7 +55,7 @@ export const TEXT_OUTPUT_LIMIT = 512 * 1024;
  * shaping failure still returns the output, with a note.
  */
 export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, maxBytes = Infinity): CallToolResult {
-  const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({ type: "image" as const, data: Buffer.from(bytes).toString("base64"), mimeType: imageMime(bytes) }));
+  const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({ type: "image" as const, data: Buffer.from(bytes).toString("base64"), mimeType: imageMime(bytes) ?? "image/png" }));
   try {
     const outcome = fitOutcome(normalizeOutcome(raw), maxBytes);
     return {
@@ -89,30 +89,6 @@ function callOrigin(extra: Extra, progress: ((message: string) => void) | undefi
 }
 const looseResult = z.looseObject({});
 
-/**
- * At most one message per `ms`; in between only the latest is kept (an upstream server may report
- * progress very often). `stop` drops what is pending, so nothing is sent after the result.
- */
-function throttled(send: (message: string) => void, ms = 100): { push: (message: string) => void; stop: () => void } {
-  let last = 0;
-  let pending: string | undefined;
-  let timer: Timer | undefined;
-  const flush = () => {
-    timer = undefined;
-    if (pending === undefined) return;
-    last = Date.now();
-    send(pending);
-    pending = undefined;
-  };
-  return {
-    push: (message) => {
-      pending = message;
-      timer ??= setTimeout(flush, Math.max(0, last + ms - Date.now()));
-    },
-    stop: () => clearTimeout(timer),
-  };
-}
-
 export const runPython: ToolModule = {
   group: "sandbox",
   register(ctx) {
@@ -125,7 +101,6 @@ export const runPython: ToolModule = {
       const notify = token === undefined ? undefined : (message: string) =>
         void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++count, message } }).catch(() => {});
       const progress = notify && new ProgressStreamer({ send: (_n, message) => notify(message) });
-      const upstreamProgress = notify && throttled((message) => { progress?.flush(false); notify(message); });
       const requested = args.timeout === undefined ? undefined : Math.round(args.timeout * 1000);
       const note = requested !== undefined && requested > max ? `timeout ${seconds(requested)} s is above the maximum; ran with ${seconds(max)} s` : undefined;
       try {
@@ -136,13 +111,12 @@ export const runPython: ToolModule = {
           servers: args.servers,
           signal: extra.signal,
           onOutput: progress ? (text) => progress.push(text) : undefined,
-          origin: callOrigin(extra, upstreamProgress?.push),
+          origin: callOrigin(extra, progress && ((message) => progress.notice(message))),
         });
-        upstreamProgress?.stop();
-        progress?.flush();
+        progress?.end();
         return runResult(outcome, ctx.config.outputMode, note, mcpResultLimit(ctx.config));
       } catch (err) {
-        upstreamProgress?.stop();
+        progress?.end(false);
         return errorResult(err);
       }
     });

@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 3: the kernel. Runs user code (top-level await, final expression,
+# bridge sandbox runtime, part 4: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
 def image_mime(data):
     """The MIME type of PNG, JPEG, GIF or WebP bytes (by signature), else None."""
@@ -195,9 +195,22 @@ class Kernel:
             self.flush()
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
-            # value and error can be large: they travel in the body, headers stay small.
-            texts = {k: cap_text(done.pop(k)) for k in ("value", "error") if k in done}
-            self.send(dict(done, t="done"), json.dumps(texts).encode() if texts else b"")
+            # value and error travel as UTF-8 in the body (value first), their byte lengths in the
+            # header; each is capped at the host's output limit (the host refuses more). A cut one
+            # also reports its full size ("valueTotal"/"errorTotal"), so the host's own, smaller
+            # cut of what the client sees can still say how large it was.
+            max_text = header.get("maxText")
+            max_text = max_text if isinstance(max_text, int) and max_text > 0 else MAX_TEXT
+            body = b""
+            for k in ("value", "error"):
+                if k in done:
+                    raw = done.pop(k).encode("utf-8", "backslashreplace")
+                    data = cap_text(raw, max_text)
+                    done[k + "Bytes"] = len(data)
+                    if len(data) != len(raw):
+                        done[k + "Total"] = len(raw)
+                    body += data
+            self.send(dict(done, t="done"), body)
 
     def flush(self):
         for stream in (sys.stdout, sys.stderr):
@@ -248,9 +261,11 @@ class Kernel:
             code = e.code
             if code is None:
                 code = 0
-            elif not isinstance(code, int):
+            elif not isinstance(code, int) or not -(2 ** 31) <= code < 2 ** 31:
                 print(code, file=sys.stderr)
                 code = 1
+            else:
+                code = int(code)  # sys.exit(False) / sys.exit(True): a bool is an int in Python, not in JSON
             return {"status": "exit", "exitCode": code}
         except BaseException as e:
             return {"status": "error", "error": format_user_exception(e)}
@@ -287,11 +302,19 @@ class Kernel:
 MAX_TEXT = 8 << 20
 
 
-def cap_text(text):
-    """Keeps the first 8 MiB of a repr or traceback (the host then applies MCP_BRIDGE_MAX_OUTPUT)."""
-    if len(text) <= MAX_TEXT:
-        return text
-    return text[:MAX_TEXT] + "\n[... cut in the sandbox: %d characters in total]" % len(text)
+def cap_text(data, limit):
+    """Keeps the first 70 % and the last 30 % of `limit` bytes of a repr or traceback, with a note
+    giving the full size (the host refuses a done frame with more than `limit` bytes of each)."""
+    if len(data) <= limit:
+        return data
+    total = len(data)
+    room = max(0, limit - 200)
+    head, tail = data[: room * 7 // 10], data[total - (room - room * 7 // 10) :] if room else b""
+    note = (
+        "\n[... %d bytes cut in the sandbox: it was %d bytes; showing the first %d and the last %d."
+        " Raise MCP_BRIDGE_MAX_OUTPUT to see more ...]\n" % (total - len(head) - len(tail), total, len(head), len(tail))
+    ).encode()
+    return (head + note + tail)[:limit]
 
 
 def safe_repr(value):

@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 2: the supervisor (PID 1). Owns the host channel, forks the kernel,
+# bridge sandbox runtime, part 3: the supervisor (PID 1). Owns the host channel, forks the kernel,
 # forwards frames both ways, reaps children, and resets the container for reuse.
 class Supervisor:
     def __init__(self):
@@ -17,6 +17,10 @@ class Supervisor:
     def run(self):
         self.init, _ = read_frame_blocking(self.cin)
         install_modules(dict(self.init.get("modules") or {}))
+        # Python's SIGINT handler would let user code kill PID 1 with SIGINT; ignored, it is dropped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.filtered = install_syscall_filter()
+        self.baseline = process_state()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
@@ -26,7 +30,7 @@ class Supervisor:
             os.set_blocking(fd, False)
             self.poll.register(fd, select.POLLIN)
         self.spawn_kernel(self.init)
-        self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
+        self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0], "filter": self.filtered})
         host = FrameReader()
         while True:
             for fd, _ev in self.poll.poll(1000):
@@ -50,7 +54,8 @@ class Supervisor:
             self.reap()
 
     def reset(self):
-        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh kernel."""
+        """Back to a just-started state: every other process killed, every writable place wiped and
+        checked (isolation.py), PID 1 unchanged, a fresh kernel; otherwise the container ends."""
         self.current = None
         self.kernel = None
         for fd in (self.ctl_r, self.out_r):
@@ -66,9 +71,8 @@ class Supervisor:
         else:
             os._exit(1)  # processes keep appearing: end the container rather than reuse it
         self.reap()
-        for top in ("/tmp", "/workspace", "/dev/shm"):
-            wipe(top)
-        remove_sysv_ipc()
+        if not scrub() or process_state() != self.baseline:
+            os._exit(1)  # something survived the wipe, or PID 1 was tampered with: do not reuse
         os.chdir("/workspace")
         self.spawn_kernel(self.init)
         self.send({"t": "ready", "reset": True})
@@ -134,6 +138,9 @@ class Supervisor:
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             done = {"t": "done", "status": "killed", "signal": sig}
+            ooms = oom_kills()
+            if ooms is not None and self.ooms is not None:
+                done["oomKilled"] = ooms > self.ooms
         else:
             done = {"t": "done", "status": "exit", "exitCode": os.WEXITSTATUS(status)}
         done["id"] = self.current
@@ -143,6 +150,7 @@ class Supervisor:
 
     def spawn_kernel(self, init):
         self.nonce = os.urandom(16)
+        self.ooms = oom_kills()
         self.ctl_r, ctl_w = os.pipe()
         cmd_r, self.cmd_w = os.pipe()
         self.out_r, out_w = os.pipe()
@@ -151,6 +159,7 @@ class Supervisor:
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 for fd in (self.cin, self.cout, self.ctl_r, self.cmd_w, self.out_r, self.wake_r, self.wake_w):
                     os.close(fd)
                 os.dup2(out_w, 1)
@@ -171,63 +180,15 @@ class Supervisor:
             self.poll.register(fd, select.POLLIN)
 
 
-def wipe(top):
-    """Removes everything under `top` (same uid: permissions user code took away are restored first)."""
-    import shutil, stat
-
-    def fix(func, path, _exc):
+def oom_kills():
+    """OOM kills recorded by the container's memory cgroup (v2 or v1), or None if unreadable."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
         try:
-            os.chmod(os.path.dirname(path), stat.S_IRWXU)
-            os.chmod(path, stat.S_IRWXU)
-        except OSError:
-            pass
-        try:
-            (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
-        except OSError:
-            pass
-
-    try:
-        os.chmod(top, 0o1777)
-    except OSError:
-        pass
-    try:
-        names = os.listdir(top)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(top, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            try:
-                os.chmod(path, stat.S_IRWXU)
-            except OSError:
-                pass
-            shutil.rmtree(path, onerror=fix)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-
-
-def remove_sysv_ipc():
-    """SysV shared memory, semaphores and queues outlive their processes: remove them."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-    except Exception:
-        return
-    for kind, fn in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
-        try:
-            with open("/proc/sysvipc/" + kind) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
             continue
-        for row in rows:
-            cols = row.split()
-            if len(cols) < 2:
-                continue
-            ident = int(cols[1])
-            if kind == "sem":
-                libc.semctl(ident, 0, 0)  # IPC_RMID
-            else:
-                getattr(libc, fn)(ident, 0, None)
+    return None

@@ -27,3 +27,17 @@ test("huge batches are cut", () => {
   expect(sent[0]!.length).toBeLessThan(8300);
   expect(sent[0]).toContain("more characters in the final result");
 });
+
+test("30 MB without a newline is counted, not kept: one capped message with the true size", () => {
+  const sent: string[] = [];
+  const p = new ProgressStreamer({ send: (_n, m) => sent.push(m) }, 0, () => 0);
+  const chunk = "y".repeat(64 * 1024);
+  for (let i = 0; i < 480; i++) p.push(chunk);
+  expect(sent).toEqual([]); // no complete line yet
+  p.push("\nnext");
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.length).toBeLessThan(8300);
+  expect(sent[0]!.endsWith(`\n[... ${480 * 64 * 1024 - 8192} more characters in the final result]`)).toBe(true);
+  p.flush();
+  expect(sent.at(-1)).toBe("next");
+});

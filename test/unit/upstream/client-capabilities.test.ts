@@ -19,6 +19,7 @@ const entry = (name: string, command: string, args: string[] = []): ServerEntry 
   name,
   source: "/test/.mcp.json",
   format: "claude-code",
+  scope: "user",
   transport: "stdio",
   command,
   args,

@@ -15,7 +15,7 @@ import { hasPython, runPython } from "../../support/upstream-pyhost.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name, source: "/test/.mcp.json", format: "claude-code", transport: "stdio", command, args, status: "ok",
+  name, source: "/test/.mcp.json", format: "claude-code", scope: "user", transport: "stdio", command, args, status: "ok",
 });
 
 let state: string;
