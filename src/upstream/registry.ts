@@ -2,11 +2,14 @@
  * All upstream servers of one bridge process: which servers exist (from discovery, re-read at most
  * every few seconds), one lazily started connection per server, tool lists (memory → disk cache →
  * server), ranked search across every allowed server within a time budget (listing.ts), and tool
- * calls with argument checks, tied to the run_python call that makes them.
+ * calls with argument checks, tied to the run_python call that makes them. Only servers discovery
+ * marks `ok` are ever started: every path (calls, listing, search, resources) goes through
+ * `entry(name)`, which refuses any other, saying why and what would make it available.
  */
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
 import { serverAliases } from "./aliases.ts";
+import { unavailableError } from "./unavailable.ts";
 import { checkToolArgs } from "./arg-check.ts";
 import { Bm25Index } from "./bm25.ts";
 import { UpstreamConnection, type CallOptions, type ConnectionDeps } from "./connection.ts";
@@ -17,7 +20,10 @@ import { oneLine, paramNames, type ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
 
 export interface RegistryDeps {
-  /** The usable (allowed, enabled) servers; called again when the cached list is older than `rediscoverMs`. */
+  /**
+   * Every discovered server, whatever its status; called again when the cached list is older than
+   * `rediscoverMs`. Only `ok` ones are used; the others only explain why a name is not available.
+   */
   discover: () => Promise<ServerEntry[]>;
   stateDir: string;
   timeoutMs: number;
@@ -47,7 +53,7 @@ export interface ToolSearchHit {
 export class UpstreamRegistry {
   private readonly connections = new Map<string, { hash: string; conn: UpstreamConnection }>();
   private readonly cache: ToolCache;
-  private discovered?: { at: number; entries: ServerEntry[] };
+  private discovered?: { at: number; entries: ServerEntry[]; blocked: Map<string, ServerEntry> };
   private discovering?: Promise<ServerEntry[]>;
   private readonly listings: ToolListings;
 
@@ -72,8 +78,9 @@ export class UpstreamRegistry {
     this.discovering ??= this.deps
       .discover()
       .then((list) => {
-        const entries = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        this.discovered = { at: Date.now(), entries };
+        const entries = list.filter((e) => e.status === "ok").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const blocked = new Map(list.filter((e) => e.status !== "ok").map((e) => [e.name, e]));
+        this.discovered = { at: Date.now(), entries, blocked };
         return entries;
       })
       .finally(() => (this.discovering = undefined));
@@ -85,11 +92,17 @@ export class UpstreamRegistry {
     return serverAliases((await this.entries()).map((e) => e.name));
   }
 
-  /** The entry for `name`; unknown → SERVER_UNKNOWN listing the available names. */
+  /**
+   * The usable entry for `name`. A server discovery found but may not start (pending approval,
+   * disabled, not allowed, …) → SERVER_UNKNOWN saying its status and the next step, secrets masked;
+   * a name nobody defines → SERVER_UNKNOWN listing the available names.
+   */
   async entry(name: string): Promise<ServerEntry> {
     const entries = await this.entries();
     const found = entries.find((e) => e.name === name);
     if (found) return found;
+    const blocked = this.discovered?.blocked.get(name);
+    if (blocked) throw unavailableError(blocked);
     const names = entries.map((e) => e.name);
     throw new BridgeError("SERVER_UNKNOWN", `unknown MCP server ${JSON.stringify(name)}; available: ${names.length ? names.join(", ") : "none (no MCP servers are configured)"}`, {
       hint: "Use one of the names above (discovered_servers() lists them); `bridge discover` shows where servers come from.",

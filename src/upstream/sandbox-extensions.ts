@@ -8,15 +8,18 @@ import type { Config } from "../config/index.ts";
 import { memoryExtension } from "../memory/extension.ts";
 import { MemoryStore } from "../memory/store.ts";
 import type { SandboxExtension } from "../sandbox/extension.ts";
-import { discoverServers, usableServers } from "./discovery/index.ts";
+import { discoverServers } from "./discovery/index.ts";
 import { upstreamExtension } from "./extension.ts";
 import type { OuterClient } from "./origin.ts";
 import { SEARCH_BUDGET_MS, UpstreamRegistry } from "./registry.ts";
 
 type Log = { debug(msg: string): void; warn(msg: string): void };
 
-/** Discovery as the registry needs it: usable servers only; each config problem is logged once. */
-export function discoverUsable(config: Config, log: Log): () => ReturnType<UpstreamRegistry["entries"]> {
+/**
+ * Discovery as the registry needs it: every server with its status (the registry uses only `ok`
+ * ones and explains the others); each config problem is logged once.
+ */
+export function discoverEntries(config: Config, log: Log): () => ReturnType<UpstreamRegistry["entries"]> {
   const reported = new Set<string>();
   return async () => {
     const env = process.env;
@@ -33,7 +36,7 @@ export function discoverUsable(config: Config, log: Log): () => ReturnType<Upstr
       if (!reported.has(line)) log.warn(`MCP server config skipped: ${line}`);
       reported.add(line);
     }
-    return usableServers(result);
+    return result.servers;
   };
 }
 
@@ -43,7 +46,7 @@ export function discoverUsable(config: Config, log: Log): () => ReturnType<Upstr
  */
 export function createSandboxExtensions(config: Config, log: Log, outer?: OuterClient): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
   const registry = new UpstreamRegistry({
-    discover: discoverUsable(config, log),
+    discover: discoverEntries(config, log),
     stateDir: config.stateDir,
     timeoutMs: config.upstreamTimeout,
     log: { debug: (m) => log.debug(m), warn: (m) => log.warn(m) },
