@@ -54,6 +54,17 @@ describe("fitOutcome", () => {
     expect(wire(fitted.value!)).toBeLessThanOrEqual(6 * 1024);
   });
 
+  test("a repr the sandbox cut already gets one note, with the full size the sandbox reported, and keeps its tail", () => {
+    const sandboxCut = `'${"a".repeat(60_000)}\n[... 2900000 bytes cut in the sandbox: it was 3000002 bytes; showing the first 60000 and the last 40000 ...]\n${"z".repeat(40_000)}'`;
+    const fitted = fitOutcome(outcome("", { value: sandboxCut, valueTotalBytes: 3_000_002 }), 24 * 1024);
+    expect(fitted.value).toContain("result repr cut to fit 24 KiB: it was 3000002 bytes");
+    expect(fitted.value!.match(/cut/g)).toHaveLength(1);
+    expect(fitted.value!.endsWith("zzz'")).toBe(true);
+    // Without a size from the sandbox the note gives the size of what it cut.
+    const plain = fitOutcome(outcome("", { error: "e".repeat(40_000) }), 24 * 1024);
+    expect(plain.error).toContain("error text cut to fit 24 KiB: it was 40000 bytes");
+  });
+
   test("never splits a surrogate pair", () => {
     const r = cutMiddle("😀".repeat(10_000), 1000, () => "[cut]");
     expect(r.cut).toBe(true);
