@@ -74,8 +74,8 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * The tools/call as host methods see it: requests to the client go out with this call's
- * `extra.sendRequest` (so they are related to it and end with it), and progress messages share one
- * counter with the output stream (progress must increase).
+ * `extra.sendRequest` (so they are related to it and end with it), and progress messages go through
+ * the output stream's ProgressStreamer (`notice`): one increasing counter, its interval and 8 KiB cap.
  */
 function callOrigin(extra: Extra, progress: ((message: string) => void) | undefined): CallOrigin {
   return {
