@@ -4,7 +4,8 @@
  * server), ranked search across every allowed server within a time budget (listing.ts), and tool
  * calls with argument checks, tied to the run_python call that makes them. Only servers discovery
  * marks `ok` are ever started: every path (calls, listing, search, resources) goes through
- * `entry(name)`, which refuses any other, saying why and what would make it available.
+ * `entry(name)`, which refuses any other, saying why and what would make it available (a server
+ * bridge's own allow/deny policy excludes stays unknown: the user chose what bridge exposes).
  */
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
@@ -79,7 +80,8 @@ export class UpstreamRegistry {
       .discover()
       .then((list) => {
         const entries = list.filter((e) => e.status === "ok").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        const blocked = new Map(list.filter((e) => e.status !== "ok").map((e) => [e.name, e]));
+        // bridge's own policy (MCP_BRIDGE_DENY_SERVERS / _ALLOW_SERVERS) hides a server from sandboxed code entirely.
+        const blocked = new Map(list.filter((e) => e.status !== "ok" && e.status !== "denied").map((e) => [e.name, e]));
         this.discovered = { at: Date.now(), entries, blocked };
         return entries;
       })
@@ -94,8 +96,8 @@ export class UpstreamRegistry {
 
   /**
    * The usable entry for `name`. A server discovery found but may not start (pending approval,
-   * disabled, not allowed, …) → SERVER_UNKNOWN saying its status and the next step, secrets masked;
-   * a name nobody defines → SERVER_UNKNOWN listing the available names.
+   * disabled, excluded, …) → SERVER_UNKNOWN saying its status and the next step, secrets masked;
+   * a name nobody defines, or one bridge's policy denies → SERVER_UNKNOWN listing the available names.
    */
   async entry(name: string): Promise<ServerEntry> {
     const entries = await this.entries();

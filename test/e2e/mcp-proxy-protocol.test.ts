@@ -16,6 +16,7 @@ import {
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
 import { bridgeEnv, requireBinary, resultText, tempDir } from "../support/bridge.ts";
+import { SAMPLE_IMAGES } from "../support/images.ts";
 import {
   alive,
   descendants,
@@ -34,10 +35,8 @@ const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
   "base64",
 );
-const JPEG = Buffer.from(
-  "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
-  "base64",
-);
+// A complete JPEG (Pillow's, ending in EOI): bridge checks images on the host and drops a truncated one.
+const JPEG = Buffer.from(SAMPLE_IMAGES.jpeg);
 
 const requests: Array<{ method: string; params: any }> = [];
 let client: Client;

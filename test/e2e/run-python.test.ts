@@ -100,7 +100,7 @@ for (const { engine, usable } of ENGINES) {
       const e = await run(b, { code: "raise ValueError('y' * 3_000_000)" });
       expect(s(e).status).toBe("error");
       expect(s(e).error).toContain("ValueError: yyy");
-      expect(s(e).error).toMatch(/error text cut to fit 24 KiB: it was 30000\d\d bytes/);
+      expect(s(e).error).toMatch(/error text cut to fit 24 KiB: it was 3000\d{3} bytes/);
       expect(s(e).error!.match(/cut/g)).toHaveLength(1);
       expect(Buffer.byteLength(s(e).error!)).toBeLessThan(110 * 1024);
       expect(s(await run(b, { code: "1" })).result).toBe("1");

@@ -8,7 +8,8 @@
  * it back into search. Roots changes and sampling/elicitation forwarding act only on connections
  * already started, so they have nothing to start. The host methods are driven directly (the
  * sandbox adds nothing here); test/security/discovery-never-started.test.ts does the same through
- * the compiled serve and a container. Also: the refusal says why and what the user can do.
+ * the compiled serve and a container. Also: the refusal says why and what the user can do, except
+ * for a server bridge's own allow/deny policy excludes, which stays unknown (name included).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -39,7 +40,6 @@ const BLOCKED: ServerEntry[] = [
 const EXPECTED: Record<string, RegExp> = {
   pending: /is pending approval \(project-level server in \.mcp\.json, not approved\)/,
   off: /is disabled \(listed in disabledMcpServers\)/,
-  "not-allowed": /is not allowed by bridge's policy/,
   excluded: /is excluded by its client's own policy/,
   leaks: /cannot start: its command was not found/,
 };
@@ -89,6 +89,7 @@ describe("servers discovery marks as not usable are never started by the proxies
     }
     for (const [method, params] of attempts) {
       const name = (params.name ?? params.server) as string;
+      const denied = name === "not-allowed";
       let err: unknown;
       try {
         const r = await mcp[method]!(params, ctx());
@@ -99,20 +100,26 @@ describe("servers discovery marks as not usable are never started by the proxies
       }
       expect(isBridgeError(err, "SERVER_UNKNOWN"), `${method} ${name}`).toBe(true);
       const e = err as Error & { hint?: string };
-      expect(e.message).toStartWith(`MCP server "${name}" is not available: it `);
-      expect(e.message).toMatch(EXPECTED[name]!);
+      if (denied) {
+        // bridge's own policy keeps a server unknown to sandboxed code, name included.
+        expect(e.message).toBe('unknown MCP server "not-allowed"; available: user-ok');
+      } else {
+        expect(e.message).toStartWith(`MCP server "${name}" is not available: it `);
+        expect(e.message).toMatch(EXPECTED[name]!);
+      }
       expect(`${e.message} ${e.hint}`).not.toContain("tok-9f8e7d6c5b4a");
     }
     const summary = (await mcp["mcp.capability_summary"]!({ loaded: BLOCKED.map((b) => b.name) }, ctx())) as string;
-    for (const { name } of BLOCKED) expect(summary).toContain(`(${name}): unavailable: MCP server "${name}" is not available`);
+    for (const { name } of BLOCKED.filter((b) => b.status !== "denied")) expect(summary).toContain(`(${name}): unavailable: MCP server "${name}" is not available`);
+    expect(summary).toContain('(not-allowed): unavailable: unknown MCP server "not-allowed"');
     expect(started()).toEqual(["user-ok"]);
   }, 60_000);
 
-  test("the next step is the user's: the approval command, the client, or the allow list", async () => {
+  test("the next step is the user's: the approval command or the client; bridge's own policy keeps a server unknown", async () => {
     const hint = async (name: string) => ((await registry.entry(name).catch((e) => e)) as { hint: string }).hint;
     expect(await hint("pending")).toContain('Only the user can approve it: run `claude` in /p and approve "pending" when asked');
     expect(await hint("off")).toContain("enable it in the client that defines it (claude-code, /p/.mcp.json)");
-    expect(await hint("not-allowed")).toContain("MCP_BRIDGE_ALLOW_SERVERS");
+    expect(((await registry.entry("not-allowed").catch((e) => e)) as Error).message).toStartWith('unknown MCP server "not-allowed"');
     const unknown = (await registry.entry("nobody").catch((e) => e)) as Error;
     expect(unknown.message).toContain('unknown MCP server "nobody"; available: user-ok');
     expect(started()).toEqual(["user-ok"]);
