@@ -40,7 +40,7 @@ export default defineCommand({
     file: { type: "positional", required: false, description: "Python file, or - for stdin" },
     code: { type: "string", alias: "c", description: "Python code to run" },
     timeout: { type: "string", description: "time limit (e.g. 30s; default MCP_BRIDGE_TIMEOUT)" },
-    images: { type: "string", description: "directory to save images (PNG) into" },
+    images: { type: "string", description: "directory to save images into (image-<n>.png, .jpg, .gif or .webp)" },
     servers: { type: "string", description: "MCP servers to load, comma-separated (see `bridge discover`)" },
   },
   async run({ args }) {

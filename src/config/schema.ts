@@ -86,7 +86,7 @@ export const SETTINGS = {
   poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
   recycle: setting("MCP_BRIDGE_RECYCLE", bool, true, "reuse a pool container after a call once its processes are killed and /tmp, /workspace wiped (false: a new container per call)"),
   idleTimeout: setting("MCP_BRIDGE_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed (formerly MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT / runtimeIdleTimeout, still accepted)", { env: "MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", key: "runtimeIdleTimeout" }),
-  maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "100k", "output returned per call; the rest is cut with a note"),
+  maxOutput: setting("MCP_BRIDGE_MAX_OUTPUT", size, "24k", "output returned per call, counted as sent (JSON-escaped over MCP); the head and tail are kept and the rest cut with a note (docs/upstream.md: client limits)"),
   outputMode: setting("MCP_BRIDGE_OUTPUT_MODE", z.enum(["compact", "toon"]), "compact", "result text format"),
   tools: setting("MCP_BRIDGE_TOOLS", toolGroups, [...TOOL_GROUPS], "tool groups serve exposes: sandbox (run_python), escalation (escalate_to_claude), scripts (run_script), jobs (get_job, cancel_job)"),
   serversConfig: setting("MCP_SERVERS_CONFIG", pathList, [], "MCP server config files read before every client's (a list: separated like PATH, or an array in config.json)"),

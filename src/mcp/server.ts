@@ -37,6 +37,7 @@ export function createServer(opts: ServerOptions): McpServer {
     { name: "bridge", title: "bridge", version: VERSION },
     { instructions: instructionsFor(groups), capabilities: { logging: {} } },
   );
+  built.attachClient(server.server);
   const listed: Tool[] = [];
   const register: RegisterTool = (spec, handler) => {
     server.registerTool(spec.name, {

@@ -2,7 +2,8 @@
  * Streams output as MCP progress notifications while a run is going: complete lines only, at most
  * one notification per interval, each message capped, so a flood of prints cannot flood the client.
  * Memory is bounded too: of the text waiting for the next notification only the part that can
- * still be sent (MAX_MESSAGE characters) is kept; the rest is counted.
+ * still be sent (MAX_MESSAGE characters) is kept; the rest is counted. Status lines from elsewhere
+ * (an upstream MCP server's progress during run_python) go through the same caps: `notice`.
  */
 
 /** Longest message per notification; longer batches are cut with a note. */
@@ -39,6 +40,9 @@ export class ProgressStreamer {
   private open = new Capped();
   private count = 0;
   private lastSent = 0;
+  private pendingNotice?: string;
+  private timer?: Timer;
+  private ended = false;
 
   constructor(private readonly sink: ProgressSink, private readonly intervalMs = 100, private readonly now: () => number = Date.now) {}
 
@@ -65,6 +69,41 @@ export class ProgressStreamer {
     this.lines.clear();
     if (message.endsWith("\n")) message = message.slice(0, -1);
     if (more > 0) message = `${message}\n[... ${more} more characters in the final result]`;
+    this.lastSent = this.now();
+    this.sink.send(++this.count, message);
+  }
+
+  /**
+   * A status line that is not output (an upstream server's progress): cut to MAX_MESSAGE
+   * characters, sent with the same counter and at most once per interval; between two sends only
+   * the latest is kept, and sent by a timer once the interval has passed. Output lines waiting go
+   * first, so the client sees things in order.
+   */
+  notice(message: string): void {
+    if (this.ended) return;
+    this.pendingNotice = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}\n[... ${message.length - MAX_MESSAGE} more characters]` : message;
+    const wait = this.lastSent + this.intervalMs - this.now();
+    if (wait <= 0) return this.sendNotice();
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.sendNotice();
+    }, wait);
+  }
+
+  /** The run is over: a pending notice is dropped (nothing is sent after the result); with `flushOutput`, the last output goes. */
+  end(flushOutput = true): void {
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pendingNotice = undefined;
+    if (flushOutput) this.flush();
+  }
+
+  private sendNotice(): void {
+    const message = this.pendingNotice;
+    if (message === undefined || this.ended) return;
+    this.pendingNotice = undefined;
+    this.flush(false);
     this.lastSent = this.now();
     this.sink.send(++this.count, message);
   }

@@ -52,6 +52,9 @@ export interface DoneMessage {
   oomKilled?: boolean;
   /** The frame was refused (forged or corrupt): the container must not be reused. */
   discard?: boolean;
+  /** When the kernel cut `value` / `error` to the frame limit: their full size in bytes (the sandbox's own count, only ever shown in a note). */
+  valueTotal?: number;
+  errorTotal?: number;
 }
 
 const doneHeader = z.object({
@@ -62,6 +65,8 @@ const doneHeader = z.object({
   oomKilled: z.boolean().optional(),
   valueBytes: z.int().min(0).optional(),
   errorBytes: z.int().min(0).optional(),
+  valueTotal: z.int().min(0).optional(),
+  errorTotal: z.int().min(0).optional(),
 });
 
 const decoder = new TextDecoder();
@@ -79,6 +84,7 @@ export function parseDone(frame: Frame, limitBytes: number): DoneMessage {
   const v = valueBytes ?? 0;
   const e = errorBytes ?? 0;
   if (v + e !== frame.body.length) return refused(`its lengths (${v} + ${e} bytes) do not match its body (${frame.body.length} bytes)`);
+  if ((fields.valueTotal ?? v) < v || (fields.errorTotal ?? e) < e) return refused("a full size smaller than the part sent");
   return {
     ...fields,
     ...(valueBytes !== undefined ? { value: decoder.decode(frame.body.subarray(0, v)) } : {}),

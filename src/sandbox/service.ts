@@ -13,8 +13,8 @@ import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { engineWorkDir, SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
-import type { HostMethod, SandboxExtension } from "./extension.ts";
-import { checkPng, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
+import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
+import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
 import { seccompOption } from "./seccomp.ts";
@@ -30,6 +30,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Streams decoded output as it arrives (progress notifications, terminal). */
   onOutput?: (text: string) => void;
+  /** The client that asked for the run, handed to host methods (see CallOrigin). */
+  origin?: CallOrigin;
 }
 
 export interface SandboxServiceDeps {
@@ -158,18 +160,18 @@ export class SandboxService {
         output.push(chunk);
         req.onOutput?.(text.decode(chunk, { stream: true }));
       },
-      onImage: (png, dropped) => {
-        const check = dropped === undefined ? checkPng(png) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
+      onImage: (bytes, dropped) => {
+        const check = dropped === undefined ? checkImage(bytes) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
         if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
-        imageBytes += png.length;
-        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+        imageBytes += bytes.length;
+        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
+        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
         imagesDropped = true;
       },
       onCall: (method, params) => {
         const fn = this.methods.get(method);
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
-        return fn(params, { signal, servers });
+        return fn(params, { signal, servers, origin: req.origin });
       },
     }, this.config.maxOutput);
     let timer: Timer | undefined;
@@ -229,8 +231,8 @@ export class SandboxService {
 
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
-      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput) } : {}) };
-      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput) };
+      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput), ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}) } : {}) };
+      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput), ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
         const limit = this.config.memory;

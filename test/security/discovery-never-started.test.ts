@@ -2,14 +2,18 @@
  * Attack: a server the user did not approve is started from sandboxed code. Each configured server
  * is a marker server (test/support/marker-server.ts) that writes `<name>.started` the moment it
  * runs. Through the compiled `serve` with a real container, run_python calls `search_tool_docs`
- * (which indexes every usable server), `discovered_servers()`, `load_server(name)` and
- * `servers=[name]` for each of:
+ * (which indexes every usable server in the background), `discovered_servers()`, `load_server(name)`,
+ * the helpers issue 14 added (`list_resources`, `read_resource`, `call_tool` plain and streamed,
+ * `describe_server`, `query_tool_docs`) and `servers=[name]` for each of:
  * - rejected (Claude Code `disabledMcpjsonServers`), disabled (Claude Code `disabledMcpServers`,
  *   Cursor `disabled: true`), pending approval (an unapproved `.mcp.json` server), excluded (Gemini
  *   `mcp.excluded`), not allowed (MCP_BRIDGE_ALLOW_SERVERS),
  * - project-shadowing-user: the repository's `.mcp.json` redefines a server the user allowed by
  *   name (issue 8, High 4): the user's definition runs, the repository's never does.
- * None of them may ever start; the user's own servers do.
+ * None of them may ever start; the user's own servers do. Each refusal names the server's status
+ * (discovery's words) instead of calling it unknown, except one bridge's own allow list leaves out
+ * (the user chose what bridge exposes: it stays unknown). The same paths with stale cached lists:
+ * test/security/upstream-gating-new-paths.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -20,6 +24,14 @@ import { ENGINES } from "../support/sandbox-engines.ts";
 const engine = ENGINES.find((e) => e.usable)?.engine;
 const MARKER = resolve(import.meta.dir, "../support/marker-server.ts");
 const FORBIDDEN = ["rejected", "claude-disabled", "pending", "gemini-excluded", "cursor-off", "not-allowed"];
+/** What the refusal of each says (the status, in words). */
+const STATUS: Record<string, string> = {
+  rejected: "is disabled (rejected in Claude Code",
+  "claude-disabled": "is disabled (turned off for",
+  pending: "is pending approval",
+  "gemini-excluded": "is excluded by its client's own policy",
+  "cursor-off": "is disabled",
+};
 
 describe.skipIf(!engine)(`servers the user did not approve never start (${engine ?? "SKIPPED: no usable engine"})`, () => {
   const dir = tempDir("bridge-never-started-");
@@ -65,12 +77,34 @@ for name in ${JSON.stringify([...FORBIDDEN, "shadowed"])}:
         meta = await load_server(name)
         print("LOADED", name)
     except Exception as e:
-        print("REFUSED", name)
+        print("REFUSED", name, "|", str(e).splitlines()[0])
+    tries = {
+        "list_resources": lambda: list_resources(name),
+        "read_resource": lambda: read_resource(name, "file:///etc/passwd"),
+        "call_tool": lambda: call_tool(name, "marker_" + name.replace("-", "_"), {}),
+        "call_tool_progress": lambda: call_tool(name, "marker_" + name.replace("-", "_"), {}, on_progress=print),
+        "describe_server": lambda: describe_server(name),
+        "query_tool_docs": lambda: query_tool_docs(name),
+    }
+    for helper, attempt in tries.items():
+        try:
+            await attempt()
+            print("HELPER-RAN", helper, name)
+        except Exception as e:
+            print("HELPER-REFUSED", helper, name, "|", str(e).splitlines()[0])
 `);
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toContain("HITS ['shadowed', 'user-ok']");
     expect(r.text).toContain("DISCOVERED ['shadowed', 'user-ok']");
-    for (const name of FORBIDDEN) expect(r.text).toContain(`REFUSED ${name}`);
+    for (const name of FORBIDDEN) {
+      // bridge's own policy (MCP_BRIDGE_ALLOW_SERVERS) keeps a server unknown; the others say their status.
+      const refusal = name === "not-allowed" ? `unknown MCP server "${name}"` : `MCP server "${name}" is not available`;
+      expect(r.text).toContain(name === "not-allowed" ? `REFUSED ${name} | ${refusal}` : `REFUSED ${name} | ${refusal}: it ${STATUS[name]}`);
+      for (const helper of ["list_resources", "read_resource", "call_tool", "call_tool_progress", "describe_server", "query_tool_docs"]) {
+        expect(r.text).toContain(`HELPER-REFUSED ${helper} ${name} | ${refusal}`);
+      }
+    }
+    expect(r.text).not.toContain(`HELPER-RAN call_tool `);
     expect(r.text).toContain("LOADED shadowed");
     expect(started()).toEqual(["shadowed-user", "user-ok"]);
   }, 300_000);
@@ -79,7 +113,7 @@ for name in ${JSON.stringify([...FORBIDDEN, "shadowed"])}:
     for (const name of FORBIDDEN) {
       const r = await runPython("print('ran')", [name]);
       expect(r.isError).toBe(true);
-      expect(r.text).toContain(`unknown MCP server "${name}"`);
+      expect(r.text).toContain(name === "not-allowed" ? `unknown MCP server "${name}"` : `MCP server "${name}" is not available: it ${STATUS[name]}`);
     }
     // The repository's "shadowed" is pending: the user's definition is the one that runs.
     const shadow = await runPython("print(await mcp_shadowed.marker_shadowed_user())", ["shadowed"]);

@@ -3,12 +3,14 @@
  * frame the kernel could (`show_image.__self__` is the kernel). A forged `done` with bad fields used
  * to surface as a raw schema dump or blame the memory limit; image frames were passed on as PNG
  * without a host-side check. Now each is refused with an honest message and the next call works.
+ * Since show_image also takes JPEG, GIF and WebP (issue 14), those are checked on the host as
+ * strictly as PNG (structure, ≤ 8000 px a side) and reach the client with their own MIME type.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES } from "../support/sandbox-engines.ts";
 
-type Result = { content: Array<{ type: string; text?: string; data?: string }>; structuredContent?: { status: string; output: string; error?: string; result?: string }; isError?: boolean };
+type Result = { content: Array<{ type: string; text?: string; data?: string; mimeType?: string }>; structuredContent?: { status: string; output: string; error?: string; result?: string }; isError?: boolean };
 
 const FORGE = "k = show_image.__self__  # the kernel object: it holds the nonce\n";
 /** Python that builds a real w×h PNG (8-bit grey). */
@@ -76,7 +78,36 @@ for (const { engine, usable } of ENGINES) {
       expect(out).toContain("[bridge: image dropped: the first chunk is not IHDR]");
       expect(out).toContain("[bridge: image dropped: 100000×100000 px, more than 8000 px on a side]");
       expect(out).toContain("[bridge: image dropped: the IHDR chunk's CRC does not match]");
-      expect(out).toContain("[bridge: image dropped: no PNG signature]");
+      expect(out).toContain("[bridge: image dropped: GIF: 30840×30840 px, more than 8000 px on a side]");
+    }, 120_000);
+
+    test("JPEG, GIF and WebP are checked as strictly as PNG: Pillow's files pass with their MIME type, forged ones are dropped", async () => {
+      const code = [
+        "import io, struct",
+        "from PIL import Image",
+        "def enc(fmt, size=(5, 4), **kw):",
+        "    b = io.BytesIO(); Image.new('RGB', size, (200, 30, 30)).save(b, fmt, **kw); return b.getvalue()",
+        "jpeg, gif, webp = enc('JPEG'), enc('GIF'), enc('WEBP', lossless=True)",
+        "for img in (jpeg, gif, webp): show_image(img)",
+        // A JPEG whose frame header claims 9000 px, a GIF header over garbage, a WebP cut short.
+        "sof = jpeg.index(b'\\xff\\xc0'); show_image(jpeg[:sof + 5] + struct.pack('>H', 9000) + jpeg[sof + 7:])",
+        "show_image(b'GIF89a' + b'x' * 100)",
+        "show_image(webp[:-4])",
+        // Forged frames straight to the host (the kernel's signature check is bypassed).
+        FORGE + "k.send({'t': 'image', 'mime': 'image/png'}, b'\\xff\\xd8\\xff' + b'\\x00' * 64)",
+      ].join("\n");
+      const r = await run(code);
+      expect(r.structuredContent?.status, JSON.stringify(r.structuredContent)).toBe("ok");
+      const images = r.content.filter((c) => c.type === "image");
+      expect(images.map((i) => i.mimeType)).toEqual(["image/jpeg", "image/gif", "image/webp"]);
+      const gif = Buffer.from(images[1]!.data!, "base64");
+      expect(gif.toString("latin1", 0, 6)).toBe("GIF87a");
+      expect(gif.readUInt16LE(6)).toBe(5);
+      const out = r.structuredContent!.output;
+      expect(out).toContain("[bridge: image dropped: JPEG: 5×9000 px, more than 8000 px on a side]");
+      expect(out).toMatch(/\[bridge: image dropped: GIF: [^\]]+\]/);
+      expect(out).toMatch(/\[bridge: image dropped: WebP: the RIFF header says \d+ bytes, the image has \d+\]/);
+      expect(out.match(/\[bridge: image dropped: JPEG: /g)).toHaveLength(2);
     }, 120_000);
   });
 }

@@ -78,8 +78,17 @@ export function jobFailed(v: JobView): boolean {
   return v.state === "done" && classification !== undefined && classification !== "success";
 }
 
+/**
+ * The fewest characters the text block of a finished Claude job keeps, whatever `maxText`
+ * (MCP_BRIDGE_MAX_OUTPUT, 24 KiB by default, sized for run_python's head + note + tail): Claude's
+ * final answer is the deliverable of a paid run, read from the top, and a client that shows only
+ * text has no other way to it (get_job returns the same text). The worker caps it at 200,000.
+ */
+export const CLAUDE_TEXT_MIN = 100 * 1024;
+
 /** The text block: for Claude its answer (or why not), for scripts exit code and output; plus error and next step. */
 export function jobText(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | undefined, maxText: number): string {
+  if (s?.kind === "claude" && v.outcome) maxText = Math.max(maxText, CLAUDE_TEXT_MIN);
   if (v.reused) return clip(`idempotency_key matched an earlier call: this is job ${v.job_id}, not run again.\n${jobText({ ...v, reused: undefined }, s, maxText)}`, maxText);
   if (v.state === "no_worker") return `Nothing was queued. ${v.error?.message ?? ""}\n→ ${v.error?.hint ?? ""}`.trim();
   if (s?.kind === "claude" && v.outcome) return clip(claudeText(v), maxText);

@@ -1,5 +1,18 @@
 # bridge sandbox runtime, part 4: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
+def image_mime(data):
+    """The MIME type of PNG, JPEG, GIF or WebP bytes (by signature), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
 
@@ -144,7 +157,8 @@ class Kernel:
 
     # -- images --
     def show_image(self, image):
-        """Returns a PNG to the caller: bytes, a file path, or a matplotlib figure."""
+        """Returns an image to the caller: PNG, JPEG, GIF or WebP bytes (e.g. from an MCP tool), a
+        file path, or a matplotlib figure (sent as PNG)."""
         import io
         if hasattr(image, "savefig"):
             buf = io.BytesIO()
@@ -156,11 +170,12 @@ class Kernel:
             with open(image, "rb") as f:
                 data = f.read()
         else:
-            raise TypeError("show_image expects PNG bytes, a path to a PNG file, or a matplotlib figure")
-        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise ValueError("show_image: not a PNG image")
+            raise TypeError("show_image expects image bytes (PNG, JPEG, GIF, WebP), a path to such a file, or a matplotlib figure")
+        mime = image_mime(data)
+        if mime is None:
+            raise ValueError("show_image: not a PNG, JPEG, GIF or WebP image (MCP clients accept only those)")
         sys.stdout.flush()
-        self.send({"t": "image", "mime": "image/png"}, data)
+        self.send({"t": "image", "mime": mime}, data)
 
     def emit_figures(self):
         plt = sys.modules.get("matplotlib.pyplot")
@@ -181,14 +196,19 @@ class Kernel:
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
             # value and error travel as UTF-8 in the body (value first), their byte lengths in the
-            # header; each is capped at the host's output limit (the host refuses more).
+            # header; each is capped at the host's output limit (the host refuses more). A cut one
+            # also reports its full size ("valueTotal"/"errorTotal"), so the host's own, smaller
+            # cut of what the client sees can still say how large it was.
             max_text = header.get("maxText")
             max_text = max_text if isinstance(max_text, int) and max_text > 0 else MAX_TEXT
             body = b""
             for k in ("value", "error"):
                 if k in done:
-                    data = cap_text(done.pop(k).encode("utf-8", "backslashreplace"), max_text)
+                    raw = done.pop(k).encode("utf-8", "backslashreplace")
+                    data = cap_text(raw, max_text)
                     done[k + "Bytes"] = len(data)
+                    if len(data) != len(raw):
+                        done[k + "Total"] = len(raw)
                     body += data
             self.send(dict(done, t="done"), body)
 

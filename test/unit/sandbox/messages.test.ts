@@ -8,6 +8,8 @@ describe("parseDone", () => {
   test("value and error come from the body by their byte lengths", () => {
     expect(parseDone({ header: { t: "done", status: "error", valueBytes: 3, errorBytes: 4 }, body: enc("étrace") }, 100)).toEqual({ status: "error", value: "ét", error: "race" });
     expect(parseDone({ header: { t: "done", status: "exit", exitCode: 3 }, body: new Uint8Array(0) }, 100)).toEqual({ status: "exit", exitCode: 3 });
+    // A value the kernel cut carries its full size, for the note of the host's own cut.
+    expect(parseDone({ header: { t: "done", status: "ok", valueBytes: 3, valueTotal: 3_000_000 }, body: enc("abc") }, 100)).toEqual({ status: "ok", value: "abc", valueTotal: 3_000_000 });
   });
   test("anything else is refused with the field named, marked discard, never a schema dump", () => {
     const bad = [
@@ -16,6 +18,8 @@ describe("parseDone", () => {
       [{ t: "done", status: "killed", signal: 0 }, "", "signal"],
       [{ t: "done", status: "ok", valueBytes: 5 }, "abc", "do not match"],
       [{ t: "done", status: "ok", valueBytes: -1 }, "", "valueBytes"],
+      [{ t: "done", status: "ok", valueBytes: 3, valueTotal: 2 }, "abc", "full size smaller"],
+      [{ t: "done", status: "error", errorBytes: 3, errorTotal: "big" }, "abc", "errorTotal"],
     ] as const;
     for (const [header, body, mention] of bad) {
       const d = parseDone({ header, body: enc(body) }, 100);

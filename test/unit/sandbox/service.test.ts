@@ -159,7 +159,7 @@ describe("SandboxService (fake engine)", () => {
     const { service } = setup({ onExec: () => [...Array.from({ length: 10 }, () => ({ header: { t: "image" }, body: png })), { header: { t: "done", status: "ok" } }] });
     const r = await service.run({ code: "x" });
     expect(r.images.length).toBeLessThan(10);
-    expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of PNG per call");
+    expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of images per call");
     await service.shutdown();
   });
 
