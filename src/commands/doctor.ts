@@ -26,8 +26,9 @@ export default defineCommand({
       }
       const { config, problems } = validateConfig();
       setLogLevel(config.logLevel === "info" ? "warn" : config.logLevel);
-      const { runDoctor, renderReport, reportExitCode } = await import("../doctor/index.ts");
-      const results = await runDoctor(config, problems, configFilePath(process.env));
+      const { runDoctor, renderReport, reportExitCode, withSelfCommand } = await import("../doctor/index.ts");
+      const { selfCommand } = await import("../worker/service.ts");
+      const results = withSelfCommand(await runDoctor(config, problems, configFilePath(process.env)), selfCommand());
       process.stdout.write(args.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderReport(results)}\n`);
       return reportExitCode(results);
     });

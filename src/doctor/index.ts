@@ -11,7 +11,7 @@ import { workerCheck } from "./checks/worker.ts";
 import { runChecks } from "./report.ts";
 import type { CheckResult, DoctorDeps } from "./types.ts";
 
-export { renderReport, reportExitCode } from "./report.ts";
+export { renderReport, reportExitCode, withSelfCommand } from "./report.ts";
 export type { CheckResult } from "./types.ts";
 
 export const CHECKS = [

@@ -30,6 +30,17 @@ export function renderReport(results: CheckResult[]): string {
   return lines.join("\n");
 }
 
+/**
+ * Names the running binary in each `bridge …` command of a detail or fix, so the next step runs
+ * this bridge: a bare `bridge` on Linux is often iproute2's /usr/sbin/bridge, and a clone's
+ * dist/bridge is on no PATH. `self` is the command that started doctor (`selfCommand()`).
+ */
+export function withSelfCommand(results: CheckResult[], self: string[]): CheckResult[] {
+  const quoted = self.map((s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`)).join(" ");
+  const fill = (text: string) => text.replace(/`bridge(?=[ `])/g, () => `\`${quoted}`);
+  return results.map((r) => ({ ...r, detail: fill(r.detail), ...(r.fix === undefined ? {} : { fix: fill(r.fix) }) }));
+}
+
 /** Exit code for a report: 1 when any check failed. */
 export function reportExitCode(results: CheckResult[]): number {
   return results.some((r) => r.status === "fail") ? 1 : 0;

@@ -15,13 +15,15 @@ describe("bridge doctor", () => {
   test("reports a working engine, image and sandbox run", async () => {
     const r = await doctor({});
     expect(r.code, r.err).toBe(0);
-    const results = JSON.parse(r.out) as Array<{ name: string; status: string; detail: string }>;
+    const results = JSON.parse(r.out) as Array<{ name: string; status: string; detail: string; fix?: string }>;
     const by = (name: string) => results.find((x) => x.name === name);
     expect(by("container engine")?.status).toBe("ok");
     expect(by("sandbox image")?.status).toBe("ok");
     expect(by("sandbox run")?.status).toBe("ok");
     expect(by("sandbox run")?.detail).toContain("uid 65534");
     expect(by("worker")?.status).toBe("warn");
+    // The next step runs this binary, not iproute2's /usr/sbin/bridge that a bare `bridge` may find.
+    expect(by("worker")?.fix).toContain(`\`${requireBinary()} worker\``);
   }, 120_000);
 
   test("a missing image fails with the pull command and the offline fallback", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../../src/config/index.ts";
 import { claudeCheck } from "../../../src/doctor/checks/claude.ts";
 import { rootCheck } from "../../../src/doctor/checks/root.ts";
-import { renderReport, reportExitCode, runChecks } from "../../../src/doctor/report.ts";
+import { renderReport, reportExitCode, runChecks, withSelfCommand } from "../../../src/doctor/report.ts";
 import type { CheckResult, DoctorDeps, SpawnResult } from "../../../src/doctor/types.ts";
 
 type Stat = ReturnType<DoctorDeps["stat"]>;
@@ -83,5 +83,18 @@ describe("report", () => {
     expect(text).toContain("→ do x");
     expect(text).toContain("Ready, with 1 warning(s).");
     expect(reportExitCode(results)).toBe(0);
+  });
+  test("next steps name the running binary, not a bare `bridge` (iproute2's on Linux, or none on PATH)", () => {
+    const results: CheckResult[] = [
+      { name: "bridge root", status: "warn", detail: "missing", fix: "run `bridge worker --init` to create it" },
+      { name: "servers", status: "warn", detail: "see `bridge discover`", fix: "`bridge discover` shows how; a bridge worker is unrelated" },
+      { name: "ok", status: "ok", detail: "fine" },
+    ];
+    const [root, servers, ok] = withSelfCommand(results, ["/home/a b/.local/bin/bridge"]);
+    expect(root!.fix).toBe("run `'/home/a b/.local/bin/bridge' worker --init` to create it");
+    expect(servers!.detail).toBe("see `'/home/a b/.local/bin/bridge' discover`");
+    expect(servers!.fix).toBe("`'/home/a b/.local/bin/bridge' discover` shows how; a bridge worker is unrelated");
+    expect(ok).toEqual(results[2]!);
+    expect(withSelfCommand(results, ["/usr/bin/bun", "/src/cli.ts"])[0]!.fix).toBe("run `/usr/bin/bun /src/cli.ts worker --init` to create it");
   });
 });
