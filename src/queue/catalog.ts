@@ -9,6 +9,9 @@ import { recordIsAuthentic, signRecord } from "./auth.ts";
 import { readJsonQuietly, writeFileAtomic } from "./fsutil.ts";
 import { CATALOG_FILE, type QueueLayout } from "./layout.ts";
 
+/** How often a running worker re-reads its scripts directory and republishes the catalog (ms). */
+export const CATALOG_REFRESH_MS = 5000;
+
 export const CatalogSchema = z.object({
   updatedAt: z.string(),
   scriptsDir: z.string(),

@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, rmdirSync, watch, type FSWatcher } from "node:fs
 import { hostname } from "node:os";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
+import { CATALOG_REFRESH_MS } from "../queue/catalog.ts";
 import { cancelRequested } from "../queue/cancel.ts";
 import type { QueueDir } from "../queue/dirs.ts";
 import { removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
@@ -33,7 +34,8 @@ import { recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
 
 const POLL_MS = 500;
-const MAINTENANCE_MS = 5000;
+/** Recovery and the catalog refresh (serve's "not a whitelisted script" hint names this period). */
+const MAINTENANCE_MS = CATALOG_REFRESH_MS;
 const GC_MS = 3_600_000;
 const SHUTDOWN_STOP_WAIT_MS = 10_000;
 const PID_NAMESPACE = ownPidNamespace();

@@ -110,4 +110,20 @@ describe("scripts e2e", () => {
     expect(result?.error?.message).toContain("writable by group or others");
     expect(result?.error?.hint).toContain("chmod go-w");
   }, 30_000);
+
+  test("a script added while the worker runs: refused with when it will be listed, then runs", async () => {
+    q = await queueRoot();
+    q.addScript("first", "#!/bin/sh\necho first\n");
+    await q.startWorker().ready();
+    serve = await startBridge({ env: q.env });
+    q.addScript("added", "#!/bin/sh\necho added\n");
+    const early = await serve.client.callTool({ name: "run_script", arguments: { name: "added" } });
+    // Unless the worker's refresh already ran: then it simply works.
+    if (early.isError) expect(resultText(early as { content?: unknown })).toContain("listed within 5 s");
+    const res = await until(async () => {
+      const r = await serve!.client.callTool({ name: "run_script", arguments: { name: "added", wait_seconds: 10 } });
+      return r.isError ? undefined : r;
+    }, 15_000, "the added script to be listed");
+    expect((res.structuredContent as Structured).outcome.stdout).toBe("added\n");
+  }, 40_000);
 });

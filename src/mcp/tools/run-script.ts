@@ -8,6 +8,7 @@ import { z } from "zod";
 import { BridgeError } from "../../errors.ts";
 import { validateArgs } from "../../host-scripts/catalog.ts";
 import { assertScriptName } from "../../host-scripts/names.ts";
+import { CATALOG_REFRESH_MS } from "../../queue/catalog.ts";
 import { ScriptBodySchema } from "../../queue/schema.ts";
 import type { ToolContext, ToolModule } from "../context.ts";
 import { waitForJob, waitMsFor, workerOfflineNote, type ToolExtra } from "../job-wait.ts";
@@ -75,7 +76,9 @@ export const runScript: ToolModule = {
         const script = catalog?.scripts.find((s) => s.name === body.name);
         if (catalog && !script) {
           const names = catalog.scripts.map((s) => s.name);
-          throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")}.` : "No scripts are whitelisted; the user adds executables to the worker's scripts directory." });
+          // The worker re-reads its scripts directory periodically: a script the user just added is not listed yet.
+          const fresh = `a script added to the worker's scripts directory is listed within ${CATALOG_REFRESH_MS / 1000} s`;
+          throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")} (${fresh}).` : `No scripts are whitelisted; the user adds executables to the worker's scripts directory (${fresh}).` });
         }
         if (script) validateArgs(script, body.args);
         return await finish(ctx, q, await submitWithKey(q, "script", body, key), args.wait_seconds, extra);
