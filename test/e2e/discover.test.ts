@@ -145,7 +145,7 @@ describe("bridge discover --tools with real MCP servers", () => {
     expect(lines[0]).toMatch(/TOOLS\s+TOKENS/);
     expect(lines.find((l) => l.startsWith("memory "))).toMatch(/\s\d+\s+\d+\s/);
     expect(r.stdout).toMatch(/\d+ tools from 4 of 5 usable servers: \d+ tokens \(o200k\)/);
-    expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(run_python \d+, escalate_to_claude \d+, run_script \d+, get_job \d+, cancel_job \d+\), measured from its server with its tool groups \(MCP_BRIDGE_TOOLS\)\. Tokens saved through bridge: -?\d+\./);
+    expect(r.stdout).toMatch(/bridge's own tools\/list: \d+ tokens \(run_python \d+, escalate_to_claude \d+, run_script \d+, get_job \d+, cancel_job \d+\), measured from its server with its tool groups \(MCP_BRIDGE_TOOLS\)\. Tokens saved through bridge: (\d+\.|none yet \(bridge adds \d+;)/);
     expect(r.stdout).toContain("crashes: could not list tools");
   }, 150_000);
 

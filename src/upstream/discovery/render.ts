@@ -83,8 +83,14 @@ export function renderCostSummary(costs: ToolCostReport): string {
   const tools = answered.reduce((n, s) => n + (s.tools ?? 0), 0);
   lines.push(`${tools} tools from ${answered.length} of ${costs.servers.length} usable servers: ${costs.totalTokens} tokens (o200k) of tool schemas in a client's context.`);
   const perTool = costs.bridgeByTool.map((t) => `${t.name} ${t.tokens}`).join(", ");
-  lines.push(`bridge's own tools/list: ${costs.bridgeTokens} tokens${perTool ? ` (${perTool})` : ""}, measured from its server with its tool groups (MCP_BRIDGE_TOOLS). Tokens saved through bridge: ${costs.savedTokens}.`);
+  lines.push(`bridge's own tools/list: ${costs.bridgeTokens} tokens${perTool ? ` (${perTool})` : ""}, measured from its server with its tool groups (MCP_BRIDGE_TOOLS). ${saving(costs.savedTokens)}`);
   return lines.join("\n");
+}
+
+/** The saving line: positive savings as such; otherwise what bridge adds, so a negative number is never the headline. */
+function saving(saved: number): string {
+  if (saved > 0) return `Tokens saved through bridge: ${saved}.`;
+  return `Tokens saved through bridge: none yet (bridge adds ${-saved}; it saves context once the servers it proxies list more than its own tools).`;
 }
 
 /** Lists every file looked at (for --verbose). */

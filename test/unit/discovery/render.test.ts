@@ -47,6 +47,9 @@ describe("render", () => {
     expect(renderCostSummary(costs)).toContain("3 tools from 1 of 1 usable servers: 420 tokens");
     expect(renderCostSummary(costs)).toContain("Tokens saved through bridge: 320");
     expect(renderCostSummary(costs)).toContain("bridge's own tools/list: 100 tokens (run_python 100)");
+    const none = { ...costs, servers: [], totalTokens: 0, savedTokens: -100 };
+    expect(renderCostSummary(none)).toContain("Tokens saved through bridge: none yet (bridge adds 100;");
+    expect(renderCostSummary(none)).not.toContain("-100");
   });
 
   test("--json masks env and header values, URL keys and secret arguments unless secrets are asked for", () => {
