@@ -3,6 +3,7 @@
  * Every invalid value is reported at once, naming the variable, the value and what is accepted:
  * `loadConfig` throws with all of them, `validateConfig` returns them with defaults in their place.
  */
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
 import { readRegularFile } from "../fs/read.ts";
@@ -72,7 +73,7 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
   }
   if (text !== undefined) {
     try {
-      const parsed = JSON.parse(text);
+      const parsed = parseJsonStrict(text);
       if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
       fileValues = parsed;
       const formerKeys = new Set(Object.values(SETTINGS).flatMap((s) => ("formerly" in s && s.formerly ? [s.formerly.key] : [])));
@@ -115,4 +116,20 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
     out.timeout = out.maxTimeout;
   }
   return { config: out as Config, problems };
+}
+
+/**
+ * Strict JSON (no comments, no trailing commas), parsed with jsonc-parser because JSON.parse's
+ * errors carry no position in Bun: a syntax error names its line and column in the file.
+ */
+function parseJsonStrict(text: string): any {
+  const errors: ParseError[] = [];
+  const value = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return value;
+  const before = text.slice(0, first.offset);
+  const line = before.split("\n").length;
+  const column = first.offset - before.lastIndexOf("\n");
+  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  throw new Error(`${words} at line ${line}, column ${column}`);
 }

@@ -91,6 +91,8 @@ describe("loadConfig", () => {
 
   test("a broken or unknown-keyed config file is reported with its path", () => {
     expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": "{ nope" }).message).toContain("/r/config.json: not valid JSON");
+    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{\n  "timeout": "10s",\n  memory: "1g"\n}' }).message).toContain("not valid JSON: invalid symbol at line 3, column 3");
+    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{ "timeout": "10s", }' }).message).toContain("at line 1, column 21");
     expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{"timout": "3s"}' }).message).toContain('unknown setting "timout"');
   });
 
