@@ -58,6 +58,15 @@ function startErrorText(c: ConnectionFacts, err: unknown, crash: string | undefi
       },
     );
   }
+  if (c.entry.transport !== "stdio") {
+    // An HTTP/SSE transport also closes when the request fails: the request's own error (refused,
+    // 401, DNS) says why; there is no process and no stderr.
+    const status = typeof (err as { code?: unknown })?.code === "number" && Number(e.code) >= 100 && Number(e.code) < 600 ? `HTTP ${e.code}: ` : "";
+    return new BridgeError("UPSTREAM_FAILED", `server ${c.entry.name} could not start (${what}): ${status}${e?.message ?? crash ?? String(err)}`, {
+      hint: `Check that the server is running and reachable, and the entry in ${c.entry.source}.`,
+      cause: err,
+    });
+  }
   const tail = c.stderrLog.lastLines();
   const why = crash ?? `${e?.message ?? String(err)}${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : ""}`;
   return new BridgeError("UPSTREAM_FAILED", `server ${c.entry.name} could not start (${what}): ${why}`, {
@@ -81,9 +90,9 @@ function exitText(c: ConnectionFacts, oversized: boolean, p: ChildProcess | unde
         ? `code ${p.exitCode}`
         : "code unknown"
     : "connection closed";
+  if (c.entry.transport !== "stdio") return `server ${c.entry.name} closed the connection`;
   const tail = c.stderrLog.lastLines();
-  const verb = c.entry.transport === "stdio" ? "exited" : "closed the connection";
-  return `server ${c.entry.name} ${verb} (${how})${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : "; it wrote nothing to stderr"}`;
+  return `server ${c.entry.name} exited (${how})${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : "; it wrote nothing to stderr"}`;
 }
 
 /** A failed request as a BridgeError (`crash`: set when the server went away meanwhile). */

@@ -8,6 +8,8 @@ import type { ServerEntry } from "./types.ts";
 
 export const MASK = "***";
 
+const safeDecode = (s: string) => { try { return decodeURIComponent(s); } catch { return s; } };
+
 /** Path segments that look like credentials: long random-looking tokens, UUIDs, hex, or known key prefixes. */
 export function looksLikeSecret(segment: string): boolean {
   let s: string;
@@ -45,17 +47,40 @@ export function urlOrigin(url: string): string {
   }
 }
 
-const SECRET_FLAG = /(key|token|secret|password|passwd|pwd|auth|credential|cookie|session|bearer|pat)$/i;
+const SECRET_FLAG = /(key|token|secret|password|passwd|pwd|auth|authorization|credential|cookie|session|bearer|pat)$/i;
+/** Any URL with a scheme (`postgresql://u:pw@…`, `redis://:pw@…`, `mongodb+srv://…`), not only http(s). */
+const URL_ARG = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** A header given as an argument (`--header "Authorization: Bearer X"`, mcp-remote's form). */
+const HEADER_ARG = /^([A-Za-z0-9_-]+)\s*:\s*(\S.*)$/s;
+const HEADER_FLAG = /^(-H|--header|--headers)$/;
+const secretName = (name: string) => SECRET_FLAG.test(name.replace(/^-+/, "").replace(/[-_.]/g, ""));
 
-/** Command-line arguments with the values of `--api-key=X` / `--token X` style flags masked. */
+/** One argument value with its secret parts masked: a URL's credentials, a secret header's value, a key-looking token. */
+function maskValue(value: string, afterHeaderFlag: boolean): string {
+  if (URL_ARG.test(value)) return maskUrl(value);
+  const header = HEADER_ARG.exec(value);
+  if (header && (afterHeaderFlag || secretName(header[1]!))) return `${header[1]}: ${MASK}`;
+  const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(value); // docker's `-e API_KEY=…`
+  if (assignment) return secretName(assignment[1]!) ? `${assignment[1]}=${MASK}` : value;
+  return !value.startsWith("-") && looksLikeSecret(value) ? MASK : value;
+}
+
+/**
+ * Command-line arguments with secrets masked: values of `--api-key=X` / `--token X` style flags,
+ * credentials in URLs of any scheme, header arguments (`--header "Authorization: Bearer X"`), and
+ * arguments that look like keys (`looksLikeSecret`).
+ */
 export function maskArgs(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = /^(--?[A-Za-z0-9_.-]+)=(.*)$/s.exec(arg);
-    if (eq && SECRET_FLAG.test(eq[1]!.replace(/^-+/, "").replace(/[-_.]/g, ""))) { out.push(`${eq[1]}=${MASK}`); continue; }
-    out.push(/^https?:\/\//i.test(arg) ? maskUrl(arg) : arg);
-    if (/^--?[A-Za-z0-9_.-]+$/.test(arg) && SECRET_FLAG.test(arg.replace(/^-+/, "").replace(/[-_.]/g, "")) && i + 1 < args.length && !args[i + 1]!.startsWith("-")) {
+    if (eq) {
+      out.push(`${eq[1]}=${secretName(eq[1]!) ? MASK : maskValue(eq[2]!, HEADER_FLAG.test(eq[1]!))}`);
+      continue;
+    }
+    out.push(maskValue(arg, i > 0 && HEADER_FLAG.test(args[i - 1]!)));
+    if (/^--?[A-Za-z0-9_.-]+$/.test(arg) && secretName(arg) && i + 1 < args.length && !args[i + 1]!.startsWith("-")) {
       out.push(MASK);
       i++;
     }
@@ -88,20 +113,32 @@ export function secretsOf(entry: Pick<ServerEntry, "env" | "headers" | "url" | "
   };
   for (const v of Object.values(entry.env ?? {})) if (v.length >= 8 || /[A-Za-z]/.test(v) && v.length >= 6) add(v);
   for (const v of Object.values(entry.headers ?? {})) add(v);
-  if (entry.url) {
+  const urlParts = (url: string) => {
     try {
-      const u = new URL(entry.url);
-      add(decodeURIComponent(u.password));
-      add(decodeURIComponent(u.username));
+      const u = new URL(url);
+      add(safeDecode(u.password));
+      add(safeDecode(u.username));
       for (const v of u.searchParams.values()) add(v);
-      for (const seg of u.pathname.split("/")) if (seg && looksLikeSecret(seg)) { add(seg); add(decodeURIComponent(seg)); }
-      if (u.search || u.username || u.password || u.hash) add(entry.url);
+      for (const seg of u.pathname.split("/")) if (seg && looksLikeSecret(seg)) { add(seg); add(safeDecode(seg)); }
+      if (u.search || u.username || u.password || u.hash) add(url);
     } catch {
-      add(entry.url);
+      add(url);
     }
+  };
+  if (entry.url) urlParts(entry.url);
+  // A URL in an env value (DATABASE_URL=postgres://u:pw@…): its password may be echoed on its own.
+  for (const v of Object.values(entry.env ?? {})) if (URL_ARG.test(v)) urlParts(v);
+  const args = entry.args ?? [];
+  const masked = maskArgs(args);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (masked[i] === a) continue;
+    const value = /^-*[A-Za-z0-9_.-]+=/.test(a) ? a.slice(a.indexOf("=") + 1) : a;
+    add(value);
+    if (URL_ARG.test(value)) urlParts(value);
+    const header = HEADER_ARG.exec(value);
+    if (header) add(header[2]);
   }
-  const masked = maskArgs(entry.args ?? []);
-  (entry.args ?? []).forEach((a, i) => { if (masked[i] !== a) add(a.includes("=") ? a.slice(a.indexOf("=") + 1) : a); });
   return [...found].sort((a, b) => b.length - a.length);
 }
 
