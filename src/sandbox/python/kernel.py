@@ -82,6 +82,8 @@ class Kernel:
         self.libc = None
         self.loop = None  # created on the first top-level await
         self.globals = self.fresh_globals()
+        self.results = ResultFiles()
+        FolderGuard(init.get("folders"), init.get("refused")).install()
         self.unawaited = []
         self.watch_unawaited()
         threading.Thread(target=self.read_commands, daemon=True).start()
@@ -148,7 +150,7 @@ class Kernel:
         import io
         if hasattr(image, "savefig"):
             buf = io.BytesIO()
-            image.savefig(buf, format="png")
+            image.savefig(buf, format="png", dpi=figure_dpi(image))
             data = buf.getvalue()
         elif isinstance(image, (bytes, bytearray, memoryview)):
             data = bytes(image)
@@ -159,6 +161,7 @@ class Kernel:
             raise TypeError("show_image expects PNG bytes, a path to a PNG file, or a matplotlib figure")
         if not data.startswith(b"\x89PNG\r\n\x1a\n"):
             raise ValueError("show_image: not a PNG image")
+        data = fit_png(data)
         sys.stdout.flush()
         self.send({"t": "image", "mime": "image/png"}, data)
 
@@ -180,9 +183,19 @@ class Kernel:
             self.flush()
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
+            self.send_result_files()
             # value and error can be large: they travel in the body, headers stay small.
             texts = {k: cap_text(done.pop(k)) for k in ("value", "error") if k in done}
             self.send(dict(done, t="done"), json.dumps(texts).encode() if texts else b"")
+
+    def send_result_files(self):
+        try:
+            notes = self.results.collect(self.send)
+        except Exception as e:
+            notes = ["result files in %s could not be sent: %s" % (OUTPUT_DIR, e)]
+        for note in notes:
+            print("[bridge: %s]" % note)
+        self.flush()
 
     def flush(self):
         for stream in (sys.stdout, sys.stderr):
