@@ -14,6 +14,7 @@ import { defaultEngineDeps } from "../sandbox/engine.ts";
 import { SandboxService } from "../sandbox/service.ts";
 import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import type { Services } from "./context.ts";
+import { ResultFileStore } from "./resources/files.ts";
 
 /**
  * Output cap over MCP: the SDK's stdio transports reject messages over 10 MB, and output is JSON-escaped
@@ -58,11 +59,13 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     sandbox = service;
   }
 
+  const files = given.files ?? (config.tools.includes("sandbox") ? new ResultFileStore() : undefined);
   let queue: QueueClient | undefined;
   const layout = queueLayout(config.root);
   return {
     services: {
       sandbox,
+      ...(files ? { files } : {}),
       queue: given.queue ?? (() => (queue ??= openQueue(config))),
       catalog: given.catalog ?? (() => readCatalog(layout)),
     },

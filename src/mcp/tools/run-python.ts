@@ -8,9 +8,11 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Config } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
-import { formatText, isFailure, normalizeOutcome, toStructured, type RunOutcome } from "../../output/format.ts";
+import { formatText, isFailure, normalizeOutcome, toStructured, type OutcomeFile, type RunOutcome } from "../../output/format.ts";
+import { isTextType } from "../../sandbox/result-files.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
 import type { ToolModule } from "../context.ts";
+import { utf8, type ResultFileStore } from "../resources/files.ts";
 import { errorResult } from "../results/error.ts";
 import type { Hints, ToolSpec } from "../tool-def.ts";
 
@@ -24,7 +26,7 @@ export function runPythonSpec(config: Pick<Config, "timeout" | "maxTimeout">, re
   return {
     name: "run_python",
     description:
-      "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's repr, tracebacks and images (matplotlib, show_image). Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
+      "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns output, last expression's repr, tracebacks, images (matplotlib, show_image), files saved to /output. Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
     input: {
       code: z.string(),
       timeout: z.number().positive().optional().describe(`seconds (default ${seconds(config.timeout)}, max ${seconds(config.maxTimeout)})`),
@@ -43,14 +45,30 @@ export function runPythonHints(reachesServers: boolean): Hints {
 /** Larger output is sent only in structuredContent, not twice. */
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
-/** The tool result for an outcome; a shaping failure still returns the output, with a note. */
-export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string): CallToolResult {
+/** Files up to this size are embedded in the result (as text or base64); larger ones are resource links. */
+export const EMBED_MAX_BYTES = 16 * 1024;
+
+/** Result files as content: small ones embedded, the rest as links `resources/read` answers. */
+function fileContent(files: OutcomeFile[], uris: string[]): CallToolResult["content"] {
+  return files.map((f, i) => {
+    const uri = uris[i]!;
+    const text = f.data.length <= EMBED_MAX_BYTES && isTextType(f.mimeType) ? utf8(f.data) : undefined;
+    if (text !== undefined) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, text } };
+    if (f.data.length <= EMBED_MAX_BYTES) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") } };
+    return { type: "resource_link" as const, uri, name: f.name, mimeType: f.mimeType, size: f.data.length, ...(f.savedTo ? { description: `saved to ${f.savedTo}` } : {}) };
+  });
+}
+
+/** The tool result for an outcome; a shaping failure still returns the output, with a note. `store` issues the files' URIs. */
+export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, store?: ResultFileStore): CallToolResult {
   const images = (Array.isArray(raw.images) ? raw.images : []).map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
   try {
     const outcome = normalizeOutcome(raw);
+    const files = outcome.files ?? [];
+    const uris = store ? files.map((f) => store.put(f)) : [];
     return {
-      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note) }, ...images],
-      structuredContent: toStructured(outcome, note),
+      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note, uris) }, ...images, ...(store ? fileContent(files, uris) : [])],
+      structuredContent: toStructured(outcome, note, uris),
       isError: isFailure(outcome),
     };
   } catch (err) {
@@ -83,7 +101,7 @@ export const runPython: ToolModule = {
           onOutput: progress ? (text) => progress.push(text) : undefined,
         });
         progress?.flush();
-        return runResult(outcome, ctx.config.outputMode, note);
+        return runResult(outcome, ctx.config.outputMode, note, ctx.services.files);
       } catch (err) {
         return errorResult(err);
       }
