@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
 
-type Result = { structuredContent: { status: string; output: string; error?: string }; isError?: boolean };
+type Result = { content: unknown[]; structuredContent: { status: string; output: string; error?: string }; isError?: boolean };
 const SECRET = `TOPSECRET-${Math.random().toString(36).slice(2)}`;
 
 /** Prints, for each path, what `open(path).read()` gave or the exception. */

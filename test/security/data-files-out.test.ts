@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES } from "../support/sandbox-engines.ts";
 
-type Result = { structuredContent: { status: string; output: string; files?: Array<{ name: string; path?: string }> }; isError?: boolean };
+type Result = { content: unknown[]; structuredContent: { status: string; output: string; files?: Array<{ name: string; path?: string }> }; isError?: boolean };
 
 for (const { engine, usable } of ENGINES) {
   describe.skipIf(!usable)(`result files on ${engine}${usable ? "" : ` (SKIPPED: ${engine} is not installed or not answering)`}`, () => {

@@ -25,6 +25,8 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
   resets: () => number;
   /** What `ENGINE kill NAME...` does: the named containers die (their client exits with 137). */
   kill: (names: string[]) => void;
+  /** Headers of the init, reset and put frames containers received. */
+  received: Array<Record<string, unknown>>;
 } {
   const argvs: string[][] = [];
   const byName = new Map<string, (code: number) => void>();

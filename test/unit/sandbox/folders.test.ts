@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
-import { mimeTypeOf, ResultFileCollector, saveResultFiles } from "../../../src/sandbox/result-files.ts";
+import { mimeTypeOf, ResultFileCollector, saveResultFiles, type ResultFile } from "../../../src/sandbox/result-files.ts";
 import { warmSpec } from "../../../src/sandbox/warm.ts";
 import { tempDir } from "../../support/bridge.ts";
 
@@ -84,7 +84,7 @@ describe("result files", () => {
     const elsewhere = dir("elsewhere");
     symlinkSync(elsewhere, join(out, "linked"));
     writeFileSync(join(out, "r.csv"), "mine");
-    const files = [["r.csv", "1"], ["r.csv", "2"], ["linked/evil.txt", "x"], ["new/deep/f.json", "{}"]].map(([name, text]) => ({ name: name!, data: new TextEncoder().encode(text), mimeType: mimeTypeOf(name!) }));
+    const files: ResultFile[] = [["r.csv", "1"], ["r.csv", "2"], ["linked/evil.txt", "x"], ["new/deep/f.json", "{}"]].map(([name, text]) => ({ name: name!, data: new TextEncoder().encode(text), mimeType: mimeTypeOf(name!) }));
     const notes = saveResultFiles(files, out);
     expect(files.map((f) => f.savedTo)).toEqual([join(out, "r-1.csv"), join(out, "r-2.csv"), undefined, join(out, "new/deep/f.json")]);
     expect(notes).toEqual([`/output/linked/evil.txt not saved to ${out}: ${join(out, "linked")} is a symbolic link`]);
