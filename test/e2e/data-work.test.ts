@@ -97,17 +97,21 @@ for (const { engine, usable } of ENGINES) {
           "numpy.foo = 1",
           'pandas.DataFrame.sum = lambda self, *a, **k: "patched"',
           'matplotlib.rcParams["lines.linewidth"] = 9',
-          "print(json.dumps([warm, socket.gethostname(), numpy.foo, pandas.DataFrame({'a': [1]}).sum()]))",
+          "print(json.dumps([warm, socket.gethostname(), numpy.foo, pandas.DataFrame({'a': [1]}).sum(), numpy.random.rand()]))",
         ].join("\n"));
-        const [warm, host, foo, sum] = JSON.parse(mutate.structuredContent.output) as [string[], string, number, string];
+        const [warm, host, foo, sum, random] = JSON.parse(mutate.structuredContent.output) as [string[], string, number, string, number];
         expect(warm).toEqual(["matplotlib.pyplot", "numpy", "pandas"]);
         expect([foo, sum]).toEqual([1, "patched"]);
+        const draws = [random];
         for (let i = 0; i < 2; i++) {
           await Bun.sleep(700);
-          const r = await call('import numpy, pandas, matplotlib, socket\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname())');
+          const r = await call('import numpy, pandas, matplotlib, socket\nprint(numpy.random.rand())\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname())');
           // The same container (its hostname), yet none of the previous call's changes.
           expect(r.structuredContent.result).toBe(`(False, [3], 1.5, '${host}')`);
+          draws.push(Number(r.structuredContent.output));
         }
+        // numpy's global random state is reseeded in every kernel: no two calls draw the same numbers.
+        expect(new Set(draws).size).toBe(3);
       } finally {
         await solo.close();
       }

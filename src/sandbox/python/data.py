@@ -29,6 +29,16 @@ def seed_mplconfig():
             pass
 
 
+# First uses that load what modules import lazily and fill their caches (fonts, formatters), run
+# once in the supervisor after warm imports and again in each kernel before its first call (there
+# they copy the pages a call would otherwise copy on first write). Nothing of them stays visible:
+# figures are closed, no random numbers are drawn.
+WARMUPS = [
+    ("pandas", "import pandas as pd, numpy as np\nrepr(pd.DataFrame(np.zeros((8, 2))).describe())"),
+    ("matplotlib.pyplot", "import io, matplotlib.pyplot as plt\ntry:\n    fig = plt.figure()\n    plt.plot([0, 1], [0, 1])\n    fig.savefig(io.BytesIO(), format='png')\nfinally:\n    plt.close('all')"),
+]
+
+
 def warm_imports(spec):
     """Imports modules once in the supervisor, so every kernel forked from it starts with them
     loaded (copy-on-write). spec: {"modules": [...], "optional": [...]}; an optional module the
@@ -46,24 +56,45 @@ def warm_imports(spec):
                 failed[name] = "%s: %s" % (type(e).__name__, e)
         except BaseException as e:
             failed[name] = "%s: %s" % (type(e).__name__, e)
-    if "matplotlib.pyplot" in sys.modules:
-        try:
-            # One drawing loads fonts and fills matplotlib's caches, so a call's first figure is fast.
-            import io
-            plt = sys.modules["matplotlib.pyplot"]
-            fig = plt.figure()
-            plt.plot([0, 1], [0, 1])
-            fig.savefig(io.BytesIO(), format="png")
-        except Exception as e:
-            failed["matplotlib.pyplot (first drawing)"] = "%s: %s" % (type(e).__name__, e)
-        finally:
+    for name, code in WARMUPS:
+        if name in sys.modules:
             try:
-                plt.close("all")
-            except Exception:
-                pass
+                exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
+            except Exception as e:
+                failed[name + " (first use)"] = "%s: %s" % (type(e).__name__, e)
     gc.collect()
     gc.freeze()  # kernels' collections never touch (and so never copy) the supervisor's objects
     return {"ok": ok, "failed": failed}
+
+
+def reseed():
+    """A fork copies numpy's global random state, seeded once when the supervisor imported numpy:
+    without a fresh seed every call would draw the same numbers. (Python's random reseeds itself
+    at fork.)"""
+    np = sys.modules.get("numpy")
+    if np is not None:
+        try:
+            np.random.seed()
+        except Exception:
+            pass
+
+
+def prefault(kernel):
+    """Runs an empty cell, preludes included, before the first call: a kernel is a fork of the
+    supervisor (made larger by warm imports), and every page a cell writes is copied on first
+    write. Taking those copies here, while the kernel waits in the pool, keeps them off the call."""
+    reseed()
+    try:
+        kernel.run_cell({"contexts": [{} for _ in kernel.preludes]}, "None")
+        kernel.globals = kernel.fresh_globals()
+        kernel.results.collect(lambda header, body=b"": None)
+        for name, code in WARMUPS:
+            if name in sys.modules:
+                exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
+        import io
+        print("", end="", file=io.StringIO())
+    except Exception:
+        pass
 
 
 def put_data_file(path, body):
