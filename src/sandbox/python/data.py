@@ -29,10 +29,9 @@ def seed_mplconfig():
             pass
 
 
-# First uses that load what modules import lazily and fill their caches (fonts, formatters), run
-# once in the supervisor after warm imports and again in each kernel before its first call (there
-# they copy the pages a call would otherwise copy on first write). Nothing of them stays visible:
-# figures are closed, no random numbers are drawn.
+# First uses that load what modules import lazily and fill their caches (fonts, formatters): run
+# once in the supervisor after warm imports, and in each kernel once it has been idle a moment
+# (next_exec). Nothing of them stays visible: figures are closed, no random numbers are drawn.
 WARMUPS = [
     ("pandas", "import pandas as pd, numpy as np\nrepr(pd.DataFrame(np.zeros((8, 2))).describe())"),
     ("matplotlib.pyplot", "import io, matplotlib.pyplot as plt\ntry:\n    fig = plt.figure()\n    plt.plot([0, 1], [0, 1])\n    fig.savefig(io.BytesIO(), format='png')\nfinally:\n    plt.close('all')"),
@@ -88,13 +87,33 @@ def prefault(kernel):
         kernel.run_cell({"contexts": [{} for _ in kernel.preludes]}, "None")
         kernel.globals = kernel.fresh_globals()
         kernel.results.collect(lambda header, body=b"": None)
-        for name, code in WARMUPS:
-            if name in sys.modules:
-                exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
         import io
         print("", end="", file=io.StringIO())
     except Exception:
         pass
+
+
+IDLE_WARMUP_S = 0.3
+
+
+def next_exec(kernel):
+    """The next cell to run. A new kernel that waits 300 ms for its first cell runs the warm-ups
+    meanwhile: the pages a chart or a DataFrame touches get copied then, not during the call; a
+    burst of calls never waits for it, an agent's next call (seconds later) finds it done. Never
+    after a cell has run (a session's code may have changed the modules)."""
+    if not getattr(kernel, "warmed", False):
+        import queue
+        kernel.warmed = True
+        try:
+            return kernel.execs.get(timeout=IDLE_WARMUP_S)
+        except queue.Empty:
+            for name, code in WARMUPS:
+                if name in sys.modules:
+                    try:
+                        exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
+                    except Exception:
+                        pass
+    return kernel.execs.get()
 
 
 def put_data_file(path, body):

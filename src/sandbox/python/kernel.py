@@ -185,7 +185,7 @@ class Kernel:
         self.loop = asyncio.new_event_loop()  # ready before the first call (top-level await)
         prefault(self)
         while True:
-            header, body = self.execs.get()
+            header, body = next_exec(self)
             done = self.run_cell(header, body.decode("utf-8", "surrogateescape"))
             self.flush()
             if os.getpid() != self.pid:
