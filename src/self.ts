@@ -6,7 +6,13 @@
 import { realpathSync } from "node:fs";
 import { basename } from "node:path";
 
-const real = (p: string) => { try { return realpathSync(p); } catch { return p; } };
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+};
 
 /** `bridge`, or the absolute path of the running binary when PATH's `bridge` is another program. */
 export function selfCommand(which: (cmd: string) => string | null = Bun.which, execPath = process.execPath): string {

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { BridgeError } from "../errors.ts";
-import { SETTINGS } from "./schema.ts";
+import type { SETTINGS } from "./schema.ts";
 
 /** Sets `key` (a config-file key of the settings table) to `value` in the file at `path`, creating it (0600, directory 0700). */
 export function setConfigFileValue(path: string, key: keyof typeof SETTINGS, value: unknown): void {
@@ -14,16 +14,22 @@ export function setConfigFileValue(path: string, key: keyof typeof SETTINGS, val
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new BridgeError("CONFIG_INVALID", `${path}: cannot be read: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new BridgeError("CONFIG_INVALID", `${path}: cannot be read: ${(err as Error).message}`);
   }
-  if (text !== undefined && text.trim()) {
+  if (text?.trim()) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new BridgeError("CONFIG_INVALID", `${path} is not valid JSON (${(err as Error).message}); it was left as it is`, { hint: `Fix it, or set "${key}": ${JSON.stringify(value)} in it yourself.` });
+      throw new BridgeError(
+        "CONFIG_INVALID",
+        `${path} is not valid JSON (${(err as Error).message}); it was left as it is`,
+        { hint: `Fix it, or set "${key}": ${JSON.stringify(value)} in it yourself.` },
+      );
     }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new BridgeError("CONFIG_INVALID", `${path} is not a JSON object; it was left as it is`);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new BridgeError("CONFIG_INVALID", `${path} is not a JSON object; it was left as it is`);
     current = parsed as Record<string, unknown>;
   }
   current[key] = value;

@@ -18,12 +18,31 @@ export const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 export type ResultFile = OutcomeFile;
 
 const TYPES: Record<string, string> = {
-  ".csv": "text/csv", ".tsv": "text/tab-separated-values", ".txt": "text/plain", ".md": "text/markdown", ".json": "application/json",
-  ".jsonl": "application/jsonl", ".html": "text/html", ".xml": "application/xml", ".yaml": "application/yaml", ".yml": "application/yaml",
-  ".py": "text/x-python", ".log": "text/plain", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-  ".webp": "image/webp", ".svg": "image/svg+xml", ".pdf": "application/pdf", ".zip": "application/zip", ".gz": "application/gzip",
-  ".parquet": "application/vnd.apache.parquet", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".npy": "application/octet-stream",
+  ".csv": "text/csv",
+  ".tsv": "text/tab-separated-values",
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".json": "application/json",
+  ".jsonl": "application/jsonl",
+  ".html": "text/html",
+  ".xml": "application/xml",
+  ".yaml": "application/yaml",
+  ".yml": "application/yaml",
+  ".py": "text/x-python",
+  ".log": "text/plain",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".svg": "image/svg+xml",
+  ".pdf": "application/pdf",
+  ".zip": "application/zip",
+  ".gz": "application/gzip",
+  ".parquet": "application/vnd.apache.parquet",
+  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  ".npy": "application/octet-stream",
 };
 
 /** The media type for a file name (by extension; application/octet-stream when unknown). */
@@ -33,14 +52,18 @@ export function mimeTypeOf(name: string): string {
 
 /** True for media types whose content is text (may be embedded as text). */
 export function isTextType(mime: string): boolean {
-  return mime.startsWith("text/") || ["application/json", "application/jsonl", "application/xml", "application/yaml", "image/svg+xml"].includes(mime);
+  return (
+    mime.startsWith("text/") ||
+    ["application/json", "application/jsonl", "application/xml", "application/yaml", "image/svg+xml"].includes(mime)
+  );
 }
 
 /** A relative path of at most 16 plain segments, or undefined (names come from the sandbox). */
 function checkedName(raw: unknown): string | undefined {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > 1024 || raw.includes("\0")) return undefined;
   const parts = raw.split("/");
-  if (parts.length > 16 || parts.some((p) => p === "" || p === "." || p === ".." || Buffer.byteLength(p) > 255)) return undefined;
+  if (parts.length > 16 || parts.some((p) => p === "" || p === "." || p === ".." || Buffer.byteLength(p) > 255))
+    return undefined;
   return raw;
 }
 
@@ -53,19 +76,26 @@ export class ResultFileCollector {
   readonly notes: string[] = [];
   private readonly dropped = new Set<string>();
 
-  constructor(private readonly maxFiles = MAX_RESULT_FILES, private readonly maxBytes = MAX_RESULT_BYTES) {}
+  constructor(
+    private readonly maxFiles = MAX_RESULT_FILES,
+    private readonly maxBytes = MAX_RESULT_BYTES,
+  ) {}
 
   /** One chunk: header `{name, offset, last}`, body bytes. */
   push(header: Record<string, unknown>, body: Uint8Array): void {
     const name = checkedName(header.name);
-    if (name === undefined) return this.drop(String(header.name).slice(0, 200), "not a valid file name");
+    if (name === undefined) {
+      this.drop(String(header.name).slice(0, 200), "not a valid file name");
+      return;
+    }
     if (this.dropped.has(name)) return;
-    const have = this.sizes.get(name) ?? 0;
-    if (header.offset !== have) return this.drop(name, "its chunks arrived out of order");
-    if (have === 0 && this.done.length + this.open.size >= this.maxFiles) return this.drop(name, `at most ${this.maxFiles} files per call`);
-    if (this.bytes + body.length > this.maxBytes) return this.drop(name, `at most ${formatBytes(this.maxBytes)} of files per call`);
+    const why = this.refusal(name, header.offset, body.length);
+    if (why) {
+      this.drop(name, why);
+      return;
+    }
     this.bytes += body.length;
-    this.sizes.set(name, have + body.length);
+    this.sizes.set(name, (this.sizes.get(name) ?? 0) + body.length);
     const chunks = this.open.get(name) ?? [];
     chunks.push(body);
     this.open.set(name, chunks);
@@ -73,6 +103,15 @@ export class ResultFileCollector {
       this.open.delete(name);
       this.done.push({ name, data: Buffer.concat(chunks), mimeType: mimeTypeOf(name) });
     }
+  }
+
+  private refusal(name: string, offset: unknown, length: number): string | undefined {
+    const have = this.sizes.get(name);
+    if (offset !== (have ?? 0)) return "its chunks arrived out of order";
+    if (have === undefined && this.done.length + this.open.size >= this.maxFiles)
+      return `at most ${this.maxFiles} files per call`;
+    if (this.bytes + length > this.maxBytes) return `at most ${formatBytes(this.maxBytes)} of files per call`;
+    return undefined;
   }
 
   /** Complete files, in the order they arrived. */
@@ -125,14 +164,15 @@ function saveOne(folder: string, name: string, data: Uint8Array): string {
   let dir = folder;
   for (const part of parts.slice(0, -1)) {
     dir = join(dir, part);
-    let st;
+    let st: ReturnType<typeof lstatSync>;
     try {
       st = lstatSync(dir);
     } catch {
       mkdirSync(dir, { mode: 0o755 });
       continue;
     }
-    if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} is ${st.isSymbolicLink() ? "a symbolic link" : "not a folder"}`);
+    if (st.isSymbolicLink() || !st.isDirectory())
+      throw new Error(`${dir} is ${st.isSymbolicLink() ? "a symbolic link" : "not a folder"}`);
   }
   const tmp = join(dir, `.bridge-${process.pid}-${Math.random().toString(36).slice(2)}.part`);
   const fd = openSync(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o644);

@@ -13,8 +13,23 @@ import { DATA_IMAGE, hasDataImage } from "../support/data-image.ts";
 import { ENGINES } from "../support/sandbox-engines.ts";
 
 type FileEntry = { name: string; type: string; size: number; path?: string; uri?: string };
-type Structured = { status: string; output: string; result?: string; error?: string; note?: string; files?: FileEntry[] };
-type Content = { type: string; text?: string; data?: string; uri?: string; name?: string; size?: number; resource?: { uri: string; mimeType: string; text?: string; blob?: string } };
+type Structured = {
+  status: string;
+  output: string;
+  result?: string;
+  error?: string;
+  note?: string;
+  files?: FileEntry[];
+};
+type Content = {
+  type: string;
+  text?: string;
+  data?: string;
+  uri?: string;
+  name?: string;
+  size?: number;
+  resource?: { uri: string; mimeType: string; text?: string; blob?: string };
+};
 type Result = { content: Content[]; structuredContent: Structured; isError?: boolean };
 
 const pngSize = (b64: string) => {
@@ -24,14 +39,18 @@ const pngSize = (b64: string) => {
 
 for (const { engine, usable } of ENGINES) {
   const ready = usable && hasDataImage(engine);
-  const why = !usable ? `${engine} is not installed or not answering` : `${DATA_IMAGE} is not in ${engine} (scripts/test.sh builds it)`;
+  const why = !usable
+    ? `${engine} is not installed or not answering`
+    : `${DATA_IMAGE} is not in ${engine} (scripts/test.sh builds it)`;
   describe.skipIf(!ready)(`data work on ${engine}${ready ? "" : ` (SKIPPED: ${why})`}`, () => {
     const root = tempDir();
     const sales = join(root.path, "sales");
     const reports = join(root.path, "reports");
     let b: RunningBridge;
     const run = async (code: string, extra: Record<string, unknown> = {}) =>
-      (await b.client.callTool({ name: "run_python", arguments: { code, ...extra } }, undefined, { timeout: 180_000 })) as Result;
+      (await b.client.callTool({ name: "run_python", arguments: { code, ...extra } }, undefined, {
+        timeout: 180_000,
+      })) as Result;
 
     beforeAll(async () => {
       mkdirSync(sales);
@@ -39,7 +58,11 @@ for (const { engine, usable } of ENGINES) {
       writeFileSync(join(sales, "sales.csv"), "region,amount\nnorth,10\nsouth,20\nnorth,5\n");
       b = await startBridge({
         env: bridgeEnv(join(root.path, "home"), {
-          MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_IMAGE: DATA_IMAGE, MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_OUTPUT_FOLDER: reports, MCP_BRIDGE_TOOLS: "sandbox",
+          MCP_BRIDGE_ENGINE: engine,
+          MCP_BRIDGE_IMAGE: DATA_IMAGE,
+          MCP_BRIDGE_FOLDERS: sales,
+          MCP_BRIDGE_OUTPUT_FOLDER: reports,
+          MCP_BRIDGE_TOOLS: "sandbox",
         }),
       });
     }, 60_000);
@@ -55,23 +78,30 @@ for (const { engine, usable } of ENGINES) {
     });
 
     test("pandas reads the allowed folder; the summary CSV and the chart land in the output folder and come back listed", async () => {
-      const r = await run([
-        "import pandas as pd, matplotlib.pyplot as plt",
-        'df = pd.read_csv("/data/sales/sales.csv")',
-        'summary = df.groupby("region")["amount"].agg(["sum", "mean"])',
-        'summary.to_csv("/output/summary.csv")',
-        'summary["sum"].plot(kind="bar")',
-        'plt.savefig("/output/chart.png")',
-        "plt.show()",
-        'summary["sum"].to_dict()',
-      ].join("\n"));
+      const r = await run(
+        [
+          "import pandas as pd, matplotlib.pyplot as plt",
+          'df = pd.read_csv("/data/sales/sales.csv")',
+          'summary = df.groupby("region")["amount"].agg(["sum", "mean"])',
+          'summary.to_csv("/output/summary.csv")',
+          'summary["sum"].plot(kind="bar")',
+          'plt.savefig("/output/chart.png")',
+          "plt.show()",
+          'summary["sum"].to_dict()',
+        ].join("\n"),
+      );
       expect(r.isError, resultText(r)).toBeFalsy();
       const s = r.structuredContent;
       expect(s.result).toBe("{'north': 15, 'south': 20}");
       const csv = readFileSync(join(reports, "summary.csv"), "utf8");
       expect(csv).toBe("region,sum,mean\nnorth,15,7.5\nsouth,20,20.0\n");
       expect(s.files).toEqual([
-        { name: "/output/chart.png", type: "image/png", size: readFileSync(join(reports, "chart.png")).length, path: join(reports, "chart.png") },
+        {
+          name: "/output/chart.png",
+          type: "image/png",
+          size: readFileSync(join(reports, "chart.png")).length,
+          path: join(reports, "chart.png"),
+        },
         { name: "/output/summary.csv", type: "text/csv", size: csv.length, path: join(reports, "summary.csv") },
       ]);
       // The figure still open at plt.show() is an image; the files are resources with their type.
@@ -80,32 +110,54 @@ for (const { engine, usable } of ENGINES) {
       expect(embedded.resource!.text).toBe(csv);
       const read = await b.client.readResource({ uri: embedded.resource!.uri });
       expect(read.contents[0]).toMatchObject({ mimeType: "text/csv", text: csv });
-      expect(resultText(r)).toContain(`[file /output/summary.csv: ${csv.length} B text/csv, saved to ${join(reports, "summary.csv")}]`);
+      expect(resultText(r)).toContain(
+        `[file /output/summary.csv: ${csv.length} B text/csv, saved to ${join(reports, "summary.csv")}]`,
+      );
     }, 120_000);
 
     test("warm imports: numpy, pandas and pyplot are loaded before the code runs, and nothing a call does to them reaches the next call", async () => {
       // One pool container, so the mutated container is the one the next call gets (after its reset).
-      const solo = await startBridge({ env: bridgeEnv(join(root.path, "home-solo"), { MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_IMAGE: DATA_IMAGE, MCP_BRIDGE_POOL_SIZE: "1", MCP_BRIDGE_TOOLS: "sandbox" }) });
-      const call = async (code: string) => (await solo.client.callTool({ name: "run_python", arguments: { code } }, undefined, { timeout: 180_000 })) as Result;
+      const solo = await startBridge({
+        env: bridgeEnv(join(root.path, "home-solo"), {
+          MCP_BRIDGE_ENGINE: engine,
+          MCP_BRIDGE_IMAGE: DATA_IMAGE,
+          MCP_BRIDGE_POOL_SIZE: "1",
+          MCP_BRIDGE_TOOLS: "sandbox",
+        }),
+      });
+      const call = async (code: string) =>
+        (await solo.client.callTool({ name: "run_python", arguments: { code } }, undefined, {
+          timeout: 180_000,
+        })) as Result;
       try {
         await call("1");
         await Bun.sleep(700);
-        const mutate = await call([
-          "import sys, socket, json",
-          'warm = sorted(m for m in ("numpy", "pandas", "matplotlib.pyplot") if m in sys.modules)',
-          "import numpy, pandas, matplotlib",
-          "numpy.foo = 1",
-          'pandas.DataFrame.sum = lambda self, *a, **k: "patched"',
-          'matplotlib.rcParams["lines.linewidth"] = 9',
-          "print(json.dumps([warm, socket.gethostname(), numpy.foo, pandas.DataFrame({'a': [1]}).sum(), numpy.random.rand()]))",
-        ].join("\n"));
-        const [warm, host, foo, sum, random] = JSON.parse(mutate.structuredContent.output) as [string[], string, number, string, number];
+        const mutate = await call(
+          [
+            "import sys, socket, json",
+            'warm = sorted(m for m in ("numpy", "pandas", "matplotlib.pyplot") if m in sys.modules)',
+            "import numpy, pandas, matplotlib",
+            "numpy.foo = 1",
+            'pandas.DataFrame.sum = lambda self, *a, **k: "patched"',
+            'matplotlib.rcParams["lines.linewidth"] = 9',
+            "print(json.dumps([warm, socket.gethostname(), numpy.foo, pandas.DataFrame({'a': [1]}).sum(), numpy.random.rand()]))",
+          ].join("\n"),
+        );
+        const [warm, host, foo, sum, random] = JSON.parse(mutate.structuredContent.output) as [
+          string[],
+          string,
+          number,
+          string,
+          number,
+        ];
         expect(warm).toEqual(["matplotlib.pyplot", "numpy", "pandas"]);
         expect([foo, sum]).toEqual([1, "patched"]);
         const draws = [random];
         for (let i = 0; i < 2; i++) {
           await Bun.sleep(700);
-          const r = await call('import numpy, pandas, matplotlib, socket\nprint(numpy.random.rand())\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname())');
+          const r = await call(
+            'import numpy, pandas, matplotlib, socket\nprint(numpy.random.rand())\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname())',
+          );
           // The same container (its hostname), yet none of the previous call's changes.
           expect(r.structuredContent.result).toBe(`(False, [3], 1.5, '${host}')`);
           draws.push(Number(r.structuredContent.output));
@@ -118,16 +170,18 @@ for (const { engine, usable } of ENGINES) {
     }, 120_000);
 
     test("a figure larger than clients accept is drawn smaller, and so is a huge PNG (Pillow), each with a note", async () => {
-      const r = await run([
-        "import io, matplotlib.pyplot as plt",
-        "from PIL import Image",
-        "plt.figure(figsize=(100, 10), dpi=100)",
-        "plt.plot([0, 1])",
-        "plt.show()",
-        "buf = io.BytesIO()",
-        'Image.new("RGB", (9000, 20), "white").save(buf, format="PNG")',
-        "show_image(buf.getvalue())",
-      ].join("\n"));
+      const r = await run(
+        [
+          "import io, matplotlib.pyplot as plt",
+          "from PIL import Image",
+          "plt.figure(figsize=(100, 10), dpi=100)",
+          "plt.plot([0, 1])",
+          "plt.show()",
+          "buf = io.BytesIO()",
+          'Image.new("RGB", (9000, 20), "white").save(buf, format="PNG")',
+          "show_image(buf.getvalue())",
+        ].join("\n"),
+      );
       expect(r.isError, resultText(r)).toBeFalsy();
       const images = r.content.filter((c) => c.type === "image").map((c) => pngSize(c.data!));
       expect(images).toHaveLength(2);

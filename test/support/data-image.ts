@@ -9,5 +9,10 @@ export const DATA_IMAGE = process.env.BRIDGE_TEST_DATA_IMAGE ?? "localhost/bridg
 
 /** True when `engine` has DATA_IMAGE in its store. */
 export function hasDataImage(engine: Engine): boolean {
-  return Bun.spawnSync([engine, "image", "inspect", "--format", "{{.Id}}", DATA_IMAGE], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  return (
+    Bun.spawnSync([engine, "image", "inspect", "--format", "{{.Id}}", DATA_IMAGE], {
+      stdout: "ignore",
+      stderr: "ignore",
+    }).exitCode === 0
+  );
 }

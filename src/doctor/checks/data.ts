@@ -20,11 +20,17 @@ export const DATA_PROBE = [
 ].join("\n");
 
 /** The data-science result from the probe's JSON line. */
-export function dataScienceResult(probe: { packages: Record<string, string | null>; warm: string[] }, image: string): CheckResult {
+export function dataScienceResult(
+  probe: { packages: Record<string, string | null>; warm: string[] },
+  image: string,
+): CheckResult {
   const have = Object.entries(probe.packages).filter(([, v]) => v !== null);
-  const missing = Object.entries(probe.packages).filter(([, v]) => v === null).map(([p]) => p);
+  const missing = Object.entries(probe.packages)
+    .filter(([, v]) => v === null)
+    .map(([p]) => p);
   const warm = probe.warm.length ? `; warm imports: ${probe.warm.join(", ")}` : "";
-  if (!missing.length) return { name: "data science", status: "ok", detail: `${have.map(([p, v]) => `${p} ${v}`).join(", ")}${warm}` };
+  if (!missing.length)
+    return { name: "data science", status: "ok", detail: `${have.map(([p, v]) => `${p} ${v}`).join(", ")}${warm}` };
   return {
     name: "data science",
     status: "warn",
@@ -39,8 +45,17 @@ export function foldersResult(config: Config): CheckResult | undefined {
   try {
     const f = resolveFolders(config);
     const read = f.read.map((x) => `${x.mount} ← ${x.host}`).join(", ");
-    return { name: "folders", status: "ok", detail: [read && `read-only: ${read}`, f.output && `/output → ${f.output}`].filter(Boolean).join("; ") };
+    return {
+      name: "folders",
+      status: "ok",
+      detail: [read && `read-only: ${read}`, f.output && `/output → ${f.output}`].filter(Boolean).join("; "),
+    };
   } catch (err) {
-    return { name: "folders", status: "fail", detail: isBridgeError(err) ? err.message : describeError(err), fix: (isBridgeError(err) && err.hint) || "fix MCP_BRIDGE_FOLDERS / MCP_BRIDGE_OUTPUT_FOLDER" };
+    return {
+      name: "folders",
+      status: "fail",
+      detail: isBridgeError(err) ? err.message : describeError(err),
+      fix: (isBridgeError(err) && err.hint) || "fix MCP_BRIDGE_FOLDERS / MCP_BRIDGE_OUTPUT_FOLDER",
+    };
   }
 }

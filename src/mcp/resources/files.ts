@@ -46,7 +46,13 @@ export class ResultFileStore {
   put(f: OutcomeFile): string {
     const uri = `bridge://files/${++this.next}/${encodeURIComponent(f.name)}`;
     const keep = f.savedTo === undefined && f.data.length <= MAX_READ_BYTES;
-    this.entries.set(uri, { name: f.name, mimeType: f.mimeType, size: f.data.length, ...(f.savedTo ? { path: f.savedTo } : {}), ...(keep ? { data: f.data } : {}) });
+    this.entries.set(uri, {
+      name: f.name,
+      mimeType: f.mimeType,
+      size: f.data.length,
+      ...(f.savedTo ? { path: f.savedTo } : {}),
+      ...(keep ? { data: f.data } : {}),
+    });
     if (keep) this.bytes += f.data.length;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
@@ -65,14 +71,20 @@ export class ResultFileStore {
   /** A file's content; throws a BridgeError saying why it cannot be read. */
   read(uri: string): { mimeType: string; data: Uint8Array } {
     const e = this.entries.get(uri);
-    if (!e) throw new BridgeError("USAGE", `${uri} is not a result file of this bridge session (they are kept while serve runs, the oldest dropped past ${formatBytes(this.maxBytes)})`);
+    if (!e)
+      throw new BridgeError(
+        "USAGE",
+        `${uri} is not a result file of this bridge session (they are kept while serve runs, the oldest dropped past ${formatBytes(this.maxBytes)})`,
+      );
     if (e.data) return { mimeType: e.mimeType, data: e.data };
     if (e.path) {
       const data = readRegularFileBytes(e.path, { maxBytes: MAX_READ_BYTES, label: e.path });
       if (!data) throw new BridgeError("USAGE", `${e.path} (saved from /output/${e.name}) is no longer there`);
       return { mimeType: e.mimeType, data };
     }
-    throw new BridgeError("USAGE", `/output/${e.name} is ${formatBytes(e.size)}, more than an MCP message can carry`, { hint: "Allow an output folder (MCP_BRIDGE_OUTPUT_FOLDER) to receive large files." });
+    throw new BridgeError("USAGE", `/output/${e.name} is ${formatBytes(e.size)}, more than an MCP message can carry`, {
+      hint: "Allow an output folder (MCP_BRIDGE_OUTPUT_FOLDER) to receive large files.",
+    });
   }
 }
 
@@ -85,7 +97,13 @@ export function registerResultFiles(server: McpServer, store: ResultFileStore): 
     async (uri) => {
       const { mimeType, data } = store.read(uri.href);
       const text = isTextType(mimeType) ? utf8(data) : undefined;
-      return { contents: [text !== undefined ? { uri: uri.href, mimeType, text } : { uri: uri.href, mimeType, blob: Buffer.from(data).toString("base64") }] };
+      return {
+        contents: [
+          text !== undefined
+            ? { uri: uri.href, mimeType, text }
+            : { uri: uri.href, mimeType, blob: Buffer.from(data).toString("base64") },
+        ],
+      };
     },
   );
 }

@@ -30,8 +30,14 @@ export interface ImageBuildResult {
 }
 
 /** The recipe stamp (BRIDGE_IMAGE_RECIPE) of an image in the engine's store, or undefined. */
-export async function imageStamp(engine: Pick<EngineInfo, "binary">, tag: string, deps: Pick<ImageBuildDeps, "exec">): Promise<string | undefined> {
-  const r = await deps.exec([engine.binary, "image", "inspect", "--format", "{{json .Config.Env}}", tag], { timeoutMs: 30_000 });
+export async function imageStamp(
+  engine: Pick<EngineInfo, "binary">,
+  tag: string,
+  deps: Pick<ImageBuildDeps, "exec">,
+): Promise<string | undefined> {
+  const r = await deps.exec([engine.binary, "image", "inspect", "--format", "{{json .Config.Env}}", tag], {
+    timeoutMs: 30_000,
+  });
   if (r.exitCode !== 0) return undefined;
   try {
     const env = JSON.parse(r.stdout.trim().split("\n")[0] ?? "null") as string[] | null;
@@ -42,12 +48,19 @@ export async function imageStamp(engine: Pick<EngineInfo, "binary">, tag: string
 }
 
 /** Builds (or confirms) the image. Throws ENGINE_* when no engine answers, SANDBOX_FAILED when a build fails. */
-export async function buildImage(config: Pick<Config, "engine" | "ociRuntime">, opts: ImageBuildOptions, deps: ImageBuildDeps): Promise<ImageBuildResult> {
+export async function buildImage(
+  config: Pick<Config, "engine" | "ociRuntime">,
+  opts: ImageBuildOptions,
+  deps: ImageBuildDeps,
+): Promise<ImageBuildResult> {
   const engine = await detectEngine(config, deps);
   const tag = opts.tag ?? defaultTag(opts.preset);
   const recipe: Recipe = { preset: opts.preset, add: opts.add };
   const debian = hostAptSource(deps.readFile, deps.listDir);
-  const stamps = { registry: recipeStamp(recipe, { kind: "registry", base: REGISTRY_BASE }), debian: recipeStamp(recipe, stampSource(debian)) };
+  const stamps = {
+    registry: recipeStamp(recipe, { kind: "registry", base: REGISTRY_BASE }),
+    debian: recipeStamp(recipe, stampSource(debian)),
+  };
   const current = await imageStamp(engine, tag, deps);
   if (!opts.rebuild && current !== undefined) {
     if (current === stamps.debian) return { tag, engine, source: "debian", upToDate: true };
@@ -65,11 +78,20 @@ export async function buildImage(config: Pick<Config, "engine" | "ociRuntime">, 
   }
   const blocker = offlineBlocker(deps, engine.name, engine.remote);
   if (blocker) {
-    throw new BridgeError("IMAGE_MISSING", opts.offline ? `Cannot build offline: ${blocker}.` : `No image registry is reachable (${noRegistry}), and the offline build cannot run here: ${blocker}.`, {
-      hint: opts.offline ? "Fix the above, or build from the registry (without --offline) on a machine that reaches one." : "Fix the offline build's requirement above, or make the registry reachable.",
-    });
+    throw new BridgeError(
+      "IMAGE_MISSING",
+      opts.offline
+        ? `Cannot build offline: ${blocker}.`
+        : `No image registry is reachable (${noRegistry}), and the offline build cannot run here: ${blocker}.`,
+      {
+        hint: opts.offline
+          ? "Fix the above, or build from the registry (without --offline) on a machine that reaches one."
+          : "Fix the offline build's requirement above, or make the registry reachable.",
+      },
+    );
   }
-  if (!opts.offline) deps.say(`no image registry reachable (${noRegistry}): building offline from Debian packages instead`);
+  if (!opts.offline)
+    deps.say(`no image registry reachable (${noRegistry}): building offline from Debian packages instead`);
   await buildOffline(recipe, tag, engine, deps, { rebuild: opts.rebuild, source: debian });
   return { tag, engine, source: "debian", upToDate: false };
 }

@@ -27,8 +27,20 @@ export function realImageBuildDeps(say: (message: string) => void): ImageBuildDe
     ...defaultEngineDeps(),
     say,
     uid: process.getuid?.() ?? 0,
-    listDir: (dir) => { try { return readdirSync(dir); } catch { return []; } },
-    readFile: (p) => { try { return readFileSync(p, "utf8"); } catch { return undefined; } },
+    listDir: (dir) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    },
+    readFile: (p) => {
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
     async run(argv, opts) {
       if (opts.logFile) writeFileSync(opts.logFile, `$ ${argv.join(" ")}\n`);
       const proc = Bun.spawn(argv, { cwd: opts.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });

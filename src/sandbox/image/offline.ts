@@ -9,7 +9,17 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { BridgeError } from "../../errors.ts";
 import type { EngineName } from "../argv.ts";
-import { debianPackages, hasMatplotlib, imageEnv, MPL_PREBUILD, MPL_SEED_DIR, RECIPE_FORMAT, recipeStamp, type Recipe, type Source } from "./recipe.ts";
+import {
+  debianPackages,
+  hasMatplotlib,
+  imageEnv,
+  MPL_PREBUILD,
+  MPL_SEED_DIR,
+  RECIPE_FORMAT,
+  recipeStamp,
+  type Recipe,
+  type Source,
+} from "./recipe.ts";
 import type { ImageBuildDeps } from "./deps.ts";
 
 /** Where packages come from: the mirror, suite and components apt on this host already uses. */
@@ -20,7 +30,12 @@ export interface DebianSource {
   components: string[];
 }
 
-const FALLBACK: DebianSource = { kind: "debian", suite: "bookworm", mirror: "http://deb.debian.org/debian", components: ["main"] };
+const FALLBACK: DebianSource = {
+  kind: "debian",
+  suite: "bookworm",
+  mirror: "http://deb.debian.org/debian",
+  components: ["main"],
+};
 
 /**
  * The first non-security, non-updates entry of apt's sources (one-line `.list` or deb822
@@ -32,13 +47,21 @@ export function aptSource(files: Array<{ path: string; text: string }>, osReleas
   for (const { path, text } of files) {
     if (path.endsWith(".sources")) {
       for (const stanza of text.split(/\n\s*\n/)) {
-        const field = (name: string) => stanza.match(new RegExp(`^${name}:\\s*(.+)$`, "mi"))?.[1]?.trim().split(/\s+/) ?? [];
+        const field = (name: string) =>
+          stanza
+            .match(new RegExp(`^${name}:\\s*(.+)$`, "mi"))?.[1]
+            ?.trim()
+            .split(/\s+/) ?? [];
         if (field("Enabled")[0]?.toLowerCase() === "no" || !field("Types").includes("deb")) continue;
-        for (const uri of field("URIs")) entries.push({ uri, suites: field("Suites"), components: field("Components") });
+        for (const uri of field("URIs"))
+          entries.push({ uri, suites: field("Suites"), components: field("Components") });
       }
     } else if (path.endsWith(".list")) {
       for (const line of text.split("\n")) {
-        const m = line.replace(/#.*/, "").trim().match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s*(.*)$/);
+        const m = line
+          .replace(/#.*/, "")
+          .trim()
+          .match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s*(.*)$/);
         if (m) entries.push({ uri: m[1]!, suites: [m[2]!], components: m[3]!.split(/\s+/).filter(Boolean) });
       }
     }
@@ -48,14 +71,25 @@ export function aptSource(files: Array<{ path: string; text: string }>, osReleas
     if (!/^https?:\/\//.test(e.uri) || /security/.test(e.uri)) continue;
     const suite = e.suites.find((s) => !/-(security|updates|backports|proposed)$/.test(s)) ?? codename;
     if (!suite) continue;
-    return { kind: "debian", suite, mirror: e.uri.replace(/\/$/, ""), components: e.components.length ? e.components : ["main"] };
+    return {
+      kind: "debian",
+      suite,
+      mirror: e.uri.replace(/\/$/, ""),
+      components: e.components.length ? e.components : ["main"],
+    };
   }
   return FALLBACK;
 }
 
 /** Reads this host's apt sources (only enabled `.list`/`.sources` files) and os-release. */
-export function hostAptSource(read: (path: string) => string | undefined, listDir: (dir: string) => string[]): DebianSource {
-  const paths = ["/etc/apt/sources.list", ...listDir("/etc/apt/sources.list.d").map((n) => `/etc/apt/sources.list.d/${n}`)];
+export function hostAptSource(
+  read: (path: string) => string | undefined,
+  listDir: (dir: string) => string[],
+): DebianSource {
+  const paths = [
+    "/etc/apt/sources.list",
+    ...listDir("/etc/apt/sources.list.d").map((n) => `/etc/apt/sources.list.d/${n}`),
+  ];
   const files = paths.flatMap((path) => {
     const text = read(path);
     return text === undefined ? [] : [{ path: path === "/etc/apt/sources.list" ? `${path}.list` : path, text }];
@@ -87,11 +121,17 @@ export function cacheDir(env: Record<string, string | undefined>): string {
 }
 
 /** Why an offline build cannot run here, or undefined when it can. */
-export function offlineBlocker(deps: Pick<ImageBuildDeps, "uid" | "platform" | "which">, engineName: EngineName, remote: boolean): string | undefined {
+export function offlineBlocker(
+  deps: Pick<ImageBuildDeps, "uid" | "platform" | "which">,
+  engineName: EngineName,
+  remote: boolean,
+): string | undefined {
   if (deps.platform !== "linux") return "the offline build runs debootstrap, which needs Linux";
-  if (deps.uid !== 0) return `the offline build runs debootstrap, which needs root: run it with sudo (the image then goes to root's ${engineName}${engineName === "podman" ? "; for rootless podman, move it with `sudo podman save TAG | podman load`" : ""})`;
+  if (deps.uid !== 0)
+    return `the offline build runs debootstrap, which needs root: run it with sudo (the image then goes to root's ${engineName}${engineName === "podman" ? "; for rootless podman, move it with `sudo podman save TAG | podman load`" : ""})`;
   if (!deps.which("debootstrap")) return "debootstrap is not installed (apt-get install debootstrap)";
-  if (remote) return `${engineName} is remote (CONTAINER_HOST/DOCKER_HOST): the offline build can still import into it, but needs a local Linux host`;
+  if (remote)
+    return `${engineName} is remote (CONTAINER_HOST/DOCKER_HOST): the offline build can still import into it, but needs a local Linux host`;
   return undefined;
 }
 
@@ -99,7 +139,13 @@ export function offlineBlocker(deps: Pick<ImageBuildDeps, "uid" | "platform" | "
  * Builds (or reuses) the rootfs tarball of a recipe and imports it as `tag`. Returns the tarball
  * path. Progress lines go to `deps.say`; debootstrap's full log to `<cache>/debootstrap.log`.
  */
-export async function buildOffline(r: Recipe, tag: string, engine: { name: EngineName; binary: string }, deps: ImageBuildDeps, opts: { rebuild?: boolean; source: DebianSource }): Promise<string> {
+export async function buildOffline(
+  r: Recipe,
+  tag: string,
+  engine: { name: EngineName; binary: string },
+  deps: ImageBuildDeps,
+  opts: { rebuild?: boolean; source: DebianSource },
+): Promise<string> {
   const s = opts.source;
   const cache = cacheDir(deps.env);
   mkdirSync(cache, { recursive: true });
@@ -109,10 +155,17 @@ export async function buildOffline(r: Recipe, tag: string, engine: { name: Engin
     const rootfs = mkdtempSync("/var/tmp/bridge-rootfs.");
     const logFile = join(cache, "debootstrap.log");
     try {
-      deps.say(`debootstrap ${s.suite} from ${s.mirror}: ${debianPackages(r).length} packages and their dependencies (a few minutes; log: ${logFile})`);
-      const boot = await deps.run(debootstrapArgv(r, s, rootfs), { logFile, onLine: (l) => void (/^I: (Retrieving Release|Installing core|Base system)/.test(l) && deps.say(l.slice(3))) });
+      deps.say(
+        `debootstrap ${s.suite} from ${s.mirror}: ${debianPackages(r).length} packages and their dependencies (a few minutes; log: ${logFile})`,
+      );
+      const boot = await deps.run(debootstrapArgv(r, s, rootfs), {
+        logFile,
+        onLine: (l) => void (/^I: (Retrieving Release|Installing core|Base system)/.test(l) && deps.say(l.slice(3))),
+      });
       if (boot.exitCode !== 0) {
-        throw new BridgeError("SANDBOX_FAILED", `debootstrap failed (exit ${boot.exitCode}): ${boot.tail}`, { hint: `See ${logFile}. Check that ${s.mirror} is reachable and has every package of: ${debianPackages(r).join(" ")}.` });
+        throw new BridgeError("SANDBOX_FAILED", `debootstrap failed (exit ${boot.exitCode}): ${boot.tail}`, {
+          hint: `See ${logFile}. Check that ${s.mirror} is reachable and has every package of: ${debianPackages(r).join(" ")}.`,
+        });
       }
       slim(rootfs);
       if (hasMatplotlib(r)) await prebuildFontCache(rootfs, deps);
@@ -131,7 +184,13 @@ export async function buildOffline(r: Recipe, tag: string, engine: { name: Engin
     }
   }
   deps.say(`importing into ${engine.name} as ${tag}`);
-  const imp = await deps.run(importArgv(engine.binary, tarball, tag, { ...imageEnv(r, stampSource(s)), BRIDGE_IMAGE_FORMAT: String(RECIPE_FORMAT) }), {});
+  const imp = await deps.run(
+    importArgv(engine.binary, tarball, tag, {
+      ...imageEnv(r, stampSource(s)),
+      BRIDGE_IMAGE_FORMAT: String(RECIPE_FORMAT),
+    }),
+    {},
+  );
   if (imp.exitCode !== 0) throw new BridgeError("SANDBOX_FAILED", `${engine.name} import failed: ${imp.tail}`);
   return tarball;
 }
@@ -151,7 +210,22 @@ async function prebuildFontCache(rootfs: string, deps: ImageBuildDeps): Promise<
   const dir = join(rootfs, MPL_SEED_DIR);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "matplotlibrc"), "backend: Agg\n");
-  const r = await deps.run(["chroot", rootfs, "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root", `MPLCONFIGDIR=${MPL_SEED_DIR}`, "python3", "-c", MPL_PREBUILD], {});
-  if (r.exitCode !== 0) throw new BridgeError("SANDBOX_FAILED", `prebuilding matplotlib's font cache failed: ${r.tail}`);
+  const r = await deps.run(
+    [
+      "chroot",
+      rootfs,
+      "/usr/bin/env",
+      "-i",
+      "PATH=/usr/bin:/bin",
+      "HOME=/root",
+      `MPLCONFIGDIR=${MPL_SEED_DIR}`,
+      "python3",
+      "-c",
+      MPL_PREBUILD,
+    ],
+    {},
+  );
+  if (r.exitCode !== 0)
+    throw new BridgeError("SANDBOX_FAILED", `prebuilding matplotlib's font cache failed: ${r.tail}`);
   await deps.run(["chmod", "-R", "a+rX", join(rootfs, "etc/bridge")], {});
 }

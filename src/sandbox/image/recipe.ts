@@ -47,14 +47,20 @@ export interface Recipe {
 }
 
 // pip requirement names (PEP 508 name, optional extras and version pins) or Debian package names.
-const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+(,[<>=!~]=?[A-Za-z0-9.*+!-]+)*)?$/;
+const PACKAGE =
+  /^[A-Za-z0-9][A-Za-z0-9._+-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+(,[<>=!~]=?[A-Za-z0-9.*+!-]+)*)?$/;
 
 /** Validates `--add` names (they end up in a Containerfile and an argv). Throws USAGE. */
 export function parseAdd(values: string[]): string[] {
   const out: string[] = [];
-  for (const v of values.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean)) {
+  for (const v of values
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!PACKAGE.test(v) || v.length > 200) {
-      throw new BridgeError("USAGE", `--add ${JSON.stringify(v)} is not a package name`, { hint: "Give pip names (e.g. statsmodels, polars==1.9) for registry builds, Debian names (python3-statsmodels) or plain names for offline ones." });
+      throw new BridgeError("USAGE", `--add ${JSON.stringify(v)} is not a package name`, {
+        hint: "Give pip names (e.g. statsmodels, polars==1.9) for registry builds, Debian names (python3-statsmodels) or plain names for offline ones.",
+      });
     }
     if (!out.includes(v)) out.push(v);
   }
@@ -76,9 +82,20 @@ export function debianPackages(r: Recipe): string[] {
   const base = ["python3", "ca-certificates"];
   if (r.preset === "datascience") base.push(...DATASCIENCE.map((p) => p.debian));
   for (const a of r.add) {
-    if (/[<>=!~[]/.test(a)) throw new BridgeError("USAGE", `--add ${a}: versions and extras cannot be chosen in an offline build (Debian has one version of each package)`, { hint: `Use --add ${a.split(/[<>=!~[]/)[0]}.` });
+    if (/[<>=!~[]/.test(a))
+      throw new BridgeError(
+        "USAGE",
+        `--add ${a}: versions and extras cannot be chosen in an offline build (Debian has one version of each package)`,
+        { hint: `Use --add ${a.split(/[<>=!~[]/)[0]}.` },
+      );
     const known = DATASCIENCE.find((p) => p.pip === a.toLowerCase() || p.module === a.toLowerCase());
-    base.push(known ? known.debian : a.startsWith("python3-") || a.startsWith("lib") || a.startsWith("fonts-") ? a : `python3-${a.toLowerCase().replace(/_/g, "-")}`);
+    base.push(
+      known
+        ? known.debian
+        : a.startsWith("python3-") || a.startsWith("lib") || a.startsWith("fonts-")
+          ? a
+          : `python3-${a.toLowerCase().replace(/_/g, "-")}`,
+    );
   }
   return [...new Set(base)];
 }
@@ -125,12 +142,21 @@ export function containerfile(r: Recipe, base = REGISTRY_BASE, buildArgs: readon
   const env = imageEnv(r, { kind: "registry", base });
   const lines = [`FROM ${base}`, ...buildArgs.map((a) => `ARG ${a}`)];
   const pip = pipPackages(r);
-  if (pip.length) lines.push(`RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore ${pip.map(sq).join(" ")}`);
+  if (pip.length)
+    lines.push(
+      `RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore ${pip.map(sq).join(" ")}`,
+    );
   if (hasMatplotlib(r)) {
-    lines.push(`RUN mkdir -p ${MPL_SEED_DIR} && printf 'backend: Agg\\n' > ${MPL_SEED_DIR}/matplotlibrc && MPLCONFIGDIR=${MPL_SEED_DIR} python3 -c ${sq(MPL_PREBUILD)} && chmod -R a+rX /etc/bridge`);
+    lines.push(
+      `RUN mkdir -p ${MPL_SEED_DIR} && printf 'backend: Agg\\n' > ${MPL_SEED_DIR}/matplotlibrc && MPLCONFIGDIR=${MPL_SEED_DIR} python3 -c ${sq(MPL_PREBUILD)} && chmod -R a+rX /etc/bridge`,
+    );
   }
   lines.push("RUN mkdir -p /workspace && chmod 1777 /workspace", "WORKDIR /workspace");
-  lines.push(`ENV ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  lines.push(
+    `ENV ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
+  );
   lines.push('CMD ["python3"]');
   return `${lines.join("\n")}\n`;
 }

@@ -28,19 +28,36 @@ export function pipBuildArgs(env: Record<string, string | undefined>): Record<st
 }
 
 /** `podman|docker build` of the Containerfile in `dir`. */
-export function registryBuildArgv(engine: BuildEngine, tag: string, dir: string, rlimits: SandboxRlimits, buildArgs: Record<string, string> = {}): string[] {
+export function registryBuildArgv(
+  engine: BuildEngine,
+  tag: string,
+  dir: string,
+  rlimits: SandboxRlimits,
+  buildArgs: Record<string, string> = {},
+): string[] {
   const argv = [engine.binary];
   if (engine.ociRuntime && engine.name === "podman") argv.push("--runtime", engine.ociRuntime);
   argv.push("build");
   // Engines' default rlimits can exceed the host's hard limits, and then every RUN step fails.
-  argv.push("--ulimit", `nofile=${rlimits.nofile}:${rlimits.nofile}`, "--ulimit", `nproc=${rlimits.nproc}:${rlimits.nproc}`);
+  argv.push(
+    "--ulimit",
+    `nofile=${rlimits.nofile}:${rlimits.nofile}`,
+    "--ulimit",
+    `nproc=${rlimits.nproc}:${rlimits.nproc}`,
+  );
   for (const [k, v] of Object.entries(buildArgs)) argv.push("--build-arg", `${k}=${v}`);
   return [...argv, "-t", tag, "-f", join(dir, "Containerfile"), dir];
 }
 
 /** Pulls the base image unless present. Returns undefined on success, else why the registry cannot be used. */
-export async function ensureBase(engine: BuildEngine, deps: ImageBuildDeps, base = REGISTRY_BASE): Promise<string | undefined> {
-  const present = await deps.exec([engine.binary, "image", "inspect", "--format", "{{.Id}}", base], { timeoutMs: 30_000 });
+export async function ensureBase(
+  engine: BuildEngine,
+  deps: ImageBuildDeps,
+  base = REGISTRY_BASE,
+): Promise<string | undefined> {
+  const present = await deps.exec([engine.binary, "image", "inspect", "--format", "{{.Id}}", base], {
+    timeoutMs: 30_000,
+  });
   if (present.exitCode === 0) return undefined;
   deps.say(`pulling ${base}`);
   const pull = await deps.exec([engine.binary, "pull", base], { timeoutMs: 600_000 });
@@ -49,7 +66,13 @@ export async function ensureBase(engine: BuildEngine, deps: ImageBuildDeps, base
 }
 
 /** Builds `tag` from the registry base plus pip. Throws SANDBOX_FAILED with the build's last lines. */
-export async function buildFromRegistry(r: Recipe, tag: string, engine: BuildEngine, deps: ImageBuildDeps, rlimits: SandboxRlimits): Promise<void> {
+export async function buildFromRegistry(
+  r: Recipe,
+  tag: string,
+  engine: BuildEngine,
+  deps: ImageBuildDeps,
+  rlimits: SandboxRlimits,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bridge-image-"));
   try {
     const args = pipBuildArgs(deps.env);
@@ -58,9 +81,17 @@ export async function buildFromRegistry(r: Recipe, tag: string, engine: BuildEng
     const onLine = (l: string) => void (/^(STEP|Step) \d+/.test(l) && deps.say(l));
     let result = await deps.run(registryBuildArgv(engine, tag, dir, rlimits, args), { onLine });
     // Like the sandbox itself: crun fails on hybrid-cgroup hosts, runc works.
-    if (result.exitCode !== 0 && engine.name === "podman" && !engine.ociRuntime && isCrunCgroupError(result.tail) && deps.which("runc")) {
+    if (
+      result.exitCode !== 0 &&
+      engine.name === "podman" &&
+      !engine.ociRuntime &&
+      isCrunCgroupError(result.tail) &&
+      deps.which("runc")
+    ) {
       deps.say("crun cannot run containers on this host; building with --runtime runc");
-      result = await deps.run(registryBuildArgv({ ...engine, ociRuntime: "runc" }, tag, dir, rlimits, args), { onLine });
+      result = await deps.run(registryBuildArgv({ ...engine, ociRuntime: "runc" }, tag, dir, rlimits, args), {
+        onLine,
+      });
     }
     if (result.exitCode !== 0) {
       throw new BridgeError("SANDBOX_FAILED", `${engine.name} build failed (exit ${result.exitCode}): ${result.tail}`, {

@@ -3,21 +3,37 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
-import { mimeTypeOf, ResultFileCollector, saveResultFiles, type ResultFile } from "../../../src/sandbox/result-files.ts";
+import {
+  mimeTypeOf,
+  ResultFileCollector,
+  saveResultFiles,
+  type ResultFile,
+} from "../../../src/sandbox/result-files.ts";
 import { warmSpec } from "../../../src/sandbox/warm.ts";
 import { tempDir } from "../../support/bridge.ts";
 
 const tmp = tempDir("bridge-folders-");
 afterAll(tmp.cleanup);
-const dir = (name: string) => { const p = join(tmp.path, name); mkdirSync(p, { recursive: true }); return p; };
+const dir = (name: string) => {
+  const p = join(tmp.path, name);
+  mkdirSync(p, { recursive: true });
+  return p;
+};
 const root = dir("home/.bridge");
-const base = { root, stateDir: join(root, "state"), tokenFile: join(root, "token"), outputFolder: undefined as string | undefined };
+const base = {
+  root,
+  stateDir: join(root, "state"),
+  tokenFile: join(root, "token"),
+  outputFolder: undefined as string | undefined,
+};
 
 describe("resolveFolders", () => {
   test("real paths, named after the folder, ~ expanded; the same folder twice is one", () => {
     const sales = dir("home/sales");
     symlinkSync(sales, join(tmp.path, "home/sales-link"));
-    expect(resolveFolders({ ...base, folders: ["~/sales-link", sales] }, join(tmp.path, "home"))).toEqual({ read: [{ name: "sales", host: sales, mount: "/data/sales" }] });
+    expect(resolveFolders({ ...base, folders: ["~/sales-link", sales] }, join(tmp.path, "home"))).toEqual({
+      read: [{ name: "sales", host: sales, mount: "/data/sales" }],
+    });
   });
 
   test("refused with the reason: relative, missing, a file, ':', system folders, bridge's root or a folder holding it, two folders with one name", () => {
@@ -35,7 +51,9 @@ describe("resolveFolders", () => {
       [[dir("one/data"), dir("two/data")], /would both be \/data\/data/],
     ];
     for (const [folders, why] of cases) expect(() => resolveFolders({ ...base, folders }), folders.join()).toThrow(why);
-    expect(() => resolveFolders({ ...base, folders: [], outputFolder: root })).toThrow(/MCP_BRIDGE_OUTPUT_FOLDER: .* holds bridge's own files/);
+    expect(() => resolveFolders({ ...base, folders: [], outputFolder: root })).toThrow(
+      /MCP_BRIDGE_OUTPUT_FOLDER: .* holds bridge's own files/,
+    );
   });
 });
 
@@ -49,16 +67,26 @@ describe("copyFolders (remote engines)", () => {
     symlinkSync(join(tmp.path, "file.txt"), join(f, "out-link"));
     Bun.spawnSync(["mkfifo", join(f, "fifo")]);
     const copy = copyFolders({ read: [{ name: "f", host: f, mount: "/data/f" }] });
-    expect(copy.files.map((x) => [x.path, new TextDecoder().decode(x.data)])).toEqual([["/data/f/a.txt", "a"], ["/data/f/in-link", "a"], ["/data/f/sub/b.txt", "b"]]);
-    expect(copy.refused).toEqual({ "/data/f/fifo": "a FIFO, not a regular file", "/data/f/out-link": "a symbolic link that leads out of the allowed folder /data/f" });
+    expect(copy.files.map((x) => [x.path, new TextDecoder().decode(x.data)])).toEqual([
+      ["/data/f/a.txt", "a"],
+      ["/data/f/in-link", "a"],
+      ["/data/f/sub/b.txt", "b"],
+    ]);
+    expect(copy.refused).toEqual({
+      "/data/f/fifo": "a FIFO, not a regular file",
+      "/data/f/out-link": "a symbolic link that leads out of the allowed folder /data/f",
+    });
     const big = dir("copy/big");
     writeFileSync(join(big, "x"), Buffer.alloc(REMOTE_COPY_MAX_BYTES + 1));
-    expect(() => copyFolders({ read: [{ name: "big", host: big, mount: "/data/big" }] })).toThrow(/on a remote engine bridge copies them into every sandbox container/);
+    expect(() => copyFolders({ read: [{ name: "big", host: big, mount: "/data/big" }] })).toThrow(
+      /on a remote engine bridge copies them into every sandbox container/,
+    );
   });
 });
 
 describe("result files", () => {
-  const chunk = (name: unknown, offset: number, body: string, last = true) => [{ name, offset, last }, new TextEncoder().encode(body)] as const;
+  const chunk = (name: unknown, offset: number, body: string, last = true) =>
+    [{ name, offset, last }, new TextEncoder().encode(body)] as const;
 
   test("chunks are reassembled; bad names, out-of-order chunks, too many files or bytes are dropped with a note", () => {
     const c = new ResultFileCollector(3, 10);
@@ -70,11 +98,20 @@ describe("result files", () => {
     c.push(...chunk("c.txt", 0, "1"));
     c.push(...chunk("d.txt", 0, "1"));
     c.push(...chunk("half.txt", 0, "", false));
-    expect(c.files().map((f) => [f.name, new TextDecoder().decode(f.data)])).toEqual([["a.txt", "abcd"], ["c.txt", "1"], ["d.txt", "1"]]);
+    expect(c.files().map((f) => [f.name, new TextDecoder().decode(f.data)])).toEqual([
+      ["a.txt", "abcd"],
+      ["c.txt", "1"],
+      ["d.txt", "1"],
+    ]);
     expect(c.notes).toEqual([
-      "/output/../x not returned: not a valid file name", "/output//etc/passwd not returned: not a valid file name", "/output/a//b not returned: not a valid file name",
-      "/output/. not returned: not a valid file name", "/output/x\0y not returned: not a valid file name", "/output/42 not returned: not a valid file name",
-      "/output/skip.txt not returned: its chunks arrived out of order", "/output/b.txt not returned: at most 10 B of files per call",
+      "/output/../x not returned: not a valid file name",
+      "/output//etc/passwd not returned: not a valid file name",
+      "/output/a//b not returned: not a valid file name",
+      "/output/. not returned: not a valid file name",
+      "/output/x\0y not returned: not a valid file name",
+      "/output/42 not returned: not a valid file name",
+      "/output/skip.txt not returned: its chunks arrived out of order",
+      "/output/b.txt not returned: at most 10 B of files per call",
       "/output/half.txt not returned: at most 3 files per call",
     ]);
   });
@@ -84,9 +121,19 @@ describe("result files", () => {
     const elsewhere = dir("elsewhere");
     symlinkSync(elsewhere, join(out, "linked"));
     writeFileSync(join(out, "r.csv"), "mine");
-    const files: ResultFile[] = [["r.csv", "1"], ["r.csv", "2"], ["linked/evil.txt", "x"], ["new/deep/f.json", "{}"]].map(([name, text]) => ({ name: name!, data: new TextEncoder().encode(text), mimeType: mimeTypeOf(name!) }));
+    const files: ResultFile[] = [
+      ["r.csv", "1"],
+      ["r.csv", "2"],
+      ["linked/evil.txt", "x"],
+      ["new/deep/f.json", "{}"],
+    ].map(([name, text]) => ({ name: name!, data: new TextEncoder().encode(text), mimeType: mimeTypeOf(name!) }));
     const notes = saveResultFiles(files, out);
-    expect(files.map((f) => f.savedTo)).toEqual([join(out, "r-1.csv"), join(out, "r-2.csv"), undefined, join(out, "new/deep/f.json")]);
+    expect(files.map((f) => f.savedTo)).toEqual([
+      join(out, "r-1.csv"),
+      join(out, "r-2.csv"),
+      undefined,
+      join(out, "new/deep/f.json"),
+    ]);
     expect(notes).toEqual([`/output/linked/evil.txt not saved to ${out}: ${join(out, "linked")} is a symbolic link`]);
     expect(readFileSync(join(out, "r.csv"), "utf8")).toBe("mine");
     expect(readdirSync(elsewhere)).toEqual([]);
@@ -96,7 +143,13 @@ describe("result files", () => {
 });
 
 test("warm imports: auto expands to the data-science modules, optional unless named explicitly", () => {
-  expect(warmSpec(["auto"])).toEqual({ modules: ["numpy", "pandas", "matplotlib.pyplot"], optional: ["numpy", "pandas", "matplotlib.pyplot"] });
-  expect(warmSpec(["pandas", "auto", "polars"])).toEqual({ modules: ["pandas", "numpy", "matplotlib.pyplot", "polars"], optional: ["numpy", "matplotlib.pyplot"] });
+  expect(warmSpec(["auto"])).toEqual({
+    modules: ["numpy", "pandas", "matplotlib.pyplot"],
+    optional: ["numpy", "pandas", "matplotlib.pyplot"],
+  });
+  expect(warmSpec(["pandas", "auto", "polars"])).toEqual({
+    modules: ["pandas", "numpy", "matplotlib.pyplot", "polars"],
+    optional: ["numpy", "matplotlib.pyplot"],
+  });
   expect(warmSpec([])).toEqual({ modules: [], optional: [] });
 });
