@@ -10,13 +10,21 @@ MAX_RESULT_FILES = 64
 
 
 def seed_mplconfig():
-    """Copies the image's prebuilt matplotlib font cache into MPLCONFIGDIR (a wiped tmpfs)."""
+    """Copies the image's prebuilt matplotlib font cache into MPLCONFIGDIR (in /tmp), for a
+    matplotlib imported by a call. Once the supervisor has imported it (warm), its font list is in
+    memory and the directory is removed again: calls start with an empty /tmp."""
     dst = os.environ.get("MPLCONFIGDIR")
     if not dst:
         return
+    if "matplotlib" in sys.modules:
+        import shutil
+        shutil.rmtree(dst, ignore_errors=True)
+        return
+    if not os.path.isdir(MPL_SEED):
+        return  # not an image bridge built: matplotlib (if any) builds its cache itself
     try:
         os.makedirs(dst, exist_ok=True)
-        names = os.listdir(MPL_SEED) if os.path.isdir(MPL_SEED) else []
+        names = os.listdir(MPL_SEED)
     except OSError:
         return
     for name in names:

@@ -19,6 +19,7 @@ class Supervisor:
         install_modules(dict(self.init.get("modules") or {}))
         seed_mplconfig()
         warm = warm_imports(self.init.get("warm"))
+        seed_mplconfig()
         self.expect_puts = 0
         for _ in range(int((self.init.get("data") or {}).get("files") or 0)):
             header, body = read_frame_blocking(self.cin)
