@@ -45,16 +45,24 @@ export function runPythonHints(reachesServers: boolean): Hints {
 /** Larger output is sent only in structuredContent, not twice. */
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
-/** Files up to this size are embedded in the result (as text or base64); larger ones are resource links. */
-export const EMBED_MAX_BYTES = 16 * 1024;
+/**
+ * Files up to EMBED_MAX_BYTES are embedded in the result (text, or base64), until EMBED_TOTAL_BYTES
+ * are; the others are resource links. Claude Code shows embedded text to the model (prefixed with
+ * its URI), so the budget keeps a result's context cost small.
+ */
+export const EMBED_MAX_BYTES = 8 * 1024;
+export const EMBED_TOTAL_BYTES = 16 * 1024;
 
 /** Result files as content: small ones embedded, the rest as links `resources/read` answers. */
 function fileContent(files: OutcomeFile[], uris: string[]): CallToolResult["content"] {
+  let budget = EMBED_TOTAL_BYTES;
   return files.map((f, i) => {
     const uri = uris[i]!;
-    const text = f.data.length <= EMBED_MAX_BYTES && isTextType(f.mimeType) ? utf8(f.data) : undefined;
+    const small = f.data.length <= Math.min(EMBED_MAX_BYTES, budget);
+    if (small) budget -= f.data.length;
+    const text = small && isTextType(f.mimeType) ? utf8(f.data) : undefined;
     if (text !== undefined) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, text } };
-    if (f.data.length <= EMBED_MAX_BYTES) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") } };
+    if (small) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") } };
     return { type: "resource_link" as const, uri, name: f.name, mimeType: f.mimeType, size: f.data.length, ...(f.savedTo ? { description: `saved to ${f.savedTo}` } : {}) };
   });
 }

@@ -111,3 +111,9 @@ test("images: dimensions from IHDR; wider than 8000 px is a problem, anything un
   expect(imageProblem(png(10, 8001))).toContain("10 x 8001 px is larger than clients accept (8000 px per side)");
   expect(imageProblem(new Uint8Array([1, 2, 3]))).toBeUndefined();
 });
+
+test("embedding stops at 8 KiB per file and 16 KiB per result (Claude Code shows embedded text to the model)", () => {
+  const text = "x".repeat(7 * 1024);
+  const r = runResult(outcome({ files: ["a.txt", "b.txt", "c.txt"].map((n) => file(n, text, "text/plain")) }), "compact", undefined, new ResultFileStore());
+  expect(r.content.slice(1).map((c) => c.type)).toEqual(["resource", "resource", "resource_link"]);
+});
