@@ -14,7 +14,7 @@ const n = Number(process.argv[2] ?? 100);
 const state = mkdtempSync(join(tmpdir(), "bridge-bench-search-"));
 const log = { debug() {}, warn() {} };
 const entries: ServerEntry[] = Array.from({ length: n }, (_, i) => ({
-  name: `srv-${i}`, source: "/bench", format: "bench", transport: "stdio",
+  name: `srv-${i}`, source: "/bench", format: "bench", scope: "user", transport: "stdio",
   command: resolve("node_modules/.bin/mcp-server-everything"), args: ["stdio", `--bench-${i}`], status: "ok",
 }));
 const make = (list = entries) => new UpstreamRegistry({ discover: async () => list, stateDir: state, timeoutMs: 30_000, log });

@@ -16,14 +16,16 @@ export function bundledPackageDirs(metafile: { inputs: Record<string, unknown> }
   return [...dirs].sort();
 }
 
-const LICENSE_FILE = /^(licen[cs]e|copying)(\.(md|txt))?$/i;
+// LICENSE, LICENSE.md, COPYING.txt, and per-license files such as LICENSE.BSD or LICENSE-MIT.
+const LICENSE_FILE = /^(licen[cs]e|copying)([.-][\w.-]+)?$/i;
 
 /** Name, version, SPDX license and license text of one package; throws when it has no license file. */
 export function packageNotice(dir: string): { name: string; version: string; license: string; text: string } {
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string; license?: string };
-  const file = readdirSync(dir).find((f) => LICENSE_FILE.test(f));
-  if (!file) throw new Error(`notices: ${pkg.name}@${pkg.version} (${dir}) has no license file to ship`);
-  return { name: pkg.name, version: pkg.version, license: pkg.license ?? "see text", text: readFileSync(join(dir, file), "utf8").trim() };
+  const files = readdirSync(dir).filter((f) => LICENSE_FILE.test(f)).sort();
+  if (!files.length) throw new Error(`notices: ${pkg.name}@${pkg.version} (${dir}) has no license file to ship`);
+  const texts = files.map((f) => (files.length > 1 ? `${f}:\n\n` : "") + readFileSync(join(dir, f), "utf8").trim());
+  return { name: pkg.name, version: pkg.version, license: pkg.license ?? "see text", text: texts.join("\n\n") };
 }
 
 /** Bun itself: MIT, statically linking LGPL-2 JavaScriptCore/WebKit and other libraries. */

@@ -16,7 +16,7 @@ export default defineCommand({
     tools: { type: "boolean", description: "Connect to each usable server: tool count and o200k token cost" },
     timeout: { type: "string", description: "Per-server deadline for --tools (default 15s)" },
     verbose: { type: "boolean", description: "Also list every config file looked at" },
-    "show-secrets": { type: "boolean", description: "Show env and header values in --json (masked by default)" },
+    "show-secrets": { type: "boolean", description: "Show env and header values, URL keys and secret arguments (masked by default)" },
   },
   async run({ args }) {
     await runAction(async () => {
@@ -46,10 +46,10 @@ export default defineCommand({
         process.stdout.write(`${JSON.stringify(jsonDocument(result, costs, Boolean(args["show-secrets"])), null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${renderTable(result, { home, cwd, costs })}\n`);
+      process.stdout.write(`${renderTable(result, { home, cwd, costs, showSecrets: Boolean(args["show-secrets"]) })}\n`);
       if (costs) process.stdout.write(`\n${renderCostSummary(costs)}\n`);
       if (args.verbose) process.stderr.write(`\nConfig files looked at, in priority order:\n${renderSearched(result, home)}\n`);
-      const notes = renderNotes(result.servers);
+      const notes = renderNotes(result.servers, home, cwd);
       if (notes) process.stderr.write(`\nNotes:\n${notes}\n`);
       if (result.problems.length) {
         process.stderr.write(`\n${result.problems.length} config problem(s); these files or entries were skipped:\n${renderProblems(result.problems, home)}\n`);

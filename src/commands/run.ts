@@ -4,25 +4,34 @@
  * success, the code of SystemExit(n), 1 on error, timeout or kill, 130 when interrupted.
  */
 import { defineCommand } from "citty";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { loadConfig, parseDuration } from "../config/index.ts";
 import { BridgeError, EXIT } from "../errors.ts";
+import { readRegularFile } from "../fs/read.ts";
 import { log, setLogLevel } from "../log.ts";
 import { defaultEngineDeps } from "../sandbox/engine.ts";
+import { saveImages } from "../sandbox/images.ts";
 import { SandboxService } from "../sandbox/service.ts";
 import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import { runAction } from "./run-action.ts";
+
+/** Largest FILE `bridge run` reads (a FIFO or device is refused: it could block forever). */
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
 function readSource(file: string | undefined, code: string | undefined): string {
   if (code !== undefined && file !== undefined) throw new BridgeError("USAGE", "give either FILE or -c CODE, not both");
   if (code !== undefined) return code;
   if (file === undefined) throw new BridgeError("USAGE", "nothing to run", { hint: "Use `bridge run script.py`, `bridge run -c 'print(1)'` or `bridge run -` (stdin)." });
+  if (file === "-") return readFileSync(0, "utf8");
+  let text: string | undefined;
   try {
-    return file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+    text = readRegularFile(file, { maxBytes: MAX_SOURCE_BYTES, followSymlinks: true, code: "USAGE", label: `cannot run ${file}: it` });
   } catch (err) {
-    throw new BridgeError("USAGE", `cannot read ${file === "-" ? "stdin" : file}: ${(err as Error).message}`);
+    if (err instanceof BridgeError) throw err;
+    throw new BridgeError("USAGE", `cannot read ${file}: ${(err as Error).message}`);
   }
+  if (text === undefined) throw new BridgeError("USAGE", `cannot read ${file}: no such file`);
+  return text;
 }
 
 export default defineCommand({
@@ -31,7 +40,7 @@ export default defineCommand({
     file: { type: "positional", required: false, description: "Python file, or - for stdin" },
     code: { type: "string", alias: "c", description: "Python code to run" },
     timeout: { type: "string", description: "time limit (e.g. 30s; default MCP_BRIDGE_TIMEOUT)" },
-    images: { type: "string", description: "directory to save images (PNG) into" },
+    images: { type: "string", description: "directory to save images into (image-<n>.png, .jpg, .gif or .webp)" },
     servers: { type: "string", description: "MCP servers to load, comma-separated (see `bridge discover`)" },
   },
   async run({ args }) {
@@ -58,8 +67,11 @@ export default defineCommand({
         if (outcome.output.truncated) process.stderr.write(`bridge: output was ${outcome.output.totalBytes} bytes (all of it streamed above)\n`);
         if (outcome.images.length) {
           if (args.images) {
-            mkdirSync(args.images as string, { recursive: true });
-            outcome.images.forEach((png, i) => writeFileSync(join(args.images as string, `image-${i + 1}.png`), png));
+            try {
+              saveImages(args.images as string, outcome.images);
+            } catch (err) {
+              throw new BridgeError("USAGE", `cannot save images to ${args.images}: ${(err as Error).message}`, { hint: "Give --images a directory you can write to." });
+            }
             process.stderr.write(`bridge: saved ${outcome.images.length} image(s) to ${args.images}\n`);
           } else {
             process.stderr.write(`bridge: ${outcome.images.length} image(s) not shown (use --images DIR to save them)\n`);

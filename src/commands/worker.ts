@@ -26,6 +26,8 @@ export default defineCommand({
     timeout: { type: "string", description: "Wall-clock limit per job (default 30m)" },
     grace: { type: "string", description: "On SIGTERM, time in-flight jobs get to finish (default 30s)" },
     once: { type: "boolean", description: "Run what is queued, then exit" },
+    "trust-project-settings": { type: "boolean", description: "Let claude jobs load the project's .claude/settings*.json (hooks, env, apiKeyHelper), .mcp.json servers, skills and commands (default: your user settings only)" },
+    "trust-project-settings-in": { type: "string", description: "Same, only for jobs in this directory (repeatable)" },
     "install-service": { type: "boolean", description: "Write a systemd user unit / launchd agent that starts the worker at login" },
     print: { type: "boolean", description: "With --install-service: print the file instead of writing it" },
   },
@@ -33,7 +35,7 @@ export default defineCommand({
     await runAction(async () => {
       const config = loadConfig();
       setLogLevel(config.logLevel);
-      const options = workerOptions(args, repeatedFlag(rawArgs, "--allow-root"), config);
+      const options = workerOptions(args, repeatedFlag(rawArgs, "--allow-root"), config, repeatedFlag(rawArgs, "--trust-project-settings-in"));
       if (args.init) {
         const token = initToken(config);
         ensureLayout(config);
@@ -75,7 +77,7 @@ export default defineCommand({
       await worker.start();
       await worker.stopped;
       // Anything still holding the event loop (a watcher the runtime keeps) must not keep a stopped worker alive.
-      process.exit(0);
+      process.exit(worker.exitCode);
     });
   },
 });

@@ -3,9 +3,9 @@
  * Every invalid value is reported at once, naming the variable, the value and what is accepted:
  * `loadConfig` throws with all of them, `validateConfig` returns them with defaults in their place.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
+import { readRegularFile } from "../fs/read.ts";
 import { SETTINGS, type Config } from "./schema.ts";
 
 /** Where configuration comes from; injectable for tests. */
@@ -15,14 +15,16 @@ export interface ConfigSources {
   readFile?: (path: string) => string | undefined;
 }
 
-const readIfExists = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-};
+/** Largest config file read (a settings object is a few KiB). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The config file's text, or undefined when missing. A FIFO, device or huge file named like it is
+ * refused at once (CONFIG_INVALID) instead of freezing or flooding the process; a symlink is
+ * followed (dotfile repositories link their configs).
+ */
+const readIfExists = (path: string): string | undefined =>
+  readRegularFile(path, { maxBytes: MAX_CONFIG_BYTES, followSymlinks: true, code: "CONFIG_INVALID", label: `The config file ${path}` });
 
 /** The config file path: `MCP_BRIDGE_CONFIG`, else `<BRIDGE_ROOT>/config.json`. */
 export function configFilePath(env: ConfigSources["env"]): string {

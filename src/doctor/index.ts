@@ -6,6 +6,7 @@ import { configResults } from "./checks/config.ts";
 import { rootCheck } from "./checks/root.ts";
 import { sandboxCheck } from "./checks/sandbox.ts";
 import { serversCheck } from "./checks/servers.ts";
+import { trackingCheck } from "./checks/tracking.ts";
 import { workerCheck } from "./checks/worker.ts";
 import { runChecks } from "./report.ts";
 import type { CheckResult, DoctorDeps } from "./types.ts";
@@ -17,6 +18,7 @@ export const CHECKS = [
   { label: "sandbox", check: sandboxCheck },
   { label: "bridge root", check: rootCheck },
   { label: "worker", check: workerCheck },
+  { label: "process tracking", check: trackingCheck() },
   { label: "claude CLI", check: claudeCheck },
   { label: "MCP servers", check: serversCheck },
 ];

@@ -3,11 +3,12 @@
  * when they resolve inside it), with their manifests. `resolveScript` is the check every run goes
  * through; `listScripts` is what run_script without a name shows (via the catalog).
  */
-import { constants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
+import { FileRefusedError, readRegularFile } from "../fs/read.ts";
 import { ManifestFileSchema, ScriptManifestSchema, describeIssues, type ScriptManifest } from "./manifest.ts";
 import { MANIFEST_FILE, assertScriptName, scriptNameProblem } from "./names.ts";
 
@@ -33,24 +34,19 @@ const rejected = (message: string, hint = "Call run_script without a name for th
   new BridgeError("SCRIPT_REJECTED", message, { hint });
 
 async function readJsonNoFollow(path: string): Promise<unknown | undefined> {
-  let handle: fs.FileHandle;
+  // Non-blocking, regular files only, capped (src/fs/read.ts): a FIFO manifest cannot stall the worker.
+  let text: string | undefined;
   try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    text = readRegularFile(path, { maxBytes: 1024 * 1024, code: "SCRIPT_REJECTED", label: `Manifest ${path}` });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw rejected(`Manifest ${path} is a symlink; manifests must be regular files.`, "Replace the link with a file.");
+    if (err instanceof FileRefusedError) throw rejected(err.message, err.reason === "symlink" ? "Replace the link with a file." : "Replace it with a regular JSON file.");
     throw err;
   }
+  if (text === undefined) return undefined;
   try {
-    const text = await handle.readFile("utf8");
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw rejected(`Manifest ${path} is not valid JSON: ${(err as Error).message}`, "Fix the manifest file.");
-    }
-  } finally {
-    await handle.close();
+    return JSON.parse(text);
+  } catch (err) {
+    throw rejected(`Manifest ${path} is not valid JSON: ${(err as Error).message}`, "Fix the manifest file.");
   }
 }
 

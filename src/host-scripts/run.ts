@@ -1,8 +1,12 @@
 /**
  * Runs one executable without a shell: argv verbatim, minimal environment, capped output, its own
- * process group, and a wall-clock timeout that sends SIGTERM then SIGKILL to the whole group.
+ * process group and session, tracked by the worker's process-tracking mode (src/process/), and a
+ * wall-clock timeout that sends SIGTERM then SIGKILL to everything the job started.
  */
 import { spawn } from "node:child_process";
+import { chooseTracking, type JobProcesses } from "../process/tracking.ts";
+
+const OUTPUT_GRACE_MS = 500;
 
 export interface RunSpec {
   path: string;
@@ -17,20 +21,15 @@ export interface RunSpec {
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
   /**
-   * When set, a watchdog in the child's process group stops the group once this pid (the worker)
+   * When set, a watchdog started with the job stops everything of it once this pid (the worker)
    * is gone — even after kill -9 — so an `interrupted` job does not keep running unseen.
    */
   watchPid?: number;
+  /** Where the job's processes are tracked (src/process/tracking.ts); default: its process group only. */
+  processes?: JobProcesses;
+  /** After the script exits, how long its output may stay open (held by a process bridge could not stop) before it is closed. */
+  outputGraceMs?: number;
 }
-
-/**
- * `sh -c` wrapper carrying the watchdog (same approach as the claude runner): the script is
- * `exec`ed with "$@", so argv is passed through untouched and the script keeps the group-leader
- * pid and stdin. The watchdog ignores SIGTERM so it can follow up with SIGKILL; the runner's own
- * group SIGKILL removes it when the script ends.
- */
-const WATCHDOG_SCRIPT =
-  'w=$1; shift; ( trap "" TERM; while kill -0 "$w" 2>/dev/null; do sleep 1; done; kill -TERM -$$ 2>/dev/null; sleep 5; kill -KILL -$$ 2>/dev/null ) </dev/null >/dev/null 2>&1 & exec "$@"';
 
 export interface RunOutcome {
   exitCode: number | null;
@@ -43,6 +42,10 @@ export interface RunOutcome {
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
+  /** Processes the script left running when it exited (stopped then), if the tracking mode can count them. */
+  leftovers?: number;
+  /** True when its output was still held open after the grace and was closed by bridge. */
+  outputClosed?: boolean;
 }
 
 class CappedBuffer {
@@ -66,13 +69,12 @@ class CappedBuffer {
 /** Spawns and waits. Rejects only when the process cannot be started (ENOENT, EACCES, bad cwd). */
 export function runProcess(spec: RunSpec): Promise<RunOutcome> {
   const started = performance.now();
+  const procs = spec.processes ?? chooseTracking("group").forJob("script");
   return new Promise((resolvePromise, reject) => {
-    const [file, argv] = spec.watchPid === undefined || process.platform === "win32"
-      ? [spec.path, spec.args]
-      : ["/bin/sh", ["-c", WATCHDOG_SCRIPT, "bridge-script", String(spec.watchPid), spec.path, ...spec.args]];
-    const child = spawn(file, argv, {
+    const [file, ...argv] = procs.argv([spec.path, ...spec.args], spec.watchPid);
+    const child = spawn(file!, argv, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...spec.env, ...procs.env },
       shell: false,
       detached: true,
       stdio: [spec.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
@@ -81,17 +83,12 @@ export function runProcess(spec: RunSpec): Promise<RunOutcome> {
     const err = new CappedBuffer(spec.maxOutput);
     let timedOut = false;
     let aborted = false;
+    let exited = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, sig);
-      } catch {
-        /* the group is already gone */
-      }
-    };
     const stop = () => {
-      killGroup("SIGTERM");
-      killTimer ??= setTimeout(() => killGroup("SIGKILL"), spec.killGraceMs ?? 2000);
+      if (exited) return;
+      procs.signal(child.pid, "SIGTERM");
+      killTimer ??= setTimeout(() => procs.signal(child.pid, "SIGKILL", !exited), spec.killGraceMs ?? 2000);
     };
     const timer = setTimeout(() => { timedOut = true; stop(); }, spec.timeoutMs);
     const onAbort = () => { aborted = true; stop(); };
@@ -105,33 +102,49 @@ export function runProcess(spec: RunSpec): Promise<RunOutcome> {
       child.stdin.end(spec.stdin);
     }
     let settled = false;
-    child.on("error", (e) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      spec.signal?.removeEventListener("abort", onAbort);
-      reject(e);
-    });
-    // Background children left in the group must not outlive the job (nor hold its pipes open).
-    child.on("exit", () => killGroup("SIGKILL"));
-    child.on("close", (code, sig) => {
-      if (settled) return;
+    const cleanup = () => {
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener("abort", onAbort);
-      resolvePromise({
-        exitCode: code,
-        signal: sig,
-        stdout: out.text(),
-        stderr: err.text(),
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        truncated: out.total > out.kept || err.total > err.kept,
-        timedOut,
-        aborted,
-        durationMs: Math.round(performance.now() - started),
-      });
+    };
+    child.on("error", (e) => {
+      if (settled) return;
+      cleanup();
+      void procs.release(undefined);
+      reject(e);
+    });
+    const closed = new Promise<void>((res) => child.on("close", () => res()));
+    // The job ends when the script exits: what it left running is stopped (it must not outlive
+    // the job nor hold its output open), and output still open after a short grace is closed.
+    child.on("exit", (code, sig) => {
+      exited = true;
+      void (async () => {
+        const leftovers = await procs.release(child.pid);
+        let outputClosed = false;
+        const grace = new Promise<boolean>((res) => setTimeout(() => res(true), spec.outputGraceMs ?? OUTPUT_GRACE_MS));
+        if (await Promise.race([closed.then(() => false), grace])) {
+          outputClosed = true;
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }
+        if (settled) return;
+        cleanup();
+        resolvePromise({
+          exitCode: code,
+          signal: sig,
+          stdout: out.text(),
+          stderr: err.text(),
+          stdoutBytes: out.total,
+          stderrBytes: err.total,
+          truncated: out.total > out.kept || err.total > err.kept,
+          timedOut,
+          aborted,
+          durationMs: Math.round(performance.now() - started),
+          ...(leftovers ? { leftovers } : {}),
+          ...(outputClosed ? { outputClosed } : {}),
+        });
+      })();
     });
   });
 }

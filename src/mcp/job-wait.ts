@@ -3,7 +3,8 @@
  * queued job while forwarding its progress as `notifications/progress`, cancels the job when the
  * client cancels the request, and notices a dead worker.
  */
-import type { JobResult, JobStatus, QueueClient, WorkerStatus } from "../queue/types.ts";
+import { offlineReason } from "../queue/liveness.ts";
+import { type JobResult, type JobStatus, type QueueClient, type WorkerStatus } from "../queue/types.ts";
 
 /** Default wait without a progressToken: below common 60 s client request timeouts. */
 export const DEFAULT_WAIT_SECONDS = 25;
@@ -11,7 +12,8 @@ export const DEFAULT_WAIT_SECONDS = 25;
 export const DEFAULT_PROGRESS_WAIT_SECONDS = 600;
 export const MAX_WAIT_SECONDS = 3600;
 const KEEPALIVE_MS = 15_000;
-const LIVENESS_CHECK_MS = 5_000;
+/** Slice of a wait between liveness checks: a same-host worker death is noticed within ~0.5 s. */
+const LIVENESS_CHECK_MS = 500;
 
 /** The minimal slice of the SDK's RequestHandlerExtra the wait needs. */
 export interface ToolExtra {
@@ -29,10 +31,36 @@ export function waitMsFor(waitSeconds: number | undefined, hasProgressToken: boo
   return Math.round(Math.max(0, Math.min(MAX_WAIT_SECONDS, s)) * 1000);
 }
 
-/** One sentence for a dead or missing worker, with the command that starts one. */
+/** Why no worker is alive (died how, stopped when, or never ran) and the command that starts one. Nothing about jobs. */
 export function workerOfflineNote(w: WorkerStatus): string {
-  const last = w.lastBeat ? `its last heartbeat was at ${w.lastBeat}` : "no worker has ever run for this queue";
-  return `No bridge worker is running (${last}). Start one on the host: \`${w.startCommand}\` (or \`bridge worker --install-service\` to start it at login). Queued jobs are kept and run when it starts.`;
+  return `${offlineReason(w)} Start one on the host: \`${w.startCommand}\` (or \`bridge worker --install-service\` to start it at login).`;
+}
+
+/**
+ * What happened to this job when its worker is gone or none is running, or undefined while it can
+ * still finish: a queued job waits for the next worker; a running job whose worker died will not
+ * finish and is never re-run.
+ *
+ * "Died" needs proof a writer of the queue folder without the token cannot fake (the statuses are
+ * built from signed records only, src/queue/liveness.ts, src/queue/store.ts): the worker's own
+ * signed heartbeat, judged dead, and its claim of this job — the job listed in that heartbeat, or
+ * the worker's signed checkpoint for it (killed before its next beat) — and no live worker's signed
+ * heartbeat listing the job (a copy of the job file planted in a dead worker's directory, next to a
+ * replayed genuine heartbeat). Without that proof (no signed heartbeat, a planted one, a copy) there
+ * is no verdict: the wait goes on, and recovery or the deadline ends it.
+ */
+export function jobWorkerNote(s: JobStatus, w: WorkerStatus): string | undefined {
+  if (s.state === "queued") {
+    return w.alive ? undefined : `Job ${s.id} is queued and kept; it runs when a worker starts. ${workerOfflineNote(w)}`;
+  }
+  if (s.state !== "running" || !s.worker) return undefined;
+  if (w.workers.some((b) => b.workerId === s.worker || b.running.includes(s.id))) return undefined;
+  const dead = w.dead?.find((b) => b.workerId === s.worker && (b.running.includes(s.id) || s.claimed === true));
+  if (!dead) return undefined;
+  const what = `worker ${dead.workerId} (pid ${dead.pid} on ${dead.hostname}), which died: ${dead.why}`;
+  const recorder = w.alive ? "a running worker records it as interrupted within seconds" : `the next worker to start records it as interrupted (start one: \`${w.startCommand}\`)`;
+  const resume = s.kind === "claude" ? " Its Claude session_id (in the interrupted result) can be resumed." : "";
+  return `Job ${s.id} was running on ${what}. It did not finish and will not be re-run: its watchdog stops what it started, and ${recorder}; get_job then shows it.${resume}`;
 }
 
 /**
@@ -59,6 +87,7 @@ export async function waitForJob(queue: QueueClient, id: string, waitMs: number,
   const token = extra._meta?.progressToken;
   let n = 0;
   let lastSent = Date.now();
+  let lastSeq = 0;
   const send = (message: string) => {
     if (token === undefined) return;
     lastSent = Date.now();
@@ -69,18 +98,25 @@ export async function waitForJob(queue: QueueClient, id: string, waitMs: number,
   };
   extra.signal.addEventListener("abort", onAbort, { once: true });
   const deadline = Date.now() + waitMs;
+  // Shared by every slice: each progress event is read, and sent, once.
+  const progressCursor = { offset: 0 };
   try {
     while (true) {
       const status = await queue.get(id);
       if (!status || status.result || extra.signal.aborted) return { status };
       const left = deadline - Date.now();
       if (left <= 0) return { status, note: stillNote(status) };
-      const workers = await queue.workerStatus();
-      if (!workers.alive) return { status, note: workerOfflineNote(workers) };
+      const note = jobWorkerNote(status, await queue.workerStatus());
+      if (note) return { status, note };
       const result: JobResult | undefined = await queue.wait(id, {
         timeoutMs: Math.min(left, LIVENESS_CHECK_MS),
         signal: extra.signal,
-        onProgress: (e) => send(e.message),
+        progressCursor,
+        onProgress: (e) => {
+          if (typeof e.seq === "number" && e.seq <= lastSeq) return;
+          if (typeof e.seq === "number") lastSeq = e.seq;
+          send(e.message);
+        },
       });
       if (!result && token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS) send(`job ${id} is still ${status.state}`);
     }

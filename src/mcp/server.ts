@@ -55,6 +55,7 @@ export function createServer(opts: ServerOptions): McpServer {
     { name: "bridge", title: "bridge", version: VERSION },
     { instructions: instructionsFor(groups, groups.includes("sandbox") ? filesSentence(opts.config) : undefined), capabilities: { logging: {} } },
   );
+  built.attachClient(server.server);
   const listed: Tool[] = [];
   const register: RegisterTool = (spec, handler) => {
     server.registerTool(spec.name, {

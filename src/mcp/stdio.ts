@@ -1,12 +1,14 @@
 /**
- * Runs the server over stdio until stdin closes or a signal arrives. The SDK's stdio transport does
- * not end the process on EOF, so this module owns shutdown: run cleanups within a deadline, then exit.
+ * Runs the server over stdio until stdin closes, the transport closes or a signal arrives. The
+ * SDK's stdio transport does not end the process on EOF and closes itself silently on a message
+ * over 10 MiB, so serve uses its own (`stdio-transport.ts`: oversized and unparsable input get a
+ * JSON-RPC error and serving goes on) and owns shutdown: run cleanups within a deadline, then exit.
  */
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Readable, Writable } from "node:stream";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
 import { createServer } from "./server.ts";
+import { BoundedStdioTransport } from "./stdio-transport.ts";
 
 /** How long cleanups may take before the process exits anyway. */
 const SHUTDOWN_BUDGET_MS = 700;
@@ -26,7 +28,7 @@ export async function serveStdio(deps: ServeDeps): Promise<void> {
   const exit = deps.exit ?? ((code: number) => process.exit(code));
   const cleanups: Array<() => Promise<void> | void> = [];
   const server = createServer({ config, log, onShutdown: (fn) => cleanups.push(fn) });
-  const transport = new StdioServerTransport(stdin, deps.stdout ?? process.stdout);
+  const transport = new BoundedStdioTransport(stdin, deps.stdout ?? process.stdout);
 
   let closing = false;
   const shutdown = async (why: string, code = 0): Promise<void> => {
@@ -47,6 +49,9 @@ export async function serveStdio(deps: ServeDeps): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 143));
   process.on("SIGHUP", () => void shutdown("SIGHUP", 129));
   transport.onerror = (err) => log.warn(`serve: transport error: ${err.message}`);
+  transport.onrejected = ({ code, bytes }) => log.warn(`serve: answered a ${bytes}-byte input line with JSON-RPC error ${code} (${code === -32700 ? "not JSON" : "too large or not JSON-RPC"})`);
+  // Set before connect: the SDK chains its own handler after this one.
+  transport.onclose = () => void shutdown("the client connection closed");
 
   await server.connect(transport);
   log.debug(`serve: ready (bridge on stdio, ${process.pid})`);

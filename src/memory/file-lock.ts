@@ -2,7 +2,7 @@
  * Cross-process mutual exclusion for short critical sections (a memory key's check-and-write): a
  * lock file created with O_EXCL. A lock older than `staleMs` (its holder died) is broken.
  */
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { BridgeError } from "../errors.ts";
 
@@ -21,13 +21,17 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, opts: FileL
       const fd = openSync(lockPath, "wx", 0o600);
       try {
         writeSync(fd, String(process.pid));
-      } finally {
+      } catch (err) {
+        // e.g. ENOSPC: a lock file we cannot finish must not stay behind and block the key.
         closeSync(fd);
+        try { unlinkSync(lockPath); } catch { /* already gone */ }
+        throw err;
       }
+      closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const age = Date.now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      const age = Date.now() - (lstatSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > staleMs) {
         try { unlinkSync(lockPath); } catch { /* another waiter broke it first */ }
         continue;

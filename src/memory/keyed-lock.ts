@@ -1,6 +1,7 @@
 /**
  * A per-key FIFO lock for one process: memory writes and read-modify-write updates on the same key
- * queue behind each other. Waiting ends with CANCELLED when the caller's signal aborts.
+ * queue behind each other. Waiting ends with CANCELLED when the caller's signal aborts, and a waiter
+ * whose signal aborted is never granted the lock (it would hold it with nobody left to release it).
  */
 import { BridgeError } from "../errors.ts";
 
@@ -29,16 +30,23 @@ export class KeyedLock {
         if (q.length) q[0]!.grant();
         else this.queues.delete(key);
       };
+      const cancelled = () => new BridgeError("CANCELLED", `waiting for memory key ${key} was cancelled`);
       const waiter: Waiter = {
         grant: () => {
           signal?.removeEventListener("abort", onAbort);
+          if (signal?.aborted) {
+            // Its call ended while it waited: pass the lock on instead of granting it to nobody.
+            reject(cancelled());
+            release();
+            return;
+          }
           resolve(release);
         },
       };
       const onAbort = () => {
         const i = q.indexOf(waiter);
         if (i > 0) q.splice(i, 1);
-        reject(new BridgeError("CANCELLED", `waiting for memory key ${key} was cancelled`));
+        reject(cancelled());
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       q.push(waiter);

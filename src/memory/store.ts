@@ -1,13 +1,18 @@
 /**
  * The memory store: JSON values in `<dir>/<key>.json`, written atomically (temp file + fsync +
- * rename), keys validated so they can never name another path, sizes capped. Read-modify-write
- * updates hold a per-key lock between `beginUpdate` and `commitUpdate`; every write happens under a
- * short cross-process file lock, and a version check at commit catches writers in other processes.
+ * rename), keys validated so they can never name another path, sizes capped per value and in total
+ * (`MCP_BRIDGE_MEMORY_STORE_QUOTA`), and read so that a FIFO or oversize file cannot block or
+ * flood serve (src/fs/read.ts). A failed write (ENOSPC included) removes its temp file.
+ * Read-modify-write updates hold a per-key lock between `beginUpdate` and `commitUpdate`; every
+ * write happens under a short cross-process file lock, and a version check at commit catches
+ * writers in other processes.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { readdirSync, unlinkSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { BridgeError } from "../errors.ts";
+import { BridgeError, isBridgeError } from "../errors.ts";
+import { readRegularFile } from "../fs/read.ts";
+import { recordBytes, sweepStaleTemp, writeRecordFile } from "./files.ts";
 import { withFileLock } from "./file-lock.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 
@@ -15,6 +20,13 @@ import { KeyedLock } from "./keyed-lock.ts";
 export const MEMORY_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_KEYS = 10_000;
+/** Default total size of the store's files (the setting's default lives in src/config/schema.ts). */
+export const DEFAULT_MAX_TOTAL_BYTES = 100 * 1024 * 1024;
+/** How long a count of the store's bytes is reused (see usedBytes). */
+const USAGE_RECOUNT_MS = 2_000;
+/** Bytes a record adds around its value (version, timestamps) — generous. */
+const RECORD_OVERHEAD = 256;
+
 
 /** What is stored per key. */
 export interface MemoryRecord {
@@ -36,6 +48,8 @@ export interface MemoryStoreOptions {
   dir: string;
   maxValueBytes?: number;
   maxKeys?: number;
+  /** Total bytes of all stored records (files); a write past it is refused. */
+  maxTotalBytes?: number;
   now?: () => Date;
 }
 
@@ -52,7 +66,11 @@ export class MemoryStore {
   readonly dir: string;
   private readonly maxValueBytes: number;
   private readonly maxKeys: number;
+  private readonly maxTotalBytes: number;
   private readonly now: () => Date;
+  private swept = false;
+  /** Total record bytes on disk, recounted when older than USAGE_RECOUNT_MS and kept current for our own writes. */
+  private usage: { bytes: number; at: number } | undefined;
   private readonly lock = new KeyedLock();
   private readonly updates = new Map<string, { key: string; version: number; release: () => void }>();
 
@@ -60,19 +78,22 @@ export class MemoryStore {
     this.dir = opts.dir;
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.maxKeys = opts.maxKeys ?? DEFAULT_MAX_KEYS;
+    this.maxTotalBytes = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
     this.now = opts.now ?? (() => new Date());
   }
 
   /** The record for a key, or undefined. */
   read(key: string): MemoryRecord | undefined {
     validateMemoryKey(key);
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readFileSync(this.path(key), "utf8");
+      // Non-blocking, regular files only, capped: a FIFO or a huge file named like a key cannot stall serve.
+      text = readRegularFile(this.path(key), { maxBytes: this.maxValueBytes + RECORD_OVERHEAD + 64 * 1024, code: "MEMORY_INVALID", label: `memory ${key}` });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if (isBridgeError(err)) throw err;
       throw new BridgeError("MEMORY_INVALID", `cannot read memory ${key}: ${(err as Error).message}`, { cause: err });
     }
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as MemoryRecord;
     } catch (err) {
@@ -98,7 +119,9 @@ export class MemoryStore {
     try {
       return await this.locked(key, () => {
         try {
+          const size = recordBytes(this.dir, [key]);
           unlinkSync(this.path(key));
+          if (this.usage) this.usage.bytes -= size;
           return true;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -141,6 +164,8 @@ export class MemoryStore {
     validateMemoryKey(key);
     const release = await this.lock.acquire(key, signal);
     try {
+      // The call may have ended between the grant and now: a listener added to an aborted signal never fires.
+      if (signal?.aborted) throw new BridgeError("CANCELLED", `update_memory(${JSON.stringify(key)}) was cancelled: the call ended`);
       const rec = this.read(key);
       const token = randomUUID();
       const entry = { key, version: rec?.version ?? 0, release };
@@ -194,6 +219,17 @@ export class MemoryStore {
     return join(this.dir, `${key}.json`);
   }
 
+  /**
+   * Bytes all records take. Counting lstat()s every key (~45 ms for 10,000), so the count is reused
+   * for USAGE_RECOUNT_MS and kept current for this process's own writes; other processes' writes
+   * show at the next recount (the quota may be overshot by what they write in that time).
+   */
+  private usedBytes(): number {
+    const now = Date.now();
+    if (!this.usage || now - this.usage.at > USAGE_RECOUNT_MS) this.usage = { bytes: recordBytes(this.dir, this.list()), at: now };
+    return this.usage.bytes;
+  }
+
   /** Writes atomically; the caller holds the key's lock. */
   private write(key: string, value: unknown): number {
     if (value === undefined) throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is missing`);
@@ -210,21 +246,20 @@ export class MemoryStore {
     }
     const now = this.now().toISOString();
     const rec: MemoryRecord = { version: (prev?.version ?? 0) + 1, created: prev?.created ?? now, updated: now, value };
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = join(this.dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, JSON.stringify(rec));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    const text = JSON.stringify(rec);
+    const own = recordBytes(this.dir, [key]);
+    const used = this.usedBytes() - own;
+    if (used + Buffer.byteLength(text) > this.maxTotalBytes) {
+      throw new BridgeError("MEMORY_INVALID", `memory is full: storing ${key} (${Buffer.byteLength(text)} bytes) would take the store past its quota of ${this.maxTotalBytes} bytes (${used} bytes used by other keys)`, {
+        hint: "Delete keys you no longer need (list_memories(), get_memory_info()), or raise MCP_BRIDGE_MEMORY_STORE_QUOTA.",
+      });
     }
-    try {
-      renameSync(tmp, this.path(key));
-    } catch (err) {
-      try { unlinkSync(tmp); } catch { /* already gone */ }
-      throw err;
+    if (!this.swept) {
+      this.swept = true;
+      sweepStaleTemp(this.dir);
     }
+    writeRecordFile(this.dir, key, text);
+    if (this.usage) this.usage.bytes += Buffer.byteLength(text) - own;
     return rec.version;
   }
 }

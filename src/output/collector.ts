@@ -32,12 +32,15 @@ export class OutputCollector {
     this.tailCap = maxBytes - this.headCap;
   }
 
-  /** Adds a chunk of output (kept by reference: do not reuse the buffer). */
+  /**
+   * Adds a chunk of output. The head keeps copies (a view would pin the whole buffer the chunk came
+   * in); the tail keeps views of the last chunks only, so at most a few chunks stay referenced.
+   */
   push(chunk: Uint8Array): void {
     this.total += chunk.length;
     const room = this.headCap - this.headBytes;
     if (room > 0) {
-      const take = chunk.subarray(0, room);
+      const take = chunk.slice(0, room);
       this.head.push(take);
       this.headBytes += take.length;
       chunk = chunk.subarray(take.length);

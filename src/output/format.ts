@@ -32,6 +32,9 @@ export interface RunOutcome {
   output: CollectedOutput;
   /** repr() of the final expression, when it was not None. */
   value?: string;
+  /** When the sandbox already cut `value` / `error`: their full size in bytes (for the note of a later cut). */
+  valueTotalBytes?: number;
+  errorTotalBytes?: number;
   /** Traceback (status error) or the reason the run ended early (timeout, killed, ...). */
   error?: string;
   /** SystemExit code or the exit status of a process that exited on its own. */
@@ -73,6 +76,9 @@ export function normalizeOutcome(o: RunOutcome): RunOutcome {
   if (status === "exit" || o.exitCode !== undefined) out.exitCode = exitCodeOf(o.exitCode);
   if (Array.isArray(o.files) && o.files.length) out.files = o.files;
   if (o.notice) out.notice = text(o.notice);
+  const size = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined);
+  if (out.value !== undefined && size(o.valueTotalBytes) !== undefined) out.valueTotalBytes = size(o.valueTotalBytes);
+  if (out.error !== undefined && size(o.errorTotalBytes) !== undefined) out.errorTotalBytes = size(o.errorTotalBytes);
   return out;
 }
 

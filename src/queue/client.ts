@@ -8,12 +8,15 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
-import { signJob } from "./auth.ts";
-import { createMarker, writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { recordIsAuthentic, signJob } from "./auth.ts";
+import { writeFileAtomic, fsyncDir } from "./fsutil.ts";
+import { checkKey, dropKey, matchKey, readKey, recordKey } from "./idempotency.ts";
 import { JOB_ID_RE, newJobId, newNonce } from "./ids.ts";
 import { journalWriter } from "./journal.ts";
-import { ensureLayout, type QueueLayout } from "./layout.ts";
-import { jobStatus, listJobs, readResult, workerStatus, writeResult } from "./store.ts";
+import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "./layout.ts";
+import { requestCancel } from "./cancel.ts";
+import { defaultProbe, workerLiveness, type LivenessProbe } from "./liveness.ts";
+import { jobStatus, listJobs, readResult, writeResult } from "./store.ts";
 import { readSecret } from "./token.ts";
 import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
 
@@ -21,21 +24,29 @@ const POLL_MS = 200;
 /** Largest job file; the worker refuses bigger ones (src/worker/intake.ts reads at most 2 MiB). */
 const MAX_JOB_BYTES = 2 * 1024 * 1024 - 4096;
 
+class KeyTaken extends Error {}
+
 /** The command that starts a worker for this root. */
 export function startCommandFor(root: string): string {
   return root === join(homedir(), ".bridge") ? "bridge worker" : `BRIDGE_ROOT=${root} bridge worker`;
 }
 
-/** Reads progress lines appended since `offset`; returns the events and the new offset. */
-function readProgress(path: string, offset: number): { events: StoredProgressEvent[]; offset: number } {
+/**
+ * Reads progress lines appended since `offset`; returns the events and the new offset. The open
+ * never blocks (a FIFO named like the file) and only a regular file is read; lines whose signature
+ * does not hold (written by someone without the token) are skipped.
+ */
+export function readProgress(layout: QueueLayout, id: string, offset: number, secret: string): { events: StoredProgressEvent[]; offset: number } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(layout.d.progress.at(`${id}.jsonl`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return { events: [], offset };
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { events: [], offset };
+    const size = st.size;
     if (size <= offset) return { events: [], offset };
     const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
     const n = readSync(fd, buf, 0, buf.length, offset);
@@ -46,7 +57,10 @@ function readProgress(path: string, offset: number): { events: StoredProgressEve
     for (const line of text.slice(0, end).split("\n")) {
       try {
         const e = JSON.parse(line);
-        if (e && typeof e.message === "string") events.push(e);
+        if (e && typeof e.message === "string" && e.job === id && recordIsAuthentic("progress", e, secret)) {
+          const { sig: _sig, job: _job, ...event } = e;
+          events.push(event);
+        }
       } catch { /* a torn line is skipped */ }
     }
     return { events, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
@@ -56,8 +70,9 @@ function readProgress(path: string, offset: number): { events: StoredProgressEve
 }
 
 /** Opens the queue under config.root (creating its directories). The token is read at submit time. */
-export function openQueue(config: Config, deps: { now?: () => number } = {}): QueueClient {
+export function openQueue(config: Config, deps: { now?: () => number; probe?: LivenessProbe } = {}): QueueClient {
   const now = deps.now ?? Date.now;
+  const probe = deps.probe ?? defaultProbe();
   let layout: QueueLayout;
   try {
     layout = ensureLayout(config);
@@ -68,19 +83,24 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
       cause: err,
     });
   }
-  const journal = journalWriter(layout.journal, "serve");
+  const journal = journalWriter(layout.d.queue, JOURNAL_FILE, "serve");
+  layout.setTamperHandler((path, why) => {
+    process.stderr.write(`bridge: the queue directory ${path} was replaced (${why}); refusing to use it\n`);
+    journal({ event: "queue-tampered", dir: path, why });
+  });
 
-  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>> => {
+  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K], before?: (job: Job<K>, secret: string) => void): Promise<Job<K>> => {
     const secret = readSecret(config);
     const at = now();
     const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
+    before?.(job, secret);
     const text = JSON.stringify(signJob(job, secret));
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_JOB_BYTES) {
       throw new BridgeError("QUEUE_FAILED", `The job is ${bytes} bytes; the queue takes at most ${MAX_JOB_BYTES}.`, { hint: "Pass large inputs through a file the script or Claude can read instead." });
     }
     try {
-      writeFileAtomic(layout.tmp, join(layout.incoming, `${job.id}.json`), text);
+      writeFileAtomic(layout.d.tmp, layout.d.incoming, `${job.id}.json`, text);
     } catch (err) {
       throw new BridgeError("QUEUE_FAILED", `Could not write the job into ${layout.incoming}: ${(err as Error).message}`, { hint: `Check that ${layout.dir} is writable by this user.`, cause: err });
     }
@@ -95,8 +115,7 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
       if (ready) return ready; // fast path: no watchers for a finished job
     }
     const deadline = now() + opts.timeoutMs;
-    const progressPath = join(layout.progress, `${id}.jsonl`);
-    let offset = 0;
+    let offset = opts.progressCursor?.offset ?? 0;
     let wake: (() => void) | undefined;
     const watchers: FSWatcher[] = [];
     for (const dir of [layout.results, layout.progress]) {
@@ -111,8 +130,9 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     try {
       while (true) {
         if (opts.onProgress) {
-          const r = readProgress(progressPath, offset);
+          const r = readProgress(layout, id, offset, secret);
           offset = r.offset;
+          if (opts.progressCursor) opts.progressCursor.offset = offset;
           for (const e of r.events) opts.onProgress(e);
         }
         const result = readResult(layout, id, secret);
@@ -138,8 +158,8 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     if (!before || before.result) return before;
     // A queued job: take it out of the queue ourselves. The rename fails if a worker claimed it first.
     try {
-      renameSync(join(layout.incoming, `${id}.json`), join(layout.jobs, `${id}.json`));
-      fsyncDir(layout.incoming);
+      renameSync(layout.d.incoming.at(`${id}.json`), layout.d.jobs.at(`${id}.json`));
+      fsyncDir(layout.d.incoming);
       writeResult(layout, {
         id, kind: before.kind, state: "cancelled", outcome: null,
         error: { code: "CANCELLED", message: "Cancelled before it started." },
@@ -150,17 +170,48 @@ export function openQueue(config: Config, deps: { now?: () => number } = {}): Qu
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    createMarker(join(layout.cancel, id));
+    requestCancel(layout, id, secret);
     journal({ event: "cancel-requested", id });
     return jobStatus(layout, id, secret);
   };
 
+  /** The job an earlier call with this key created (same arguments), or undefined; throws on other arguments. */
+  const findKey = async (kind: JobKind, body: unknown, key: string): Promise<string | undefined> => {
+    checkKey(key);
+    const secret = readSecret(config);
+    const record = readKey(layout, secret, kind, key, now(), config.jobRetention);
+    return record ? matchKey(record, key, body) : undefined;
+  };
+
+  const submitOnce = async <K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }> => {
+    checkKey(key);
+    let claimed = false;
+    try {
+      const job = await submit(kind, body, (j, secret) => {
+        claimed = recordKey(layout, secret, kind, key, body, j.id, now(), config.jobRetention);
+        if (!claimed) throw new KeyTaken();
+      });
+      return { id: job.id, reused: false };
+    } catch (err) {
+      if (err instanceof KeyTaken) {
+        const id = await findKey(kind, body, key);
+        if (id) return { id, reused: true };
+        throw new BridgeError("QUEUE_FAILED", `idempotency_key "${key.slice(0, 80)}" is being recorded by another call that did not finish.`, { hint: "Retry in a moment." });
+      }
+      if (claimed) dropKey(layout, readSecret(config), kind, key);
+      throw err;
+    }
+  };
+
   return {
-    submit,
+    submit: (kind, body) => submit(kind, body),
+    submitOnce,
+    findKey,
     wait,
     cancel,
     get: async (id) => jobStatus(layout, id, readSecret(config)),
     list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
-    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerStatus(layout, now()), startCommand: startCommandFor(config.root) }),
+    // Only signed heartbeats and a signed stop record count: a writer without the token can fake neither a live worker nor a dead one.
+    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), readSecret(config), probe), startCommand: startCommandFor(config.root) }),
   };
 }

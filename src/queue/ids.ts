@@ -32,3 +32,40 @@ export function timeOfId(id: string): number | undefined {
   if (!JOB_ID_RE.test(id)) return undefined;
   return parseInt(id.slice(2, 11), 36);
 }
+
+/** A worker's id, `w-<pid>-<8 hex>`: its running/ directory and heartbeat file are named after it. */
+export const WORKER_ID_RE = /^w-(\d{1,10})-[0-9a-f]{8}$/;
+
+/** A fresh worker id for this process. */
+export function newWorkerId(pid: number = process.pid): string {
+  return `w-${pid}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The pid a worker id names, or undefined for a malformed id. */
+export function pidOfWorkerId(workerId: string): number | undefined {
+  const m = WORKER_ID_RE.exec(workerId);
+  return m ? Number(m[1]) : undefined;
+}
+
+const ID = "[cs]-[0-9a-z]{9}-[0-9a-f]{16}";
+/**
+ * The shapes of the names bridge itself gives files in each queue directory. GC and recovery touch
+ * nothing else: a file named otherwise was not made by bridge (see src/queue/fsutil.ts for temp files).
+ */
+export const NAME_SHAPES = {
+  /** results/<id>.json, jobs/<id>.json, incoming/<id>.json, running/<worker>/<id>.json */
+  job: new RegExp(`^${ID}\\.json$`),
+  checkpoint: new RegExp(`^${ID}\\.checkpoint\\.json$`),
+  progress: new RegExp(`^${ID}\\.jsonl$`),
+  cancel: new RegExp(`^${ID}$`),
+  seen: new RegExp(`^(?:i-${ID}|n-[0-9a-f]{32})$`),
+  /** rejected/<id or "file">.<8 hex>.json */
+  rejected: new RegExp(`^(?:${ID}|file)\\.[0-9a-f]{8}\\.json$`),
+  heartbeat: /^w-\d{1,10}-[0-9a-f]{8}\.json$/,
+  /** locks/<40 hex>: a directory's exclusive lock (src/worker/cwd-lock.ts) */
+  lock: /^[0-9a-f]{40}$/,
+  /** locks/<40 hex>.r-<worker>~<job id>: a read-only run's shared lock (src/worker/cwd-shared-lock.ts) */
+  sharedLock: new RegExp(`^[0-9a-f]{40}\\.r-w-\\d{1,10}-[0-9a-f]{8}~${ID}$`),
+  /** keys/<64 hex>.json: an idempotency-key record, named HMAC(token, kind, key) (src/queue/idempotency.ts) */
+  key: /^[0-9a-f]{64}\.json$/,
+} as const;

@@ -2,5 +2,6 @@
 export { openQueue, startCommandFor } from "./client.ts";
 export { queueLayout, ensureLayout, type QueueLayout } from "./layout.ts";
 export { readSecret, initToken } from "./token.ts";
-export { workerStatus, readHeartbeats } from "./store.ts";
+export { readHeartbeats } from "./store.ts";
+export { workerLiveness, offlineReason } from "./liveness.ts";
 export type * from "./types.ts";

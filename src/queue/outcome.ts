@@ -42,6 +42,8 @@ export const ClaudeOutcomeSchema = z.object({
   subtype: z.string().nullable(),
   exit_code: z.number().nullable(),
   api_error_status: z.number().nullable(),
+  /** Secrets the worker replaced by [REDACTED:kind] in result, message and refused tool inputs. */
+  redacted: z.object({ count: z.number(), kinds: z.array(z.string()) }).optional(),
 });
 export type ClaudeOutcome = z.infer<typeof ClaudeOutcomeSchema>;
 
@@ -55,4 +57,8 @@ export interface ScriptOutcome {
   truncated: boolean;
   timed_out: boolean;
   duration_ms: number;
+  /** What bridge did beyond the script: background processes stopped at its exit, output closed, secrets redacted. */
+  note?: string;
+  /** Secrets replaced by [REDACTED:kind] in stdout/stderr. */
+  redacted?: { count: number; kinds: string[] };
 }

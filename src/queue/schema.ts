@@ -46,6 +46,7 @@ export const JobResultSchema = z.object({
   error: JobErrorSchema.optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string(),
+  recovered: z.boolean().optional(),
   sig: z.string().optional(),
 });
 
@@ -59,4 +60,7 @@ export const HeartbeatSchema = z.object({
   concurrency: z.number().int(),
   running: z.array(z.string()),
   draining: z.boolean(),
+  pidNamespace: z.string().max(100).optional(),
+  trustProjectSettings: z.union([z.boolean(), z.array(z.string())]).optional(),
+  sig: z.string().optional(),
 });

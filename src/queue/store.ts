@@ -1,18 +1,21 @@
 /**
  * Reading and writing job state on disk, shared by the client (serve) and the worker. A job moves
  * incoming/ → running/<worker>/ → jobs/ (+ results/<id>.json). Lookups check those places in that
- * order, so a job that moves while being looked up is still found.
+ * order, so a job that moves while being looked up is still found. Every file is read through the
+ * guarded directories of the layout (no symlinks, no special files, size-capped).
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { resultIsAuthentic, signResult } from "./auth.ts";
-import { createFileAtomic, readJson, writeFileAtomic } from "./fsutil.ts";
-import { JOB_ID_RE, kindOfId, timeOfId } from "./ids.ts";
+import { recordIsAuthentic, resultIsAuthentic, signRecord, signResult } from "./auth.ts";
+import { createFileAtomic, entryExists, readJsonQuietly, writeFileAtomic } from "./fsutil.ts";
+import { JOB_ID_RE, NAME_SHAPES, kindOfId, timeOfId } from "./ids.ts";
 import type { QueueLayout } from "./layout.ts";
 import { HeartbeatSchema, JobResultSchema, SignedJobSchema } from "./schema.ts";
-import { HEARTBEAT_STALE_MS, type Heartbeat, type JobResult, type JobState, type JobStatus, type WorkerStatus } from "./types.ts";
+import type { Heartbeat, JobResult, JobState, JobStatus } from "./types.ts";
+import type { QueueDir } from "./dirs.ts";
+import { readCheckpoint } from "./checkpoint.ts";
 
 const MAX_JOB_FILE = 2 * 1024 * 1024;
+/** Results carry a capped outcome; a bigger file is not bridge's. */
+const MAX_RESULT_FILE = 4 * 1024 * 1024;
 
 /** A short description of a job body for listings. */
 export function summarize(kind: string, body: unknown): string {
@@ -30,7 +33,7 @@ export function summarize(kind: string, body: unknown): string {
  */
 export function readResult(layout: QueueLayout, id: string, secret?: string): JobResult | undefined {
   if (!JOB_ID_RE.test(id)) return undefined;
-  const raw = safeRead(join(layout.results, `${id}.json`));
+  const raw = readJsonQuietly(layout.d.results, `${id}.json`, MAX_RESULT_FILE);
   if (secret !== undefined && !resultIsAuthentic(raw, secret)) return undefined;
   const parsed = JobResultSchema.safeParse(raw);
   if (!parsed.success) return undefined;
@@ -40,28 +43,29 @@ export function readResult(layout: QueueLayout, id: string, secret?: string): Jo
 
 /**
  * Writes a result once; false when the job already has one (the first result stands). With
- * `secret` the result is signed, and an existing result that is not authentic is replaced.
+ * `secret` the result is signed, and an existing result that is not authentic is replaced — as is
+ * a provisional one recovery wrote (`recovered: true`) when `supersedeRecovered` is set: the worker
+ * that really ran the job has the last word over one that only thought it was gone.
  */
-export function writeResult(layout: QueueLayout, result: JobResult, secret?: string): boolean {
-  const dest = join(layout.results, `${result.id}.json`);
+export function writeResult(layout: QueueLayout, result: JobResult, secret?: string, opts: { supersedeRecovered?: boolean } = {}): boolean {
+  const name = `${result.id}.json`;
   const text = JSON.stringify(secret === undefined ? result : signResult(result, secret));
-  if (createFileAtomic(layout.tmp, dest, text)) return true;
-  if (secret === undefined || resultIsAuthentic(safeRead(dest), secret)) return false;
-  writeFileAtomic(layout.tmp, dest, text);
+  if (createFileAtomic(layout.d.tmp, layout.d.results, name, text)) return true;
+  if (secret === undefined) return false;
+  const existing = readJsonQuietly(layout.d.results, name, MAX_RESULT_FILE);
+  if (resultIsAuthentic(existing, secret) && !(opts.supersedeRecovered && (existing as { recovered?: unknown }).recovered === true)) return false;
+  writeFileAtomic(layout.d.tmp, layout.d.results, name, text);
   return true;
 }
 
-function safeRead(path: string): unknown {
+function statusFromFile(dir: QueueDir, id: string, state: JobState, worker?: string): JobStatus | undefined {
+  let raw: unknown;
   try {
-    return readJson(path, MAX_JOB_FILE);
+    raw = readJsonQuietly(dir, `${id}.json`, MAX_JOB_FILE);
+    if (raw === undefined && !entryExists(dir, `${id}.json`)) return undefined;
   } catch {
-    return undefined;
+    return undefined; // the directory itself was refused
   }
-}
-
-function statusFromFile(path: string, id: string, state: JobState, worker?: string): JobStatus | undefined {
-  const raw = safeRead(path);
-  if (raw === undefined && !existsSync(path)) return undefined;
   const parsed = SignedJobSchema.safeParse(raw);
   const kind = kindOfId(id)!;
   return {
@@ -74,25 +78,40 @@ function statusFromFile(path: string, id: string, state: JobState, worker?: stri
   };
 }
 
+/** The running/<worker> directories (by name); [] when running/ cannot be read. */
 function runningDirs(layout: QueueLayout): string[] {
   try {
-    return readdirSync(layout.running);
+    return layout.d.running.list();
   } catch {
     return [];
+  }
+}
+
+function runningDir(layout: QueueLayout, worker: string): QueueDir | undefined {
+  try {
+    return layout.d.running.child(worker);
+  } catch {
+    return undefined;
   }
 }
 
 /** Where a job is and what state it is in; undefined when unknown. */
 export function jobStatus(layout: QueueLayout, id: string, secret?: string): JobStatus | undefined {
   if (!JOB_ID_RE.test(id)) return undefined;
-  const file = `${id}.json`;
-  const queued = statusFromFile(join(layout.incoming, file), id, "queued");
+  const queued = statusFromFile(layout.d.incoming, id, "queued");
   if (queued) return queued;
   for (const w of runningDirs(layout)) {
-    const running = statusFromFile(join(layout.running, w, file), id, "running", w);
-    if (running) return running;
+    const dir = runningDir(layout, w);
+    if (!dir) continue;
+    try {
+      const running = statusFromFile(dir, id, "running", w);
+      // With the token: whether that worker's signed checkpoint proves it claimed the job (not a planted copy).
+      if (running) return secret !== undefined && readCheckpoint(dir, id, w, secret) ? { ...running, claimed: true } : running;
+    } finally {
+      dir.close();
+    }
   }
-  const archived = statusFromFile(join(layout.jobs, file), id, "running");
+  const archived = statusFromFile(layout.d.jobs, id, "running");
   const result = readResult(layout, id, secret);
   if (result) {
     const base = archived ?? { id, kind: result.kind, createdAt: new Date(timeOfId(id) ?? 0).toISOString(), summary: "" };
@@ -104,15 +123,22 @@ export function jobStatus(layout: QueueLayout, id: string, secret?: string): Job
 /** Jobs, newest first (by id time), optionally filtered by state. */
 export function listJobs(layout: QueueLayout, state?: JobState, limit = 50, secret?: string): JobStatus[] {
   const ids = new Set<string>();
-  const collect = (dir: string) => {
+  const collect = (dir: QueueDir | undefined) => {
+    if (!dir) return;
     try {
-      for (const f of readdirSync(dir)) if (f.endsWith(".json") && JOB_ID_RE.test(f.slice(0, -5))) ids.add(f.slice(0, -5));
-    } catch { /* missing dir: nothing there */ }
+      for (const f of dir.list()) if (NAME_SHAPES.job.test(f)) ids.add(f.slice(0, -5));
+    } catch { /* missing or refused directory: nothing there */ }
   };
-  if (!state || state === "queued") collect(layout.incoming);
-  if (!state || state === "running") for (const w of runningDirs(layout)) collect(join(layout.running, w));
-  if (!state || (state !== "queued" && state !== "running")) collect(layout.results);
-  if (!state || state === "running") collect(layout.jobs);
+  if (!state || state === "queued") collect(layout.d.incoming);
+  if (!state || state === "running") {
+    for (const w of runningDirs(layout)) {
+      const dir = runningDir(layout, w);
+      collect(dir);
+      dir?.close();
+    }
+  }
+  if (!state || (state !== "queued" && state !== "running")) collect(layout.d.results);
+  if (!state || state === "running") collect(layout.d.jobs);
   const sorted = [...ids].sort((a, b) => b.slice(2).localeCompare(a.slice(2)));
   const out: JobStatus[] = [];
   for (const id of sorted) {
@@ -123,28 +149,28 @@ export function listJobs(layout: QueueLayout, state?: JobState, limit = 50, secr
   return out;
 }
 
-/** All heartbeats on disk (parsed), stale or not. */
-export function readHeartbeats(layout: QueueLayout): Heartbeat[] {
-  const out: Heartbeat[] = [];
-  let names: string[] = [];
-  try { names = readdirSync(layout.workers); } catch { return out; }
-  for (const f of names) {
-    if (!f.endsWith(".json")) continue;
-    const parsed = HeartbeatSchema.safeParse(safeRead(join(layout.workers, f)));
-    if (parsed.success) out.push(parsed.data);
-  }
-  return out;
+/** Signs a heartbeat (only a worker holding the token can say it is alive). */
+export function signHeartbeat(beat: Heartbeat, secret: string): Heartbeat & { sig: string } {
+  return signRecord("heartbeat", beat, secret);
 }
 
-/** Whether any worker is alive (fresh heartbeat, not draining). */
-export function workerStatus(layout: QueueLayout, nowMs = Date.now()): WorkerStatus {
-  const beats = readHeartbeats(layout);
-  const live = beats.filter((b) => nowMs - Date.parse(b.at) < HEARTBEAT_STALE_MS);
-  const newest = beats.map((b) => b.at).sort().at(-1);
-  return {
-    alive: live.some((b) => !b.draining),
-    lastBeat: newest,
-    workers: live,
-    startCommand: "bridge worker",
-  };
+/**
+ * The heartbeat in workers/<name>, parsed; with `secret`, only when its signature holds and it
+ * names the worker its file is named after.
+ */
+export function readHeartbeat(layout: QueueLayout, name: string, secret?: string): Heartbeat | undefined {
+  if (!NAME_SHAPES.heartbeat.test(name)) return undefined;
+  const raw = readJsonQuietly(layout.d.workers, name, 64 * 1024);
+  if (secret !== undefined && !recordIsAuthentic("heartbeat", raw, secret)) return undefined;
+  const parsed = HeartbeatSchema.safeParse(raw);
+  if (!parsed.success || `${parsed.data.workerId}.json` !== name) return undefined;
+  const { sig: _sig, ...beat } = parsed.data;
+  return beat;
+}
+
+/** All heartbeats on disk (parsed; with `secret`, authentic ones only), stale or not. */
+export function readHeartbeats(layout: QueueLayout, secret?: string): Heartbeat[] {
+  let names: string[];
+  try { names = layout.d.workers.list(); } catch { return []; }
+  return names.map((f) => readHeartbeat(layout, f, secret)).filter((b): b is Heartbeat => b !== undefined);
 }

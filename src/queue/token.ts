@@ -2,11 +2,12 @@
  * The queue secret: `BRIDGE_TOKEN`, else the 0600 token file (`BRIDGE_TOKEN_FILE`, default
  * `<root>/token`) that `bridge worker --init` creates. A token file others can read is refused.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync, fsyncSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, fsyncSync, unlinkSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
+import { writeAll } from "../fs/write.ts";
 import { ensurePrivateDir } from "./fsutil.ts";
 
 const MIN_TOKEN_LENGTH = 32;
@@ -25,7 +26,8 @@ export function readSecret(config: Pick<Config, "token" | "tokenFile">): string 
   if (config.token) return checkToken(config.token, "BRIDGE_TOKEN");
   let fd: number;
   try {
-    fd = openSync(config.tokenFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Non-blocking: a FIFO named like the token file must not freeze serve or the worker.
+    fd = openSync(config.tokenFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new BridgeError("AUTH_FAILED", `No queue token: ${config.tokenFile} does not exist and BRIDGE_TOKEN is not set.`, { hint: INIT_HINT });
@@ -35,6 +37,7 @@ export function readSecret(config: Pick<Config, "token" | "tokenFile">): string 
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new BridgeError("AUTH_FAILED", `The token file ${config.tokenFile} is not a regular file.`, { hint: INIT_HINT });
+    if (st.size > 4096) throw new BridgeError("AUTH_FAILED", `The token file ${config.tokenFile} is ${st.size} bytes; a token is 65.`, { hint: INIT_HINT });
     if (st.mode & 0o077) {
       throw new BridgeError("AUTH_FAILED", `The token file ${config.tokenFile} is readable by others (mode ${(st.mode & 0o777).toString(8)}).`, { hint: `Run: chmod 600 ${config.tokenFile}` });
     }
@@ -55,10 +58,14 @@ export function initToken(config: Pick<Config, "tokenFile">): { path: string; cr
     throw err;
   }
   try {
-    writeSync(fd, `${randomBytes(32).toString("hex")}\n`);
+    writeAll(fd, `${randomBytes(32).toString("hex")}\n`);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A half-written token must not stay behind (the next --init would keep it).
     closeSync(fd);
+    try { unlinkSync(config.tokenFile); } catch { /* already gone */ }
+    throw err;
   }
+  closeSync(fd);
   return { path: config.tokenFile, created: true };
 }

@@ -76,6 +76,11 @@ export interface JobResult {
   /** ISO timestamps; startedAt is absent when the job never started (rejected, cancelled while queued). */
   startedAt?: string;
   finishedAt: string;
+  /**
+   * Set on the `interrupted` result a recovering worker writes for a job whose worker looked gone;
+   * the worker that really ran the job may replace it with its own result.
+   */
+  recovered?: boolean;
 }
 
 /** A progress event a handler emits; the worker appends it (with seq and time) to the job's progress file. */
@@ -96,6 +101,8 @@ export interface JobStatus {
   createdAt: string;
   /** The pid/id of the worker running it (state running). */
   worker?: string;
+  /** State running: that worker's signed checkpoint for this job is there — proof it claimed it (src/queue/checkpoint.ts). */
+  claimed?: boolean;
   /** Present once the job is final. */
   result?: JobResult;
   /** A short summary of the request (script name, first words of a claude request). */
@@ -115,6 +122,14 @@ export interface Heartbeat {
   running: string[];
   /** True once the worker got SIGTERM and claims nothing new. */
   draining: boolean;
+  /** `/proc/self/ns/pid` of the worker: a pid is only checked by a reader in the same namespace (signed with the rest). */
+  pidNamespace?: string;
+  /**
+   * Whether claude jobs load project settings (`.claude/settings.json`, `.mcp.json`, …) from their
+   * working directory: false (the default: user settings only), true for every directory, or the
+   * directories where they do (`--trust-project-settings[-in]`). Shown by `doctor`.
+   */
+  trustProjectSettings?: boolean | string[];
 }
 
 /** Summary of the workers, for tools and `doctor`. */
@@ -124,6 +139,10 @@ export interface WorkerStatus {
   lastBeat?: string;
   /** Live workers. */
   workers: Heartbeat[];
+  /** Workers whose heartbeat is still on disk but that are gone (pid dead on this host, or stale), with why. */
+  dead?: Array<Heartbeat & { why: string }>;
+  /** The last worker that stopped cleanly (it removes its heartbeat), from `<queue>/last-worker-stop.json`. */
+  lastStop?: { workerId: string; pid: number; hostname: string; stoppedAt: string; reason: string };
   /** What to run when no worker is alive. */
   startCommand: string;
 }
@@ -136,12 +155,25 @@ export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (event: StoredProgressEvent) => void;
+  /**
+   * Where the progress file was read up to; `wait` starts there and moves it on, so a caller
+   * waiting in slices sees each event once.
+   */
+  progressCursor?: { offset: number };
 }
 
 /** The client API used by `serve` tools (run_script, get_job, escalate_to_claude, …). */
 export interface QueueClient {
   /** Signs and enqueues a job. Throws AUTH_FAILED when no token is configured. */
   submit<K extends JobKind>(kind: K, body: JobBodies[K]): Promise<Job<K>>;
+  /**
+   * Submits unless an earlier call with this idempotency key (same kind, same queue, within the
+   * job retention) did: then returns that job with reused=true. Throws USAGE when the earlier call
+   * had other arguments. See src/queue/idempotency.ts.
+   */
+  submitOnce<K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }>;
+  /** The job an earlier call with this key created, or undefined (no submit); throws USAGE on other arguments. */
+  findKey(kind: JobKind, body: unknown, key: string): Promise<string | undefined>;
   /** The job's status, or undefined when no such job exists. */
   get(id: string): Promise<JobStatus | undefined>;
   /** Resolves with the result once final, or undefined after timeoutMs / on abort. */
@@ -168,6 +200,13 @@ export interface WorkerOptions {
   graceMs: number;
   /** Drain the queue and exit. */
   once: boolean;
+  /**
+   * Directories (resolved) whose project settings claude jobs may load — `.claude/settings.json`
+   * and `settings.local.json` (hooks, env, apiKeyHelper, permissions), `.mcp.json` servers,
+   * project skills and commands — or "all" (`--trust-project-settings`). Default []: the CLI runs
+   * with `--setting-sources user`, so a repository cannot run code above the permission ceiling.
+   */
+  trustProjectSettings?: "all" | string[];
 }
 
 /** What a handler receives besides the job. */

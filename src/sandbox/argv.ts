@@ -37,6 +37,8 @@ export interface ContainerArgs {
   rlimits: SandboxRlimits;
   /** Engine flags for allowed folders (src/sandbox/folders.ts): bind mounts, or a tmpfs for copies. */
   mounts?: string[];
+  /** Path of the seccomp profile (`--security-opt seccomp=`); undefined: the engine's default. */
+  seccompProfile?: string;
 }
 
 type SandboxConfig = Pick<Config, "image" | "network" | "readOnly" | "capDrop" | "noNewPrivileges" | "containerUser" | "memory" | "pids" | "cpus" | "tmpfsSize">;
@@ -62,11 +64,15 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
   argv.push("--workdir", "/workspace");
   if (config.capDrop) argv.push("--cap-drop", config.capDrop);
   if (config.noNewPrivileges) argv.push("--security-opt", "no-new-privileges");
+  if (a.seccompProfile) argv.push("--security-opt", `seccomp=${a.seccompProfile}`);
   argv.push("--user", config.containerUser);
   argv.push("--memory", config.memory, "--memory-swap", config.memory);
   if (config.pids > 0) argv.push("--pids-limit", String(config.pids));
   if (config.cpus !== undefined) argv.push("--cpus", String(config.cpus));
   argv.push("--ulimit", `nofile=${a.rlimits.nofile}:${a.rlimits.nofile}`, "--ulimit", `nproc=${a.rlimits.nproc}:${a.rlimits.nproc}`);
+  // No POSIX message queues: their contents would outlive a call in a reused container, and their
+  // per-uid quota is shared by every sandbox (a covert channel). Python does not need them.
+  argv.push("--ulimit", "msgqueue=0:0");
   const env = {
     HOME: "/workspace",
     MPLBACKEND: "module://_bridge_mpl",

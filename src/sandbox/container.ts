@@ -7,11 +7,18 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import commonPy from "./python/common.py" with { type: "text" };
+import isolationPy from "./python/isolation.py" with { type: "text" };
 import supervisorPy from "./python/supervisor.py" with { type: "text" };
 import kernelPy from "./python/kernel.py" with { type: "text" };
 import dataPy from "./python/data.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
+import {
+  CALL_BYTES_IN_FLIGHT, MAX_CALL_BYTES, MAX_HEADER_FROM_SANDBOX, REPLY_BYTES_QUEUED,
+  doneBodyLimit, parseCall, parseDone, sandboxBodyLimit, type DoneMessage,
+} from "./messages.ts";
+
+export type { DoneMessage } from "./messages.ts";
 
 /** A spawned engine client process with piped stdio. */
 export interface ContainerProcess {
@@ -68,25 +75,15 @@ export const spawnProcess: SpawnProcess = (argv) => {
   };
 };
 
-/** The `done` message of a cell. */
-export interface DoneMessage {
-  status: "ok" | "error" | "exit" | "killed";
-  value?: string;
-  error?: string;
-  exitCode?: number;
-  signal?: number;
-  /** The process running user code ended; the container is gone after this. */
-  kernelDied?: boolean;
-}
-
 /** Callbacks for one cell. */
 export interface ExecHandlers {
   onOutput(chunk: Uint8Array): void;
-  onImage(png: Uint8Array): void;
+  /** An image frame: its bytes, or `dropped` (its size) when it was over the frame limit and skipped. */
+  onImage(png: Uint8Array, dropped?: number): void;
   /** A host-method call from Python; resolve with a JSON-able result or throw. */
   onCall(method: string, params: unknown): Promise<unknown>;
-  /** A chunk of a result file from /output (header: name, offset, last). */
-  onFile?(header: Record<string, unknown>, body: Uint8Array): void;
+  /** A chunk of a result file from /output (header: name, offset, last; hostile until checked), or `dropped` (its size) when it was over the frame limit and skipped. */
+  onFile?(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void;
 }
 
 /** What the runtime needs at start: extension modules and preludes; warm imports and allowed folders. */
@@ -114,18 +111,18 @@ export interface WarmReport {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** The in-container runtime, sent over stdin at start (see python/common.py). */
-export const RUNTIME_SOURCE = [commonPy, supervisorPy, dataPy, kernelPy].join("\n\n");
+export const RUNTIME_SOURCE = [commonPy, isolationPy, supervisorPy, dataPy, kernelPy].join("\n\n");
 
-/** A `done` frame: status fields in the header, `value`/`error` (possibly large) as JSON in the body. */
-function parseDone(header: Frame["header"], body: Uint8Array): DoneMessage {
-  const texts = body.length ? (JSON.parse(decoder.decode(body)) as { value?: string; error?: string }) : {};
-  return { ...(header as unknown as DoneMessage), ...texts };
-}
+type Cell = { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage>; maxText: number };
 
 export class SandboxContainer {
-  private decoder = new FrameDecoder();
   private readyWait = Promise.withResolvers<void>();
-  private current?: { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage> };
+  private current?: Cell;
+  /** Bodies over these limits are skipped, never buffered (see messages.ts). */
+  private decoder = new FrameDecoder(sandboxBodyLimit(() => this.current?.maxText ?? 0), MAX_HEADER_FROM_SANDBOX);
+  /** Parameter bytes of host calls being handled, and reply bytes not yet written to the container. */
+  private callBytes = 0;
+  private replyBytes = 0;
   private nextId = 0;
   private ended = false;
   /** Resolves when the channel is closed (container gone or going). */
@@ -138,6 +135,8 @@ export class SandboxContainer {
   runtimePid?: number;
   /** Warm imports as the supervisor reported them at start. */
   warm?: WarmReport;
+  /** Whether the runtime installed its in-container syscall filter (python/isolation.py). */
+  syscallFilter?: boolean;
 
   private constructor(readonly name: string, private readonly proc: ContainerProcess) {
     this.closed = this.pump();
@@ -176,14 +175,18 @@ export class SandboxContainer {
     return this.ended;
   }
 
-  /** Runs one cell. Resolves with the runtime's `done`; rejects if the container goes away first. */
-  exec(code: string, contexts: unknown[], handlers: ExecHandlers): Promise<DoneMessage> {
+  /**
+   * Runs one cell. `maxText` caps the final value and the traceback (bytes each; the kernel cuts
+   * them, the host refuses more). Resolves with the runtime's `done`; rejects if the container
+   * goes away first.
+   */
+  exec(code: string, contexts: unknown[], handlers: ExecHandlers, maxText: number): Promise<DoneMessage> {
     if (this.ended) return Promise.reject(new BridgeError("SANDBOX_FAILED", "the sandbox container is gone"));
     if (this.current) return Promise.reject(new BridgeError("INTERNAL", "sandbox container is already running a cell"));
     const id = ++this.nextId;
     const done = Promise.withResolvers<DoneMessage>();
-    this.current = { id, handlers, done };
-    this.proc.write(encodeFrame({ t: "exec", id, contexts }, encoder.encode(code))).catch((err) => done.reject(err));
+    this.current = { id, handlers, done, maxText };
+    this.proc.write(encodeFrame({ t: "exec", id, contexts, maxText }, encoder.encode(code))).catch((err) => done.reject(err));
     this.uses++;
     return done.promise.finally(() => {
       this.current = undefined;
@@ -250,34 +253,70 @@ export class SandboxContainer {
     this.current?.done.reject(err);
   }
 
-  private dispatch({ header, body }: Frame): void {
+  private dispatch(frame: Frame): void {
+    const { header, body, dropped } = frame;
     if (header.t === "ready") {
       if (typeof header.pid === "number") this.runtimePid = header.pid;
       if (header.warm && typeof header.warm === "object") this.warm = header.warm as WarmReport;
+      if (typeof header.filter === "boolean") this.syscallFilter = header.filter;
       return this.readyWait.resolve();
     }
     const cur = this.current;
     if (!cur || header.id !== cur.id) return; // stale frame of a finished cell
     switch (header.t) {
-      case "out": return cur.handlers.onOutput(body);
-      case "image": return cur.handlers.onImage(body);
-      case "file": return cur.handlers.onFile?.(header, body);
-      case "done": return cur.done.resolve(parseDone(header, body));
-      case "call": return void this.answer(cur, header.cid as number, String(header.method), body);
+      case "out":
+        return cur.handlers.onOutput(dropped === undefined ? body : encoder.encode(`\n[bridge: ${dropped} bytes of output dropped: an output frame over the limit]\n`));
+      case "image": return cur.handlers.onImage(body, dropped);
+      case "file": return cur.handlers.onFile?.(header, body, dropped);
+      case "done": return cur.done.resolve(parseDone(frame, doneBodyLimit(cur.maxText)));
+      case "call": return void this.answer(cur, frame);
     }
   }
 
-  private async answer(cur: NonNullable<SandboxContainer["current"]>, cid: number, method: string, body: Uint8Array): Promise<void> {
+  /**
+   * Runs a host call and writes the reply. Within budgets, so a cell cannot make serve buffer
+   * without bound: parameters per call and in flight, result size, replies the container has not
+   * read yet. Each refusal is an error reply the cell sees as BridgeCallError.
+   */
+  private async answer(cur: Cell, { header, body, dropped }: Frame): Promise<void> {
+    const call = parseCall(header);
+    if (!call) return; // no call id: nothing can be answered
+    const { cid, method } = call;
     let reply: Uint8Array;
+    const size = body.length;
     try {
-      const params = body.length ? JSON.parse(decoder.decode(body)) : null;
-      const result = await cur.handlers.onCall(method, params);
-      reply = encodeFrame({ t: "reply", cid, ok: true }, encoder.encode(JSON.stringify(result ?? null)));
+      if (call.problem) throw new BridgeError("USAGE", call.problem);
+      if (dropped !== undefined) throw new BridgeError("USAGE", `host call ${method}: its parameters are ${dropped} bytes, more than the ${MAX_CALL_BYTES} bytes one call may send`, { hint: "Send less data per call." });
+      if (this.callBytes + size > CALL_BYTES_IN_FLIGHT) {
+        throw new BridgeError("USAGE", `host call ${method}: ${this.callBytes} bytes of parameters are already being handled; at most ${CALL_BYTES_IN_FLIGHT} may be in flight`, { hint: "Wait for earlier calls to finish." });
+      }
+      this.callBytes += size;
+      let result: unknown;
+      try {
+        const params = size ? JSON.parse(decoder.decode(body)) : null;
+        result = await cur.handlers.onCall(method, params);
+      } finally {
+        this.callBytes -= size;
+      }
+      const json = encoder.encode(JSON.stringify(result ?? null));
+      if (json.length > MAX_CALL_BYTES) throw new BridgeError("USAGE", `host call ${method}: its result is ${json.length} bytes, more than the ${MAX_CALL_BYTES} bytes a call may return`);
+      if (this.replyBytes + json.length > REPLY_BYTES_QUEUED) {
+        throw new BridgeError("USAGE", `host call ${method}: the sandbox has not read ${this.replyBytes} bytes of earlier results; its result was not sent`, { hint: "Read the results of earlier calls first." });
+      }
+      reply = encodeFrame({ t: "reply", cid, ok: true }, json);
     } catch (err) {
       const text = err instanceof BridgeError && err.hint ? `${err.message}\n  → ${err.hint}` : err instanceof Error ? err.message : String(err);
       // Headers stay small (the runtime rejects headers over 1 MiB): long messages are cut.
       reply = encodeFrame({ t: "reply", cid, ok: false, error: text.length > 65536 ? `${text.slice(0, 65536)} [...]` : text });
     }
-    if (this.current === cur) await this.proc.write(reply).catch(() => {});
+    if (this.current !== cur) return;
+    this.replyBytes += reply.length;
+    try {
+      await this.proc.write(reply);
+    } catch {
+      // the container is gone; the cell fails through the channel
+    } finally {
+      this.replyBytes -= reply.length;
+    }
   }
 }

@@ -1,19 +1,24 @@
 /**
  * Finding and checking the container engine (podman or docker, local or remote). Exported for
- * `bridge doctor`: `detectEngine` says which engine bridge will use and how; `checkImage` whether the
- * sandbox image is present. All process and file access goes through `EngineDeps`.
+ * `bridge doctor`: `detectEngine` says which engine bridge will use, where it was found and how it
+ * runs; `checkImage` whether the sandbox image is present. All process and file access goes
+ * through `EngineDeps`. The CLI is looked up on PATH, then in the usual install locations
+ * (engine-locate.ts), because GUI clients start bridge with a minimal PATH.
  */
 import { readFileSync } from "node:fs";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
 import { selfCommand } from "../self.ts";
 import type { EngineName } from "./argv.ts";
+import { engineFromPath, isExecutableFile, locateCommand, type Located } from "./engine-locate.ts";
 
 /** What bridge knows about the engine it will run sandboxes with. */
 export interface EngineInfo {
   name: EngineName;
   /** Absolute path of the engine CLI. */
   binary: string;
+  /** How it was found: on PATH, in an install location PATH lacks, or named by MCP_BRIDGE_ENGINE. */
+  located: "PATH" | "install-location" | "MCP_BRIDGE_ENGINE";
   version: string;
   rootless: boolean;
   /** True when containers run on another machine or VM (CONTAINER_HOST, DOCKER_HOST, podman machine). */
@@ -32,7 +37,12 @@ export interface ExecResult { exitCode: number; stdout: string; stderr: string }
 
 /** The I/O detection needs; `defaultEngineDeps()` gives the real ones. */
 export interface EngineDeps {
+  /** A command's absolute path: PATH first, then the usual install locations (helpers such as runc too). */
   which(command: string): string | null;
+  /** Where a command is and whether PATH had it; defaults to `which` (reported as on PATH). */
+  locate?(command: string): Located | undefined;
+  /** True for an executable regular file (an absolute MCP_BRIDGE_ENGINE). */
+  isExecutable?(path: string): boolean;
   exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
   env: Record<string, string | undefined>;
   platform: string;
@@ -40,9 +50,12 @@ export interface EngineDeps {
 }
 
 /** Real processes, PATH lookup and files. */
-export function defaultEngineDeps(): EngineDeps {
+export function defaultEngineDeps(env: Record<string, string | undefined> = process.env): EngineDeps {
+  const locate = (c: string) => locateCommand(c, { env, platform: process.platform, isExecutable: isExecutableFile });
   return {
-    which: (c) => Bun.which(c),
+    which: (c) => locate(c)?.path ?? null,
+    locate,
+    isExecutable: isExecutableFile,
     exec: async (argv, opts = {}) => {
       const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? 30_000, killSignal: "SIGKILL" });
       const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
@@ -54,7 +67,7 @@ export function defaultEngineDeps(): EngineDeps {
   };
 }
 
-const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_ENGINE to the engine you have.";
+const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_ENGINE to the engine you have (a name, or the absolute path of its CLI).";
 
 /** True when a container start failed because crun cannot handle this host's cgroup setup. */
 export function isCrunCgroupError(stderr: string): boolean {
@@ -67,19 +80,33 @@ function isRemote(name: EngineName, binary: string, env: EngineDeps["env"], plat
   return (host !== "" && !host.startsWith("unix://")) || platform !== "linux";
 }
 
+/** Which engine CLI MCP_BRIDGE_ENGINE selects, and where it is. Throws ENGINE_NOT_FOUND / ENGINE_FAILED. */
+export async function locateEngine(config: Pick<Config, "engine">, deps: EngineDeps): Promise<{ name: EngineName; binary: string; located: EngineInfo["located"] }> {
+  if (config.engine.startsWith("/") || /^[A-Za-z]:[\\/]/.test(config.engine) || config.engine.startsWith("\\\\")) {
+    const binary = config.engine;
+    if (!(deps.isExecutable ?? isExecutableFile)(binary)) {
+      throw new BridgeError("ENGINE_NOT_FOUND", `MCP_BRIDGE_ENGINE is ${binary}, which is not an executable file.`, { hint: "Point it at podman or docker (e.g. /opt/homebrew/bin/podman), or set it to auto." });
+    }
+    let name = engineFromPath(binary);
+    if (!name) {
+      const v = await deps.exec([binary, "--version"], { timeoutMs: 15_000 });
+      name = /podman/i.test(v.stdout) ? "podman" : /docker/i.test(v.stdout) ? "docker" : undefined;
+      if (!name) throw new BridgeError("ENGINE_FAILED", `MCP_BRIDGE_ENGINE is ${binary}, which is neither podman nor docker (\`--version\` said: ${lastLine(v.stdout || v.stderr)})`, { hint: "Point it at podman or docker." });
+    }
+    return { name, binary, located: "MCP_BRIDGE_ENGINE" };
+  }
+  const candidates: EngineName[] = config.engine === "auto" ? ["podman", "docker"] : [config.engine as EngineName];
+  for (const c of candidates) {
+    const found = deps.locate ? deps.locate(c) : (() => { const p = deps.which(c); return p ? { path: p, onPath: true } : undefined; })();
+    if (found) return { name: c, binary: found.path, located: found.onPath ? "PATH" : "install-location" };
+  }
+  const what = config.engine === "auto" ? "neither podman nor docker is" : `${config.engine} is not`;
+  throw new BridgeError("ENGINE_NOT_FOUND", `No container engine: ${what} on PATH or in the usual install locations.`, { hint: INSTALL_HINT });
+}
+
 /** Chooses the engine per MCP_BRIDGE_ENGINE and checks that it answers. Throws ENGINE_NOT_FOUND / ENGINE_FAILED. */
 export async function detectEngine(config: Pick<Config, "engine" | "ociRuntime">, deps: EngineDeps): Promise<EngineInfo> {
-  const candidates: EngineName[] = config.engine === "auto" ? ["podman", "docker"] : [config.engine];
-  let name: EngineName | undefined;
-  let binary: string | null = null;
-  for (const c of candidates) {
-    binary = deps.which(c);
-    if (binary) { name = c; break; }
-  }
-  if (!name || !binary) {
-    const what = config.engine === "auto" ? "neither podman nor docker is" : `${config.engine} is not`;
-    throw new BridgeError("ENGINE_NOT_FOUND", `No container engine: ${what} on PATH.`, { hint: INSTALL_HINT });
-  }
+  const { name, binary, located } = await locateEngine(config, deps);
   const versionArgv = name === "podman" ? [binary, "version", "--format", "{{.Client.Version}}"] : [binary, "version", "--format", "{{.Server.Version}}"];
   const version = await deps.exec(versionArgv, { timeoutMs: 15_000 });
   if (version.exitCode !== 0) {
@@ -97,6 +124,7 @@ export async function detectEngine(config: Pick<Config, "engine" | "ociRuntime">
   return {
     name,
     binary,
+    located,
     version: version.stdout.trim(),
     rootless,
     remote: isRemote(name, binary, deps.env, deps.platform),

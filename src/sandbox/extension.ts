@@ -10,6 +10,19 @@ export interface HostCallContext {
   signal: AbortSignal;
   /** Names of the servers loaded for this call (from the `servers` argument). */
   servers: string[];
+  /** The client side of the call running this code (serve: the run_python tools/call); absent in `bridge run`. */
+  origin?: CallOrigin;
+}
+
+/**
+ * The client that asked for a run, for host methods that must talk back to it while the run goes
+ * on (serve forwards an upstream server's sampling/elicitation requests and progress this way).
+ */
+export interface CallOrigin {
+  /** Sends a request to that client, related to the call; resolves with the client's result object. */
+  request(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<Record<string, unknown>>;
+  /** Reports a progress message for the call, when the client asked for progress; otherwise does nothing. */
+  progress(message: string): void;
 }
 
 /** A host method callable from Python. Throw a BridgeError for a clear error in Python. */

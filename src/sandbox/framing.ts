@@ -8,7 +8,15 @@ import { BridgeError } from "../errors.ts";
 export interface Frame {
   header: { t: string; [key: string]: unknown };
   body: Uint8Array;
+  /**
+   * Set when the declared body was larger than the decoder's limit for this frame: its size in
+   * bytes. `body` is then empty; the bytes were skipped as they arrived, never buffered.
+   */
+  dropped?: number;
 }
+
+/** Largest body accepted for a frame, given its header; larger ones are skipped (`dropped`). */
+export type BodyLimit = (header: Frame["header"]) => number;
 
 const PREFIX = 8;
 /** Larger headers mean the stream is not a bridge channel (or has been corrupted). */
@@ -30,12 +38,20 @@ export function encodeFrame(header: Frame["header"], body: Uint8Array = EMPTY): 
 }
 
 /**
- * Incremental decoder: feed chunks as they arrive, get complete frames back. Throws SANDBOX_FAILED
- * when the stream cannot be a channel (the caller then discards the container).
+ * Incremental decoder: feed chunks as they arrive, get complete frames back. The header is parsed
+ * as soon as it is in, so a body over `bodyLimit` is skipped without being buffered (the frame is
+ * returned with `dropped`); memory stays within one header plus one accepted body. Throws
+ * SANDBOX_FAILED when the stream cannot be a channel (the caller then discards the container).
  */
 export class FrameDecoder {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
+  /** Header of the frame whose body is awaited. */
+  private head?: { header: Frame["header"]; bodyBytes: number };
+  /** Bytes of a dropped body still to skip. */
+  private skip = 0;
+
+  constructor(private readonly bodyLimit: BodyLimit = () => Infinity, private readonly maxHeaderBytes = MAX_HEADER_BYTES) {}
 
   /** Adds bytes; returns every frame now complete, in order. */
   push(chunk: Uint8Array): Frame[] {
@@ -44,26 +60,33 @@ export class FrameDecoder {
       this.buffered += chunk.length;
     }
     const frames: Frame[] = [];
-    while (this.buffered >= PREFIX) {
-      const prefix = this.peek(PREFIX);
-      const view = new DataView(prefix.buffer, prefix.byteOffset, PREFIX);
-      const hlen = view.getUint32(0);
-      const blen = view.getUint32(4);
-      if (hlen > MAX_HEADER_BYTES) {
-        throw new BridgeError("SANDBOX_FAILED", `sandbox channel is corrupt (frame header of ${hlen} bytes)`);
+    for (;;) {
+      if (this.skip > 0) {
+        this.skip -= this.discard(Math.min(this.skip, this.buffered));
+        if (this.skip > 0) break;
       }
-      if (this.buffered < PREFIX + hlen + blen) break;
-      const all = this.take(PREFIX + hlen + blen);
-      let header: Frame["header"];
-      try {
-        header = JSON.parse(decoder.decode(all.subarray(PREFIX, PREFIX + hlen)));
-      } catch (err) {
-        throw new BridgeError("SANDBOX_FAILED", "sandbox channel is corrupt (frame header is not JSON)", { cause: err });
+      if (!this.head) {
+        if (this.buffered < PREFIX) break;
+        const prefix = this.peek(PREFIX);
+        const view = new DataView(prefix.buffer, prefix.byteOffset, PREFIX);
+        const hlen = view.getUint32(0);
+        const blen = view.getUint32(4);
+        if (hlen > this.maxHeaderBytes) {
+          throw new BridgeError("SANDBOX_FAILED", `sandbox channel is corrupt (frame header of ${hlen} bytes)`);
+        }
+        if (this.buffered < PREFIX + hlen) break;
+        const header = parseHeader(this.take(PREFIX + hlen).subarray(PREFIX));
+        if (blen > this.bodyLimit(header)) {
+          frames.push({ header, body: EMPTY, dropped: blen });
+          this.skip = blen;
+          continue;
+        }
+        this.head = { header, bodyBytes: blen };
       }
-      if (!header || typeof header !== "object" || typeof header.t !== "string") {
-        throw new BridgeError("SANDBOX_FAILED", "sandbox channel is corrupt (frame header has no type)");
-      }
-      frames.push({ header, body: all.subarray(PREFIX + hlen) });
+      if (this.buffered < this.head.bodyBytes) break;
+      const body = this.head.bodyBytes ? this.take(this.head.bodyBytes) : EMPTY;
+      frames.push({ header: this.head.header, body });
+      this.head = undefined;
     }
     return frames;
   }
@@ -95,10 +118,41 @@ export class FrameDecoder {
     return out;
   }
 
+  /** Drops n buffered bytes without copying them; returns n. */
+  private discard(n: number): number {
+    let left = n;
+    while (left > 0) {
+      const first = this.chunks[0]!;
+      if (first.length <= left) {
+        this.chunks.shift();
+        left -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(left);
+        left = 0;
+      }
+    }
+    this.buffered -= n;
+    return n;
+  }
+
   private concat(): Uint8Array {
+    if (this.chunks.length === 1) return this.chunks[0]!;
     const out = new Uint8Array(this.buffered);
     let off = 0;
     for (const c of this.chunks) { out.set(c, off); off += c.length; }
     return out;
   }
+}
+
+function parseHeader(bytes: Uint8Array): Frame["header"] {
+  let header: Frame["header"];
+  try {
+    header = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    throw new BridgeError("SANDBOX_FAILED", "sandbox channel is corrupt (frame header is not JSON)", { cause: err });
+  }
+  if (!header || typeof header !== "object" || typeof header.t !== "string") {
+    throw new BridgeError("SANDBOX_FAILED", "sandbox channel is corrupt (frame header has no type)");
+  }
+  return header;
 }

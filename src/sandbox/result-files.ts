@@ -81,14 +81,16 @@ export class ResultFileCollector {
     private readonly maxBytes = MAX_RESULT_BYTES,
   ) {}
 
-  /** One chunk: header `{name, offset, last}`, body bytes. */
-  push(header: Record<string, unknown>, body: Uint8Array): void {
+  /** One chunk: header `{name, offset, last}`, body bytes; `dropped`: the chunk's size when the decoder skipped it (over the frame limit). */
+  push(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void {
     const name = checkedName(header.name);
     if (name === undefined) {
       this.drop(String(header.name).slice(0, 200), "not a valid file name");
       return;
     }
     if (this.dropped.has(name)) return;
+    if (typeof header.last !== "boolean") return this.drop(name, "a chunk without a valid `last` flag");
+    if (dropped !== undefined) return this.drop(name, `a chunk of ${dropped} bytes, more than the frame limit`);
     const why = this.refusal(name, header.offset, body.length);
     if (why) {
       this.drop(name, why);

@@ -10,16 +10,17 @@ import { formatBytes, formatDuration } from "../config/index.ts";
 import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
-import { imageProblem } from "../output/image-fit.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import { SandboxContainer, spawnProcess, type DataCopy, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
+import { engineWorkDir, SandboxContainer, spawnProcess, type DataCopy, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
-import type { HostMethod, SandboxExtension } from "./extension.ts";
+import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
 import { copyFolders, DATA_ROOT, mountArgs, REMOTE_COPY_MAX_BYTES, resolveFolders, type Folders } from "./folders.ts";
 import { missingModuleHint } from "./image/hint.ts";
+import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
 import { ResultFileCollector, saveResultFiles } from "./result-files.ts";
+import { seccompOption } from "./seccomp.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
 import { warmSpec } from "./warm.ts";
 
@@ -33,6 +34,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Streams decoded output as it arrives (progress notifications, terminal). */
   onOutput?: (text: string) => void;
+  /** The client that asked for the run, handed to host methods (see CallOrigin). */
+  origin?: CallOrigin;
 }
 
 export interface SandboxServiceDeps {
@@ -48,9 +51,6 @@ export interface SandboxServiceDeps {
 
 /** Calls one container may serve (with MCP_BRIDGE_RECYCLE) before it is replaced. */
 const MAX_USES = 100;
-/** Images one call may return (an MCP message must stay under the SDK's 10 MB limit). */
-const MAX_IMAGES = 16;
-const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
 
@@ -84,6 +84,7 @@ export class SandboxService {
   private readonly methods = new Map<string, HostMethod>();
   private counter = 0;
   private closing = false;
+  private warnedFilter = false;
   /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
   private readonly reuse: boolean;
 
@@ -171,27 +172,28 @@ export class SandboxService {
     let imageBytes = 0;
     let imagesDropped = false;
     const text = new TextDecoder();
+    const encoder = new TextEncoder();
     const servers = req.servers ?? [];
     const done = c.exec(req.code, contexts, {
       onOutput: (chunk) => {
         output.push(chunk);
         req.onOutput?.(text.decode(chunk, { stream: true }));
       },
-      onImage: (png) => {
-        const problem = imageProblem(png);
-        if (problem) return note(`image dropped: ${problem}`);
-        imageBytes += png.length;
-        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(png);
-        if (!imagesDropped) output.push(new TextEncoder().encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of PNG per call]\n`));
+      onImage: (bytes, dropped) => {
+        const check = dropped === undefined ? checkImage(bytes) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
+        if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
+        imageBytes += bytes.length;
+        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
+        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
         imagesDropped = true;
       },
-      onFile: (header, body) => files.push(header, body),
+      onFile: (header, body, dropped) => files.push(header, body, dropped),
       onCall: (method, params) => {
         const fn = this.methods.get(method);
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
-        return fn(params, { signal, servers });
+        return fn(params, { signal, servers, origin: req.origin });
       },
-    });
+    }, this.config.maxOutput);
     let timer: Timer | undefined;
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -215,14 +217,25 @@ export class SandboxService {
       const folder = this.setup?.folders.output;
       for (const n of [...files.notes, ...(folder ? saveResultFiles(results, folder) : [])]) note(n);
       const mapped = this.mapDone(first);
-      if (!first.kernelDied) return { ...base, ...mapped, output: output.result(), files: results, keep: true };
-      const lost = first.status === "killed" && first.signal === 9 ? `the call before was killed, most likely for exceeding the memory limit (${this.config.memory})` : "the Python process of the call before ended";
-      const error = session === undefined ? mapped.error : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(first.status === "killed" ? "killed" : "its Python process ended")}`.trim();
+      if (!first.kernelDied && !first.discard) return { ...base, ...mapped, output: output.result(), files: results, keep: true };
+      const lost = first.discard
+        ? "the call before sent an end-of-run message bridge refused, so its container was discarded"
+        : first.status === "killed" && first.signal === 9 && first.oomKilled !== false
+          ? `the call before was killed, ${first.oomKilled ? "for exceeding" : "most likely for exceeding"} the memory limit (${this.config.memory})`
+          : "the Python process of the call before ended";
+      const why = first.discard ? "its container was discarded" : first.status === "killed" ? "killed" : "its Python process ended";
+      const error = session === undefined ? mapped.error : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(why)}`.trim();
       return { ...base, ...mapped, ...(error ? { error } : {}), output: output.result(), files: results, keep: false, lost };
     } catch (err) {
       void this.remove([c], true);
-      const reason = `${describeError(err)}. Most likely the code exceeded the memory limit (${this.config.memory}) or killed its own runtime.${lostState("its container stopped")}`;
-      return { ...base, keep: false, lost: `the container of the call before stopped (most likely the memory limit, ${this.config.memory})`, status: "killed", output: output.result(), error: reason };
+      const msg = describeError(err);
+      // Exit code 137: the container's init was SIGKILLed (the OOM killer, or `kill`); anything else is no evidence of memory.
+      const oom = /exit code 137\b/.test(msg);
+      const reason = oom
+        ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
+        : `${msg}. The container was discarded.`;
+      const lost = oom ? `the container of the call before was killed (most likely the memory limit, ${this.config.memory})` : "the container of the call before stopped";
+      return { ...base, keep: false, lost, status: "killed", output: output.result(), error: `${reason}${lostState("its container stopped")}` };
     } finally {
       clearTimeout(timer);
     }
@@ -255,17 +268,22 @@ export class SandboxService {
 
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
-      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput) } : {}) };
+      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput), ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}) } : {}) };
       case "error": {
         const error = capText(d.error ?? "error", this.config.maxOutput);
         const hint = missingModuleHint(error, this.config.image);
-        return { status: "error", error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error };
+        return { status: "error", error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error, ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
       }
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
-        const why = d.signal === 9
-          ? `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${this.config.memory})`
-          : `the Python process was killed by signal ${d.signal}`;
+        const limit = this.config.memory;
+        const why = d.oomKilled
+          ? `the Python process was killed: it exceeded the memory limit (${limit})`
+          : d.signal !== 9
+            ? `the Python process was killed by signal ${d.signal ?? "(unknown)"}`
+            : d.oomKilled === false
+              ? `the Python process was killed by SIGKILL (not by the memory limit of ${limit}: the container recorded no out-of-memory kill)`
+              : `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${limit})`;
         return { status: "killed", error: why };
       }
     }
@@ -275,15 +293,25 @@ export class SandboxService {
     const { engine, rlimits, folders } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
+    let seccompProfile: string | undefined;
+    try {
+      seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
+    } catch (err) {
+      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, { hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile." });
+    }
     // A remote engine cannot mount this host's folders: their files are copied into a tmpfs instead.
     const copied = engine.remote && folders.read.length > 0;
     const mounts = copied ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`] : mountArgs(folders);
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, mounts });
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, mounts, seccompProfile });
     const data = copied ? this.dataCopy() : undefined;
     this.live.set(name, undefined);
     try {
       const c = await SandboxContainer.start(name, argv, this.runtimeInit(folders), this.spawn, undefined, data);
       this.reportWarm(c);
+      if (c.syscallFilter === false && !this.warnedFilter) {
+        this.warnedFilter = true;
+        this.deps.log.warn(`sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`);
+      }
       if (this.live.has(name)) this.live.set(name, c);
       void c.closed.then(() => this.live.delete(name));
       return c;

@@ -1,19 +1,21 @@
 /**
  * Host methods behind the `mcp.runtime` helpers. Parameters come from sandboxed code, so each is
- * validated; server configs are described without env, headers or args (they may hold secrets).
+ * validated; server configs are described without env, headers or args (they may hold secrets),
+ * and a URL only by its origin (hosted endpoints put keys in the path).
  */
 import { z } from "zod";
-import { BridgeError } from "../errors.ts";
 import type { HostMethod } from "../sandbox/extension.ts";
 import { toolAttributeNames } from "./aliases.ts";
 import { describeParams } from "./arg-check.ts";
+import { callMethods } from "./call-methods.ts";
+import { nameSchema, parseParams } from "./params.ts";
 import type { UpstreamRegistry } from "./registry.ts";
-import { toolResultValue } from "./result.ts";
+import { urlOrigin } from "./secrets.ts";
 import { oneLine, paramNames, requiredParams, type ToolDoc } from "./tool-docs.ts";
 import type { ServerEntry } from "./types.ts";
 
 const MAX_QUERY = 1000;
-const name = z.string().min(1).max(256);
+const name = nameSchema;
 const schemas = {
   server: z.object({ server: name }),
   named: z.object({ name, loaded: z.array(z.string()).optional() }),
@@ -21,26 +23,8 @@ const schemas = {
   query: z.object({ server: name, tool: name.nullish(), detail: z.enum(["summary", "full"]).optional() }),
   search: z.object({ query: z.string().max(MAX_QUERY), limit: z.number().int().min(1).max(100).optional() }),
   summary: z.object({ loaded: z.array(z.string()).optional() }),
-  call: z.object({ server: name, tool: name, args: z.record(z.string(), z.unknown()).nullish() }),
 };
-
-function parse<T>(schema: z.ZodType<T>, params: unknown, helper: string): T {
-  const r = schema.safeParse(params ?? {});
-  if (r.success) return r.data;
-  const why = r.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ");
-  throw new BridgeError("USAGE", `${helper}: ${why}`);
-}
-
-/** A URL without credentials or query (which may carry tokens). */
-function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "(invalid url)";
-  }
-}
+const parse = parseParams;
 
 function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<string>) {
   return {
@@ -50,7 +34,7 @@ function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<stri
     format: e.format,
     source: e.source,
     command: e.transport === "stdio" ? (e.command ?? null) : null,
-    url: safeUrl(e.url) ?? null,
+    url: e.url ? urlOrigin(e.url) : null,
     loaded: loaded.has(e.name),
   };
 }
@@ -78,13 +62,8 @@ export async function serverMeta(registry: UpstreamRegistry, server: string, sig
 /** The `mcp.*` host methods. */
 export function upstreamMethods(registry: UpstreamRegistry): Record<string, HostMethod> {
   return {
+    ...callMethods(registry),
     "mcp.load_server": async (p, ctx) => serverMeta(registry, parse(schemas.named, p, "load_server").name, ctx.signal),
-
-    "mcp.call_tool": async (p, ctx) => {
-      const { server, tool, args } = parse(schemas.call, p, "call_tool");
-      const result = await registry.call(server, tool, args ?? {}, ctx.signal);
-      return toolResultValue(server, tool, result);
-    },
 
     "mcp.discovered_servers": async (p, ctx) => {
       const { detailed, loaded } = parse(schemas.discovered, p, "discovered_servers");
@@ -155,7 +134,8 @@ export function upstreamMethods(registry: UpstreamRegistry): Record<string, Host
       lines.push("", "## Other allowed servers", others.length ? others.join(", ") : "none");
       lines.push("", "## Helpers (async; each has a _sync twin)",
         "search_tool_docs(query, limit=5), query_tool_docs(server, tool=None, detail), list_tools(server), describe_server(name),",
-        "discovered_servers(detailed=False), list_servers(), list_loaded_server_metadata(), load_server(name), call_tool(server, tool, args),",
+        "discovered_servers(detailed=False), list_servers(), list_loaded_server_metadata(), load_server(name), call_tool(server, tool, args, on_progress=None),",
+        "list_resources(server), read_resource(server, uri), mcp_<server>.<tool>.stream(...) (progress events, then .result),",
         "save_memory(key, value), load_memory(key, default=None), update_memory(key, fn), delete_memory(key), list_memories(), memory_exists(key), get_memory_info(key)");
       return lines.join("\n");
     },

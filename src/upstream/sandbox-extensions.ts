@@ -8,14 +8,18 @@ import type { Config } from "../config/index.ts";
 import { memoryExtension } from "../memory/extension.ts";
 import { MemoryStore } from "../memory/store.ts";
 import type { SandboxExtension } from "../sandbox/extension.ts";
-import { discoverServers, usableServers } from "./discovery/index.ts";
+import { discoverServers } from "./discovery/index.ts";
 import { upstreamExtension } from "./extension.ts";
-import { UpstreamRegistry } from "./registry.ts";
+import type { OuterClient } from "./origin.ts";
+import { SEARCH_BUDGET_MS, UpstreamRegistry } from "./registry.ts";
 
 type Log = { debug(msg: string): void; warn(msg: string): void };
 
-/** Discovery as the registry needs it: usable servers only; each config problem is logged once. */
-export function discoverUsable(config: Config, log: Log): () => ReturnType<UpstreamRegistry["entries"]> {
+/**
+ * Discovery as the registry needs it: every server with its status (the registry uses only `ok`
+ * ones and explains the others); each config problem is logged once.
+ */
+export function discoverEntries(config: Config, log: Log): () => ReturnType<UpstreamRegistry["entries"]> {
   const reported = new Set<string>();
   return async () => {
     const env = process.env;
@@ -32,18 +36,24 @@ export function discoverUsable(config: Config, log: Log): () => ReturnType<Upstr
       if (!reported.has(line)) log.warn(`MCP server config skipped: ${line}`);
       reported.add(line);
     }
-    return usableServers(result);
+    return result.servers;
   };
 }
 
-/** The MCP-proxy and memory extensions, plus `close` (ends upstream server processes). */
-export function createSandboxExtensions(config: Config, log: Log): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
+/**
+ * The MCP-proxy and memory extensions, plus `close` (ends upstream server processes). `outer` is
+ * the MCP client that started serve (its capabilities and roots reach upstream servers).
+ */
+export function createSandboxExtensions(config: Config, log: Log, outer?: OuterClient): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
   const registry = new UpstreamRegistry({
-    discover: discoverUsable(config, log),
+    discover: discoverEntries(config, log),
     stateDir: config.stateDir,
     timeoutMs: config.upstreamTimeout,
     log: { debug: (m) => log.debug(m), warn: (m) => log.warn(m) },
+    // Well under the run timeout, so a search always answers within the call.
+    searchBudgetMs: Math.min(SEARCH_BUDGET_MS, Math.round(config.timeout / 3)),
+    outer,
   });
-  const memory = new MemoryStore({ dir: join(config.stateDir, "memory") });
+  const memory = new MemoryStore({ dir: join(config.stateDir, "memory"), maxTotalBytes: config.memoryStoreQuota });
   return { extensions: [upstreamExtension(registry), memoryExtension(memory)], registry, close: () => registry.closeAll() };
 }

@@ -9,6 +9,8 @@ export interface ToolDoc {
   inputSchema: Tool["inputSchema"];
   outputSchema?: Tool["outputSchema"];
   annotations?: Tool["annotations"];
+  /** `taskSupport: "required"` tools are called through the task API (src/upstream/task-call.ts). */
+  execution?: Tool["execution"];
 }
 
 /** Converts the SDK's tool listing to the stored shape (drops fields bridge does not use). */
@@ -18,6 +20,7 @@ export function toToolDoc(tool: Tool): ToolDoc {
   if (tool.description) doc.description = tool.description;
   if (tool.outputSchema) doc.outputSchema = tool.outputSchema;
   if (tool.annotations) doc.annotations = tool.annotations;
+  if (tool.execution) doc.execution = tool.execution;
   return doc;
 }
 

@@ -1,16 +1,17 @@
 /**
- * The worker side of the script catalog (format in src/queue/catalog.ts): lists the whitelist and
- * publishes it to `<root>/queue/scripts.json` whenever it changed.
+ * The worker publishes the script whitelist to `<root>/queue/scripts.json` (format, signature and
+ * reading in src/queue/catalog.ts), so `serve` can list scripts without the scripts directory.
  */
-import { listScripts, type ScriptInfo } from "../host-scripts/catalog.ts";
-import type { Catalog } from "../queue/catalog.ts";
-import { writeFileAtomic } from "../queue/fsutil.ts";
+import { type Catalog, writeCatalog } from "../queue/catalog.ts";
 import type { QueueLayout } from "../queue/layout.ts";
+import { listScripts, type ScriptInfo } from "../host-scripts/catalog.ts";
 
-let lastPublished = "";
 
-/** Lists the scripts and writes the catalog when it changed. Returns it. */
-export async function publishCatalog(layout: QueueLayout, scriptsDir: string, now: () => number = Date.now): Promise<Catalog> {
+/**
+ * Lists the scripts and writes the signed catalog when the one on disk differs (or is missing, or
+ * not authentic). Returns it.
+ */
+export async function publishCatalog(layout: QueueLayout, scriptsDir: string, secret: string, now: () => number = Date.now): Promise<Catalog> {
   let scripts: ScriptInfo[] = [];
   let problems: string[] = [];
   try {
@@ -18,11 +19,7 @@ export async function publishCatalog(layout: QueueLayout, scriptsDir: string, no
   } catch (err) {
     problems = [(err as Error).message];
   }
-  const body = JSON.stringify({ scriptsDir, scripts, problems });
   const catalog: Catalog = { updatedAt: new Date(now()).toISOString(), scriptsDir, scripts, problems };
-  if (body !== lastPublished) {
-    writeFileAtomic(layout.tmp, layout.catalog, JSON.stringify(catalog), { sync: false });
-    lastPublished = body;
-  }
+  writeCatalog(layout, catalog, secret);
   return catalog;
 }

@@ -1,44 +1,59 @@
 /**
  * One claude job per working directory across all workers: a lock file per directory
- * (`<root>/queue/locks/<sha256>`), created exclusively and holding the owner's worker id. A lock
- * whose owner is gone (see recovery.workerIsGone) is taken over.
+ * (`<root>/queue/locks/<sha256>`), created exclusively and holding the owner's worker id, signed.
+ * A lock whose signature does not hold (planted by a writer without the token), or whose owner is
+ * gone (src/worker/liveness.ts: signed heartbeats only), is taken over.
  */
 import { createHash } from "node:crypto";
-import { hostname } from "node:os";
-import { join } from "node:path";
-import { createFileAtomic, readFileNoFollow, readJson, removeQuietly } from "../queue/fsutil.ts";
-import type { QueueLayout } from "../queue/layout.ts";
-import { HeartbeatSchema } from "../queue/schema.ts";
-import { defaultPidAlive, workerIsGone } from "./recovery.ts";
+import { recordIsAuthentic, signRecord } from "../queue/auth.ts";
+import { createFileAtomic, fileAgeStamp, readJsonQuietly, removeQuietly } from "../queue/fsutil.ts";
+import { ownerIsGone, type LivenessDeps } from "./liveness.ts";
 
-const lockPath = (layout: QueueLayout, key: string) => join(layout.locks, createHash("sha256").update(key).digest("hex").slice(0, 40));
+/** The lock file's name for a directory key (40 hex; shared locks of cwd-shared-lock.ts start with it). */
+export const lockName = (key: string): string => createHash("sha256").update(key).digest("hex").slice(0, 40);
 
-function ownerGone(layout: QueueLayout, owner: string, now: number): boolean {
-  let beat: unknown;
-  try { beat = readJson(join(layout.workers, `${owner}.json`)); } catch { beat = undefined; }
-  const parsed = HeartbeatSchema.safeParse(beat);
-  return workerIsGone(parsed.success ? parsed.data : undefined, now, hostname(), defaultPidAlive);
+/** What the worker's cwd lock needs: the layout, the secret and a clock (pidAlive for tests). */
+export type CwdLockDeps = LivenessDeps;
+
+/** The authentic owner of a lock file: its worker id, or undefined when missing or not authentic. */
+function lockOwner(deps: CwdLockDeps, name: string): { owner?: string; exists: boolean } {
+  const raw = readJsonQuietly(deps.layout.d.locks, name, 4096);
+  if (raw === undefined) return { exists: fileAgeStamp(deps.layout.d.locks, name) !== undefined };
+  const owner = (raw as { owner?: unknown }).owner;
+  const authentic = recordIsAuthentic("lock", raw, deps.secret) && (raw as { lock?: unknown }).lock === name && typeof owner === "string";
+  return { owner: authentic ? (owner as string) : undefined, exists: true };
 }
 
 /** Takes the lock for `key` for `workerId`; false when another live worker holds it. */
-export function tryLockCwd(layout: QueueLayout, key: string, workerId: string, now = Date.now()): boolean {
-  const path = lockPath(layout, key);
+export function tryLockCwd(deps: CwdLockDeps, key: string, workerId: string): boolean {
+  const name = lockName(key);
+  const text = JSON.stringify(signRecord("lock", { lock: name, owner: workerId }, deps.secret));
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (createFileAtomic(layout.tmp, path, workerId)) return true;
-    let owner: string | undefined;
-    try { owner = readFileNoFollow(path, 1024)?.trim(); } catch { owner = undefined; }
-    if (owner === undefined) continue; // released meanwhile: try again
+    if (createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text)) return true;
+    const { owner, exists } = lockOwner(deps, name);
+    if (!exists) continue; // released meanwhile: try again
     if (owner === workerId) return true;
-    if (!ownerGone(layout, owner, now)) return false;
-    removeQuietly(path);
+    const since = fileAgeStamp(deps.layout.d.locks, name) ?? 0;
+    if (owner !== undefined && !ownerIsGone(deps, owner, since)) return false;
+    // Not authentic, or its owner is gone: break it.
+    removeQuietly(deps.layout.d.locks, name, { special: true });
   }
   return false;
 }
 
+/**
+ * The worker that really holds the exclusive lock for `key`: its record is authentic and its owner
+ * is not gone. undefined for no lock, a planted one, or one of a gone worker.
+ */
+export function lockHolder(deps: CwdLockDeps, key: string): string | undefined {
+  const name = lockName(key);
+  const { owner } = lockOwner(deps, name);
+  if (owner === undefined) return undefined;
+  return ownerIsGone(deps, owner, fileAgeStamp(deps.layout.d.locks, name) ?? 0) ? undefined : owner;
+}
+
 /** Releases the lock if `workerId` holds it. */
-export function unlockCwd(layout: QueueLayout, key: string, workerId: string): void {
-  const path = lockPath(layout, key);
-  try {
-    if (readFileNoFollow(path, 1024)?.trim() === workerId) removeQuietly(path);
-  } catch { /* already gone */ }
+export function unlockCwd(deps: CwdLockDeps, key: string, workerId: string): void {
+  const name = lockName(key);
+  if (lockOwner(deps, name).owner === workerId) removeQuietly(deps.layout.d.locks, name);
 }

@@ -5,10 +5,10 @@
  * `rejected` result so the caller gets a clear error.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, renameSync } from "node:fs";
-import { join } from "node:path";
+import { renameSync } from "node:fs";
 import { verifyJob, type RejectReason } from "../queue/auth.ts";
-import { createMarker, fsyncDir, readJson } from "../queue/fsutil.ts";
+import type { QueueDir } from "../queue/dirs.ts";
+import { createMarker, entryExists, fsyncDir, readJson } from "../queue/fsutil.ts";
 import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
 import type { QueueLayout } from "../queue/layout.ts";
@@ -38,23 +38,23 @@ const HINTS: Record<RejectReason, string> = {
  * if its markers were lost.
  */
 function markSeen(layout: QueueLayout, job: Job, secret: string): boolean {
-  const idFresh = createMarker(join(layout.seen, `i-${job.id}`));
-  const nonceFresh = createMarker(join(layout.seen, `n-${job.nonce}`));
-  fsyncDir(layout.seen);
+  const idFresh = createMarker(layout.d.seen, `i-${job.id}`);
+  const nonceFresh = createMarker(layout.d.seen, `n-${job.nonce}`);
+  fsyncDir(layout.d.seen);
   // Only an authentic result counts: a planted one must not get the real job refused.
   return idFresh && nonceFresh && !readResult(layout, job.id, secret);
 }
 
 /**
- * Verifies the claimed file at `path` (named `<fileId>.json`). Returns the job when it may run;
- * otherwise handles the rejection and returns undefined.
+ * Verifies the claimed file `<fileId>.json` in `dir` (the worker's running directory). Returns the
+ * job when it may run; otherwise handles the rejection and returns undefined.
  */
-export function takeIn(deps: IntakeDeps, path: string, fileId: string): Job | undefined {
+export function takeIn(deps: IntakeDeps, dir: QueueDir, fileId: string): Job | undefined {
   const { layout, journal } = deps;
   let raw: unknown;
   let readError: string | undefined;
   try {
-    raw = readJson(path, 2 * 1024 * 1024);
+    raw = readJson(dir, `${fileId}.json`, 2 * 1024 * 1024);
     if (raw === undefined) readError = "the job file is not valid JSON";
   } catch (err) {
     readError = (err as Error).message;
@@ -70,13 +70,13 @@ export function takeIn(deps: IntakeDeps, path: string, fileId: string): Job | un
     verdict = { ok: false, reason: "replayed", message: "this job (its id or nonce) was already seen", id: verdict.job.id };
   }
   // Rejected: quarantine the file, journal, and answer the caller when that is safe.
-  const quarantine = join(layout.rejected, `${fileId}.${randomBytes(4).toString("hex")}.json`);
-  try { renameSync(path, quarantine); } catch { /* already moved or removed */ }
-  journal({ event: "rejected", id: fileId, reason: verdict.reason, message: verdict.message, file: quarantine });
+  const quarantine = `${fileId}.${randomBytes(4).toString("hex")}.json`;
+  try { renameSync(dir.at(`${fileId}.json`), layout.d.rejected.at(quarantine)); } catch { /* already moved or removed */ }
+  journal({ event: "rejected", id: fileId, reason: verdict.reason, message: verdict.message, file: `${layout.rejected}/${quarantine}` });
   // Only answer under an id nobody has legitimately used: a forged or replayed copy of a real
   // job must not overwrite or pre-empt that job's result.
   const id = fileId;
-  if (JOB_ID_RE.test(id) && verdict.reason !== "replayed" && !existsSync(join(layout.seen, `i-${id}`))) {
+  if (JOB_ID_RE.test(id) && verdict.reason !== "replayed" && !entryExists(layout.d.seen, `i-${id}`)) {
     writeResult(layout, {
       id,
       kind: kindOfId(id)!,

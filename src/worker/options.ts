@@ -18,6 +18,8 @@ export interface WorkerFlags {
   timeout?: string;
   grace?: string;
   once?: boolean;
+  /** `--trust-project-settings`: claude jobs load project settings in every directory. */
+  trustProjectSettings?: boolean;
 }
 
 const usage = (message: string, hint?: string) => new BridgeError("USAGE", message, { hint });
@@ -40,8 +42,20 @@ function duration(flag: string, value: string | undefined, fallback: string): nu
   return ms;
 }
 
-/** Validated worker options. */
-export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], config: Config): WorkerOptions {
+function resolveDir(flag: string, r: string): string {
+  if (!isAbsolute(r) && !r.startsWith(".")) throw usage(`${flag} ${JSON.stringify(r)} must be a directory path.`);
+  try {
+    return realpathSync(resolve(r));
+  } catch {
+    throw usage(`${flag} ${r}: no such directory.`, "Create it or fix the path.");
+  }
+}
+
+/**
+ * Validated worker options. `trustedRootArgs` are the `--trust-project-settings-in` values:
+ * directories whose project settings claude jobs may load (see WorkerOptions.trustProjectSettings).
+ */
+export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], config: Config, trustedRootArgs: string[] = []): WorkerOptions {
   const concurrency = Number(flags.concurrency ?? "2");
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw usage(`--concurrency ${JSON.stringify(flags.concurrency)} must be a whole number from 1 to 64.`);
@@ -51,15 +65,12 @@ export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], confi
     throw usage(`--permission-mode ${JSON.stringify(flags.permissionMode)} is not a permission mode.`, `Use one of: ${PERMISSION_MODES.join(", ")}.`);
   }
   const explicit = allowRootArgs.length > 0;
-  const roots = (explicit ? allowRootArgs : [homedir()]).map((r) => {
-    if (!isAbsolute(r) && !r.startsWith(".")) throw usage(`--allow-root ${JSON.stringify(r)} must be a directory path.`);
-    try {
-      return realpathSync(resolve(r));
-    } catch {
-      if (!explicit) return resolve(r); // a missing home only matters once a claude job asks for it
-      throw usage(`--allow-root ${r}: no such directory.`, "Create it or fix the path.");
-    }
-  });
+  const roots = explicit
+    ? allowRootArgs.map((r) => resolveDir("--allow-root", r))
+    : [(() => { try { return realpathSync(homedir()); } catch { return resolve(homedir()); } })()]; // a missing home only matters once a claude job asks for it
+  if (flags.trustProjectSettings && trustedRootArgs.length) {
+    throw usage("--trust-project-settings trusts every directory; --trust-project-settings-in names some. Use one of them.");
+  }
   return {
     concurrency,
     allowRoots: roots,
@@ -68,5 +79,6 @@ export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], confi
     timeoutMs: duration("timeout", flags.timeout, "30m"),
     graceMs: duration("grace", flags.grace, "30s"),
     once: Boolean(flags.once),
+    trustProjectSettings: flags.trustProjectSettings ? "all" : trustedRootArgs.map((r) => resolveDir("--trust-project-settings-in", r)),
   };
 }

@@ -1,151 +1,181 @@
 /**
- * Recovery and retention. A job left in running/<worker>/ by a worker that is gone (its pid is
- * dead on this host, or its heartbeat went stale elsewhere) is marked `interrupted` with the
- * reason and whatever partial outcome it checkpointed — it is never re-run. GC removes finished
- * jobs past retention, old replay markers, quarantined files and stray temp files.
+ * Recovery: jobs left in running/<worker>/ by a worker that is gone (src/worker/liveness.ts) and
+ * jobs archived without a result. Nothing unsigned becomes signed here: a job file counts only when
+ * its HMAC holds, an `interrupted` result is written only for a job that worker provably claimed
+ * (its signed checkpoint, bound to the job and the worker) and copies only the checkpoint's fields;
+ * a signed job that was never claimed goes back to incoming/ (it never started) and anything else
+ * is quarantined. Results recovery writes are provisional (`recovered: true`): the worker that
+ * really ran the job replaces them. GC lives in src/worker/gc.ts.
  */
-import { readdirSync, renameSync, rmSync, statSync, rmdirSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
-import { MAX_FUTURE_SKEW_MS } from "../queue/auth.ts";
-import { readJson, removeQuietly } from "../queue/fsutil.ts";
-import { JOB_ID_RE, kindOfId } from "../queue/ids.ts";
+import { randomBytes } from "node:crypto";
+import { linkSync, renameSync, rmdirSync } from "node:fs";
+import { verifyJobSignature } from "../queue/auth.ts";
+import type { QueueDir } from "../queue/dirs.ts";
+import { entryExists, fileAgeStamp, readJsonQuietly, removeQuietly } from "../queue/fsutil.ts";
+import { NAME_SHAPES, WORKER_ID_RE, kindOfId } from "../queue/ids.ts";
 import type { Journal } from "../queue/journal.ts";
-import type { QueueLayout } from "../queue/layout.ts";
-import { readResult, writeResult } from "../queue/store.ts";
-import { HeartbeatSchema } from "../queue/schema.ts";
-import { HEARTBEAT_STALE_MS, type Heartbeat } from "../queue/types.ts";
+import { readHeartbeat, readResult, writeResult } from "../queue/store.ts";
+import { HEARTBEAT_STALE_MS } from "../queue/types.ts";
+import { readCheckpoint } from "../queue/checkpoint.ts";
+import { ownerIsGone, type LivenessDeps } from "./liveness.ts";
 
-const JOURNAL_ROTATE_BYTES = 16 * 1024 * 1024;
+export { defaultPidAlive, workerIsGone } from "./liveness.ts";
+/** The worker's periodic maintenance is recovery plus GC; GC is exported here too. */
+export { collectGarbage } from "./gc.ts";
 
-export interface RecoveryDeps {
-  layout: QueueLayout;
+export interface RecoveryDeps extends LivenessDeps {
   journal: Journal;
-  now: () => number;
   selfId: string;
-  /** Signs the results recovery writes (absent in tests that do not check signatures). */
-  secret?: string;
-  /** Whether a pid is alive on this host (injectable for tests). */
-  pidAlive?: (pid: number) => boolean;
 }
 
-export function defaultPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+const MAX_JOB_FILE = 2 * 1024 * 1024;
 
-/** Whether the worker that owns running/<workerId> is gone. Pure given its heartbeat. */
-export function workerIsGone(beat: Heartbeat | undefined, nowMs: number, host: string, pidAlive: (pid: number) => boolean): boolean {
-  if (!beat) return true;
-  if (beat.hostname === host) return !pidAlive(beat.pid);
-  return nowMs - Date.parse(beat.at) > HEARTBEAT_STALE_MS;
-}
-
-const list = (dir: string): string[] => {
-  try { return readdirSync(dir); } catch { return []; }
-};
-
-/** Marks jobs of gone workers interrupted and removes their leftovers. Returns the ids marked. */
+/** Marks jobs of gone workers interrupted and cleans up after them. Returns the ids marked. */
 export function recoverOrphans(deps: RecoveryDeps): string[] {
-  const { layout, journal } = deps;
-  const host = hostname();
-  const alive = deps.pidAlive ?? defaultPidAlive;
+  const { layout } = deps;
   const marked: string[] = [];
-  for (const workerId of list(layout.running)) {
+  for (const workerId of layout.d.running.list()) {
+    if (workerId === deps.selfId || !WORKER_ID_RE.test(workerId)) continue;
+    const since = fileAgeStamp(layout.d.running, workerId) ?? 0;
+    if (!ownerIsGone(deps, workerId, since)) continue;
+    let dir: QueueDir;
+    try {
+      dir = layout.d.running.child(workerId);
+    } catch {
+      continue; // not a directory (a planted file or link): not a worker's
+    }
+    try {
+      marked.push(...recoverDir(deps, workerId, dir));
+    } finally {
+      dir.close();
+    }
+    try {
+      rmdirSync(layout.d.running.at(workerId));
+    } catch {
+      // Something bridge does not recognise is left: move the whole directory out of the way.
+      const to = `${workerId}.${randomBytes(4).toString("hex")}.dir`;
+      try { renameSync(layout.d.running.at(workerId), layout.d.rejected.at(to)); } catch { /* gone meanwhile */ }
+      deps.journal({ event: "rejected", worker: workerId, reason: "unknown files in a stopped worker's directory", movedTo: to });
+    }
+    removeQuietly(layout.d.workers, `${workerId}.json`);
+  }
+  marked.push(...recoverArchived(deps));
+  // Heartbeats of gone workers with nothing running; unsigned ones once they are old.
+  for (const f of layout.d.workers.list()) {
+    if (!NAME_SHAPES.heartbeat.test(f)) continue;
+    const workerId = f.slice(0, -5);
     if (workerId === deps.selfId) continue;
-    const beatFile = join(layout.workers, `${workerId}.json`);
-    const parsed = HeartbeatSchema.safeParse(safeJson(beatFile));
-    const beat = parsed.success ? parsed.data : undefined;
-    // A worker that has just claimed may not have written its first beat yet: give it the stale window.
-    if (!beat && deps.now() - mtimeMs(join(layout.running, workerId)) < HEARTBEAT_STALE_MS) continue;
-    if (!workerIsGone(beat, deps.now(), host, alive)) continue;
-    const dir = join(layout.running, workerId);
-    for (const f of list(dir)) {
-      if (!f.endsWith(".json") || f.endsWith(".checkpoint.json")) continue;
-      const id = f.slice(0, -5);
-      if (!JOB_ID_RE.test(id)) continue;
-      const checkpoint = safeJson(join(dir, `${id}.checkpoint.json`)) as { startedAt?: string; outcome?: unknown } | undefined;
-      const who = beat ? `worker ${beat.pid} on ${beat.hostname}` : `worker ${workerId}`;
-      const wrote = writeResult(layout, {
-        id,
-        kind: kindOfId(id)!,
-        state: "interrupted",
-        outcome: checkpoint?.outcome ?? null,
-        error: {
-          code: "JOB_INTERRUPTED",
-          message: `${who} stopped while the job was running${checkpoint?.startedAt ? ` (started ${checkpoint.startedAt})` : " (claimed, not yet started)"}; it was not re-run.`,
-          hint: kindOfId(id) === "claude" ? "Submit it again; pass the session_id in the outcome to resume the Claude session." : "Check what the script did, then submit it again if needed.",
-        },
-        startedAt: checkpoint?.startedAt,
-        finishedAt: new Date(deps.now()).toISOString(),
-      }, deps.secret);
-      try { renameSync(join(dir, f), join(layout.jobs, f)); } catch { /* another recoverer moved it */ }
-      if (wrote) {
-        marked.push(id);
-        journal({ event: "interrupted", id, worker: workerId, reason: "worker gone" });
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-    removeQuietly(beatFile);
-  }
-  // Jobs archived without a result (a canceller or finisher died between the two steps).
-  for (const f of list(layout.jobs)) {
-    const id = f.slice(0, -5);
-    if (!JOB_ID_RE.test(id) || readResult(layout, id)) continue;
-    if (deps.now() - mtimeMs(join(layout.jobs, f)) < HEARTBEAT_STALE_MS) continue;
-    if (writeResult(layout, { id, kind: kindOfId(id)!, state: "interrupted", outcome: null, error: { code: "JOB_INTERRUPTED", message: "The process finishing this job stopped before recording its result; it was not re-run." }, finishedAt: new Date(deps.now()).toISOString() }, deps.secret)) {
-      marked.push(id);
-      journal({ event: "interrupted", id, reason: "no result recorded" });
-    }
-  }
-  // Heartbeats of gone workers with nothing running.
-  for (const f of list(layout.workers)) {
-    const parsed = HeartbeatSchema.safeParse(safeJson(join(layout.workers, f)));
-    if (parsed.success && parsed.data.workerId !== deps.selfId && workerIsGone(parsed.data, deps.now(), host, alive)) removeQuietly(join(layout.workers, f));
+    const beat = readHeartbeat(layout, f, deps.secret);
+    const since = fileAgeStamp(layout.d.workers, f) ?? 0;
+    if (beat ? ownerIsGone(deps, workerId, since) : deps.now() - since > HEARTBEAT_STALE_MS) removeQuietly(layout.d.workers, f);
   }
   return marked;
 }
 
-function safeJson(path: string): unknown {
-  try { return readJson(path); } catch { return undefined; }
-}
-
-function mtimeMs(path: string): number {
-  try { const st = statSync(path); return Math.max(st.mtimeMs, st.ctimeMs); } catch { return 0; }
-}
-
-/** Removes what is past retention. Returns how many files were removed. */
-export function collectGarbage(deps: RecoveryDeps & { retentionMs: number; maxAgeMs: number }): number {
-  const { layout, now } = deps;
-  let removed = 0;
-  const older = (path: string, ms: number) => now() - mtimeMs(path) > ms;
-  for (const f of list(layout.results)) {
-    const id = f.slice(0, -5);
-    const path = join(layout.results, f);
-    if (!older(path, deps.retentionMs)) continue;
-    for (const p of [join(layout.jobs, `${id}.json`), join(layout.progress, `${id}.jsonl`), join(layout.cancel, id), path]) {
-      try { removeQuietly(p); removed++; } catch { /* keep going */ }
+/** Handles every file in a gone worker's directory; returns the ids marked interrupted. */
+function recoverDir(deps: RecoveryDeps, workerId: string, dir: QueueDir): string[] {
+  const { layout, journal } = deps;
+  const marked: string[] = [];
+  const quarantine = (name: string, id: string, why: string) => {
+    const to = `${id}.${randomBytes(4).toString("hex")}.json`;
+    try { renameSync(dir.at(name), layout.d.rejected.at(to)); } catch { return; }
+    journal({ event: "rejected", id, worker: workerId, reason: why, movedTo: to });
+  };
+  for (const name of dir.list()) {
+    if (!NAME_SHAPES.job.test(name)) continue;
+    const id = name.slice(0, -5);
+    const verdict = verifyJobSignature(readJsonQuietly(dir, name, MAX_JOB_FILE), deps.secret);
+    if (!verdict.ok || verdict.job.id !== id) { quarantine(name, id, `recovery: ${verdict.ok ? "the job id does not match its file name" : verdict.message}`); continue; }
+    const cp = readCheckpoint(dir, id, workerId, deps.secret);
+    const verified = entryExists(layout.d.seen, `i-${id}`);
+    if (!cp || (!cp.startedAt && !verified)) {
+      if (!cp && verified) {
+        // Verified and run somewhere, but not claimed by this worker: a copy.
+        quarantine(name, id, "recovery: no signed claim by this worker (a copy of a job that ran elsewhere)");
+      } else {
+        requeue(deps, dir, name, id, workerId);
+      }
+      continue;
+    }
+    const kind = kindOfId(id)!;
+    const who = `worker ${workerId}`;
+    const wrote = writeResult(layout, {
+      id,
+      kind,
+      state: "interrupted",
+      outcome: cp.outcome ?? null,
+      error: {
+        code: "JOB_INTERRUPTED",
+        message: `${who} stopped while the job was running${cp.startedAt ? ` (started ${cp.startedAt})` : " (claimed, not yet started)"}; it was not re-run.`,
+        hint: kind === "claude" ? "Submit it again; pass the session_id in the outcome to resume the Claude session." : "Check what the script did, then submit it again if needed.",
+      },
+      startedAt: cp.startedAt,
+      finishedAt: new Date(deps.now()).toISOString(),
+      recovered: true,
+    }, deps.secret);
+    try { renameSync(dir.at(name), layout.d.jobs.at(name)); } catch { /* another recoverer moved it */ }
+    if (wrote) {
+      marked.push(id);
+      journal({ event: "interrupted", id, worker: workerId, reason: "worker gone" });
     }
   }
-  // Replay markers must outlive the window in which a copied job would still pass the age check.
-  const seenWindow = deps.maxAgeMs + MAX_FUTURE_SKEW_MS + 3_600_000;
-  for (const f of list(layout.seen)) if (older(join(layout.seen, f), seenWindow)) { removeQuietly(join(layout.seen, f)); removed++; }
-  for (const f of list(layout.rejected)) if (older(join(layout.rejected, f), deps.retentionMs)) { removeQuietly(join(layout.rejected, f)); removed++; }
-  for (const f of list(layout.tmp)) if (older(join(layout.tmp, f), 3_600_000)) { removeQuietly(join(layout.tmp, f)); removed++; }
-  for (const f of list(layout.cancel)) if (older(join(layout.cancel, f), deps.retentionMs)) { removeQuietly(join(layout.cancel, f)); removed++; }
-  // The journal is append-only; past JOURNAL_ROTATE_BYTES it is moved to journal.1.jsonl (one generation kept).
-  try {
-    if (statSync(layout.journal).size > JOURNAL_ROTATE_BYTES) renameSync(layout.journal, layout.journal.replace(/\.jsonl$/, ".1.jsonl"));
-  } catch { /* no journal yet */ }
-  if (removed) deps.journal({ event: "gc", removed });
-  return removed;
+  for (const name of dir.list()) if (NAME_SHAPES.checkpoint.test(name)) removeQuietly(dir, name);
+  return marked;
 }
 
-/** Removes an empty directory, ignoring errors. */
-export function removeEmptyDir(path: string): void {
-  try { rmdirSync(path); } catch { /* not empty or gone */ }
+/** A signed job its worker never claimed for certain: back to incoming/, where it is verified again. */
+function requeue(deps: RecoveryDeps, dir: QueueDir, name: string, id: string, workerId: string): void {
+  try {
+    linkSync(dir.at(name), deps.layout.d.incoming.at(name));
+    deps.journal({ event: "requeued", id, worker: workerId, reason: "claimed by a worker that stopped before it started" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") return; // leave it for the next pass
+    // The same job is still queued: this was a copy.
+  }
+  removeQuietly(dir, name);
+}
+
+/**
+ * Jobs archived without a result: a canceller or finisher died between its two steps. Acted on
+ * only for a signed job file that is nowhere else (not queued, not running) and old enough.
+ */
+function recoverArchived(deps: RecoveryDeps): string[] {
+  const { layout, journal } = deps;
+  const marked: string[] = [];
+  for (const name of layout.d.jobs.list()) {
+    if (!NAME_SHAPES.job.test(name)) continue;
+    const id = name.slice(0, -5);
+    if (readResult(layout, id, deps.secret)) continue;
+    const stamp = fileAgeStamp(layout.d.jobs, name, { regular: true });
+    if (stamp === undefined || deps.now() - stamp < HEARTBEAT_STALE_MS) continue;
+    const verdict = verifyJobSignature(readJsonQuietly(layout.d.jobs, name, MAX_JOB_FILE), deps.secret);
+    if (!verdict.ok || verdict.job.id !== id || stillInFlight(deps, name)) continue;
+    // Taken in by a worker (replay markers) → it ran; otherwise only a canceller moved it here.
+    const ran = entryExists(layout.d.seen, `i-${id}`);
+    const wrote = writeResult(layout, {
+      id, kind: kindOfId(id)!, state: ran ? "interrupted" : "cancelled", outcome: null,
+      error: ran
+        ? { code: "JOB_INTERRUPTED", message: "The process finishing this job stopped before recording its result; it was not re-run." }
+        : { code: "CANCELLED", message: "Cancelled before it started (the cancelling process stopped before recording it)." },
+      finishedAt: new Date(deps.now()).toISOString(),
+      recovered: true,
+    }, deps.secret);
+    if (wrote) {
+      marked.push(id);
+      journal({ event: ran ? "interrupted" : "cancelled", id, reason: "no result recorded" });
+    }
+  }
+  return marked;
+}
+
+/** Whether a job file of this name is queued or in any worker's running directory. */
+function stillInFlight(deps: RecoveryDeps, name: string): boolean {
+  if (entryExists(deps.layout.d.incoming, name)) return true;
+  for (const w of deps.layout.d.running.list()) {
+    try {
+      const dir = deps.layout.d.running.child(w);
+      try { if (entryExists(dir, name)) return true; } finally { dir.close(); }
+    } catch { /* not a directory */ }
+  }
+  return false;
 }

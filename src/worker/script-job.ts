@@ -6,6 +6,8 @@
 import { BridgeError } from "../errors.ts";
 import { resolveScript, validateArgs } from "../host-scripts/catalog.ts";
 import { runProcess } from "../host-scripts/run.ts";
+import { workerTracking } from "../process/tracking.ts";
+import { jobRedactor } from "./redact.ts";
 import type { ScriptOutcome } from "../queue/outcome.ts";
 import type { HandlerResult, JobHandler } from "../queue/types.ts";
 
@@ -34,6 +36,7 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
     run = await runProcess({
       path: script.path, args, cwd: script.cwd, env, stdin, timeoutMs,
       maxOutput: ctx.config.maxOutput, signal: ctx.signal, watchPid: process.pid,
+      processes: workerTracking().forJob(job.id),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -43,12 +46,21 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
       error: { code: "SCRIPT_FAILED", message: `Script "${name}" could not be started: ${e.code ?? ""} ${e.message}`.trim(), hint: `Check that ${script.path} has a valid #! line and that its working directory ${script.cwd} exists.` },
     };
   }
+  const notes: string[] = [];
+  if (run.leftovers) notes.push(`${run.leftovers} background process${run.leftovers === 1 ? " was" : "es were"} still running when the script exited; stopped (a job's processes end with it).`);
+  if (run.outputClosed) notes.push("Its output was still held open after it exited, by a process bridge could not reach; bridge closed it.");
+  const scrub = jobRedactor(ctx.config.redact, ctx.config.redactPatterns);
+  const [stdout, stderr] = [await scrub.text(run.stdout), await scrub.text(run.stderr)];
+  const redacted = scrub.summary();
+  if (redacted) notes.push(`${redacted.count} secret${redacted.count === 1 ? "" : "s"} redacted (${redacted.kinds.join(", ")}).`);
   const outcome: ScriptOutcome = {
+    ...(notes.length ? { note: notes.join(" ") } : {}),
+    ...(redacted ? { redacted } : {}),
     name,
     exit_code: run.exitCode,
     signal: run.signal,
-    stdout: run.stdout,
-    stderr: run.stderr,
+    stdout,
+    stderr,
     truncated: run.truncated,
     timed_out: run.timedOut,
     duration_ms: run.durationMs,

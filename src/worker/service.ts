@@ -47,6 +47,8 @@ export function renderService(spec: ServiceSpec): RenderedService {
       "Restart=on-failure",
       "RestartSec=5",
       "KillSignal=SIGTERM",
+      // Lets the worker put each job in a child cgroup of its own, so timeout and cancel reach every process a job started.
+      "Delegate=yes",
       "TimeoutStopSec=90",
       "",
       "[Install]",

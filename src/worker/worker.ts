@@ -4,33 +4,39 @@
  * `concurrency` at a time (one claude job per working directory), beats a heartbeat, recovers jobs
  * of dead workers, and on SIGTERM stops claiming and gives in-flight jobs a grace period.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmdirSync, watch, type FSWatcher, existsSync } from "node:fs";
+import { mkdirSync, renameSync, rmdirSync, watch, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
+import { cancelRequested } from "../queue/cancel.ts";
+import type { QueueDir } from "../queue/dirs.ts";
 import { removeQuietly, writeFileAtomic } from "../queue/fsutil.ts";
-import { writeResult } from "../queue/store.ts";
-import { kindOfId } from "../queue/ids.ts";
+import { signHeartbeat, writeResult } from "../queue/store.ts";
+import { kindOfId, newWorkerId } from "../queue/ids.ts";
 import { journalWriter, type Journal } from "../queue/journal.ts";
-import { ensureLayout, type QueueLayout } from "../queue/layout.ts";
+import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "../queue/layout.ts";
+import { describeTracking, workerTracking } from "../process/tracking.ts";
+import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
 import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
+import { saveCheckpoint } from "../queue/checkpoint.ts";
 import { handlerFor } from "./handlers.ts";
 import { takeIn } from "./intake.ts";
-import { Claimer, cwdKeyOf } from "./claimer.ts";
+import { Claimer, cwdKeyOf, unlockJobCwd } from "./claimer.ts";
 import { preflightClaude } from "./claude/index.ts";
-import { tryLockCwd, unlockCwd } from "./cwd-lock.ts";
-import { collectGarbage, recoverOrphans } from "./recovery.ts";
+import { type CwdLockDeps } from "./cwd-lock.ts";
+import { sharesDirectory, tryLockExclusive, tryLockShared } from "./cwd-shared-lock.ts";
+import { collectGarbage } from "./gc.ts";
+import { recoverOrphans } from "./recovery.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
 
 const POLL_MS = 500;
 const MAINTENANCE_MS = 5000;
 const GC_MS = 3_600_000;
 const SHUTDOWN_STOP_WAIT_MS = 10_000;
+const PID_NAMESPACE = ownPidNamespace();
 
 export interface WorkerDeps {
   config: Config;
@@ -44,6 +50,8 @@ interface Slot {
   controller: AbortController;
   cause?: AbortCause;
   cwdKey?: string;
+  /** A read-only claude run sharing its directory. */
+  shared?: boolean;
   done: Promise<unknown>;
 }
 
@@ -58,44 +66,63 @@ async function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+/** What the heartbeat says about project settings (doctor shows it). */
+function trustShown(t: WorkerOptions["trustProjectSettings"]): boolean | string[] {
+  return t === "all" ? true : t && t.length ? t : false;
+}
+
 export class QueueWorker {
-  readonly id = `w-${process.pid}-${randomBytes(4).toString("hex")}`;
+  readonly id = newWorkerId();
   private readonly layout: QueueLayout;
   private readonly journal: Journal;
   private readonly now: () => number;
   private readonly secret: string;
-  private readonly runDir: string;
+  private runDir!: QueueDir;
+  private readonly lockDeps: CwdLockDeps;
   private readonly slots = new Map<string, Slot>();
   private readonly startedAt: string;
   private draining = false;
   private scanQueued = false;
-  private readonly claimer: Claimer;
+  private claimer!: Claimer;
   private watchers: FSWatcher[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
   private finished!: () => void;
   /** Resolves when the worker has stopped (after drain or shutdown). */
   readonly stopped = new Promise<void>((r) => { this.finished = r; });
+  /** What the process should exit with once stopped: 1 when it stopped because the queue was tampered with. */
+  exitCode = 0;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.layout = ensureLayout(deps.config);
     this.secret = readSecret(deps.config);
-    this.journal = journalWriter(this.layout.journal, this.id);
-    this.runDir = join(this.layout.running, this.id);
+    this.journal = journalWriter(this.layout.d.queue, JOURNAL_FILE, this.id);
+    this.layout.setTamperHandler((path, why) => {
+      // Someone swapped a directory under us: act in it no more, let running jobs finish, and stop.
+      this.deps.log.error(`queue directory ${path} was replaced (${why}): the worker refuses to use it and stops; check the queue folder, then start the worker again`);
+      this.journal({ event: "queue-tampered", dir: path, why });
+      this.exitCode = 1;
+      void this.stop(`queue directory ${path} was replaced`);
+    });
     this.startedAt = new Date(this.now()).toISOString();
-    this.claimer = new Claimer(this.layout, this.runDir, this.id, this.journal, this.now, this.deps.options.allowRoots);
+    this.lockDeps = { layout: this.layout, secret: this.secret, now: this.now };
   }
 
   /** Starts watching and claiming. */
   async start(): Promise<void> {
-    mkdirSync(this.runDir, { mode: 0o700 });
+    const tracking = workerTracking(this.deps.config.processTracking);
+    mkdirSync(this.layout.d.running.at(this.id), { mode: 0o700 });
+    this.runDir = this.layout.d.running.child(this.id);
+    this.claimer = new Claimer(this.lockDeps, this.runDir, this.id, this.journal, this.deps.options.allowRoots, {
+      ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings,
+    });
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
     this.maintain(true);
     // Say at start, not at the first escalation, when Claude is missing or not logged in.
     if (!this.deps.handlers) void preflightClaude(this.deps.config, this.deps.log);
     try {
-      const catalog = await publishCatalog(this.layout, this.deps.options.scriptsDir, this.now);
+      const catalog = await publishCatalog(this.layout, this.deps.options.scriptsDir, this.secret, this.now);
       this.deps.log.info(`scripts: ${catalog.scripts.length} whitelisted in ${this.deps.options.scriptsDir}`);
       for (const problem of catalog.problems) this.deps.log.warn(`scripts: ${problem}`);
     } catch (err) {
@@ -114,6 +141,7 @@ export class QueueWorker {
     this.timers.push(setInterval(() => { this.claimer.markStale(); this.scheduleScan(); this.checkCancels(); }, POLL_MS));
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
+    this.deps.log.info(`process tracking: ${describeTracking(tracking)}`);
     this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
     this.scheduleScan();
   }
@@ -122,10 +150,11 @@ export class QueueWorker {
     const hb: Heartbeat = {
       workerId: this.id, pid: process.pid, hostname: hostname(), version: VERSION, startedAt: this.startedAt,
       at: new Date(this.now()).toISOString(), concurrency: this.deps.options.concurrency,
-      running: [...this.slots.keys()], draining: this.draining,
+      running: [...this.slots.keys()], draining: this.draining, ...(PID_NAMESPACE ? { pidNamespace: PID_NAMESPACE } : {}),
+      trustProjectSettings: trustShown(this.deps.options.trustProjectSettings),
     };
     try {
-      writeFileAtomic(this.layout.tmp, join(this.layout.workers, `${this.id}.json`), JSON.stringify(hb), { sync: false });
+      writeFileAtomic(this.layout.d.tmp, this.layout.d.workers, `${this.id}.json`, JSON.stringify(signHeartbeat(hb, this.secret)), { sync: false });
     } catch (err) {
       this.deps.log.warn(`heartbeat: ${(err as Error).message}`);
     }
@@ -133,18 +162,18 @@ export class QueueWorker {
 
   private maintain(first: boolean): void {
     try {
-      const marked = recoverOrphans({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id, secret: this.secret });
+      const marked = recoverOrphans({ ...this.lockDeps, journal: this.journal, selfId: this.id });
       if (marked.length) this.deps.log.warn(`marked ${marked.length} job(s) of stopped workers as interrupted: ${marked.join(", ")}`);
     } catch (err) {
       this.deps.log.warn(`recovery: ${(err as Error).message}`);
     }
     if (first) this.gc();
-    else void publishCatalog(this.layout, this.deps.options.scriptsDir, this.now).catch(() => {});
+    else void publishCatalog(this.layout, this.deps.options.scriptsDir, this.secret, this.now).catch((err) => this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`));
   }
 
   private gc(): void {
     try {
-      collectGarbage({ layout: this.layout, journal: this.journal, now: this.now, selfId: this.id, retentionMs: this.deps.config.jobRetention, maxAgeMs: this.deps.config.jobMaxAge });
+      collectGarbage({ layout: this.layout, journal: this.journal, now: this.now, secret: this.secret, retentionMs: this.deps.config.jobRetention, maxAgeMs: this.deps.config.jobMaxAge });
     } catch (err) {
       this.deps.log.warn(`gc: ${(err as Error).message}`);
     }
@@ -159,42 +188,50 @@ export class QueueWorker {
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    const busy = new Set([...this.slots.values()].map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
-    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, busy);
-    for (const c of claimed) this.start1(c.id, c.path, c.cwdKey);
+    const keys = (shared: boolean) => new Set([...this.slots.values()].filter((s) => Boolean(s.shared) === shared).map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
+    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, keys(false), keys(true));
+    for (const c of claimed) this.start1(c.id, c.cwdKey, c.shared);
     if (this.deps.options.once && this.slots.size === 0 && left === 0) {
       if (fresh) void this.stop("queue drained (--once)");
       else { this.claimer.markStale(); this.scheduleScan(); } // confirm against a fresh listing first
     }
   }
 
-  private start1(id: string, path: string, cwdKey: string | undefined): void {
+  private start1(id: string, cwdKey: string | undefined, shared?: boolean): void {
     const controller = new AbortController();
-    const slot: Slot = { controller, cwdKey, done: Promise.resolve() };
+    const slot: Slot = { controller, cwdKey, shared, done: Promise.resolve() };
     this.slots.set(id, slot);
     this.journal({ event: "claimed", id });
+    const claimedAt = new Date(this.now()).toISOString();
     slot.done = (async () => {
-      const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, path, id);
-      if (!job) return;
+      // Signed proof that this worker claimed the job, for recovery should it die now.
+      saveCheckpoint(this.layout.d.tmp, this.runDir, { job: id, worker: this.id, claimedAt }, this.secret);
+      const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, this.runDir, id);
+      if (!job) {
+        removeQuietly(this.runDir, `${id}.checkpoint.json`);
+        return;
+      }
       const verifiedKey = cwdKeyOf(job.kind, job.body, this.deps.options.allowRoots);
-      if (verifiedKey && verifiedKey !== cwdKey) {
-        // The verified body names another directory than the peeked one: lock that one instead.
-        if (cwdKey) unlockCwd(this.layout, cwdKey, this.id);
-        slot.cwdKey = verifiedKey;
-        while (!controller.signal.aborted && !tryLockCwd(this.layout, verifiedKey, this.id, this.now())) await Bun.sleep(500);
+      const verifiedShared = verifiedKey !== undefined && sharesDirectory(job.body, verifiedKey, { ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings });
+      if (verifiedKey && (verifiedKey !== cwdKey || verifiedShared !== Boolean(shared))) {
+        // The verified body differs from the peeked one: lock what it really asks for instead.
+        if (cwdKey) unlockJobCwd(this.lockDeps, cwdKey, this.id, id, shared);
+        Object.assign(slot, { cwdKey: verifiedKey, shared: verifiedShared });
+        const lock = () => verifiedShared ? tryLockShared(this.lockDeps, verifiedKey, this.id, id) : tryLockExclusive(this.lockDeps, verifiedKey, this.id);
+        while (!controller.signal.aborted && !lock()) await Bun.sleep(500);
       }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
-      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, handler, secret: this.secret }, job, controller, () => slot.cause);
+      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, workerId: this.id, claimedAt, handler, secret: this.secret }, job, controller, () => slot.cause);
       this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
     })().catch((err) => {
       // An unexpected error (e.g. the disk): record it rather than leave the job "running".
       this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
       try {
-        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() }, this.secret);
-        renameSync(path, join(this.layout.jobs, `${id}.json`));
+        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() }, this.secret, { supersedeRecovered: true });
+        renameSync(this.runDir.at(`${id}.json`), this.layout.d.jobs.at(`${id}.json`));
       } catch { /* left for recovery when this worker stops */ }
     }).finally(() => {
-      if (slot.cwdKey) unlockCwd(this.layout, slot.cwdKey, this.id);
+      if (slot.cwdKey) unlockJobCwd(this.lockDeps, slot.cwdKey, this.id, id, slot.shared);
       this.slots.delete(id);
       this.beat();
       this.scheduleScan();
@@ -204,7 +241,7 @@ export class QueueWorker {
 
   private checkCancels(): void {
     for (const [id, slot] of this.slots) {
-      if (!slot.controller.signal.aborted && existsSync(join(this.layout.cancel, id))) {
+      if (!slot.controller.signal.aborted && cancelRequested(this.layout, id, this.secret)) {
         slot.cause = "cancel";
         slot.controller.abort("cancel");
         this.journal({ event: "cancelling", id });
@@ -230,8 +267,10 @@ export class QueueWorker {
     for (const w of this.watchers) w.close();
     for (const t of this.timers) clearInterval(t);
     if (this.slots.size === 0) {
-      try { rmdirSync(this.runDir); } catch { /* jobs left: the next worker marks them interrupted */ }
-      removeQuietly(join(this.layout.workers, `${this.id}.json`));
+      this.runDir?.close();
+      try { rmdirSync(this.layout.d.running.at(this.id)); } catch { /* jobs left: the next worker marks them interrupted */ }
+      removeQuietly(this.layout.d.workers, `${this.id}.json`);
+      recordWorkerStop(this.layout, { workerId: this.id, pid: process.pid, hostname: hostname(), stoppedAt: new Date(this.now()).toISOString(), reason: why }, this.secret);
     }
     this.journal({ event: "worker-stopped", reason: why });
     this.finished();

@@ -32,7 +32,9 @@ describe("bridge discover on a fixture HOME", () => {
     for (const f of ["claude-code", "claude-desktop", "codex", "cursor", "gemini", "opencode", "vscode", "windsurf", "zed", "mcp-json"]) expect(formats).toContain(f);
     const status = Object.fromEntries(doc.servers.map((s) => [s.name, s.status]));
     expect(status).toMatchObject({
-      "project-mcp": "ok", "claude-local": "ok", "codex-stdio": "ok", "zed-legacy": "ok",
+      "claude-local": "ok", "codex-stdio": "ok", "zed-legacy": "ok",
+      // Project-level files from the working directory wait for approval.
+      "project-mcp": "pending-approval", "vscode-workspace": "pending-approval",
       "github-cursor": "denied", "opencode-off": "disabled", "self-bridge": "self", "cursor-missing": "command-not-found",
     });
     expect(doc.servers.find((s) => s.name === "shared")!.source).toBe(join(fx.home, "MCPs", "team.json"));
@@ -46,10 +48,11 @@ describe("bridge discover on a fixture HOME", () => {
     const r = discover([], { home: fx.home, cwd: fx.project, env });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FORMAT\s+TRANSPORT\s+COMMAND OR URL\s+STATUS$/);
+    expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FORMAT\s+SCOPE\s+TRANSPORT\s+COMMAND OR URL\s+STATUS$/);
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? "";
-    expect(row("codex-http")).toMatch(/~\/\.codex\/config\.toml\s+codex\s+http\s+http:\/\/127\.0\.0\.1:9\/mcp\s+ok/);
-    expect(row("project-mcp")).toMatch(/\.\/\.mcp\.json\s+claude-code\s+stdio\s+sh project\s+ok/);
+    expect(row("codex-http")).toMatch(/~\/\.codex\/config\.toml\s+codex\s+user\s+http\s+http:\/\/127\.0\.0\.1:9\/mcp\s+ok/);
+    expect(row("project-mcp")).toMatch(/\.\/\.mcp\.json\s+claude-code\s+project\s+stdio\s+sh project\s+pending approval: /);
+    expect(r.stderr).toContain("project-mcp: to approve: run `claude` in");
     expect(row("github-cursor")).toContain("denied");
     expect(row("cursor-missing")).toContain("command not found");
     expect(r.stderr).toContain("~/MCPs/zz-broken.json:4:5: not valid JSON");

@@ -46,10 +46,19 @@ describe("bridge doctor", () => {
     expect(run.detail).toContain("timeout 30s"); // ran with the default
   }, 120_000);
 
-  test("a missing engine names what to install", async () => {
-    const r = await doctor({ MCP_BRIDGE_ENGINE: "docker", PATH: "/nonexistent" }, []);
+  test("a missing engine says what is missing and what to do", async () => {
+    // PATH alone no longer hides an engine (the usual install locations are searched too), so name one that does not exist.
+    const r = await doctor({ MCP_BRIDGE_ENGINE: "/nonexistent/docker", PATH: "/nonexistent" }, []);
     expect(r.code).toBe(1);
     expect(r.out).toContain("✗ container engine");
-    expect(r.out).toMatch(/docker is not on PATH/);
+    expect(r.out).toContain("MCP_BRIDGE_ENGINE is /nonexistent/docker, which is not an executable file");
+    expect(r.out).toContain("Point it at podman or docker");
   }, 60_000);
+
+  test("an engine found outside PATH is reported with where it was found, and checked as a GUI client would", async () => {
+    const r = await doctor({ PATH: "/nonexistent" });
+    const results = JSON.parse(r.out) as Array<{ name: string; status: string; detail: string }>;
+    expect(results.find((x) => x.name === "container engine")?.detail).toMatch(/found outside PATH/);
+    expect(results.find((x) => x.name === "engine for GUI clients")?.status).toBe("ok");
+  }, 120_000);
 });

@@ -254,7 +254,8 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     symlinkSync(s.root, join(s.repo, "escape"));
     const link = await escalate(s, { request: "x", cwd: join(s.repo, "escape") });
     expect(link.s.outcome?.classification).toBe("refused");
-    expect(link.s.error?.message).toContain("resolves to");
+    expect(link.s.error?.message).toContain("not a directory inside the worker's allowed roots");
+    expect(link.s.error?.message).not.toContain(s.root); // where the link leads is not told
 
     const badSession = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "x", session_id: "--resume" } }).catch((err: Error) => ({ isError: true, content: [{ type: "text", text: err.message }] }));
     expect(badSession.isError).toBe(true);

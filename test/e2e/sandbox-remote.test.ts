@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BRIDGE_BIN, bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
+import { SYSCALL_PROBE, WORKS } from "../support/syscall-probe.ts";
 
 const podman = ENGINES.find((e) => e.engine === "podman")?.usable ?? false;
 
@@ -59,6 +60,12 @@ describe.skipIf(!podman)(`run_python on a remote podman via CONTAINER_HOST${podm
       reports.cleanup();
     }
   }, 60_000);
+
+  test("AF_VSOCK, io_uring and keyrings are refused there too (the runtime's own filter: a remote podman reads profile paths on its own machine)", async () => {
+    const r = (await b.client.callTool({ name: "run_python", arguments: { code: SYSCALL_PROBE } })) as any;
+    const { unshare: _, ...report } = JSON.parse(r.structuredContent.output);
+    expect(report).toEqual({ vsock: "EPERM", io_uring_setup: "EPERM", keyctl: "EPERM", ...WORKS });
+  }, 120_000);
 
   test("bridge run works against the remote engine", async () => {
     const proc = Bun.spawn([BRIDGE_BIN, "run", "-c", "print(sum(range(10)))"], { env: env(), stdout: "pipe", stderr: "pipe" });

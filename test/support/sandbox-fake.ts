@@ -15,7 +15,16 @@ export interface FakeBehaviour {
   /** Milliseconds before answering an exec (a call that takes time). */
   execDelayMs?: (code: string) => number;
   /** Reply to an exec: frames to send back, or "hang" to never answer. */
-  onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string }> | "hang";
+  onExec?: (code: string) => Array<{ header: Record<string, unknown>; body?: string | Uint8Array }> | "hang";
+}
+
+/** A `done` reply in the runtime's format: value and error as UTF-8 in the body, their lengths in the header. */
+export function doneFrame(fields: { status: string; value?: string; error?: string; [k: string]: unknown }): { header: Record<string, unknown>; body: string } {
+  const { value, error, ...rest } = fields;
+  const header: Record<string, unknown> = { t: "done", ...rest };
+  if (value !== undefined) header.valueBytes = Buffer.byteLength(value);
+  if (error !== undefined) header.errorBytes = Buffer.byteLength(error);
+  return { header, body: (value ?? "") + (error ?? "") };
 }
 
 export function fakeSpawn(behaviour: FakeBehaviour): {
@@ -83,7 +92,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
             if (delay) await Bun.sleep(delay);
             const reply = behaviour.onExec?.(code) ?? [{ header: { t: "done", status: "ok" } }];
             if (reply === "hang") continue;
-            for (const r of reply) await writer.write(encodeFrame({ id: f.header.id, ...r.header } as never, new TextEncoder().encode(r.body ?? "")));
+            for (const r of reply) await writer.write(encodeFrame({ id: f.header.id, ...r.header } as never, typeof r.body === "string" || r.body === undefined ? new TextEncoder().encode(r.body ?? "") : r.body));
           }
         }
       },

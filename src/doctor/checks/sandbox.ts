@@ -5,11 +5,33 @@
 import { formatDuration } from "../../config/index.ts";
 import { describeError, isBridgeError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { checkImage, defaultEngineDeps, detectEngine, imageFix } from "../../sandbox/engine.ts";
+import { checkImage, defaultEngineDeps, detectEngine, imageFix, locateEngine, type EngineDeps, type EngineInfo } from "../../sandbox/engine.ts";
+import { guiPath } from "../../sandbox/engine-locate.ts";
 import { SandboxService, UNENFORCED_LIMITS } from "../../sandbox/service.ts";
 import type { Check, CheckResult } from "../types.ts";
 import { DATA_PROBE, dataScienceResult, foldersResult } from "./data.ts";
 
+
+/**
+ * GUI clients (Claude Desktop, IDEs) start bridge with a minimal PATH and without the shell's
+ * variables. Looks the engine up by name as such a client would; when that fails, says which `env`
+ * line to add to the client's bridge entry.
+ */
+export async function guiClientCheck(engine: Pick<EngineInfo, "name" | "binary">, makeDeps: (env: Record<string, string | undefined>) => EngineDeps = defaultEngineDeps, platform: string = process.platform): Promise<CheckResult> {
+  const path = guiPath(platform);
+  const env = { HOME: process.env.HOME, USERPROFILE: process.env.USERPROFILE, PATH: path };
+  try {
+    const seen = await locateEngine({ engine: engine.name }, makeDeps(env));
+    return { name: "engine for GUI clients", status: "ok", detail: `with PATH=${path} (as Claude Desktop starts bridge) the engine is found at ${seen.binary}` };
+  } catch {
+    const line = `"env": { "MCP_BRIDGE_ENGINE": ${JSON.stringify(engine.binary)} }`;
+    return {
+      name: "engine for GUI clients", status: "warn",
+      detail: `a client that starts bridge with PATH=${path} (Claude Desktop and other GUI apps) would not find ${engine.name} (${engine.binary})`,
+      fix: `add to bridge's entry in that client's config: ${line}`,
+    };
+  }
+}
 
 export const sandboxCheck: Check = async ({ config }) => {
   const results: CheckResult[] = [];
@@ -22,7 +44,9 @@ export const sandboxCheck: Check = async ({ config }) => {
     return { name: "container engine", status: "fail", detail: isBridgeError(err) ? err.message : describeError(err), fix: hint ?? "install podman or docker" };
   }
   const mode = [engine.rootless ? "rootless" : "rootful", engine.remote ? "remote" : "local"].join(", ");
-  results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${engine.binary})` });
+  const where = engine.located === "PATH" ? engine.binary : engine.located === "MCP_BRIDGE_ENGINE" ? `${engine.binary}, from MCP_BRIDGE_ENGINE` : `${engine.binary}, found outside PATH`;
+  results.push({ name: "container engine", status: "ok", detail: `${engine.name} ${engine.version} (${mode}, ${where})` });
+  results.push(await guiClientCheck(engine));
   if (!engine.limitsEnforced) {
     results.push({ name: "resource limits", status: "warn", detail: `NOT enforced: ${UNENFORCED_LIMITS.what}. A memory bomb can use the host's memory; processes are capped by an nproc rlimit only.`, fix: UNENFORCED_LIMITS.fix });
   }

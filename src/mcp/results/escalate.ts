@@ -19,6 +19,8 @@ export interface CompactClaudeOutcome {
   /** HTTP status of the Messages API error that ended the run. */
   api_error_status?: number;
   permission_denials?: Array<{ tool_name: string; tool_input?: unknown }>;
+  /** Secrets the worker replaced by [REDACTED:kind]. */
+  redacted?: { count: number; kinds: string[] };
 }
 
 /** The compact outcome; a stored outcome that does not parse keeps only its session id, if any. */
@@ -36,6 +38,7 @@ export function claudeOutcome(raw: unknown): CompactClaudeOutcome | undefined {
   if (o.total_cost_usd !== null) out.total_cost_usd = o.total_cost_usd;
   if (o.num_turns !== null) out.num_turns = o.num_turns;
   if (o.api_error_status !== null) out.api_error_status = o.api_error_status;
+  if (o.redacted) out.redacted = o.redacted;
   if (o.permission_denials.length) out.permission_denials = o.permission_denials.map((d) => ({ tool_name: d.tool_name, tool_input: d.tool_input }));
   return out;
 }
@@ -44,9 +47,11 @@ export function claudeOutcome(raw: unknown): CompactClaudeOutcome | undefined {
 export function claudeText(v: JobView): string {
   const o = v.outcome as CompactClaudeOutcome | undefined;
   const lines: string[] = [];
+  const redactedNote = o?.redacted ? `(${o.redacted.count} secret${o.redacted.count === 1 ? "" : "s"} redacted by the worker: ${o.redacted.kinds.join(", ")})` : undefined;
   if (v.state === "done" && o?.classification === "success") {
     const cost = o.total_cost_usd === undefined ? "" : `, $${o.total_cost_usd.toFixed(4)}`;
     lines.push(`Claude finished (session ${o.session_id ?? "?"}, ${o.num_turns ?? "?"} turns${cost}).`, "", o.result ?? "(no text)");
+    if (redactedNote) lines.push(redactedNote);
     return lines.join("\n");
   }
   const what = o && o.classification !== "unknown" ? `${o.classification}: ${o.message ?? ""}` : `${v.state}: ${v.error?.message ?? "no details"}`;
@@ -57,6 +62,7 @@ export function claudeText(v: JobView): string {
     for (const d of o.permission_denials.slice(0, 10)) lines.push(`- ${d.tool_name} ${JSON.stringify(d.tool_input ?? {}).slice(0, 200)}`);
   }
   if (o?.result) lines.push("", o.result);
+  if (redactedNote) lines.push(redactedNote);
   if (v.next) lines.push(v.next);
   return lines.join("\n");
 }

@@ -5,7 +5,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { JobError, JobState, JobStatus } from "../../queue/types.ts";
+import type { JobBodies, JobError, JobKind, JobState, JobStatus, QueueClient } from "../../queue/types.ts";
 import { claudeOutcome, claudeText, type CompactClaudeOutcome } from "./escalate.ts";
 
 /** A job's state, or `no_worker` when nothing was queued because no worker is running. */
@@ -18,6 +18,7 @@ export const jobShape = {
   outcome: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
   next: z.string().optional(),
+  reused: z.boolean().optional(),
 };
 
 export interface JobView {
@@ -27,6 +28,8 @@ export interface JobView {
   outcome?: Record<string, unknown>;
   error?: JobError;
   next?: string;
+  /** True when an idempotency_key matched an earlier call: this is that call's job, not a new run. */
+  reused?: boolean;
 }
 
 /** A script outcome without its null/false/redundant fields. */
@@ -38,6 +41,8 @@ function scriptOutcome(raw: unknown): Record<string, unknown> | undefined {
   if (o.signal) out.signal = o.signal;
   if (o.timed_out) out.timed_out = true;
   if (o.truncated) out.truncated = true;
+  if (typeof o.note === "string") out.note = o.note;
+  if (o.redacted) out.redacted = o.redacted;
   return out;
 }
 
@@ -73,8 +78,18 @@ export function jobFailed(v: JobView): boolean {
   return v.state === "done" && classification !== undefined && classification !== "success";
 }
 
+/**
+ * The fewest characters the text block of a finished Claude job keeps, whatever `maxText`
+ * (MCP_BRIDGE_MAX_OUTPUT, 24 KiB by default, sized for run_python's head + note + tail): Claude's
+ * final answer is the deliverable of a paid run, read from the top, and a client that shows only
+ * text has no other way to it (get_job returns the same text). The worker caps it at 200,000.
+ */
+export const CLAUDE_TEXT_MIN = 100 * 1024;
+
 /** The text block: for Claude its answer (or why not), for scripts exit code and output; plus error and next step. */
 export function jobText(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | undefined, maxText: number): string {
+  if (s?.kind === "claude" && v.outcome) maxText = Math.max(maxText, CLAUDE_TEXT_MIN);
+  if (v.reused) return clip(`idempotency_key matched an earlier call: this is job ${v.job_id}, not run again.\n${jobText({ ...v, reused: undefined }, s, maxText)}`, maxText);
   if (v.state === "no_worker") return `Nothing was queued. ${v.error?.message ?? ""}\n→ ${v.error?.hint ?? ""}`.trim();
   if (s?.kind === "claude" && v.outcome) return clip(claudeText(v), maxText);
   const lines = [`Job ${v.job_id}${s ? ` (${s.kind}: ${s.summary})` : ""}: ${v.state}`];
@@ -84,6 +99,7 @@ export function jobText(v: JobView, s: Pick<JobStatus, "kind" | "summary"> | und
     lines.push(`exit code: ${o.exit_code ?? `none (signal ${o.signal})`}${o.timed_out ? " (timed out)" : ""}${o.truncated ? " (output truncated)" : ""}`);
     if (o.stdout) lines.push(`stdout:\n${o.stdout}`);
     if (o.stderr) lines.push(`stderr:\n${o.stderr}`);
+    if (o.note) lines.push(`note: ${o.note}`);
   }
   if (v.next) lines.push(v.next);
   return clip(lines.join("\n"), maxText);
@@ -103,4 +119,10 @@ export function jobNotFound(id: string): CallToolResult {
     content: [{ type: "text", text: `No job with id "${id}" in this queue (it may be older than the retention period). Call get_job without job_id to list known jobs.` }],
     isError: true,
   };
+}
+
+/** The shared submit of run_script and escalate_to_claude: with an idempotency key, an earlier call's job is reused. */
+export async function submitWithKey<K extends JobKind>(q: QueueClient, kind: K, body: JobBodies[K], key: string | undefined): Promise<{ id: string; reused: boolean }> {
+  if (key === undefined) return { id: (await q.submit(kind, body)).id, reused: false };
+  return q.submitOnce(kind, body, key);
 }

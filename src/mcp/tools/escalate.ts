@@ -13,7 +13,7 @@ import type { ClaudeJobBody } from "../../queue/types.ts";
 import type { ToolModule } from "../context.ts";
 import { ESCALATE_WAIT_SECONDS, waitForJob, waitMsFor, workerOfflineNote } from "../job-wait.ts";
 import { errorResult } from "../results/error.ts";
-import { jobResult, jobView, noWorkerView } from "../results/job.ts";
+import { jobResult, jobView, noWorkerView, submitWithKey } from "../results/job.ts";
 import { checkedBody } from "../tool-def.ts";
 
 export const ESCALATE_SPEC = {
@@ -28,6 +28,7 @@ export const ESCALATE_SPEC = {
     max_turns: z.number().int().optional(),
     permission_mode: z.enum(PERMISSION_MODES).optional(),
     wait_seconds: z.number().optional().describe(`default ${ESCALATE_WAIT_SECONDS}`),
+    idempotency_key: z.string().optional(),
   },
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: true },
 };
@@ -37,17 +38,20 @@ export const escalate: ToolModule = {
   register(ctx) {
     ctx.register(ESCALATE_SPEC, async (args, extra): Promise<CallToolResult> => {
       try {
-        const { wait_seconds, ...fields } = args;
+        const { wait_seconds, idempotency_key: key, ...fields } = args;
         const body: ClaudeJobBody = checkedBody(ClaudeBodySchema, fields, "escalate_to_claude");
         const q = ctx.services.queue();
-        const workers = await q.workerStatus();
-        if (!workers.alive) return jobResult(noWorkerView(workerOfflineNote(workers), workers.startCommand), undefined, ctx.config.maxOutput);
-        const job = await q.submit("claude", body);
-        ctx.log.debug(`escalate_to_claude: queued ${job.id}`);
+        const prior = key === undefined ? undefined : await q.findKey("claude", body, key);
+        if (!prior) {
+          const workers = await q.workerStatus();
+          if (!workers.alive) return jobResult(noWorkerView(workerOfflineNote(workers), workers.startCommand), undefined, ctx.config.maxOutput);
+        }
+        const job = prior ? { id: prior, reused: true } : await submitWithKey(q, "claude", body, key);
+        ctx.log.debug(`escalate_to_claude: ${job.reused ? "reused" : "queued"} ${job.id}`);
         const waited = await waitForJob(q, job.id, waitMsFor(wait_seconds, extra._meta?.progressToken !== undefined, ESCALATE_WAIT_SECONDS), extra);
         const status = waited.status ?? (await q.get(job.id));
         if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, { hint: "Check the journal in BRIDGE_ROOT/queue." });
-        return jobResult(jobView(status, waited.note), status, ctx.config.maxOutput);
+        return jobResult({ ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) }, status, ctx.config.maxOutput);
       } catch (err) {
         return errorResult(err);
       }

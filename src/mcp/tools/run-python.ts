@@ -1,19 +1,26 @@
 /**
  * run_python: Python in a hardened, network-less container (the SandboxService from the context),
  * output streamed as progress notifications when the client asks, images as image content, and a
- * compact structured result beside the text. Nothing the code produces can make the result fail:
- * the outcome is normalised first, and if shaping it still fails the output is returned with a note.
+ * compact structured result beside the text, fitted to MCP_BRIDGE_MAX_OUTPUT as JSON-escaped bytes.
+ * Nothing the code produces can make the result fail: the outcome is normalised first, and if
+ * shaping it still fails the output is returned with a note. Host methods get the call's origin, so
+ * upstream servers' sampling/elicitation requests and progress reach this client as part of this call.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { z } from "zod";
 import type { Config } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
+import { fitOutcome } from "../../output/fit.ts";
 import { formatText, isFailure, normalizeOutcome, toStructured, type OutcomeFile, type RunOutcome } from "../../output/format.ts";
 import { isTextType } from "../../sandbox/result-files.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
+import type { CallOrigin } from "../../sandbox/extension.ts";
 import type { ToolModule } from "../context.ts";
 import { utf8, type ResultFileStore } from "../resources/files.ts";
 import { errorResult } from "../results/error.ts";
+import { imageMime } from "../../sandbox/images.ts";
+import { mcpResultLimit } from "../services.ts";
 import type { Hints, ToolSpec } from "../tool-def.ts";
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10}`;
@@ -67,11 +74,17 @@ function fileContent(files: OutcomeFile[], uris: string[]): CallToolResult["cont
   });
 }
 
-/** The tool result for an outcome; a shaping failure still returns the output, with a note. `store` issues the files' URIs. */
-export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, store?: ResultFileStore): CallToolResult {
-  const images = (Array.isArray(raw.images) ? raw.images : []).map((png) => ({ type: "image" as const, data: Buffer.from(png).toString("base64"), mimeType: "image/png" }));
+/** How runResult shapes a result: `maxBytes`, the JSON-escaped size its text fields are fitted to; `store` issues result files' URIs. */
+export interface ResultOptions {
+  maxBytes?: number;
+  store?: ResultFileStore;
+}
+
+/** The tool result for an outcome, its text fields fitted to `maxBytes`; a shaping failure still returns the output, with a note. */
+export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, { maxBytes = Infinity, store }: ResultOptions = {}): CallToolResult {
+  const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({ type: "image" as const, data: Buffer.from(bytes).toString("base64"), mimeType: imageMime(bytes) ?? "image/png" }));
   try {
-    const outcome = normalizeOutcome(raw);
+    const outcome = fitOutcome(normalizeOutcome(raw), maxBytes);
     const files = outcome.files ?? [];
     const uris = store ? files.map((f) => store.put(f)) : [];
     return {
@@ -86,6 +99,25 @@ export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: st
   }
 }
 
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * The tools/call as host methods see it: requests to the client go out with this call's
+ * `extra.sendRequest` (so they are related to it and end with it), and progress messages go through
+ * the output stream's ProgressStreamer (`notice`): one increasing counter, its interval and 8 KiB cap.
+ */
+function callOrigin(extra: Extra, progress: ((message: string) => void) | undefined): CallOrigin {
+  return {
+    request: (method, params, o) =>
+      extra.sendRequest({ method, params } as ServerRequest, looseResult, {
+        signal: o.signal ? AbortSignal.any([extra.signal, o.signal]) : extra.signal,
+        timeout: o.timeoutMs,
+      }) as Promise<Record<string, unknown>>,
+    progress: (message) => progress?.(message),
+  };
+}
+const looseResult = z.looseObject({});
+
 export const runPython: ToolModule = {
   group: "sandbox",
   register(ctx) {
@@ -94,9 +126,10 @@ export const runPython: ToolModule = {
     const max = ctx.config.maxTimeout;
     ctx.register(runPythonSpec(ctx.config, ctx.sandboxReachesServers), async (args, extra): Promise<CallToolResult> => {
       const token = extra._meta?.progressToken;
-      const progress = token === undefined ? undefined : new ProgressStreamer({
-        send: (n, message) => void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } }).catch(() => {}),
-      });
+      let count = 0;
+      const notify = token === undefined ? undefined : (message: string) =>
+        void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++count, message } }).catch(() => {});
+      const progress = notify && new ProgressStreamer({ send: (_n, message) => notify(message) });
       const requested = args.timeout === undefined ? undefined : Math.round(args.timeout * 1000);
       const note = requested !== undefined && requested > max ? `timeout ${seconds(requested)} s is above the maximum; ran with ${seconds(max)} s` : undefined;
       try {
@@ -107,10 +140,12 @@ export const runPython: ToolModule = {
           servers: args.servers,
           signal: extra.signal,
           onOutput: progress ? (text) => progress.push(text) : undefined,
+          origin: callOrigin(extra, progress && ((message) => progress.notice(message))),
         });
-        progress?.flush();
-        return runResult(outcome, ctx.config.outputMode, note, ctx.services.files);
+        progress?.end();
+        return runResult(outcome, ctx.config.outputMode, note, { maxBytes: mcpResultLimit(ctx.config), store: ctx.services.files });
       } catch (err) {
+        progress?.end(false);
         return errorResult(err);
       }
     });

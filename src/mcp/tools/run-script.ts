@@ -10,10 +10,11 @@ import { validateArgs } from "../../host-scripts/catalog.ts";
 import { assertScriptName } from "../../host-scripts/names.ts";
 import { ScriptBodySchema } from "../../queue/schema.ts";
 import type { ToolContext, ToolModule } from "../context.ts";
-import { waitForJob, waitMsFor, workerOfflineNote } from "../job-wait.ts";
+import { waitForJob, waitMsFor, workerOfflineNote, type ToolExtra } from "../job-wait.ts";
+import type { QueueClient } from "../../queue/types.ts";
 import { errorResult } from "../results/error.ts";
 import { checkedBody } from "../tool-def.ts";
-import { jobResult, jobView } from "../results/job.ts";
+import { jobResult, jobView, submitWithKey } from "../results/job.ts";
 
 export const RUN_SCRIPT_SPEC = {
   name: "run_script",
@@ -24,6 +25,7 @@ export const RUN_SCRIPT_SPEC = {
     args: z.array(z.string()).optional(),
     stdin: z.string().optional(),
     wait_seconds: z.number().optional().describe("default 25"),
+    idempotency_key: z.string().optional(),
   },
   hints: { readOnly: false, destructive: true, idempotent: false, openWorld: true },
 };
@@ -47,6 +49,14 @@ async function listScripts(ctx: ToolContext): Promise<CallToolResult> {
   return { content: [{ type: "text", text }], structuredContent: { scripts, ...(problems.length ? { problems } : {}), ...(next ? { next } : {}) } };
 }
 
+/** Waits for the (new or reused) job and returns its view. */
+async function finish(ctx: ToolContext, q: QueueClient, job: { id: string; reused: boolean }, waitSeconds: number | undefined, extra: ToolExtra): Promise<CallToolResult> {
+  const waited = await waitForJob(q, job.id, waitMsFor(waitSeconds, extra._meta?.progressToken !== undefined), extra);
+  const status = waited.status ?? (await q.get(job.id));
+  if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`);
+  return jobResult({ ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) }, status, ctx.config.maxOutput);
+}
+
 export const runScript: ToolModule = {
   group: "scripts",
   register(ctx) {
@@ -57,6 +67,9 @@ export const runScript: ToolModule = {
         const body = checkedBody(ScriptBodySchema, { name: args.name, args: args.args ?? [], stdin: args.stdin }, "run_script");
         const catalog = ctx.services.catalog();
         const q = ctx.services.queue();
+        const key = args.idempotency_key;
+        const prior = key === undefined ? undefined : await q.findKey("script", body, key);
+        if (prior) return await finish(ctx, q, { id: prior, reused: true }, args.wait_seconds, extra);
         const workers = await q.workerStatus();
         if (!workers.alive) throw new BridgeError("WORKER_OFFLINE", workerOfflineNote(workers));
         const script = catalog?.scripts.find((s) => s.name === body.name);
@@ -65,11 +78,7 @@ export const runScript: ToolModule = {
           throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")}.` : "No scripts are whitelisted; the user adds executables to the worker's scripts directory." });
         }
         if (script) validateArgs(script, body.args);
-        const job = await q.submit("script", body);
-        const waited = await waitForJob(q, job.id, waitMsFor(args.wait_seconds, extra._meta?.progressToken !== undefined), extra);
-        const status = waited.status ?? (await q.get(job.id));
-        if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`);
-        return jobResult(jobView(status, waited.note), status, ctx.config.maxOutput);
+        return await finish(ctx, q, await submitWithKey(q, "script", body, key), args.wait_seconds, extra);
       } catch (err) {
         return errorResult(err);
       }

@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 2b: data work. Warm imports (in the supervisor, before a kernel is
+# bridge sandbox runtime, part 4: data work. Warm imports (in the supervisor, before a kernel is
 # forked), matplotlib's prebuilt font cache, allowed folders (copies sent by the host for remote
 # engines, and the open() guard that refuses links out of a folder and special files with a clear
 # error), and result files: what a cell wrote to /output goes back to the host as `file` frames.

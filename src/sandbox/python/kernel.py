@@ -1,5 +1,18 @@
-# bridge sandbox runtime, part 3: the kernel. Runs user code (top-level await, final expression,
+# bridge sandbox runtime, part 5: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
+def image_mime(data):
+    """The MIME type of PNG, JPEG, GIF or WebP bytes (by signature), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 class BridgeCallError(Exception):
     """A host method failed; the message is the host's explanation."""
 
@@ -146,7 +159,8 @@ class Kernel:
 
     # -- images --
     def show_image(self, image):
-        """Returns a PNG to the caller: bytes, a file path, or a matplotlib figure."""
+        """Returns an image to the caller: PNG, JPEG, GIF or WebP bytes (e.g. from an MCP tool), a
+        file path, or a matplotlib figure (sent as PNG)."""
         import io
         if hasattr(image, "savefig"):
             buf = io.BytesIO()
@@ -163,12 +177,14 @@ class Kernel:
             with open(image, "rb") as f:
                 data = f.read()
         else:
-            raise TypeError("show_image expects PNG bytes, a path to a PNG file, or a matplotlib figure")
-        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise ValueError("show_image: not a PNG image")
-        data = fit_png(data)
+            raise TypeError("show_image expects image bytes (PNG, JPEG, GIF, WebP), a path to such a file, or a matplotlib figure")
+        mime = image_mime(data)
+        if mime is None:
+            raise ValueError("show_image: not a PNG, JPEG, GIF or WebP image (MCP clients accept only those)")
+        if mime == "image/png":
+            data = fit_png(data)
         sys.stdout.flush()
-        self.send({"t": "image", "mime": "image/png"}, data)
+        self.send({"t": "image", "mime": mime}, data)
 
     def emit_figures(self):
         plt = sys.modules.get("matplotlib.pyplot")
@@ -191,9 +207,22 @@ class Kernel:
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
             self.send_result_files()
-            # value and error can be large: they travel in the body, headers stay small.
-            texts = {k: cap_text(done.pop(k)) for k in ("value", "error") if k in done}
-            self.send(dict(done, t="done"), json.dumps(texts).encode() if texts else b"")
+            # value and error travel as UTF-8 in the body (value first), their byte lengths in the
+            # header; each is capped at the host's output limit (the host refuses more). A cut one
+            # also reports its full size ("valueTotal"/"errorTotal"), so the host's own, smaller
+            # cut of what the client sees can still say how large it was.
+            max_text = header.get("maxText")
+            max_text = max_text if isinstance(max_text, int) and max_text > 0 else MAX_TEXT
+            body = b""
+            for k in ("value", "error"):
+                if k in done:
+                    raw = done.pop(k).encode("utf-8", "backslashreplace")
+                    data = cap_text(raw, max_text)
+                    done[k + "Bytes"] = len(data)
+                    if len(data) != len(raw):
+                        done[k + "Total"] = len(raw)
+                    body += data
+            self.send(dict(done, t="done"), body)
 
     def send_result_files(self):
         try:
@@ -253,9 +282,11 @@ class Kernel:
             code = e.code
             if code is None:
                 code = 0
-            elif not isinstance(code, int):
+            elif not isinstance(code, int) or not -(2 ** 31) <= code < 2 ** 31:
                 print(code, file=sys.stderr)
                 code = 1
+            else:
+                code = int(code)  # sys.exit(False) / sys.exit(True): a bool is an int in Python, not in JSON
             return {"status": "exit", "exitCode": code}
         except BaseException as e:
             return {"status": "error", "error": format_user_exception(e)}
@@ -292,11 +323,19 @@ class Kernel:
 MAX_TEXT = 8 << 20
 
 
-def cap_text(text):
-    """Keeps the first 8 MiB of a repr or traceback (the host then applies MCP_BRIDGE_MAX_OUTPUT)."""
-    if len(text) <= MAX_TEXT:
-        return text
-    return text[:MAX_TEXT] + "\n[... cut in the sandbox: %d characters in total]" % len(text)
+def cap_text(data, limit):
+    """Keeps the first 70 % and the last 30 % of `limit` bytes of a repr or traceback, with a note
+    giving the full size (the host refuses a done frame with more than `limit` bytes of each)."""
+    if len(data) <= limit:
+        return data
+    total = len(data)
+    room = max(0, limit - 200)
+    head, tail = data[: room * 7 // 10], data[total - (room - room * 7 // 10) :] if room else b""
+    note = (
+        "\n[... %d bytes cut in the sandbox: it was %d bytes; showing the first %d and the last %d."
+        " Raise MCP_BRIDGE_MAX_OUTPUT to see more ...]\n" % (total - len(head) - len(tail), total, len(head), len(tail))
+    ).encode()
+    return (head + note + tail)[:limit]
 
 
 def safe_repr(value):

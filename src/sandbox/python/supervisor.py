@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 2: the supervisor (PID 1). Owns the host channel, forks the kernel,
+# bridge sandbox runtime, part 3: the supervisor (PID 1). Owns the host channel, forks the kernel,
 # forwards frames both ways, reaps children, and resets the container for reuse.
 class Supervisor:
     def __init__(self):
@@ -26,6 +26,10 @@ class Supervisor:
             if header.get("t") == "put":
                 put_data_file(header.get("path"), body)
         self.init["refused"] = (self.init.get("data") or {}).get("refused") or {}
+        # Python's SIGINT handler would let user code kill PID 1 with SIGINT; ignored, it is dropped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.filtered = install_syscall_filter()
+        self.baseline = process_state()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
@@ -35,7 +39,7 @@ class Supervisor:
             os.set_blocking(fd, False)
             self.poll.register(fd, select.POLLIN)
         self.spawn_kernel(self.init)
-        self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0], "warm": warm})
+        self.send({"t": "ready", "pid": os.getpid(), "python": sys.version.split()[0], "warm": warm, "filter": self.filtered})
         host = FrameReader()
         while True:
             for fd, _ev in self.poll.poll(1000):
@@ -59,7 +63,8 @@ class Supervisor:
             self.reap()
 
     def reset(self, header=None):
-        """Back to a just-started state: every other process killed, scratch dirs wiped, fresh kernel."""
+        """Back to a just-started state: every other process killed, every writable place wiped and
+        checked (isolation.py), PID 1 unchanged, a fresh kernel; otherwise the container ends."""
         self.current = None
         self.kernel = None
         for fd in (self.ctl_r, self.out_r):
@@ -79,20 +84,19 @@ class Supervisor:
                 os._exit(1)  # processes keep appearing: end the container rather than reuse it
             time.sleep(0.0005)
         self.reap()
-        for top in ("/tmp", "/workspace", "/dev/shm"):
-            wipe(top)
-        remove_sysv_ipc()
-        if self.data_after_wipe((header or {}).get("data")):
+        data = (header or {}).get("data")
+        copies = (DATA_ROOT,) if data is not None and os.access(DATA_ROOT, os.W_OK) else ()
+        if not scrub(copies) or process_state() != self.baseline:
+            os._exit(1)  # something survived the wipe, or PID 1 was tampered with: do not reuse
+        if self.data_after_wipe(data):
             return  # the kernel starts once the host has sent the folders' files (`put` frames)
         os.chdir("/workspace")
         self.spawn_kernel(self.init)
         self.send({"t": "ready", "reset": True})
 
     def data_after_wipe(self, data):
-        """Wipes /output and copied folders, reseeds matplotlib's cache; True while `put` frames are due."""
-        for top in (OUTPUT_DIR, DATA_ROOT if data is not None else None):
-            if top and os.path.isdir(top) and os.access(top, os.W_OK):
-                wipe(top)
+        """After the wipe (which emptied copied folders too): reseeds matplotlib's cache; True while
+        `put` frames with the folders' files are due."""
         seed_mplconfig()
         if data is None:
             return False
@@ -173,6 +177,9 @@ class Supervisor:
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             done = {"t": "done", "status": "killed", "signal": sig}
+            ooms = oom_kills()
+            if ooms is not None and self.ooms is not None:
+                done["oomKilled"] = ooms > self.ooms
         else:
             done = {"t": "done", "status": "exit", "exitCode": os.WEXITSTATUS(status)}
         done["id"] = self.current
@@ -182,6 +189,7 @@ class Supervisor:
 
     def spawn_kernel(self, init):
         self.nonce = os.urandom(16)
+        self.ooms = oom_kills()
         self.ctl_r, ctl_w = os.pipe()
         cmd_r, self.cmd_w = os.pipe()
         self.out_r, out_w = os.pipe()
@@ -190,6 +198,7 @@ class Supervisor:
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 for fd in (self.cin, self.cout, self.ctl_r, self.cmd_w, self.out_r, self.wake_r, self.wake_w):
                     os.close(fd)
                 os.dup2(out_w, 1)
@@ -210,63 +219,15 @@ class Supervisor:
             self.poll.register(fd, select.POLLIN)
 
 
-def wipe(top):
-    """Removes everything under `top` (same uid: permissions user code took away are restored first)."""
-    import shutil, stat
-
-    def fix(func, path, _exc):
+def oom_kills():
+    """OOM kills recorded by the container's memory cgroup (v2 or v1), or None if unreadable."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
         try:
-            os.chmod(os.path.dirname(path), stat.S_IRWXU)
-            os.chmod(path, stat.S_IRWXU)
-        except OSError:
-            pass
-        try:
-            (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
-        except OSError:
-            pass
-
-    try:
-        os.chmod(top, 0o1777)
-    except OSError:
-        pass
-    try:
-        names = os.listdir(top)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(top, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            try:
-                os.chmod(path, stat.S_IRWXU)
-            except OSError:
-                pass
-            shutil.rmtree(path, onerror=fix)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-
-
-def remove_sysv_ipc():
-    """SysV shared memory, semaphores and queues outlive their processes: remove them."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-    except Exception:
-        return
-    for kind, fn in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
-        try:
-            with open("/proc/sysvipc/" + kind) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
             continue
-        for row in rows:
-            cols = row.split()
-            if len(cols) < 2:
-                continue
-            ident = int(cols[1])
-            if kind == "sem":
-                libc.semctl(ident, 0, 0)  # IPC_RMID
-            else:
-                getattr(libc, fn)(ident, 0, None)
+    return None

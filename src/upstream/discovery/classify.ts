@@ -1,20 +1,34 @@
 /**
- * Decides a discovered server's status: denied by policy (MCP_BRIDGE_ALLOW_SERVERS /
- * MCP_BRIDGE_DENY_SERVERS, names or globs), disabled in its config, an entry that would start
- * bridge itself, a command that cannot be found, or ok.
+ * bridge's own checks on the definition that won: its policy (MCP_BRIDGE_ALLOW_SERVERS /
+ * MCP_BRIDGE_DENY_SERVERS: names or globs, optionally pinned to a source as `name@client:scope`),
+ * an entry that would start bridge itself, a working directory or command that does not exist.
  */
 import { posix, win32 } from "node:path";
-import type { ServerEntry, ServerStatus } from "../types.ts";
+import type { ServerEntry, ServerScope, ServerStatus } from "../types.ts";
 
-/** True when `name` matches one of the patterns (exact names or globs such as `github*`). */
-export function matchesAny(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => pattern === name || new Bun.Glob(pattern).match(name));
+const globMatch = (pattern: string, value: string) => pattern === value || new Bun.Glob(pattern).match(value);
+
+/** The parts of a policy pattern: `name`, `name@client` or `name@client:scope` (each part may be a glob). */
+export function parsePattern(pattern: string): { name: string; client?: string; scope?: string } {
+  const m = /^(.+)@([A-Za-z0-9*?_-]+)(?::([A-Za-z*?]+))?$/.exec(pattern);
+  return m ? { name: m[1]!, client: m[2], scope: m[3] } : { name: pattern };
+}
+
+/** True when the server (name, client format, scope) matches one of the patterns. */
+export function matchesAny(server: { name: string; format?: string; scope?: ServerScope }, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const p = parsePattern(pattern);
+    if (!globMatch(p.name, server.name)) return false;
+    if (p.client !== undefined && !globMatch(p.client, server.format ?? "")) return false;
+    if (p.scope !== undefined && !globMatch(p.scope, server.scope ?? "")) return false;
+    return true;
+  });
 }
 
 /** Why policy hides a server, or undefined when it is allowed. Deny wins over allow. */
-export function policyReason(name: string, allow: readonly string[], deny: readonly string[]): string | undefined {
-  if (matchesAny(name, deny)) return "denied by MCP_BRIDGE_DENY_SERVERS";
-  if (allow.length && !matchesAny(name, allow)) return "not in MCP_BRIDGE_ALLOW_SERVERS";
+export function policyReason(server: { name: string; format?: string; scope?: ServerScope }, allow: readonly string[], deny: readonly string[]): string | undefined {
+  if (matchesAny(server, deny)) return "denied by MCP_BRIDGE_DENY_SERVERS";
+  if (allow.length && !matchesAny(server, allow)) return `not in MCP_BRIDGE_ALLOW_SERVERS (this definition: ${server.name}@${server.format}:${server.scope})`;
   return undefined;
 }
 
@@ -68,19 +82,18 @@ export async function resolveCommand(
   return undefined;
 }
 
-/** The status of a normalized entry, with the reason shown when it is not ok. */
+/** bridge's checks for a definition its client would run: self, working directory, command lookup. */
 export async function classify(
-  entry: ServerEntry & { disabled: boolean },
+  entry: ServerEntry,
   opts: {
-    allow: readonly string[]; deny: readonly string[]; allowSelf: boolean; execPath?: string;
-    cwd: string; env: Record<string, string | undefined>; windows: boolean; isExecutable: (path: string) => Promise<boolean>;
+    allowSelf: boolean; execPath?: string;
+    cwd: string; env: Record<string, string | undefined>; windows: boolean;
+    isExecutable: (path: string) => Promise<boolean>; isDirectory: (path: string) => Promise<boolean>;
   },
 ): Promise<{ status: ServerStatus; reason?: string; resolvedCommand?: string }> {
-  const denied = policyReason(entry.name, opts.allow, opts.deny);
-  if (denied) return { status: "denied", reason: denied };
-  if (entry.disabled) return { status: "disabled", reason: "turned off in its config file" };
   if (entry.transport !== "stdio") return { status: "ok" };
   const cwd = entry.cwd ? (opts.windows ? win32 : posix).resolve(opts.cwd, entry.cwd) : opts.cwd;
+  if (entry.cwd && !(await opts.isDirectory(cwd))) return { status: "cwd-not-found", reason: `its working directory ${JSON.stringify(entry.cwd)} does not exist` };
   const resolvedCommand = await resolveCommand(entry.command!, { cwd, env: { ...opts.env, ...pathOverride(entry.env) }, windows: opts.windows, isExecutable: opts.isExecutable });
   if (!opts.allowSelf && isSelfServer({ ...entry, resolvedCommand }, opts.execPath, opts.windows)) {
     return { status: "self", reason: "would start bridge itself (set MCP_BRIDGE_ALLOW_SELF_SERVER=1 to allow)", resolvedCommand };

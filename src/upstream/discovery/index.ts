@@ -1,145 +1,137 @@
 /**
- * MCP server discovery: reads every known MCP client's config file in priority order, merges
- * them (first definition of a name wins) and classifies each server (ok, disabled, denied, self,
- * command-not-found). Pure of process globals: home, cwd, platform, env and fs come in as options.
+ * MCP server discovery: reads every known MCP client's configuration the way that client does
+ * (clients/), resolves each name to one definition, and classifies it. Trust rules:
+ * - the files in MCP_SERVERS_CONFIG come first, then each client in a fixed order, each client's
+ *   definitions in its own precedence order;
+ * - a definition its client would not run (disabled, rejected, pending approval, excluded by the
+ *   client's policy) is never started; a project-level one that is not approved never replaces or
+ *   hides another definition of the same name (it is reported as a conflict);
+ * - bridge's policy (MCP_BRIDGE_ALLOW_SERVERS / _DENY_SERVERS) then applies to the winner.
+ * Pure of process globals: home, cwd, platform, env and fs come in as options. Never throws
+ * because of a bad config file: it becomes a problem.
  */
-import { posix, win32 } from "node:path";
 import type { Config } from "../../config/index.ts";
-import type { ConfigProblem, DiscoveryResult, ServerEntry } from "../types.ts";
-import { classify } from "./classify.ts";
-import { EntryError, nameProblem, normalizeServer, type NormalizedServer } from "./normalize.ts";
-import { locateJsonPath, parseConfigText } from "./parse-file.ts";
-import { extractServers } from "./shapes.ts";
-import { configSources, type ConfigSource } from "./sources.ts";
-
-/** The file-system operations discovery needs; injectable so tests use fixture homes. */
-export interface DiscoveryFs {
-  /** The file's text, or undefined when it does not exist (or is a directory). Other errors throw. */
-  readFile(path: string): Promise<string | undefined>;
-  /** Names of entries in a directory (not paths), or [] when it does not exist. */
-  listDir(path: string): Promise<string[]>;
-  /** True when `path` is an existing regular file the current user may execute. */
-  isExecutable(path: string): Promise<boolean>;
-}
+import type { DiscoveryResult, OtherDefinition, ServerEntry } from "../types.ts";
+import { classify, policyReason } from "./classify.ts";
+import { claudeCodeReader } from "./clients/claude-code.ts";
+import { codexReader } from "./clients/codex.ts";
+import { explicitReader, genericProjectReader, genericUserReader } from "./clients/generic.ts";
+import { geminiReader } from "./clients/gemini.ts";
+import { opencodeReader } from "./clients/opencode.ts";
+import { continueReader, gooseReader, zedReader } from "./clients/others.ts";
+import { SIMPLE_READERS } from "./clients/simple.ts";
+import { VSCODE_READERS } from "./clients/vscode.ts";
+import { ReadContext, type Candidate, type ClientReader, type ReaderInputs } from "./context.ts";
+import { nodeDiscoveryFs, type DiscoveryFs } from "./fs.ts";
 
 /** Inputs of `discoverServers`. */
 export interface DiscoverOptions {
-  config: Pick<Config, "serversConfig" | "allowServers" | "denyServers" | "allowSelfServer">;
+  config: Pick<Config, "serversConfig" | "allowServers" | "denyServers" | "allowSelfServer"> & { trustedProjects?: readonly string[] };
   /** The user's home directory (HOME / USERPROFILE). */
   home: string;
-  /** The working directory project-level configs (./.mcp.json, ./.vscode/mcp.json …) are read from. */
+  /** The working directory project-level configs are read from. */
   cwd: string;
   platform: NodeJS.Platform;
-  /** Environment for `${VAR}` expansion, PATH lookup and %APPDATA%. */
+  /** Environment for variable expansion, PATH lookup and client locations. */
   env: Record<string, string | undefined>;
   /** Path of the running bridge binary (process.execPath), to recognise entries that start bridge itself. */
   execPath?: string;
-  /** Defaults to the real disk (node-fs.ts). */
+  /** Defaults to the real disk (fs.ts). */
   fs?: DiscoveryFs;
+  /** Overrides of system-wide locations, for tests. */
+  systemDirs?: ReaderInputs["systemDirs"];
 }
 
-type Candidate = Omit<ServerEntry, "status"> & NormalizedServer;
+/** Every client, in the order their definitions of one name compete (after MCP_SERVERS_CONFIG). */
+const byId = (id: string) => SIMPLE_READERS.find((r) => r.id === id)!;
+export const CLIENT_ORDER: ClientReader[] = [
+  genericUserReader,
+  claudeCodeReader,
+  byId("claude-desktop"),
+  byId("cursor"),
+  ...VSCODE_READERS,
+  byId("windsurf"),
+  codexReader,
+  geminiReader,
+  opencodeReader,
+  zedReader,
+  byId("cline"),
+  byId("cline-cli"),
+  byId("roo"),
+  byId("kiro"),
+  byId("amazon-q"),
+  byId("copilot-cli"),
+  byId("junie"),
+  byId("warp"),
+  byId("lm-studio"),
+  continueReader,
+  gooseReader,
+  genericProjectReader,
+];
 
-/** The concrete files of a source: itself, or a directory's *.json files in name order. */
-async function filesOf(source: ConfigSource, fs: DiscoveryFs, p: typeof posix): Promise<string[]> {
-  if (!source.directory) return [source.path];
-  const names = await fs.listDir(source.path);
-  return names.filter((n) => n.toLowerCase().endsWith(".json")).sort().map((n) => p.join(source.path, n));
+/** The state a candidate's own client gives it (its file's `disabled`, a transport bridge cannot use). */
+function clientState(c: Candidate): Candidate["state"] {
+  if (c.state) return c.state;
+  if (c.server.notUsable) return { status: "not-usable", reason: c.server.notUsable };
+  if (c.server.disabled) return { status: "disabled", reason: "turned off in its config file" };
+  return undefined;
 }
 
-/** Reads one file's servers; every failure becomes a problem, never an exception. */
-async function readSource(file: string, source: ConfigSource, opts: DiscoverOptions, fs: DiscoveryFs, problems: ConfigProblem[]): Promise<{ found: boolean; candidates: Candidate[] }> {
-  let text: string | undefined;
-  try {
-    text = await fs.readFile(file);
-  } catch (err) {
-    problems.push({ file, reason: `cannot read: ${(err as Error).message}` });
-    return { found: true, candidates: [] };
-  }
-  if (text === undefined) {
-    if (source.required) problems.push({ file, reason: "file not found (named by MCP_SERVERS_CONFIG)" });
-    return { found: false, candidates: [] };
-  }
-  const parsed = parseConfigText(file, text.replace(/^\uFEFF/, ""), source.syntax);
-  if (!parsed.ok) {
-    problems.push(parsed.problem);
-    return { found: true, candidates: [] };
-  }
-  const windows = opts.platform === "win32";
-  const extracted = extractServers(parsed.value, source.shape, { settingsFile: source.settingsFile, cwd: opts.cwd, windows });
-  const where = (path?: Array<string | number>) => (path ? locateJsonPath(text!, source.syntax, path) : undefined);
-  for (const problem of extracted.problems) problems.push({ file, ...where(problem.path), reason: problem.reason });
+/** Not approved: must neither replace nor hide another definition of the name. */
+const soft = (c: Candidate) => c.state?.status === "pending-approval" || c.state?.rejected === true;
 
-  const candidates: Candidate[] = [];
-  for (const raw of extracted.servers) {
-    const badName = nameProblem(raw.name);
-    if (badName) {
-      problems.push({ file, ...where(raw.path), reason: `${badName}; entry skipped` });
-      continue;
-    }
-    const ctx = { env: opts.env, home: opts.home, cwd: opts.cwd, caseInsensitiveEnv: windows, notes: [] };
-    try {
-      const server = normalizeServer(raw.value, source.format, ctx);
-      candidates.push({ name: raw.name, source: file, format: source.format, ...server });
-    } catch (err) {
-      if (!(err instanceof EntryError)) throw err;
-      const path = err.field ? [...raw.path, err.field] : raw.path;
-      problems.push({ file, ...(where(path) ?? where(raw.path)), reason: `server "${raw.name}": ${err.message}; entry skipped` });
-    }
-  }
-  return { found: true, candidates };
-}
+const other = (c: Candidate, status: OtherDefinition["status"], reason?: string): OtherDefinition => ({ source: c.source, format: c.format, scope: c.scope, status, ...(reason ? { reason } : {}) });
 
-/** Discovers every configured MCP server. Never throws for a bad config file: it becomes a problem. */
+/** Discovers every configured MCP server. */
 export async function discoverServers(opts: DiscoverOptions): Promise<DiscoveryResult> {
-  const fs = opts.fs ?? (await import("./node-fs.ts")).nodeDiscoveryFs;
-  const windows = opts.platform === "win32";
-  const p = windows ? win32 : posix;
-  const problems: ConfigProblem[] = [];
-  const searched: DiscoveryResult["searched"] = [];
-  const byName = new Map<string, Candidate>();
-  const seenFiles = new Set<string>();
-
-  const sources = configSources({ home: opts.home, cwd: opts.cwd, platform: opts.platform, env: opts.env, serversConfig: opts.config.serversConfig });
-  for (const source of sources) {
-    let files: string[];
-    try {
-      files = await filesOf(source, fs, p);
-    } catch (err) {
-      problems.push({ file: source.path, reason: `cannot list directory: ${(err as Error).message}` });
-      continue;
-    }
-    if (source.directory && !files.length) searched.push({ file: p.join(source.path, "*.json"), found: false });
-    for (const file of files) {
-      if (seenFiles.has(file)) continue; // e.g. cwd == home: the same file is read once
-      seenFiles.add(file);
-      const { found, candidates } = await readSource(file, source, opts, fs, problems);
-      searched.push({ file, found });
-      for (const candidate of candidates) {
-        const first = byName.get(candidate.name);
-        if (first) (first.shadowed ??= []).push(file);
-        else byName.set(candidate.name, candidate);
-      }
+  const fs = opts.fs ?? nodeDiscoveryFs;
+  const ctx = new ReadContext({
+    home: opts.home, cwd: opts.cwd, platform: opts.platform, env: opts.env, fs,
+    trustedProjects: opts.config.trustedProjects ?? [], systemDirs: opts.systemDirs,
+  });
+  const readers = [explicitReader(opts.config.serversConfig), ...CLIENT_ORDER];
+  const byName = new Map<string, { winner: Candidate; conflicts: Candidate[]; shadowed: Candidate[] }>();
+  for (const reader of readers) {
+    for (const c of await reader.read(ctx)) {
+      c.state = clientState(c);
+      const slot = byName.get(c.name);
+      if (!slot) byName.set(c.name, { winner: c, conflicts: [], shadowed: [] });
+      else if (soft(slot.winner) && !soft(c)) {
+        slot.conflicts.push(slot.winner);
+        slot.winner = c;
+      } else slot.shadowed.push(c);
     }
   }
 
-  const servers = await Promise.all([...byName.values()].map(async ({ disabled, ...entry }): Promise<ServerEntry> => {
-    const verdict = await classify({ ...entry, status: "ok", disabled }, {
-      allow: opts.config.allowServers, deny: opts.config.denyServers, allowSelf: opts.config.allowSelfServer,
-      execPath: opts.execPath, cwd: opts.cwd, env: opts.env, windows, isExecutable: (path) => fs.isExecutable(path),
+  const windows = opts.platform === "win32";
+  const servers = await Promise.all([...byName.values()].map(async ({ winner: c, conflicts, shadowed }): Promise<ServerEntry> => {
+    const entry: ServerEntry = {
+      name: c.name, source: c.source, format: c.format, scope: c.scope, transport: c.server.transport,
+      command: c.server.command, args: c.server.args, env: c.server.env, cwd: c.server.cwd, url: c.server.url, headers: c.server.headers,
+      status: "ok", notes: c.server.notes,
+      shadowed: shadowed.length ? [...new Set(shadowed.map((s) => s.source))] : undefined,
+      conflicts: conflicts.length ? conflicts.map((x) => other(x, x.state!.status, x.state!.reason)) : undefined,
+    };
+    const denied = policyReason(entry, opts.config.allowServers, opts.config.denyServers);
+    if (denied) return dropUndefined({ ...entry, status: "denied", reason: denied });
+    if (c.state) return dropUndefined({ ...entry, status: c.state.status, reason: c.state.reason, approve: c.state.approve });
+    const verdict = await classify(entry, {
+      allowSelf: opts.config.allowSelfServer, execPath: opts.execPath, cwd: opts.cwd, env: opts.env, windows,
+      isExecutable: (p) => fs.isExecutable(p), isDirectory: (p) => fs.isDirectory(p),
     });
     return dropUndefined({ ...entry, ...verdict });
   }));
-  return { servers, problems, searched };
+  return { servers, problems: ctx.problems, searched: ctx.searched };
 }
 
 function dropUndefined<T extends object>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** The servers callers may use: status "ok" only (denied, disabled, self, not-found are hidden). */
+/** The servers callers may use: status "ok" only; nothing else is ever started. */
 export function usableServers(result: DiscoveryResult): ServerEntry[] {
   return result.servers.filter((s) => s.status === "ok");
 }
 
+export type { DiscoveryFs } from "./fs.ts";
 export type { ConfigProblem, DiscoveryResult, ServerEntry, ServerStatus } from "../types.ts";

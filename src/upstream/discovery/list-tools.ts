@@ -8,6 +8,7 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { VERSION } from "../../version.ts";
+import { redactor } from "../secrets.ts";
 import type { ServerEntry } from "../types.ts";
 import type { ListTools, ToolListing } from "./tool-costs.ts";
 
@@ -54,7 +55,8 @@ export const listServerTools: ListTools = async (server, signal) => {
     return await pageAllTools(client, signal);
   } catch (err) {
     const tail = stderrTail();
-    throw new Error(`${(err as Error).message}${tail ? `\n    server stderr: ${tail.split("\n").slice(-3).join("\n    ")}` : ""}`);
+    // The error may quote the URL (keys in its path or query) or echo a token: print the masked form.
+    throw new Error(redactor(server)(`${(err as Error).message}${tail ? `\n    server stderr: ${tail.split("\n").slice(-3).join("\n    ")}` : ""}`));
   } finally {
     signal.removeEventListener("abort", closeOnAbort);
     await client.close().catch(() => {});

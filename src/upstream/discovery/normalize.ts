@@ -1,17 +1,42 @@
 /**
- * Turns one raw server value, in any client's dialect, into the fields of a ServerEntry:
- * transport, command/args/env/cwd for stdio, url/headers for remote servers, and whether it is
- * disabled. Dialect quirks: opencode (`type: local|remote`, command array, `environment`),
- * Zed (command object), Codex (`http_headers`, `bearer_token_env_var`), Gemini (`url` is SSE,
- * `httpUrl` is streamable HTTP), Windsurf (`serverUrl`), old opencode (env as "K=V" list).
+ * Turns one raw server value, in a client's own dialect, into transport, command/args/env/cwd for
+ * stdio or url/headers for remote servers, plus whether the client has it turned off. A Dialect
+ * says which keys and variable syntax that client reads; keys a client ignores are ignored here too
+ * (Claude Code has no `cwd`, Warp calls it `working_directory`, Gemini's `url` is SSE, …).
  */
 import type { ServerEntry } from "../types.ts";
-import { expandPath, expandRecord, expandString, type ExpandContext } from "./expand.ts";
-import { isObject } from "./shapes.ts";
+import { expandPath, expandRecord, expandString, type ExpandContext, type VarSyntax } from "./expand.ts";
 
-/** The entry fields a config value determines (status is decided later). */
-export type NormalizedServer = Omit<ServerEntry, "name" | "source" | "format" | "status" | "reason" | "resolvedCommand" | "shadowed"> & {
+/** True for a plain JSON/TOML/YAML object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** How one client writes a server. */
+export interface Dialect {
+  syntax: VarSyntax;
+  /** Key holding the working directory of a stdio server; none when the client has no such setting. */
+  cwdKey?: string;
+  /** Keys a remote URL may be under, in order. */
+  urlKeys: string[];
+  /** Transport of a `url` without `type`: always SSE, always streamable HTTP, or guessed from a `/sse` path. */
+  urlTransport: "sse" | "http" | "guess";
+  /** A transport implied by the key itself (Gemini's `httpUrl`). */
+  urlKeyTransport?: Record<string, ServerEntry["transport"]>;
+  /** Client-specific `type` values (merged over the common ones). */
+  types?: Record<string, ServerEntry["transport"] | "not-usable">;
+  /** Keys that hold headers. */
+  headerKeys?: string[];
+  /** Keys that hold the environment (merged in order). */
+  envKeys?: string[];
+  /** VS Code / Cursor `envFile`. */
+  envFile?: boolean;
+  /** A remote server must say its `type` (Claude Code's schema has no untyped URL entry). */
+  urlNeedsType?: boolean;
+}
+
+/** The entry fields a config value determines, whether its own file turns it off, and why bridge cannot use a valid entry. */
+export type NormalizedServer = Pick<ServerEntry, "transport" | "command" | "args" | "env" | "cwd" | "url" | "headers" | "notes"> & {
   disabled: boolean;
+  notUsable?: string;
 };
 
 /** A value that cannot become a server; `field` is the offending key, for the error position. */
@@ -39,7 +64,7 @@ function stringField(obj: Record<string, unknown>, key: string): string | undefi
   return v;
 }
 
-function stringList(v: unknown, key: string): string[] | undefined {
+export function stringList(v: unknown, key: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw new EntryError(`"${key}" must be an array of strings`, key);
   return v.map((item, i) => {
@@ -50,7 +75,7 @@ function stringList(v: unknown, key: string): string[] | undefined {
 }
 
 /** An env/header map: an object of scalars, or a list of "KEY=VALUE" strings (old opencode). */
-function stringMap(v: unknown, key: string): Record<string, string> | undefined {
+export function stringMap(v: unknown, key: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) {
     return Object.fromEntries(stringList(v, key)!.map((item) => {
@@ -67,25 +92,12 @@ function stringMap(v: unknown, key: string): Record<string, string> | undefined 
   }));
 }
 
-const TRANSPORTS: Record<string, ServerEntry["transport"]> = {
+const COMMON_TYPES: Record<string, ServerEntry["transport"] | "not-usable"> = {
   stdio: "stdio", local: "stdio",
   http: "http", "streamable-http": "http", streamablehttp: "http", streamable_http: "http", remote: "http",
   sse: "sse",
+  ws: "not-usable", websocket: "not-usable",
 };
-
-function transportOf(obj: Record<string, unknown>, url: string | undefined, format: string, urlKey: string | undefined): ServerEntry["transport"] {
-  const type = obj.type ?? obj.transport;
-  if (type !== undefined) {
-    if (typeof type !== "string" || !TRANSPORTS[type.toLowerCase()]) {
-      throw new EntryError(`unknown "type" ${JSON.stringify(type)} (expected stdio, http, streamable-http or sse)`, obj.type !== undefined ? "type" : "transport");
-    }
-    // opencode's "remote" means streamable HTTP unless the URL says SSE.
-    if (type.toLowerCase() !== "remote") return TRANSPORTS[type.toLowerCase()]!;
-  }
-  if (url === undefined) return "stdio";
-  if (format === "gemini") return urlKey === "httpUrl" ? "http" : "sse";
-  return /\/sse\/?$/.test(new URL(url).pathname) ? "sse" : "http";
-}
 
 function commandParts(obj: Record<string, unknown>): { command?: string; args?: string[]; env?: Record<string, string> } {
   const cmd = obj.command;
@@ -104,49 +116,87 @@ function commandParts(obj: Record<string, unknown>): { command?: string; args?: 
   throw new EntryError(`"command" must be a string, an array or an object`, "command");
 }
 
-/** Headers of a remote server, expanded; Codex's env-derived headers are read from the environment. */
-function remoteHeaders(obj: Record<string, unknown>, ctx: ExpandContext): Record<string, string> | undefined {
-  const written = expandRecord({ ...stringMap(obj.headers, "headers"), ...stringMap(obj.http_headers, "http_headers") }, ctx)!;
-  const fromEnv = Object.entries(stringMap(obj.env_http_headers, "env_http_headers") ?? {})
-    .map(([header, varName]) => [header, expandString(`\${${varName}}`, ctx)] as const);
-  const bearerVar = stringField(obj, "bearer_token_env_var");
-  const bearer = bearerVar ? [["Authorization", `Bearer ${expandString(`\${${bearerVar}}`, ctx)}`] as const] : [];
-  const headers = { ...written, ...Object.fromEntries([...fromEnv, ...bearer]) };
-  return Object.keys(headers).length ? headers : undefined;
+/** Parses a dotenv file's text: KEY=VALUE lines, `export` prefixes, quotes, comments. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
+      value = value.slice(1, -1);
+      if (q === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, "");
+    }
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** Extra inputs normalize may need: how to read an `envFile`. */
+export interface NormalizeIO {
+  readEnvFile?: (path: string) => string | undefined;
 }
 
 /** Normalizes one server value. Throws EntryError when it cannot describe a server. */
-export function normalizeServer(value: unknown, format: string, ctx: ExpandContext): NormalizedServer {
+export function normalizeServer(value: unknown, dialect: Dialect, ctx: ExpandContext, io: NormalizeIO = {}): NormalizedServer {
   if (!isObject(value)) throw new EntryError(`a server must be an object, not ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
   const disabled = value.disabled === true || value.enabled === false;
-  const urlKey = ["url", "serverUrl", "httpUrl"].find((k) => value[k] !== undefined && value[k] !== null);
+  const types = { ...COMMON_TYPES, ...dialect.types };
+  const rawType = value.type ?? value.transport;
+  let typed: ServerEntry["transport"] | undefined;
+  if (rawType !== undefined && rawType !== null) {
+    if (typeof rawType !== "string" || !types[rawType.toLowerCase()]) {
+      throw new EntryError(`unknown "type" ${JSON.stringify(rawType)} (expected ${Object.keys(types).filter((t) => types[t] !== "not-usable").join(", ")})`, value.type !== undefined ? "type" : "transport");
+    }
+    const t = types[rawType.toLowerCase()]!;
+    if (t === "not-usable") {
+      const url = dialect.urlKeys.map((k) => value[k]).find((v): v is string => typeof v === "string");
+      return { transport: "stdio", url: url === undefined ? undefined : expandString(url, ctx), disabled, notUsable: `its "${rawType}" transport is not supported by bridge`, notes: ctx.notes.length ? ctx.notes : undefined };
+    }
+    typed = t;
+  }
+  const urlKey = dialect.urlKeys.find((k) => value[k] !== undefined && value[k] !== null);
   const rawUrl = urlKey ? stringField(value, urlKey) : undefined;
   const { command, args, env: commandEnv } = commandParts(value);
-  const env = { ...commandEnv, ...stringMap(value.env, "env"), ...stringMap(value.environment, "environment") };
-  const cwd = stringField(value, "cwd");
-  if (value.envFile !== undefined) ctx.notes.push(`"envFile" is not read by bridge; put the variables in "env"`);
+  const envFromKeys = Object.assign({}, ...(dialect.envKeys ?? ["env"]).map((k) => stringMap(value[k], k) ?? {})) as Record<string, string>;
+  let fileEnv: Record<string, string> = {};
+  if (dialect.envFile && value.envFile !== undefined) {
+    const path = expandPath(stringField(value, "envFile")!, ctx);
+    const text = io.readEnvFile?.(path);
+    if (text === undefined) ctx.notes.push(`envFile ${path} could not be read; its variables are missing`);
+    else fileEnv = parseDotenv(text);
+  }
+  const notes = () => (ctx.notes.length ? ctx.notes : undefined);
 
-  if (rawUrl !== undefined) {
+  if (rawUrl !== undefined && typed !== "stdio") {
+    if (dialect.urlNeedsType && typed === undefined) throw new EntryError(`has "${urlKey}" but no "type" (use "http" or "sse")`, urlKey);
     const url = expandString(rawUrl, ctx);
     let parsed: URL;
-    try { parsed = new URL(url); } catch { throw new EntryError(`"${urlKey}" is not a valid URL: ${JSON.stringify(url)}`, urlKey); }
+    try { parsed = new URL(url); } catch { throw new EntryError(`"${urlKey}" is not a valid URL`, urlKey); }
+    if (parsed.protocol === "ws:" || parsed.protocol === "wss:") return { transport: "stdio", url, disabled, notUsable: "its WebSocket URL is not supported by bridge", notes: notes() };
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new EntryError(`"${urlKey}" must be an http(s) URL, not ${parsed.protocol}`, urlKey);
-    const transport = transportOf(value, url, format, urlKey);
-    if (transport !== "stdio") {
-      return { transport, url, headers: remoteHeaders(value, ctx), disabled, notes: ctx.notes.length ? ctx.notes : undefined };
-    }
+    const transport = typed ?? dialect.urlKeyTransport?.[urlKey!] ?? (dialect.urlTransport === "guess" ? (/\/sse\/?$/.test(parsed.pathname) ? "sse" : "http") : dialect.urlTransport);
+    const headers = Object.assign({}, ...(dialect.headerKeys ?? ["headers"]).map((k) => stringMap(value[k], k) ?? {})) as Record<string, string>;
+    return { transport, url, headers: Object.keys(headers).length ? expandRecord(headers, ctx) : undefined, disabled, notes: notes() };
   }
-  const transport = transportOf(value, undefined, format, undefined);
-  if (transport !== "stdio") throw new EntryError(`"type" is ${transport} but there is no "url"`, "type");
-  if (command === undefined) throw new EntryError(`has neither "command" nor "url"`);
+  if (typed !== undefined && typed !== "stdio") throw new EntryError(`"type" is ${String(rawType)} but there is no ${dialect.urlKeys.map((k) => `"${k}"`).join(" or ")}`, "type");
+  if (command === undefined) throw new EntryError(`has neither "command" nor ${dialect.urlKeys.map((k) => `"${k}"`).join(" / ")}`);
   if (command.trim() === "") throw new EntryError(`"command" is empty`, "command");
+  const written = { ...commandEnv, ...envFromKeys };
+  const env = { ...fileEnv, ...expandRecord(written, ctx) };
+  const cwd = dialect.cwdKey ? stringField(value, dialect.cwdKey) : undefined;
   return {
     transport: "stdio",
     command: expandPath(command, ctx),
     args: (args ?? []).map((a) => expandString(a, ctx)),
-    env: Object.keys(env).length ? expandRecord(env, ctx) : undefined,
+    env: Object.keys(env).length ? env : undefined,
     cwd: cwd !== undefined ? expandPath(cwd, ctx) : undefined,
     disabled,
-    notes: ctx.notes.length ? ctx.notes : undefined,
+    notes: notes(),
   };
 }

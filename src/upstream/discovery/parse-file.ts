@@ -1,16 +1,16 @@
 /**
- * Parses a client config file's text (JSON with comments and trailing commas, or TOML) and turns
- * syntax errors into a ConfigProblem with the line and column in that file. Bun's built-in
+ * Parses a client config file's text (JSON with comments and trailing commas, TOML, or YAML) and
+ * turns syntax errors into a ConfigProblem with the line and column in that file. Bun's built-in
  * parsers report the caller's JS position, not the input's, so positions come from jsonc-parser
  * and smol-toml; values come from Bun.JSONC, which keeps `__proto__` as an own key instead of
- * setting the prototype.
+ * setting the prototype. YAML (Continue, goose) uses Bun.YAML, which reports no position.
  */
 import { findNodeAtLocation, parse as parseJsoncTolerant, parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { ConfigProblem } from "../types.ts";
 
 /** Which syntax a config file is written in. */
-export type ConfigSyntax = "json" | "toml";
+export type ConfigSyntax = "json" | "toml" | "yaml";
 
 export type ParseOutcome = { ok: true; value: unknown } | { ok: false; problem: ConfigProblem };
 
@@ -53,6 +53,13 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
         return { ok: false, problem: { file, line: err.line, column: err.column, reason: `not valid TOML: ${firstLine}` } };
       }
       return { ok: false, problem: { file, reason: `not valid TOML: ${(err as Error).message}` } };
+    }
+  }
+  if (syntax === "yaml") {
+    try {
+      return { ok: true, value: Bun.YAML.parse(text) ?? {} };
+    } catch (err) {
+      return { ok: false, problem: { file, reason: `not valid YAML: ${(err as Error).message.replace(/^YAML Parse error:\s*/, "")}` } };
     }
   }
   if (text.trim() === "") return { ok: false, problem: { file, line: 1, column: 1, reason: "the file is empty (expected a JSON object)" } };

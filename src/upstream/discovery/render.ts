@@ -3,6 +3,7 @@
  * and the --json document. Config files may come from cloned repositories, so every printed
  * value has control characters escaped (no terminal escape injection) and secrets are masked.
  */
+import { maskEntry } from "../secrets.ts";
 import type { ConfigProblem, DiscoveryResult, ServerEntry } from "../types.ts";
 import type { ToolCostReport } from "./tool-costs.ts";
 
@@ -27,12 +28,13 @@ const quoteArg = (arg: string) => (arg === "" || /[\s"'\\$`]/.test(arg) ? JSON.s
 
 /** The command line or URL a server is reached by. */
 export function target(server: ServerEntry): string {
-  if (server.transport !== "stdio") return server.url ?? "";
+  if (server.transport !== "stdio" || (!server.command && server.url)) return server.url ?? "";
   return [server.command ?? "", ...(server.args ?? [])].map(quoteArg).join(" ");
 }
 
 const STATUS_TEXT: Record<ServerEntry["status"], string> = {
-  ok: "ok", disabled: "disabled", denied: "denied", self: "self (skipped)", "command-not-found": "command not found",
+  ok: "ok", disabled: "disabled", denied: "denied", "pending-approval": "pending approval", excluded: "excluded",
+  "not-usable": "not usable through bridge", self: "self (skipped)", "cwd-not-found": "cwd not found", "command-not-found": "command not found",
 };
 
 function table(header: string[], rows: string[][], rightAligned = new Set<number>()): string {
@@ -42,18 +44,19 @@ function table(header: string[], rows: string[][], rightAligned = new Set<number
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-/** The servers table; with a cost report, adds TOOLS and TOKENS columns. */
-export function renderTable(result: DiscoveryResult, opts: { home: string; cwd?: string; costs?: ToolCostReport }): string {
+/** The servers table (secrets masked unless `showSecrets`); with a cost report, adds TOOLS and TOKENS columns. */
+export function renderTable(result: DiscoveryResult, opts: { home: string; cwd?: string; costs?: ToolCostReport; showSecrets?: boolean }): string {
   if (!result.servers.length) return "No MCP servers found. Run `bridge discover --verbose` to see every file looked at.";
   const costByName = new Map(opts.costs?.servers.map((c) => [c.name, c]));
-  const header = ["NAME", "SOURCE", "FORMAT", "TRANSPORT", ...(opts.costs ? ["TOOLS", "TOKENS"] : []), "COMMAND OR URL", "STATUS"];
-  const rows = result.servers.map((s) => {
+  const header = ["NAME", "SOURCE", "FORMAT", "SCOPE", "TRANSPORT", ...(opts.costs ? ["TOOLS", "TOKENS"] : []), "COMMAND OR URL", "STATUS"];
+  const servers = opts.showSecrets ? result.servers : result.servers.map(maskEntry);
+  const rows = servers.map((s) => {
     const cost = costByName.get(s.name);
     const costCells = opts.costs ? [cost?.tools !== undefined ? String(cost.tools) : cost ? "error" : "-", cost?.tokens !== undefined ? String(cost.tokens) : "-"] : [];
     const status = s.status === "ok" ? "ok" : `${STATUS_TEXT[s.status]}${s.reason ? `: ${s.reason}` : ""}`;
-    return [s.name, tildePath(s.source, opts.home, opts.cwd), s.format, s.transport, ...costCells, shorten(target(s), 60), status].map(printable);
+    return [s.name, tildePath(s.source, opts.home, opts.cwd), s.format, s.scope, s.transport, ...costCells, shorten(target(s), 60), status].map(printable);
   });
-  return table(header, rows, opts.costs ? new Set([4, 5]) : undefined);
+  return table(header, rows, opts.costs ? new Set([5, 6]) : undefined);
 }
 
 /** One line per broken file or entry: `file:line:column: reason`. */
@@ -63,9 +66,13 @@ export function renderProblems(problems: readonly ConfigProblem[], home: string)
     .join("\n");
 }
 
-/** One line per server note (e.g. an unset `${VAR}`), or "" when there are none. */
-export function renderNotes(servers: readonly ServerEntry[]): string {
-  return servers.flatMap((s) => (s.notes ?? []).map((note) => printable(`${s.name}: ${note}`))).join("\n");
+/** One line per server note (an unset `${VAR}`, a conflicting definition, how to approve), or "" when there are none. */
+export function renderNotes(servers: readonly ServerEntry[], home: string, cwd?: string): string {
+  return servers.flatMap((s) => [
+    ...(s.notes ?? []).map((note) => `${s.name}: ${note}`),
+    ...(s.approve ? [`${s.name}: to approve: ${s.approve}`] : []),
+    ...(s.conflicts ?? []).map((c) => `${s.name}: also defined in ${tildePath(c.source, home, cwd)} (${c.format}, ${c.scope}), ${STATUS_TEXT[c.status as ServerEntry["status"]] ?? c.status}${c.reason ? `: ${c.reason}` : ""}; that definition is not used`),
+  ].map(printable)).join("\n");
 }
 
 /** The --tools summary: failures, then total cost, bridge's cost and the saving. */
@@ -85,11 +92,8 @@ export function renderSearched(result: DiscoveryResult, home: string): string {
   return result.searched.map((s) => printable(`${s.found ? "found  " : "absent "} ${tildePath(s.file, home)}`)).join("\n");
 }
 
-const mask = (record: Record<string, string> | undefined) =>
-  record && Object.fromEntries(Object.keys(record).map((k) => [k, "***"]));
-
-/** The --json document; env and header values are masked unless `showSecrets`. */
+/** The --json document; env and header values, URL keys and secret arguments are masked unless `showSecrets`. */
 export function jsonDocument(result: DiscoveryResult, costs: ToolCostReport | undefined, showSecrets: boolean): unknown {
-  const servers = showSecrets ? result.servers : result.servers.map((s) => ({ ...s, env: mask(s.env), headers: mask(s.headers) }));
+  const servers = showSecrets ? result.servers : result.servers.map(maskEntry);
   return { servers: servers.map((s) => JSON.parse(JSON.stringify(s))), problems: result.problems, searched: result.searched, ...(costs ? { tools: costs } : {}) };
 }

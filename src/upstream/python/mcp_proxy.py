@@ -11,11 +11,24 @@ def _rt():
     return mcp.runtime
 
 
+class McpBytes(bytes):
+    """Binary content from an MCP server (image, audio, resource blob): ``bytes`` that also carry
+    ``mime_type`` (e.g. ``"image/png"``) and, for resources, ``uri``. ``show_image(b)`` accepts them."""
+
+    mime_type = None
+    uri = None
+
+    def __repr__(self):
+        return f"<{len(self)} bytes {self.mime_type or 'of unknown type'}{' from ' + self.uri if self.uri else ''}>"
+
+
 def decode(value):
-    """Turn ``{"__bytes__": base64, "mimeType": ...}`` markers into bytes, recursively."""
+    """Turn ``{"__bytes__": base64, "mimeType": ..., "uri"?: ...}`` markers into McpBytes, recursively."""
     if isinstance(value, dict):
-        if "__bytes__" in value and set(value) <= {"__bytes__", "mimeType"} and isinstance(value["__bytes__"], str):
-            return _base64.b64decode(value["__bytes__"])
+        if "__bytes__" in value and set(value) <= {"__bytes__", "mimeType", "uri"} and isinstance(value["__bytes__"], str):
+            b = McpBytes(_base64.b64decode(value["__bytes__"]))
+            b.mime_type, b.uri = value.get("mimeType"), value.get("uri")
+            return b
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode(v) for v in value]
@@ -31,7 +44,8 @@ def _tool_args(server, tool, args, kwargs):
 
 
 class Tool:
-    """One upstream tool. ``await tool(**kwargs)`` calls it; ``tool.sync(**kwargs)`` blocks."""
+    """One upstream tool. ``await tool(**kwargs)`` calls it; ``tool.sync(**kwargs)`` blocks;
+    ``tool.stream(**kwargs)`` follows its progress (``async for p in call: ...``, then ``call.result``)."""
 
     def __init__(self, server, meta):
         self.server = server
@@ -47,8 +61,70 @@ class Tool:
         """Blocking call."""
         return _rt().call_tool_sync(self.server, self.name, _tool_args(self.server, self.name, args, kwargs))
 
+    def stream(self, args=None, /, **kwargs):
+        """Starts the call and returns a ToolCall: iterate it for progress events, then read ``.result``."""
+        return ToolCall(self.server, self.name, _tool_args(self.server, self.name, args, kwargs))
+
     def __repr__(self):
         return f"<tool {self.server}.{self.name}({', '.join(self.params)})>"
+
+
+class ToolCall:
+    """A tool call followed event by event. ``async for event in call`` (or ``for`` — blocking)
+    yields ``{"progress", "total", "message", "status"}`` dicts as the server reports progress (task
+    tools report ``status``); when it ends, ``call.result`` holds the value (errors raise from the loop)."""
+
+    def __init__(self, server, tool, args):
+        self.server, self.tool, self._args = server, tool, args
+        self._id = None
+        self._pending = []
+        self._done = False
+        self._result = None
+
+    @property
+    def result(self):
+        if not self._done:
+            raise RuntimeError(f"{self.server}.{self.tool} has not finished: iterate the call first")
+        return self._result
+
+    def _take(self, r):
+        if r.get("dropped"):
+            self._pending.append({"progress": None, "total": None, "message": f"({r['dropped']} earlier progress events dropped)", "status": None})
+        self._pending.extend(r.get("events", []))
+        if r.get("done"):
+            self._done, self._result = True, decode(r.get("value"))
+
+    def _start_params(self):
+        return {"server": self.server, "tool": self.tool, "args": self._args}
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        import _bridge
+        if self._id is None:
+            self._id = (await _bridge.call("mcp.call_start", self._start_params()))["call"]
+        while not self._pending and not self._done:
+            self._take(await _bridge.call("mcp.call_next", {"call": self._id}))
+        if self._pending:
+            return self._pending.pop(0)
+        raise StopAsyncIteration
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        import _bridge
+        if self._id is None:
+            self._id = _bridge.call_sync("mcp.call_start", self._start_params())["call"]
+        while not self._pending and not self._done:
+            self._take(_bridge.call_sync("mcp.call_next", {"call": self._id}))
+        if self._pending:
+            return self._pending.pop(0)
+        raise StopIteration
+
+    def __repr__(self):
+        return f"<call {self.server}.{self.tool}: {'done' if self._done else 'running'}>"
 
 
 class ServerProxy:

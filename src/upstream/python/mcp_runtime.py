@@ -7,23 +7,26 @@ Every helper is async and has a blocking ``_sync`` twin::
 Helpers: discovered_servers(detailed=False), list_servers(), list_tools(server),
 describe_server(name), list_loaded_server_metadata(), query_tool_docs(server, tool=None,
 detail="summary"|"full"), search_tool_docs(query, limit=5), capability_summary(),
-call_tool(server, tool, args), load_server(name).
+call_tool(server, tool, args, on_progress=None), load_server(name), list_resources(server),
+read_resource(server, uri).
 
 Tool results: ``structuredContent`` when the server sends it, else the parsed JSON of the text,
-else the text; images and other binary content arrive as ``bytes``. Failures raise exceptions
-that name the server and tool.
+else the text; results with images, audio or blobs are built from their content blocks, the binary
+parts as ``bytes`` with ``.mime_type``. Failures raise exceptions that name the server and tool.
+Progress: ``call_tool(..., on_progress=fn)`` calls ``fn(event)`` (sync or async) for each
+``{"progress", "total", "message", "status"}``; ``mcp_x.tool.stream(...)`` iterates them.
 """
 import importlib.abc as _abc
 import importlib.util as _util
 import sys as _sys
 
 import _bridge
-from mcp.proxy import ServerProxy, Tool, decode as _decode, tool_module as _tool_module  # noqa: F401
+from mcp.proxy import McpBytes, ServerProxy, Tool, ToolCall, decode as _decode, tool_module as _tool_module  # noqa: F401
 
 __all__ = [
     "discovered_servers", "list_servers", "list_tools", "describe_server",
     "list_loaded_server_metadata", "query_tool_docs", "search_tool_docs",
-    "capability_summary", "call_tool", "load_server",
+    "capability_summary", "call_tool", "load_server", "list_resources", "read_resource",
 ]
 
 _state = {"aliases": {}, "loaded": {}, "namespace": None, "servers": None}
@@ -88,13 +91,53 @@ def load_server_sync(name):
     return _bind(_bridge.call_sync("mcp.load_server", {"name": name}))
 
 
-async def call_tool(server, tool, args=None):
-    """Call ``tool`` of any allowed ``server`` with a dict of arguments (checked against its schema)."""
-    return _decode(await _bridge.call("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+async def call_tool(server, tool, args=None, *, on_progress=None):
+    """Call ``tool`` of any allowed ``server`` with a dict of arguments (checked against its schema).
+    ``on_progress(event)`` (sync or async) gets each progress event the server reports."""
+    if on_progress is None:
+        return _decode(await _bridge.call("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+    call = ToolCall(server, tool, args or {})
+    async for event in call:
+        r = on_progress(event)
+        if hasattr(r, "__await__"):
+            await r
+    return call.result
 
 
-def call_tool_sync(server, tool, args=None):
-    return _decode(_bridge.call_sync("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+def call_tool_sync(server, tool, args=None, *, on_progress=None):
+    if on_progress is None:
+        return _decode(_bridge.call_sync("mcp.call_tool", {"server": server, "tool": tool, "args": args or {}}))
+    call = ToolCall(server, tool, args or {})
+    for event in call:
+        on_progress(event)
+    return call.result
+
+
+def _resource_args(server, uri):
+    if isinstance(server, dict) and uri is None:  # a resource_link a tool returned
+        server, uri = server.get("server"), server.get("uri")
+    if not isinstance(server, str) or not isinstance(uri, str):
+        raise TypeError("read_resource(server, uri) or read_resource(link) with a resource_link a tool returned")
+    return {"server": server, "uri": uri}
+
+
+async def read_resource(server, uri=None):
+    """Read a resource of ``server`` by URI (or pass a ``resource_link`` a tool returned): text as
+    ``{"uri", "mimeType", "text"}``, binary as ``bytes`` with ``.mime_type``; several contents → a list."""
+    return _decode(await _bridge.call("mcp.read_resource", _resource_args(server, uri)))
+
+
+def read_resource_sync(server, uri=None):
+    return _decode(_bridge.call_sync("mcp.read_resource", _resource_args(server, uri)))
+
+
+async def list_resources(server):
+    """A server's resources: ``[{"uri", "name", "title", "description", "mimeType"}]``."""
+    return await _bridge.call("mcp.list_resources", {"server": server})
+
+
+def list_resources_sync(server):
+    return _bridge.call_sync("mcp.list_resources", {"server": server})
 
 
 async def discovered_servers(detailed=False):
@@ -159,15 +202,17 @@ def query_tool_docs_sync(server, tool=None, detail="summary"):
 
 
 def _report_unavailable(r):
-    if r.get("unavailable"):
-        names = ", ".join(u["server"] for u in r["unavailable"])
-        print(f"search_tool_docs: not searched (could not list tools): {names}", file=_sys.stderr)
+    for u in r.get("unavailable", []):
+        print(f"search_tool_docs: not searched: {u['server']}: {u['error']}", file=_sys.stderr)
+    for s in r.get("stale", []):
+        print(f"search_tool_docs: {s['server']}: searched its tool list from {s['saved_at']} (may be outdated): {s['reason']}", file=_sys.stderr)
     return r["results"]
 
 
 async def search_tool_docs(query, limit=5):
     """Ranked (BM25) search over the tools of every allowed server, loaded or not:
-    ``[{"server", "tool", "description", "score"}]``, best first."""
+    ``[{"server", "tool", "description", "score"}]``, best first. Answers within a few seconds:
+    servers that could not be listed in time are named on stderr (listing goes on in the background)."""
     return _report_unavailable(await _bridge.call("mcp.search_tool_docs", {"query": query, "limit": limit}))
 
 

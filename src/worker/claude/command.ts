@@ -23,6 +23,13 @@ export interface ClaudeCommandSpec {
   maxBudgetUsd?: number;
   allowedTools: string[];
   disallowedTools: string[];
+  /**
+   * Load the project's own settings in the job's directory (`.claude/settings.json`,
+   * `settings.local.json`, `.mcp.json`, project skills and commands). False unless the worker owner
+   * trusts that directory: otherwise `--setting-sources=user`, since `-p` skips the trust dialog and
+   * a repository's hooks, env, apiKeyHelper or MCP servers would run code above the permission ceiling.
+   */
+  projectSettings?: boolean;
 }
 
 /** Validates a job's session_id (a UUID) and returns it; throws a clear error otherwise. */
@@ -64,6 +71,7 @@ export const newSessionId = (): string => randomUUID();
 /** The argv after the binary. */
 export function buildClaudeArgs(spec: ClaudeCommandSpec): string[] {
   const args = ["-p", "--output-format", "stream-json", "--verbose", `--permission-mode=${spec.permissionMode}`];
+  if (!spec.projectSettings) args.push("--setting-sources=user");
   args.push(spec.resume ? `--resume=${spec.resume}` : `--session-id=${spec.sessionId}`);
   if (spec.model) args.push(`--model=${spec.model}`);
   if (spec.maxTurns !== undefined) args.push(`--max-turns=${spec.maxTurns}`);

@@ -1,7 +1,8 @@
 /**
  * Resolves a job's working directory and checks that it lies inside one of the worker's allow-roots.
  * Both sides are resolved with realpath first, so a symlink inside a root that points out of it is
- * refused, and `..` segments cannot climb out.
+ * refused, and `..` segments cannot climb out. Refusals never reveal whether a path outside the
+ * roots exists or where a link leads.
  */
 import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, resolve, sep } from "node:path";
@@ -49,17 +50,21 @@ export function resolveJobCwd(cwd: string | undefined, allowRoots: readonly stri
       hint: `Pass a directory inside one of the worker's allow-roots: ${roots.join(", ")}.`,
     });
   }
-  let resolved: string;
+  // One answer for "outside the roots" whether or not the path exists, and never where a link
+  // leads: refusals must not let the caller probe the host's file system (an existence oracle).
+  let resolved: string | undefined;
   try {
     resolved = fs.realpath(wanted);
   } catch {
+    resolved = undefined;
+  }
+  if (resolved === undefined && roots.some((root) => isInside(resolve(wanted), root))) {
     throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} does not exist on the worker's machine.`, {
       hint: `Pass a directory inside one of: ${roots.join(", ")}.`,
     });
   }
-  if (!roots.some((root) => isInside(resolved, root))) {
-    const via = resolved === wanted ? "" : ` (it resolves to ${resolved})`;
-    throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted}${via} is outside the worker's allowed roots.`, {
+  if (resolved === undefined || !roots.some((root) => isInside(resolved, root))) {
+    throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} is not a directory inside the worker's allowed roots (it is outside them, or missing).`, {
       hint: `Use a directory inside: ${roots.join(", ")}; or restart the worker with another --allow-root.`,
     });
   }

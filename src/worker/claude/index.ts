@@ -10,12 +10,14 @@ import type { HandlerResult, JobHandler } from "../../queue/types.ts";
 import {
   buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns, newSessionId,
 } from "./command.ts";
-import { resolveJobCwd } from "./cwd.ts";
+import { isInside, resolveJobCwd } from "./cwd.ts";
 import type { ClaudeOutcome } from "../../queue/outcome.ts";
 import { classifyRun } from "./outcome.ts";
 import { effectivePermissionMode } from "./permissions.ts";
 import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
 import { nodeRunnerDeps, runClaude, type RunnerDeps } from "./runner.ts";
+import { workerTracking } from "../../process/tracking.ts";
+import { jobRedactor } from "../redact.ts";
 
 /** The CLI the worker runs. */
 export const claudeBin = (config: Config): string => config.claudeBin ?? "claude";
@@ -78,9 +80,12 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
           hint: `Wait for ${holder} (get_job) and then continue the session, or cancel it first.`,
         });
       }
+      const cwd = resolveJobCwd(body.cwd, workerOptions.allowRoots);
+      const trust = workerOptions.trustProjectSettings ?? [];
       plan = {
-        cwd: resolveJobCwd(body.cwd, workerOptions.allowRoots),
+        cwd,
         spec: {
+          projectSettings: trust === "all" || trust.some((root) => isInside(cwd, root)),
           permissionMode: effectivePermissionMode(body.permission_mode, workerOptions.permissionMode, isRoot),
           resume,
           sessionId: resume ?? newSessionId(),
@@ -99,24 +104,42 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
 
     const { sessionId } = plan.spec;
     activeSessions.set(sessionId, job.id);
+    const scrub = jobRedactor(config.redact, config.redactPatterns);
+    // Progress is redacted in order: each line waits for the one before it.
+    let progressChain = Promise.resolve();
+    const progress = (event: { message: string; data?: unknown }) => {
+      progressChain = progressChain.then(async () => ctx.progress({ ...event, message: await scrub.text(event.message) })).catch(() => {});
+    };
     let facts;
     try {
       await preflightClaude(config, log, baseEnv);
       const { env } = buildClaudeEnv(baseEnv);
       ctx.checkpoint({ session_id: sessionId });
-      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode})`);
+      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode}, ${plan.spec.projectSettings ? "project settings trusted" : "user settings only"})`);
       facts = await runClaude(
         {
           bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
-          timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: (event) => ctx.progress(event),
+          timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: progress,
+          processes: workerTracking().forJob(job.id),
         },
         deps.runner ?? nodeRunnerDeps,
       );
     } finally {
       activeSessions.delete(sessionId);
     }
+    await progressChain;
     const classified = classifyRun(facts);
     const { outcome } = classified;
+    if (outcome.result !== null) outcome.result = await scrub.text(outcome.result);
+    outcome.message = await scrub.text(outcome.message);
+    for (const d of outcome.permission_denials) {
+      if (d.tool_input === undefined) continue;
+      const text = await scrub.text(JSON.stringify(d.tool_input));
+      try { d.tool_input = JSON.parse(text); } catch { d.tool_input = text; }
+    }
+    const redacted = scrub.summary();
+    if (redacted) outcome.redacted = redacted;
+    if (classified.error) classified.error.message = await scrub.text(classified.error.message);
     log.info(`claude job ${job.id}: ${outcome.classification} (exit ${outcome.exit_code ?? facts.signal ?? "-"}, ${outcome.num_turns ?? 0} turns, $${outcome.total_cost_usd ?? 0})`);
     return classified;
   };

@@ -15,6 +15,8 @@ export const MAX_DENIAL_INPUT_CHARS = 2_000;
 /** Everything known about a finished (or stopped) run. */
 export interface RunFacts {
   exitCode: number | null;
+  /** Processes the CLI left running when it exited (then stopped), where the tracking mode counts them. */
+  leftovers?: number;
   signal: string | null;
   /** Set when the CLI could not be started at all (ENOENT, EACCES …). */
   spawnError?: { code?: string; message: string };

@@ -8,11 +8,12 @@ import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
 import type { ProgressEvent } from "../../queue/types.ts";
 import type { RunFacts } from "./outcome.ts";
 import { StreamParser } from "./stream.ts";
+import { chooseTracking, type JobProcesses } from "../../process/tracking.ts";
 
 /** Bytes of stderr kept for error messages. */
 const STDERR_TAIL_CHARS = 8_192;
-/** After the CLI exits, how long to wait for its output pipes to drain. */
-const DRAIN_MS = 2_000;
+/** After the CLI exits (and what it left running is stopped), how long to wait for its output pipes to drain. */
+const DRAIN_MS = 1_000;
 /** After the CLI printed its result, how long it may take to exit before its group is stopped. */
 const RESULT_EXIT_GRACE_MS = 10_000;
 
@@ -29,24 +30,14 @@ export interface RunClaudeInput {
   resultExitGraceMs?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Where the CLI's processes are tracked (src/process/tracking.ts); default: its process group only. */
+  processes?: JobProcesses;
 }
 
 /** Process-level calls (injectable for tests). */
 export interface RunnerDeps {
-  spawn(bin: string, args: string[], opts: { cwd: string; env: Record<string, string> }): ChildProcess;
-  /** Signals every process in the group led by `pid`; must not throw when the group is gone. */
-  killGroup(pid: number, signal: NodeJS.Signals): void;
+  spawn(bin: string, args: string[], opts: { cwd: string; env: Record<string, string>; processes: JobProcesses }): ChildProcess;
 }
-
-/**
- * Wraps the CLI in `sh -c` so the process group carries a watchdog: if the worker dies (even by
- * SIGKILL) the watchdog notices within a second and stops the group, so an `interrupted` job does
- * not keep editing files unseen. `exec` keeps the CLI as the group leader with the same pid and
- * stdin; argv passes through "$@" untouched (no shell parsing of job values). The watchdog ignores
- * SIGTERM so it can follow up with SIGKILL; the runner's own group SIGKILL removes it at the end.
- */
-export const WATCHDOG_SCRIPT =
-  'w=$1; shift; ( trap "" TERM; while kill -0 "$w" 2>/dev/null; do sleep 1; done; kill -TERM -$$ 2>/dev/null; sleep 5; kill -KILL -$$ 2>/dev/null ) </dev/null >/dev/null 2>&1 & exec "$@"';
 
 /** Finds `bin` on the child's PATH; throws an ENOENT error (as spawn would) when it is not there. */
 function resolveBin(bin: string, env: Record<string, string>, cwd: string): string {
@@ -55,20 +46,18 @@ function resolveBin(bin: string, env: Record<string, string>, cwd: string): stri
   return found;
 }
 
+/**
+ * Starts the CLI through the job wrapper (src/process/wrapper.ts): inside the job's cgroup or
+ * scope where there is one, with a watchdog that stops everything of the job if the worker dies
+ * (even by SIGKILL), so an `interrupted` job does not keep editing files unseen. The CLI keeps the
+ * wrapper's pid (group and session leader) and its stdin; argv passes through "$@" untouched.
+ */
 export const nodeRunnerDeps: RunnerDeps = {
-  spawn(bin, args, { cwd, env }) {
+  spawn(bin, args, { cwd, env, processes }) {
     const path = resolveBin(bin, env, cwd);
     if (process.platform === "win32") return nodeSpawn(path, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    return nodeSpawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, "bridge-claude", String(process.pid), path, ...args], {
-      cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"],
-    });
-  },
-  killGroup(pid, signal) {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    const [file, ...argv] = processes.argv([path, ...args], process.pid);
+    return nodeSpawn(file!, argv, { cwd, env: { ...env, ...processes.env }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
   },
 };
 
@@ -102,12 +91,14 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
     return Promise.resolve(facts({}));
   }
 
+  const procs = input.processes ?? chooseTracking("group").forJob("claude");
   return new Promise<RunFacts>((resolve) => {
     let child: ChildProcess;
     try {
-      child = deps.spawn(input.bin, input.args, { cwd: input.cwd, env: input.env });
+      child = deps.spawn(input.bin, input.args, { cwd: input.cwd, env: input.env, processes: procs });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      void procs.release(undefined);
       resolve(facts({ spawnError: { code: e.code, message: e.message } }));
       return;
     }
@@ -121,9 +112,9 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       resolve(result);
     };
     const stop = (): void => {
-      if (child.pid === undefined) return;
-      deps.killGroup(child.pid, "SIGTERM");
-      timers.push(setTimeout(() => child.pid !== undefined && deps.killGroup(child.pid, "SIGKILL"), input.killGraceMs ?? 5_000));
+      if (child.pid === undefined || exited) return;
+      procs.signal(child.pid, "SIGTERM");
+      timers.push(setTimeout(() => procs.signal(child.pid, "SIGKILL", !exited), input.killGraceMs ?? 5_000));
     };
     const onAbort = (): void => {
       if (exited || timedOut || cancelled) return;
@@ -133,7 +124,10 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
 
     child.on("error", (err: NodeJS.ErrnoException) => {
       // Emitted when the binary cannot be started (ENOENT, EACCES); 'exit' never follows then.
-      if (child.pid === undefined) finish(facts({ spawnError: { code: err.code, message: err.message } }));
+      if (child.pid === undefined) {
+        void procs.release(undefined);
+        finish(facts({ spawnError: { code: err.code, message: err.message } }));
+      }
     });
     child.stdin?.on("error", () => {
       // EPIPE when the CLI exits before reading the prompt; the exit status tells the story.
@@ -162,13 +156,15 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
 
     child.on("exit", (code, signal) => {
       exited = true;
-      // Reap what Claude's tools left running in the group (background shells and the like).
-      if (child.pid !== undefined) deps.killGroup(child.pid, "SIGKILL");
-      // A grandchild that escaped the group may still hold stdout: wait for EOF, but not forever.
-      const drained = setTimeout(() => finish(facts({ exitCode: code, signal })), DRAIN_MS);
-      void stdoutEnded.then(() => {
-        clearTimeout(drained);
-        finish(facts({ exitCode: code, signal }));
+      // Stop what Claude's tools left running (background shells and the like), wherever they went.
+      void procs.release(child.pid).then((leftovers) => {
+        // Something out of reach may still hold stdout: wait for EOF, but not forever.
+        const done = () => finish(facts({ exitCode: code, signal, ...(leftovers ? { leftovers } : {}) }));
+        const drained = setTimeout(() => { child.stdout?.destroy(); done(); }, DRAIN_MS);
+        void stdoutEnded.then(() => {
+          clearTimeout(drained);
+          done();
+        });
       });
     });
 

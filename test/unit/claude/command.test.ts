@@ -7,7 +7,7 @@ const spec = { permissionMode: "default" as const, sessionId: SID, allowedTools:
 
 describe("buildClaudeArgs", () => {
   test("new session: -p, stream-json, verbose, pre-assigned session id; no prompt in argv", () => {
-    expect(buildClaudeArgs(spec)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode=default", `--session-id=${SID}`]);
+    expect(buildClaudeArgs(spec)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode=default", "--setting-sources=user", `--session-id=${SID}`]);
   });
 
   test("resume uses the equals form and no --session-id", () => {
@@ -19,9 +19,14 @@ describe("buildClaudeArgs", () => {
   test("limits and tools", () => {
     const args = buildClaudeArgs({ ...spec, permissionMode: "acceptEdits", model: "sonnet", maxTurns: 3, maxBudgetUsd: 0.5, allowedTools: ["Bash(git diff:*)", "Edit"], disallowedTools: ["WebFetch"] });
     expect(args).toEqual([
-      "-p", "--output-format", "stream-json", "--verbose", "--permission-mode=acceptEdits", `--session-id=${SID}`, "--model=sonnet",
+      "-p", "--output-format", "stream-json", "--verbose", "--permission-mode=acceptEdits", "--setting-sources=user", `--session-id=${SID}`, "--model=sonnet",
       "--max-turns=3", "--max-budget-usd=0.5", "--allowedTools=Bash(git diff:*),Edit", "--disallowedTools=WebFetch",
     ]);
+  });
+
+  test("project settings are loaded only when the worker trusts the job's directory", () => {
+    expect(buildClaudeArgs(spec)).toContain("--setting-sources=user");
+    expect(buildClaudeArgs({ ...spec, projectSettings: true }).some((a) => a.startsWith("--setting-sources"))).toBe(false);
   });
 
   test("every argument after -p is a --flag (nothing positional to mistake for a prompt)", () => {

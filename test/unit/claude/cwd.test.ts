@@ -40,16 +40,23 @@ describe("resolveJobCwd", () => {
     expect(resolveJobCwd(join(root, "repo"), [join(base, "root-link")])).toBe(join(root, "repo"));
   });
 
-  test("a symlink that escapes the root is refused, naming where it resolves", () => {
-    expect(() => resolveJobCwd(join(root, "escape"), [root])).toThrow(/resolves to .*secret.*outside the worker.s allowed roots/);
+  test("a symlink that escapes the root is refused without saying where it leads", () => {
+    expect(() => resolveJobCwd(join(root, "escape"), [root])).toThrow(/not a directory inside the worker.s allowed roots/);
+    try { resolveJobCwd(join(root, "escape"), [root]); } catch (err) { expect(String(err)).not.toContain("secret"); }
+  });
+
+  test("outside the roots, a missing and an existing path get the same answer (no existence oracle)", () => {
+    const msg = (p: string) => { try { resolveJobCwd(p, [root]); return ""; } catch (err) { return (err as Error).message.replace(p, "<p>"); } };
+    expect(msg(join(base, "secret"))).toBe(msg(join(base, "no-such-dir")));
+    expect(msg("/etc")).toBe(msg("/etc-nope"));
   });
 
   test("`..` cannot climb out", () => {
-    expect(() => resolveJobCwd(`${root}/repo/../../secret`, [root])).toThrow(/outside/);
+    expect(() => resolveJobCwd(`${root}/repo/../../secret`, [root])).toThrow(/not a directory inside/);
   });
 
   test("a sibling with the root as a name prefix is outside", () => {
-    expect(() => resolveJobCwd(join(base, "projects-evil"), [root])).toThrow(/outside/);
+    expect(() => resolveJobCwd(join(base, "projects-evil"), [root])).toThrow(/not a directory inside/);
   });
 
   test("relative, missing, NUL and non-directory paths are refused", () => {

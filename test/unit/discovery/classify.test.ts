@@ -1,27 +1,40 @@
 import { describe, expect, test } from "bun:test";
-import { classify, isSelfServer, matchesAny, policyReason, resolveCommand } from "../../../src/upstream/discovery/classify.ts";
+import { classify, isSelfServer, matchesAny, parsePattern, policyReason, resolveCommand } from "../../../src/upstream/discovery/classify.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const exe = (paths: string[]) => async (p: string) => paths.includes(p);
 
+const named = (name: string, format = "cursor", scope: ServerEntry["scope"] = "user") => ({ name, format, scope });
+
 describe("policy", () => {
   test("names and globs match", () => {
-    expect(matchesAny("github", ["github"])).toBe(true);
-    expect(matchesAny("github-enterprise", ["github*"])).toBe(true);
-    expect(matchesAny("my-github", ["github*"])).toBe(false);
-    expect(matchesAny("fs", ["f?", "x"])).toBe(true);
-    expect(matchesAny("anything", [])).toBe(false);
+    expect(matchesAny(named("github"), ["github"])).toBe(true);
+    expect(matchesAny(named("github-enterprise"), ["github*"])).toBe(true);
+    expect(matchesAny(named("my-github"), ["github*"])).toBe(false);
+    expect(matchesAny(named("fs"), ["f?", "x"])).toBe(true);
+    expect(matchesAny(named("anything"), [])).toBe(false);
   });
 
   test("deny wins over allow; a non-empty allow list hides the rest", () => {
-    expect(policyReason("github", ["git*"], ["github"])).toContain("DENY");
-    expect(policyReason("memory", ["git*"], [])).toContain("ALLOW");
-    expect(policyReason("gitlab", ["git*"], [])).toBeUndefined();
-    expect(policyReason("x", [], [])).toBeUndefined();
+    expect(policyReason(named("github"), ["git*"], ["github"])).toContain("DENY");
+    expect(policyReason(named("memory"), ["git*"], [])).toContain("ALLOW");
+    expect(policyReason(named("gitlab"), ["git*"], [])).toBeUndefined();
+    expect(policyReason(named("x"), [], [])).toBeUndefined();
   });
 
   test("glob metacharacters in names are not a way around deny", () => {
-    expect(policyReason("[evil]", [], ["*"])).toContain("DENY");
+    expect(policyReason(named("[evil]"), [], ["*"])).toContain("DENY");
+  });
+
+  test("a pattern may pin the source: name@client and name@client:scope", () => {
+    expect(matchesAny(named("notes", "claude-code", "user"), ["notes@claude-code:user"])).toBe(true);
+    expect(matchesAny(named("notes", "claude-code", "project"), ["notes@claude-code:user"])).toBe(false);
+    expect(matchesAny(named("notes", "cursor", "user"), ["notes@claude-code"])).toBe(false);
+    expect(matchesAny(named("notes", "vscode-insiders", "user"), ["notes@vscode*"])).toBe(true);
+    expect(parsePattern("a@b:c")).toEqual({ name: "a", client: "b", scope: "c" });
+    expect(parsePattern("plain")).toEqual({ name: "plain" });
+    // The reason names the definition that was refused, so the user can pin it.
+    expect(policyReason(named("notes", "claude-code", "project"), ["notes@claude-code:user"], [])).toContain("notes@claude-code:project");
   });
 });
 
@@ -64,18 +77,18 @@ describe("isSelfServer", () => {
 });
 
 describe("classify", () => {
-  const entry = (over: Partial<ServerEntry> & { disabled?: boolean }): ServerEntry & { disabled: boolean } => ({
-    name: "s", source: "/f.json", format: "cursor", transport: "stdio", command: "srv", args: [], status: "ok", disabled: false, ...over,
+  const entry = (over: Partial<ServerEntry>): ServerEntry => ({
+    name: "s", source: "/f.json", format: "cursor", scope: "user", transport: "stdio", command: "srv", args: [], status: "ok", ...over,
   });
-  const opts = { allow: [] as string[], deny: [] as string[], allowSelf: false, cwd: "/w", env: { PATH: "/bin" }, windows: false, isExecutable: exe(["/bin/srv", "/bin/bridge"]) };
+  const opts = { allowSelf: false, cwd: "/w", env: { PATH: "/bin" }, windows: false, isExecutable: exe(["/bin/srv", "/bin/bridge"]), isDirectory: async (p: string) => p === "/w/sub" };
 
   test("ok with the resolved command", async () => {
     expect(await classify(entry({}), opts)).toEqual({ status: "ok", resolvedCommand: "/bin/srv" });
   });
 
-  test("denied beats disabled, disabled beats command-not-found", async () => {
-    expect((await classify(entry({ disabled: true }), { ...opts, deny: ["s"] })).status).toBe("denied");
-    expect((await classify(entry({ disabled: true, command: "nope" }), opts)).status).toBe("disabled");
+  test("a working directory that does not exist is its own status, checked before the command", async () => {
+    expect(await classify(entry({ cwd: "/nowhere", command: "nope" }), opts)).toMatchObject({ status: "cwd-not-found", reason: 'its working directory "/nowhere" does not exist' });
+    expect((await classify(entry({ cwd: "sub" }), opts)).status).toBe("ok");
   });
 
   test("command not found says where it looked", async () => {

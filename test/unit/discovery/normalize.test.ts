@@ -1,12 +1,14 @@
 import { describe, expect, test } from "bun:test";
+import * as D from "../../../src/upstream/discovery/dialects.ts";
 import type { ExpandContext } from "../../../src/upstream/discovery/expand.ts";
-import { EntryError, nameProblem, normalizeServer } from "../../../src/upstream/discovery/normalize.ts";
+import { EntryError, nameProblem, normalizeServer, parseDotenv, type Dialect } from "../../../src/upstream/discovery/normalize.ts";
 
-const ctx = (env: Record<string, string> = {}): ExpandContext => ({ env, home: "/home/u", cwd: "/work/p", caseInsensitiveEnv: false, notes: [] });
-const norm = (value: unknown, format = "claude-code", env: Record<string, string> = {}) => normalizeServer(value, format, ctx(env));
-const fails = (value: unknown, format = "claude-code") => {
+const DIALECTS: Record<string, Dialect> = { "claude-code": D.CLAUDE, cursor: D.CURSOR, opencode: D.OPENCODE, "opencode-legacy": D.OPENCODE_LEGACY, zed: D.ZED, windsurf: D.WINDSURF, gemini: D.GEMINI, generic: D.GENERIC, warp: D.WARP, vscode: D.VSCODE };
+const ctx = (dialect: Dialect, env: Record<string, string> = {}): ExpandContext => ({ env, home: "/home/u", cwd: "/work/p", windows: false, syntax: dialect.syntax, notes: [] });
+const norm = (value: unknown, format = "generic", env: Record<string, string> = {}, io = {}) => normalizeServer(value, DIALECTS[format]!, ctx(DIALECTS[format]!, env), io);
+const fails = (value: unknown, format = "generic") => {
   try {
-    normalizeServer(value, format, ctx());
+    normalizeServer(value, DIALECTS[format]!, ctx(DIALECTS[format]!));
   } catch (err) {
     expect(err).toBeInstanceOf(EntryError);
     return err as EntryError;
@@ -16,7 +18,7 @@ const fails = (value: unknown, format = "claude-code") => {
 
 describe("stdio servers", () => {
   test("command, args, env, cwd, with expansion", () => {
-    expect(norm({ command: "~/bin/srv", args: ["--key", "${K}", 3], env: { K: "${K}", N: 1 }, cwd: "${workspaceFolder}/sub" }, "cursor", { K: "v" })).toEqual({
+    expect(norm({ command: "~/bin/srv", args: ["--key", "${K}", 3], env: { K: "${K}", N: 1 }, cwd: "${workspaceFolder}/sub" }, "generic", { K: "v" })).toEqual({
       transport: "stdio", command: "/home/u/bin/srv", args: ["--key", "v", "3"], env: { K: "v", N: "1" }, cwd: "/work/p/sub", disabled: false, notes: undefined,
     });
   });
@@ -27,7 +29,7 @@ describe("stdio servers", () => {
   });
 
   test("old opencode: env as a KEY=VALUE list", () => {
-    expect(norm({ type: "stdio", command: "x", env: ["A=1", "B=x=y"] }).env).toEqual({ A: "1", B: "x=y" });
+    expect(norm({ type: "stdio", command: "x", env: ["A=1", "B=x=y"] }, "opencode-legacy").env).toEqual({ A: "1", B: "x=y" });
     expect(fails({ command: "x", env: ["novalue"] }).message).toContain("KEY=VALUE");
   });
 
@@ -42,8 +44,17 @@ describe("stdio servers", () => {
     expect(norm({ command: "x", enabled: true }).disabled).toBe(false);
   });
 
-  test("envFile is not read, and says so", () => {
-    expect(norm({ command: "x", envFile: "${workspaceFolder}/.env" }).notes).toEqual(['"envFile" is not read by bridge; put the variables in "env"']);
+  test("envFile (VS Code, Cursor) is read; values in env win over it; an unreadable one is a note", () => {
+    const io = { readEnvFile: (p: string) => (p === "/work/p/.env" ? "# c\nexport A=from-file\nB='quoted # not a comment'\nC=x # comment\n" : undefined) };
+    expect(norm({ command: "x", envFile: "${workspaceFolder}/.env", env: { A: "from-env" } }, "vscode", {}, io).env).toEqual({ A: "from-env", B: "quoted # not a comment", C: "x" });
+    expect(norm({ command: "x", envFile: "/missing.env" }, "cursor", {}, io).notes).toEqual(["envFile /missing.env could not be read; its variables are missing"]);
+    // Clients without envFile ignore the key.
+    expect(norm({ command: "x", envFile: "/work/p/.env" }, "claude-code", {}, io).env).toBeUndefined();
+  });
+
+  test("cwd only where the client has it (Claude Code has none; Warp calls it working_directory)", () => {
+    expect(norm({ command: "x", cwd: "/w" }, "claude-code").cwd).toBeUndefined();
+    expect(norm({ command: "x", working_directory: "/w" }, "warp").cwd).toBe("/w");
   });
 
   test("unset variables are notes on the entry", () => {
@@ -75,9 +86,9 @@ describe("remote servers", () => {
     expect(norm({ type: "remote", url: "https://o/mcp", headers: { K: "v" }, enabled: false }, "opencode")).toMatchObject({ transport: "http", headers: { K: "v" }, disabled: true });
   });
 
-  test("Codex: http_headers, env_http_headers and bearer_token_env_var read the environment once", () => {
-    const s = norm({ url: "https://c/mcp", http_headers: { X: "1" }, env_http_headers: { "X-Env": "ENV_H" }, bearer_token_env_var: "TOK" }, "codex", { ENV_H: "${TOK}", TOK: "secret" });
-    expect(s.headers).toEqual({ X: "1", "X-Env": "${TOK}", Authorization: "Bearer secret" });
+  test("ws / WebSocket URLs are valid entries bridge cannot use (not errors)", () => {
+    expect(norm({ type: "ws", url: "ws://h/x" }, "claude-code").notUsable).toContain('"ws" transport');
+    expect(norm({ url: "wss://h/x" }, "cursor").notUsable).toContain("WebSocket");
   });
 });
 
@@ -92,7 +103,7 @@ describe("invalid entries", () => {
     [{ command: "x", args: "a b" }, '"args" must be an array'],
     [{ command: "x", args: [{}] }, '"args[0]" must be a string'],
     [{ command: "x", env: { A: {} } }, '"env.A" must be a string'],
-    [{ command: "x", type: "websocket" }, 'unknown "type"'],
+    [{ command: "x", type: "carrier-pigeon" }, 'unknown "type"'],
     [{ type: "http", command: "x" }, 'no "url"'],
     [{ url: "not a url" }, "not a valid URL"],
     [{ url: "file:///etc/passwd" }, "must be an http(s) URL"],
@@ -104,6 +115,10 @@ describe("invalid entries", () => {
   test("the error names the offending field, for its position", () => {
     expect(fails({ command: "x", args: "a" }).field).toBe("args");
   });
+});
+
+test("parseDotenv: KEY=VALUE lines, export, quotes, comments", () => {
+  expect(parseDotenv('A=1\nexport B="two words"\n# skip\nbad line\nC=\'x\'\n')).toEqual({ A: "1", B: "two words", C: "x" });
 });
 
 describe("nameProblem", () => {

@@ -3,7 +3,7 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { measureToolCosts, toolSchemaTokens, withDeadline, type ToolListing } from "../../../src/upstream/discovery/tool-costs.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
 
-const server = (name: string): ServerEntry => ({ name, source: "/f", format: "cursor", transport: "stdio", command: "x", status: "ok" });
+const server = (name: string): ServerEntry => ({ name, source: "/f", format: "cursor", scope: "user", transport: "stdio", command: "x", status: "ok" });
 const tool = (name: string, description = "Does a thing"): ToolListing => ({ name, description, inputSchema: { type: "object", properties: { q: { type: "string" } } } });
 
 describe("toolSchemaTokens", () => {

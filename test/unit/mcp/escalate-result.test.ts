@@ -1,6 +1,6 @@
 /** The job view of Claude jobs: compact outcome, honest isError, bounded text. */
 import { describe, expect, test } from "bun:test";
-import { jobFailed, jobResult, jobText, jobView, noWorkerView } from "../../../src/mcp/results/job.ts";
+import { CLAUDE_TEXT_MIN, jobFailed, jobResult, jobText, jobView, noWorkerView } from "../../../src/mcp/results/job.ts";
 import type { ClaudeOutcome } from "../../../src/queue/outcome.ts";
 import type { JobResult, JobStatus } from "../../../src/queue/types.ts";
 
@@ -58,9 +58,12 @@ describe("Claude job view", () => {
   });
 
   test("the text block is bounded; a pending job points to get_job; no worker is an error naming the command", () => {
-    const big = status({ outcome: outcome({ result: "x".repeat(5000) }) });
+    // Claude's answer keeps at least CLAUDE_TEXT_MIN characters whatever MCP_BRIDGE_MAX_OUTPUT (the deliverable of a paid run).
+    const answer = status({ outcome: outcome({ result: "x".repeat(50_000) }) });
+    expect(jobText(jobView(answer), answer, 24 * 1024)).toContain("x".repeat(50_000));
+    const big = status({ outcome: outcome({ result: "x".repeat(CLAUDE_TEXT_MIN + 5000) }) });
     const text = jobText(jobView(big), big, 1000);
-    expect(text.length).toBeLessThan(1200);
+    expect(text.length).toBeLessThan(CLAUDE_TEXT_MIN + 200);
     expect(text).toContain("more characters");
     const pending: JobStatus = { id: "job-2", kind: "claude", state: "running", createdAt: "t", summary: "s" };
     expect(jobView(pending).next).toContain("get_job");

@@ -20,9 +20,14 @@ describe("job view", () => {
   });
   test("offline note names the command and the last heartbeat", () => {
     expect(workerOfflineNote({ alive: false, workers: [], startCommand: "bridge worker" })).toContain("`bridge worker`");
-    expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain("last heartbeat was at T");
+    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "x" })).toContain("No bridge worker is running, and none has run for this queue yet");
+    expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain("last heartbeat T");
+    const stop = { workerId: "w-9-a", pid: 9, hostname: "h", stoppedAt: "T2", reason: "SIGTERM" };
+    expect(workerOfflineNote({ alive: false, workers: [], lastStop: stop, startCommand: "x" })).toContain("worker w-9-a (pid 9 on h) stopped cleanly at T2 (SIGTERM)");
   });
 });
+
+const hb = { workerId: "w-1", pid: 1, hostname: "h", version: "v", startedAt: "s", at: "t", concurrency: 1, running: [], draining: false };
 
 describe("waitForJob", () => {
   function fakeQueue(over: Partial<QueueClient>): QueueClient & { cancelled: string[] } {
@@ -30,11 +35,13 @@ describe("waitForJob", () => {
     return {
       cancelled,
       submit: async () => { throw new Error("unused"); },
+      submitOnce: async () => { throw new Error("unused"); },
+      findKey: async () => undefined,
       get: async () => base,
       wait: async (_id, o) => { o.onProgress?.({ seq: 1, at: "t", message: "hello" }); await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20))); return undefined; },
       cancel: async (id) => { cancelled.push(id); return base; },
       list: async () => [],
-      workerStatus: async () => ({ alive: true, workers: [], startCommand: "bridge worker" }),
+      workerStatus: async () => ({ alive: true, workers: [hb], startCommand: "bridge worker" }),
       ...over,
     };
   }
@@ -54,14 +61,35 @@ describe("waitForJob", () => {
     expect(without.sent).toEqual([]);
   });
   test("a dead worker ends the wait at once; an aborted request cancels the job", async () => {
-    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], startCommand: "bridge worker" }) });
+    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], dead: [{ ...hb, running: [base.id], why: "its process (pid 1) is gone" }], startCommand: "bridge worker" }) });
     const t0 = Date.now();
-    expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain("No bridge worker");
+    expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain("which died: its process (pid 1) is gone");
     expect(Date.now() - t0).toBeLessThan(1000);
     const q = fakeQueue({});
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
     await waitForJob(q, base.id, 10_000, extra(ac.signal).extra);
     expect(q.cancelled).toEqual([base.id]);
+  });
+  test("each progress event is sent once, in order, across wait slices; keep-alives only when nothing new", async () => {
+    // A progress file that grows over time, read through the cursor the wait passes in.
+    const file = [1, 2, 3].map((seq) => ({ seq, at: "t", message: `event ${seq}` }));
+    const t0 = Date.now();
+    const q = fakeQueue({
+      wait: async (_id, o) => {
+        const available = Math.min(file.length, 1 + Math.floor((Date.now() - t0) / 300));
+        const from = o.progressCursor?.offset ?? 0;
+        for (const e of file.slice(from, available)) o.onProgress?.(e);
+        if (o.progressCursor) o.progressCursor.offset = available;
+        // A second copy of an old event (a rewritten file) must not be re-sent either.
+        if (from > 0) o.onProgress?.(file[0]!);
+        await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 100)));
+        return undefined;
+      },
+    });
+    const { sent, extra: ex } = extra(undefined, "tok");
+    await waitForJob(q, base.id, 1500, ex);
+    expect(sent.map((p) => p.message)).toEqual(["event 1", "event 2", "event 3"]);
+    expect(sent.map((p) => p.progress)).toEqual([1, 2, 3]);
   });
 });

@@ -1,7 +1,6 @@
 /** run_python's result with files and notices: compact structured entries, embedded or linked content, readable URIs. */
 import { expect, test } from "bun:test";
 import type { OutcomeFile, RunOutcome } from "../../../src/output/format.ts";
-import { imageProblem, pngDimensions } from "../../../src/output/image-fit.ts";
 import { MAX_READ_BYTES, ResultFileStore } from "../../../src/mcp/resources/files.ts";
 import { runResult } from "../../../src/mcp/tools/run-python.ts";
 
@@ -27,7 +26,7 @@ test("files: structured entries say where each went; small ones are embedded, la
     }),
     "compact",
     undefined,
-    store,
+    { store },
   );
   const s = r.structuredContent as { files: unknown[] };
   expect(s.files).toEqual([
@@ -96,24 +95,8 @@ test("a session notice comes first in the text and in note", () => {
   expect((r.structuredContent as { note: string }).note).toBe('session "s" starts fresh: it was idle; timeout clamped');
 });
 
-test("images: dimensions from IHDR; wider than 8000 px is a problem, anything unreadable is left to the PNG check", () => {
-  const png = (w: number, h: number) => {
-    const b = Buffer.alloc(33);
-    Buffer.from("\x89PNG\r\n\x1a\n", "binary").copy(b);
-    b.writeUInt32BE(13, 8);
-    b.write("IHDR", 12);
-    b.writeUInt32BE(w, 16);
-    b.writeUInt32BE(h, 20);
-    return new Uint8Array(b);
-  };
-  expect(pngDimensions(png(640, 480))).toEqual({ width: 640, height: 480 });
-  expect(imageProblem(png(8000, 10))).toBeUndefined();
-  expect(imageProblem(png(10, 8001))).toContain("10 x 8001 px is larger than clients accept (8000 px per side)");
-  expect(imageProblem(new Uint8Array([1, 2, 3]))).toBeUndefined();
-});
-
 test("embedding stops at 8 KiB per file and 16 KiB per result (Claude Code shows embedded text to the model)", () => {
   const text = "x".repeat(7 * 1024);
-  const r = runResult(outcome({ files: ["a.txt", "b.txt", "c.txt"].map((n) => file(n, text, "text/plain")) }), "compact", undefined, new ResultFileStore());
+  const r = runResult(outcome({ files: ["a.txt", "b.txt", "c.txt"].map((n) => file(n, text, "text/plain")) }), "compact", undefined, { store: new ResultFileStore() });
   expect(r.content.slice(1).map((c) => c.type)).toEqual(["resource", "resource", "resource_link"]);
 });

@@ -23,7 +23,7 @@ async function listing(env: Record<string, string> = {}): Promise<Tool[]> {
 const tokens = (tools: Tool[]) => countTokens(JSON.stringify({ tools }));
 
 describe("token budget (o200k, the whole tools/list result)", () => {
-  test("all groups ≤ 660 (700 less headroom for idempotency_key), run_python ≤ 200, sandbox-only ≤ 250", async () => {
+  test("all groups ≤ 660 (idempotency_key included; the hard limit is 700), run_python ≤ 200, sandbox-only ≤ 250", async () => {
     const all = await listing();
     const runPython = all.find((t) => t.name === "run_python")!;
     const sandboxOnly = await listing({ MCP_BRIDGE_TOOLS: "sandbox" });

@@ -7,7 +7,8 @@ import { openQueue } from "../../../src/queue/client.ts";
 import { createFileAtomic } from "../../../src/queue/fsutil.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
 import { readResult, writeResult } from "../../../src/queue/store.ts";
-import { signResult } from "../../../src/queue/auth.ts";
+import { signRecord, signResult } from "../../../src/queue/auth.ts";
+import { signHeartbeat } from "../../../src/queue/store.ts";
 import { initToken, readSecret } from "../../../src/queue/token.ts";
 import { isBridgeError } from "../../../src/errors.ts";
 
@@ -76,7 +77,8 @@ describe("client and store", () => {
 
   test("wait returns undefined on timeout and on abort, and hands progress lines over in order", async () => {
     const root = temp();
-    const q = openQueue(cfg(root, { BRIDGE_TOKEN: "k".repeat(64) }));
+    const token = "k".repeat(64);
+    const q = openQueue(cfg(root, { BRIDGE_TOKEN: token }));
     const j = await q.submit("script", { name: "s", args: [] });
     expect(await q.wait(j.id, { timeoutMs: 50 })).toBeUndefined();
     const ac = new AbortController();
@@ -85,7 +87,9 @@ describe("client and store", () => {
     expect(await q.wait(j.id, { timeoutMs: 5000, signal: ac.signal })).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1000);
     const progress = join(root, "queue", "progress", `${j.id}.jsonl`);
-    writeFileSync(progress, '{"seq":1,"at":"t","message":"one"}\n{"seq":2,"at":"t","message":"two"}\n{"seq":3,"at":"t","mess');
+    const line = (seq: number, message: string, key = token) => JSON.stringify(signRecord("progress", { job: j.id, seq, at: "t", message }, key));
+    // An unsigned line, one signed with another key, and a torn one are skipped.
+    writeFileSync(progress, `${line(1, "one")}\n{"job":"${j.id}","seq":9,"at":"t","message":"forged"}\n${line(9, "other key", "x".repeat(64))}\n${line(2, "two")}\n{"seq":3,"at":"t","mess`);
     const seen: string[] = [];
     expect(await q.wait(j.id, { timeoutMs: 50, onProgress: (e) => seen.push(e.message) })).toBeUndefined();
     expect(seen).toEqual(["one", "two"]);
@@ -94,15 +98,20 @@ describe("client and store", () => {
   test("workerStatus: no heartbeat, fresh, stale, draining", async () => {
     const root = temp();
     let now = Date.parse("2026-11-23T00:00:00Z");
-    const q = openQueue(cfg(root), { now: () => now });
+    const token = "k".repeat(64);
+    const q = openQueue(cfg(root, { BRIDGE_TOKEN: token }), { now: () => now });
     expect(await q.workerStatus()).toMatchObject({ alive: false, workers: [], startCommand: `BRIDGE_ROOT=${root} bridge worker` });
-    const beat = (draining: boolean) => ({ workerId: "w-1-a", pid: 1, hostname: "h", version: "v", startedAt: "s", at: new Date(now).toISOString(), concurrency: 1, running: [], draining });
+    const W = "w-1-0000000a";
+    const beat = (draining: boolean) => signHeartbeat({ workerId: W, pid: 1, hostname: "h", version: "v", startedAt: "s", at: new Date(now).toISOString(), concurrency: 1, running: [], draining }, token);
     const layout = ensureLayout({ root });
-    writeFileSync(join(layout.workers, "w-1-a.json"), JSON.stringify(beat(false)));
+    // An unsigned heartbeat does not make a worker alive.
+    writeFileSync(join(layout.workers, `${W}.json`), JSON.stringify({ ...beat(false), sig: undefined }));
+    expect((await q.workerStatus()).alive).toBe(false);
+    writeFileSync(join(layout.workers, `${W}.json`), JSON.stringify(beat(false)));
     expect((await q.workerStatus()).alive).toBe(true);
     now += 11_000;
     expect((await q.workerStatus()).alive).toBe(false);
-    writeFileSync(join(layout.workers, "w-1-a.json"), JSON.stringify(beat(true)));
+    writeFileSync(join(layout.workers, `${W}.json`), JSON.stringify(beat(true)));
     expect(await q.workerStatus()).toMatchObject({ alive: false, workers: [{ draining: true }] });
   });
 
@@ -142,8 +151,8 @@ describe("client and store", () => {
     const root = temp();
     const layout = ensureLayout({ root });
     const dest = join(layout.results, "x.json");
-    expect(createFileAtomic(layout.tmp, dest, "1")).toBe(true);
-    expect(createFileAtomic(layout.tmp, dest, "2")).toBe(false);
+    expect(createFileAtomic(layout.d.tmp, layout.d.results, "x.json", "1")).toBe(true);
+    expect(createFileAtomic(layout.d.tmp, layout.d.results, "x.json", "2")).toBe(false);
     expect(readFileSync(dest, "utf8")).toBe("1");
     expect(readdirSync(layout.tmp)).toEqual([]);
   });

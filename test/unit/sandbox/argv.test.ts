@@ -11,7 +11,7 @@ describe("container argv", () => {
     const argv = buildRunArgv(config(), { ...base, engine: "podman" });
     expect(argv.slice(0, 3)).toEqual(["/usr/bin/podman", "run", "-i"]);
     const p = pairs(argv);
-    for (const want of ["--network none", "--cap-drop ALL", "--security-opt no-new-privileges", "--user 65534:65534", "--memory 512m", "--memory-swap 512m", "--pids-limit 128", "--ulimit nofile=4096:4096", "--ulimit nproc=2048:2048", "--label io.bridge.owner=42", "--name bridge-1-1-abc", "--log-driver none", "--pull never"]) {
+    for (const want of ["--network none", "--cap-drop ALL", "--security-opt no-new-privileges", "--user 65534:65534", "--memory 512m", "--memory-swap 512m", "--pids-limit 128", "--ulimit nofile=4096:4096", "--ulimit nproc=2048:2048", "--ulimit msgqueue=0:0", "--label io.bridge.owner=42", "--name bridge-1-1-abc", "--log-driver none", "--pull never"]) {
       expect(p).toContain(want);
     }
     expect(argv).toContain("--read-only");

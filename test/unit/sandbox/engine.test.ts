@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { isBridgeError } from "../../../src/errors.ts";
-import { checkImage, detectEngine, ensureImage, isCrunCgroupError, type EngineDeps, type ExecResult } from "../../../src/sandbox/engine.ts";
+import { checkImage, detectEngine, ensureImage, isCrunCgroupError, locateEngine, type EngineDeps, type ExecResult } from "../../../src/sandbox/engine.ts";
+import { engineFromPath, guiPath, locateCommand, wellKnownDirs } from "../../../src/sandbox/engine-locate.ts";
+import { guiClientCheck } from "../../../src/doctor/checks/sandbox.ts";
 
 function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResult>; env?: Record<string, string> }) {
   const calls: string[][] = [];
@@ -21,7 +23,7 @@ function fakeDeps(opts: { installed: string[]; answers?: Record<string, ExecResu
 describe("detectEngine", () => {
   test("auto prefers podman, falls back to docker", async () => {
     const both = await detectEngine({ engine: "auto", ociRuntime: undefined }, fakeDeps({ installed: ["podman", "docker"] }).deps);
-    expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined, limitsEnforced: true });
+    expect(both).toEqual({ name: "podman", binary: "/usr/bin/podman", located: "PATH", version: "4.3.1", rootless: false, remote: false, ociRuntime: undefined, limitsEnforced: true });
     const docker = await detectEngine({ engine: "auto", ociRuntime: "runc" }, fakeDeps({ installed: ["docker"] }).deps);
     expect(docker.name).toBe("docker");
     expect(docker.ociRuntime).toBe("runc");
@@ -55,7 +57,7 @@ describe("detectEngine", () => {
     expect(isBridgeError(err, "ENGINE_NOT_FOUND")).toBe(true);
     expect(err.hint).toContain("Install podman");
     const named = await detectEngine({ engine: "docker", ociRuntime: undefined }, fakeDeps({ installed: ["podman"] }).deps).catch((e) => e);
-    expect(named.message).toContain("docker is not on PATH");
+    expect(named.message).toContain("docker is not on PATH or in the usual install locations");
   });
 
   test("an engine that does not answer → ENGINE_FAILED naming the fix", async () => {
@@ -90,4 +92,67 @@ describe("images", () => {
 test("recognises crun's hybrid-cgroup failure", () => {
   expect(isCrunCgroupError("Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error")).toBe(true);
   expect(isCrunCgroupError("Error: runc: permission denied")).toBe(false);
+});
+
+describe("finding the engine outside PATH (GUI clients start bridge with a minimal PATH)", () => {
+  const exe = (paths: string[]) => (p: string) => paths.includes(p);
+
+  test("PATH first; then the install locations PATH lacks, in order, marked as not on PATH", () => {
+    const env = { PATH: "/usr/bin:/bin", HOME: "/home/u" };
+    expect(locateCommand("podman", { env, platform: "linux", isExecutable: exe(["/usr/bin/podman", "/home/u/.local/bin/podman"]) })).toEqual({ path: "/usr/bin/podman", onPath: true });
+    expect(locateCommand("podman", { env, platform: "darwin", isExecutable: exe(["/opt/homebrew/bin/podman"]) })).toEqual({ path: "/opt/homebrew/bin/podman", onPath: false });
+    expect(locateCommand("docker", { env, platform: "darwin", isExecutable: exe(["/usr/local/bin/docker"]) })).toEqual({ path: "/usr/local/bin/docker", onPath: false });
+    expect(locateCommand("docker", { env, platform: "darwin", isExecutable: exe(["/Applications/Docker.app/Contents/Resources/bin/docker"]) })?.path).toBe("/Applications/Docker.app/Contents/Resources/bin/docker");
+    expect(locateCommand("podman", { env, platform: "linux", isExecutable: exe([]) })).toBeUndefined();
+  });
+
+  test("with no PATH at all, the system directories are still searched", () => {
+    expect(locateCommand("podman", { env: { HOME: "/h" }, platform: "linux", isExecutable: exe(["/usr/bin/podman"]) })).toEqual({ path: "/usr/bin/podman", onPath: false });
+    expect(locateCommand("podman", { env: { HOME: "/h" }, platform: "linux", isExecutable: exe(["/h/.local/bin/podman", "/usr/bin/podman"]) })?.path).toBe("/h/.local/bin/podman");
+  });
+
+  test("relative PATH entries are ignored (they depend on where bridge starts)", () => {
+    expect(locateCommand("podman", { env: { PATH: "bin" }, platform: "linux", isExecutable: exe(["bin/podman"]), dirs: [] })).toBeUndefined();
+  });
+
+  test("a GUI-like PATH and the well-known directory lists", () => {
+    expect(guiPath("darwin")).toBe("/usr/bin:/bin:/usr/sbin:/sbin");
+    expect(wellKnownDirs("darwin", { HOME: "/Users/u" })).toEqual(expect.arrayContaining(["/opt/homebrew/bin", "/usr/local/bin", "/opt/podman/bin", "/Users/u/.local/bin"]));
+    expect(wellKnownDirs("linux", { HOME: "/home/u" })).toEqual(expect.arrayContaining(["/usr/local/bin", "/home/u/.local/bin", "/snap/bin", "/usr/bin"]));
+  });
+
+  test("detectEngine reports an engine found outside PATH", async () => {
+    const { deps } = fakeDeps({ installed: [] });
+    deps.locate = (c) => (c === "podman" ? { path: "/opt/homebrew/bin/podman", onPath: false } : undefined);
+    const info = await detectEngine({ engine: "auto", ociRuntime: undefined }, deps);
+    expect(info).toMatchObject({ name: "podman", binary: "/opt/homebrew/bin/podman", located: "install-location" });
+  });
+
+  test("MCP_BRIDGE_ENGINE may be an absolute path; the engine comes from its name or from --version", async () => {
+    const { deps } = fakeDeps({ installed: [] });
+    deps.isExecutable = (p) => ["/opt/x/podman", "/opt/x/engine"].includes(p);
+    expect(await locateEngine({ engine: "/opt/x/podman" }, deps)).toEqual({ name: "podman", binary: "/opt/x/podman", located: "MCP_BRIDGE_ENGINE" });
+    deps.exec = async () => ({ exitCode: 0, stdout: "Docker version 27.0.3, build 7d4bcd8\n", stderr: "" });
+    expect((await locateEngine({ engine: "/opt/x/engine" }, deps)).name).toBe("docker");
+    const missing = await locateEngine({ engine: "/nope/podman" }, deps).catch((e) => e);
+    expect(isBridgeError(missing, "ENGINE_NOT_FOUND")).toBe(true);
+    expect(missing.message).toContain("/nope/podman");
+    expect(engineFromPath("C:\\Program Files\\RedHat\\Podman\\podman.exe")).toBe("podman");
+  });
+});
+
+describe("doctor: the engine as a GUI client would find it", () => {
+  test("found with a GUI client's PATH or in an install location: ok, with where", async () => {
+    const deps = (env: Record<string, string | undefined>) => ({ ...fakeDeps({ installed: [] }).deps, locate: (c: string) => (env.PATH === guiPath("darwin") && c === "podman" ? { path: "/opt/homebrew/bin/podman", onPath: false } : undefined) });
+    const r = await guiClientCheck({ name: "podman", binary: "/opt/homebrew/bin/podman" }, deps, "darwin");
+    expect(r).toMatchObject({ status: "ok", detail: expect.stringContaining("/opt/homebrew/bin/podman") });
+  });
+
+  test("not found that way: a warning with the env line to add to the client's bridge entry", async () => {
+    const deps = () => ({ ...fakeDeps({ installed: [] }).deps, locate: () => undefined });
+    const r = await guiClientCheck({ name: "podman", binary: "/home/u/tools/podman" }, deps, "darwin");
+    expect(r.status).toBe("warn");
+    expect(r.detail).toContain("PATH=/usr/bin:/bin:/usr/sbin:/sbin");
+    expect(r.fix).toBe(`add to bridge's entry in that client's config: "env": { "MCP_BRIDGE_ENGINE": "/home/u/tools/podman" }`);
+  });
 });

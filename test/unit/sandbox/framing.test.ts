@@ -71,3 +71,33 @@ print(json.dumps([[h, b.decode()] for h, b in out]))
     expect(JSON.parse(proc.stdout.toString())).toEqual([[{ t: "done", status: "ok" }, "body"], [{ t: "done", status: "ok" }, "body"]]);
   });
 });
+
+describe("body limits", () => {
+  test("a body over the limit for its type is skipped, not buffered, and the stream stays in sync", () => {
+    const limit = (h: { t: string }) => (h.t === "small" ? 4 : 1 << 30);
+    const big = encodeFrame({ t: "small", id: 1 }, new Uint8Array(100_000).fill(7));
+    const next = encodeFrame({ t: "small", id: 2 }, bytes("ok"));
+    const all = new Uint8Array([...big, ...next]);
+    const d = new FrameDecoder(limit);
+    const got = [];
+    for (let i = 0; i < all.length; i += 1000) {
+      got.push(...d.push(all.subarray(i, i + 1000)));
+      expect(d.pending).toBeLessThanOrEqual(2000);
+    }
+    expect(got.map((f) => [f.header.id, f.dropped, new TextDecoder().decode(f.body)])).toEqual([[1, 100_000, ""], [2, undefined, "ok"]]);
+  });
+
+  test("the dropped frame is reported as soon as its header is in", () => {
+    const d = new FrameDecoder(() => 10);
+    const f = encodeFrame({ t: "x" }, new Uint8Array(50));
+    const first = d.push(f.subarray(0, f.length - 50));
+    expect(first).toEqual([{ header: { t: "x" }, body: new Uint8Array(0), dropped: 50 }]);
+    expect(d.push(f.subarray(f.length - 50))).toEqual([]);
+    expect(d.pending).toBe(0);
+  });
+
+  test("a header over the decoder's own header limit is corrupt", () => {
+    const f = encodeFrame({ t: "x", pad: "y".repeat(200) });
+    expect(() => new FrameDecoder(undefined, 100).push(f)).toThrow(/corrupt/);
+  });
+});

@@ -4,7 +4,8 @@ import { createConsola } from "consola";
 import { loadConfig } from "../../../src/config/index.ts";
 import type { EngineDeps } from "../../../src/sandbox/engine.ts";
 import { SandboxService } from "../../../src/sandbox/service.ts";
-import { fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
+import { makePng } from "../../support/png.ts";
+import { doneFrame, fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
 
 function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which: string[] = ["podman", "runc"]) {
   const config = loadConfig({ env: { BRIDGE_ROOT: "/nonexistent", MCP_BRIDGE_POOL_SIZE: "1", ...env }, readFile: () => undefined });
@@ -30,7 +31,7 @@ function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which
 
 describe("SandboxService (fake engine)", () => {
   test("maps done frames to outcomes and streams output", async () => {
-    const { service } = setup({ onExec: (code) => [{ header: { t: "out" }, body: `ran ${code}\n` }, { header: { t: "done", status: "ok", value: "3" } }] });
+    const { service } = setup({ onExec: (code) => [{ header: { t: "out" }, body: `ran ${code}\n` }, doneFrame({ status: "ok", value: "3" })] });
     const streamed: string[] = [];
     const r = await service.run({ code: "1+2", onOutput: (t) => streamed.push(t) });
     expect(r).toMatchObject({ status: "ok", value: "3", output: { text: "ran 1+2\n", truncated: false } });
@@ -154,11 +155,11 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("images beyond the per-call limit are dropped with a note", async () => {
-    const png = "\x89PNG" + "x".repeat(300 * 1024);
+    const png = makePng(4, 4, 300 * 1024);
     const { service } = setup({ onExec: () => [...Array.from({ length: 10 }, () => ({ header: { t: "image" }, body: png })), { header: { t: "done", status: "ok" } }] });
     const r = await service.run({ code: "x" });
     expect(r.images.length).toBeLessThan(10);
-    expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of PNG per call");
+    expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of images per call");
     await service.shutdown();
   });
 

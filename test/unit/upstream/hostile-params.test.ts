@@ -13,7 +13,7 @@ import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
 const state = mkdtempSync(join(tmpdir(), "bridge-hostile-"));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 const registry = new UpstreamRegistry({
-  discover: async () => [{ name: "srv", source: "/t", format: "t", transport: "stdio", command: "/nonexistent/srv", env: { TOKEN: "s3cret" }, args: ["--key", "s3cret"], status: "ok" }],
+  discover: async () => [{ name: "srv", source: "/t", format: "t", scope: "user", transport: "stdio", command: "/nonexistent/srv", env: { TOKEN: "s3cret" }, args: ["--key", "s3cret"], status: "ok" }],
   stateDir: state,
   timeoutMs: 2000,
   log: { debug() {}, warn() {} },
@@ -51,6 +51,15 @@ describe("mcp.* methods", () => {
     const detailed = (await mcp["mcp.discovered_servers"]!({ detailed: true }, ctx)) as object[];
     expect(JSON.stringify(detailed)).not.toContain("s3cret");
     expect(Object.keys(detailed[0]!).sort()).toEqual(["alias", "command", "format", "loaded", "name", "source", "transport", "url"]);
+  });
+
+  test("a server URL is shown to sandboxed code only by its origin (hosted endpoints put keys in the path)", async () => {
+    const hosted = new UpstreamRegistry({
+      discover: async () => [{ name: "zap", source: "/t", format: "t", scope: "user", transport: "http", url: "https://mcp.zapier.com/api/mcp/s/abc123def456ghi789/mcp?key=k", status: "ok" }],
+      stateDir: state, timeoutMs: 2000, log: { debug() {}, warn() {} },
+    });
+    const detailed = (await upstreamMethods(hosted)["mcp.discovered_servers"]!({ detailed: true }, ctx)) as Array<{ url: string }>;
+    expect(detailed[0]!.url).toBe("https://mcp.zapier.com/…");
   });
 
   test("a server that cannot start fails prepare with a clear message", async () => {

@@ -8,7 +8,7 @@ import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const state = mkdtempSync(join(tmpdir(), "bridge-listchanged-"));
 const dynamic: ServerEntry = {
-  name: "dynamic", source: "/t/.mcp.json", format: "t", transport: "stdio",
+  name: "dynamic", source: "/t/.mcp.json", format: "t", scope: "user", transport: "stdio",
   command: process.execPath, args: [resolve(import.meta.dir, "../../support/upstream-dynamic-server.ts")], status: "ok",
 };
 const make = () => new UpstreamRegistry({ discover: async () => [dynamic], stateDir: state, timeoutMs: 15_000, log: { debug() {}, warn() {} } });

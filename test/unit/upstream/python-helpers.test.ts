@@ -15,7 +15,7 @@ import { hasPython, runPython } from "../../support/upstream-pyhost.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name, source: "/test/.mcp.json", format: "claude-code", transport: "stdio", command, args, status: "ok",
+  name, source: "/test/.mcp.json", format: "claude-code", scope: "user", transport: "stdio", command, args, status: "ok",
 });
 
 let state: string;
@@ -66,6 +66,42 @@ print(await list_servers())
     expect(out).toContain("True\n");
     expect(out).toContain("list True");
     expect(out).toContain("['everything']");
+  });
+
+  test("progress: a callback or an iterator; resources by URI or link; binary content as bytes with its MIME type", async () => {
+    const out = await run(`
+seen = []
+r = await call_tool("everything", "trigger-long-running-operation", {"duration": 1, "steps": 4}, on_progress=seen.append)
+print("CB", [e["progress"] for e in seen][:3], seen[0]["total"], "completed" in r)
+call_tool_sync("everything", "echo", {"message": "x"}, on_progress=lambda e: None)
+call = mcp_everything.trigger_long_running_operation.stream(duration=1, steps=3)
+steps = [e["progress"] async for e in call]
+print("IT", steps[:2], "completed" in call.result)
+sync_call = mcp_everything.trigger_long_running_operation.stream(duration=0.5, steps=2)
+print("SYNC", [e["progress"] for e in sync_call][:1], "completed" in sync_call.result)
+links = await mcp_everything.get_resource_links(count=2)
+link = [x for x in links if isinstance(x, dict) and x.get("type") == "resource_link"][0]
+print("LINK", link["server"], link["uri"].startswith("demo://"))
+content = await read_resource(link)
+print("READ", type(content).__name__, (content.get("uri") if isinstance(content, dict) else content.uri) == link["uri"])
+res = await list_resources("everything")
+print("LIST", len(res) > 0, sorted(res[0]))
+img = await mcp_everything.get_tiny_image()
+b = [x for x in img if isinstance(x, bytes)][0]
+print("BYTES", type(b).__name__, b.mime_type, isinstance(b, bytes), repr(b)[:12])
+try:
+    await read_resource("everything")
+except TypeError as e:
+    print("BAD", e)
+`, ["everything"]);
+    expect(out).toContain("CB [1, 2, 3] 4 True");
+    expect(out).toContain("IT [1, 2] True");
+    expect(out).toContain("SYNC [1] True");
+    expect(out).toContain("LINK everything True");
+    expect(out).toMatch(/READ (dict|McpBytes) True/);
+    expect(out).toContain("LIST True ['description', 'mimeType', 'name', 'title', 'uri']");
+    expect(out).toContain("BYTES McpBytes image/png True <");
+    expect(out).toContain("BAD read_resource(server, uri) or read_resource(link)");
   });
 
   test("collision aliases and on-demand loading", async () => {

@@ -55,7 +55,7 @@ afterAll(() => {
 
 test("lists and calls tools over streamable HTTP, sending the configured headers", async () => {
   const registry = new UpstreamRegistry({
-    discover: async () => [{ name: "remote", source: "/t/.mcp.json", format: "cursor", transport: "http", url: `http://127.0.0.1:${proxy!.port}/mcp`, headers: { "x-api-key": "secret-123" }, status: "ok" }],
+    discover: async () => [{ name: "remote", source: "/t/.mcp.json", format: "cursor", scope: "user", transport: "http", url: `http://127.0.0.1:${proxy!.port}/mcp`, headers: { "x-api-key": "secret-123" }, status: "ok" }],
     stateDir: state,
     timeoutMs: 15_000,
     log: { debug() {}, warn() {} },

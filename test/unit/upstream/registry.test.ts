@@ -10,7 +10,7 @@ import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name, source: "/test/.mcp.json", format: "claude-code", transport: "stdio", command, args, status: "ok",
+  name, source: "/test/.mcp.json", format: "claude-code", scope: "user", transport: "stdio", command, args, status: "ok",
 });
 
 let state: string;
@@ -42,7 +42,9 @@ describe("UpstreamRegistry with real servers", () => {
     expect(unavailable).toEqual([]);
     expect(results[0]).toMatchObject({ server: "files", tool: "read_text_file" });
     expect(results[0]!.description.length).toBeLessThanOrEqual(160);
-    expect(readdirSync(join(state, "tool-cache")).length).toBe(2);
+    const cached = readdirSync(join(state, "tool-cache"));
+    expect(cached.filter((f) => !f.startsWith("name-")).length).toBe(2); // one per configuration
+    expect(cached.filter((f) => f.startsWith("name-")).length).toBe(2); // the last list per server name (stale fallback)
     expect(first.started("files")).toBeUndefined(); // started only to index: stopped again
 
     const later = makeRegistry(servers);

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { newJobId } from "../../../src/queue/ids.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
+import { signHeartbeat } from "../../../src/queue/store.ts";
 import { Claimer, cwdKeyOf } from "../../../src/worker/claimer.ts";
 
 let dirs: string[] = [];
@@ -13,11 +14,12 @@ function setup() {
   dirs.push(root);
   const layout = ensureLayout({ root });
   const events: Record<string, unknown>[] = [];
-  const make = (id: string) => {
-    const runDir = join(layout.running, id);
-    mkdirSync(runDir);
-    writeFileSync(join(layout.workers, `${id}.json`), JSON.stringify({ workerId: id, pid: process.pid, hostname: hostname(), version: "v", startedAt: "s", at: new Date().toISOString(), concurrency: 1, running: [], draining: false }));
-    return new Claimer(layout, runDir, id, (e) => void events.push(e), Date.now);
+  const secret = "s".repeat(64);
+  const make = (name: string) => {
+    const id = `w-${process.pid}-0000000${name.slice(-1)}`;
+    mkdirSync(join(layout.running, id));
+    writeFileSync(join(layout.workers, `${id}.json`), JSON.stringify(signHeartbeat({ workerId: id, pid: process.pid, hostname: hostname(), version: "v", startedAt: "s", at: new Date().toISOString(), concurrency: 1, running: [], draining: false }, secret)));
+    return new Claimer({ layout, secret, now: Date.now }, layout.d.running.child(id), id, (e) => void events.push(e));
   };
   return { layout, events, make };
 }

@@ -6,13 +6,16 @@ import { loadConfig } from "../../../src/config/index.ts";
 import { log } from "../../../src/log.ts";
 import { signJob } from "../../../src/queue/auth.ts";
 import { newJobId, newNonce } from "../../../src/queue/ids.ts";
+import type { QueueDir } from "../../../src/queue/dirs.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
 import { readResult, writeResult } from "../../../src/queue/store.ts";
 import type { HandlerResult, Job, JobHandler, WorkerOptions } from "../../../src/queue/types.ts";
+import { requestCancel } from "../../../src/queue/cancel.ts";
 import { takeIn } from "../../../src/worker/intake.ts";
 import { finalState, runJob, type AbortCause } from "../../../src/worker/run-job.ts";
 
 const SECRET = "s".repeat(64);
+const WORKER = "w-1-0000abcd";
 let dirs: string[] = [];
 afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
 function setup() {
@@ -20,12 +23,13 @@ function setup() {
   dirs.push(root);
   const layout = ensureLayout({ root });
   const events: Record<string, unknown>[] = [];
-  const runDir = join(layout.running, "w-test");
-  mkdirSync(runDir);
-  return { root, layout, events, runDir, journal: (e: Record<string, unknown>) => void events.push(e) };
+  const runPath = join(layout.running, WORKER);
+  mkdirSync(runPath);
+  const runDir = layout.d.running.child(WORKER);
+  return { root, layout, events, runDir, runPath, journal: (e: Record<string, unknown>) => void events.push(e) };
 }
 const newJob = (at = Date.now()): Job<"script"> => ({ id: newJobId("script", at), kind: "script", createdAt: new Date(at).toISOString(), nonce: newNonce(), body: { name: "n", args: [] } });
-const place = (dir: string, obj: { id: string }, name = `${obj.id}.json`) => { writeFileSync(join(dir, name), JSON.stringify(obj)); return join(dir, name); };
+const place = (dir: QueueDir, obj: { id: string }, name = `${obj.id}.json`) => { writeFileSync(join(dir.path, name), JSON.stringify(obj)); return dir; };
 
 describe("finalState", () => {
   test("success needs ok; aborts decide cancelled vs interrupted; otherwise failed", () => {
@@ -88,9 +92,9 @@ describe("takeIn", () => {
     const other = newJobId("script");
     expect(takeIn(deps, place(runDir, a, `${other}.json`), other)).toBeUndefined();
     const b = signJob(newJob(), SECRET);
-    const target = place(layout.tmp, b);
-    symlinkSync(target, join(runDir, `${b.id}.json`));
-    expect(takeIn(deps, join(runDir, `${b.id}.json`), b.id)).toBeUndefined();
+    place(layout.d.tmp, b);
+    symlinkSync(join(layout.tmp, `${b.id}.json`), join(runDir.path, `${b.id}.json`));
+    expect(takeIn(deps, runDir, b.id)).toBeUndefined();
     expect(readResult(layout, b.id)?.error?.message).toContain("symlink");
   });
 });
@@ -102,11 +106,11 @@ describe("runJob", () => {
     const s = setup();
     const job = newJob();
     place(s.runDir, signJob(job, SECRET));
-    if (opts.cancelFile) writeFileSync(join(s.layout.cancel, job.id), "");
+    if (opts.cancelFile) requestCancel(s.layout, job.id, SECRET);
     const controller = new AbortController();
     let cause: AbortCause | undefined;
     if (opts.abort) setTimeout(() => { cause = opts.abort; controller.abort(opts.abort); }, 20);
-    const result = await runJob({ layout: s.layout, journal: s.journal, now: Date.now, log, config, options, runDir: s.runDir, handler, secret: SECRET }, job, controller, () => cause);
+    const result = await runJob({ layout: s.layout, journal: s.journal, now: Date.now, log, config, options, runDir: s.runDir, workerId: WORKER, claimedAt: new Date().toISOString(), handler, secret: SECRET }, job, controller, () => cause);
     return { ...s, job, result };
   }
   test("ok → done, with progress and archived job file", async () => {
@@ -119,7 +123,7 @@ describe("runJob", () => {
     expect(lines.map((l) => l.seq)).toEqual([1, 2]);
     expect(lines[1].message.length).toBe(2000);
     expect(existsSync(join(layout.jobs, `${job.id}.json`))).toBe(true);
-    expect(readdirSync(runDir)).toEqual([]);
+    expect(readdirSync(runDir.path)).toEqual([]);
   });
   test("ok=false, a throw, or no error given are failures, never success", async () => {
     expect((await run(async () => ({ ok: false, outcome: null, error: { code: "X", message: "m" } }))).result).toMatchObject({ state: "failed", error: { code: "X" } });

@@ -1,0 +1,148 @@
+# bridge sandbox runtime, part 2: what the supervisor does so that one call cannot leave anything
+# for the next one in a reused container. Every namespace-scoped object user code (uid 65534, no
+# capabilities, read-only root) can create, and how the reset deals with it:
+#   files            /tmp, /workspace, /output (result files), /dev/shm (POSIX shm, sem_open),
+#                    /dev/mqueue: wiped, then checked empty (with /data when the host copied
+#                    folders into a tmpfs there, data.py: the only writable mounts; the root is
+#                    read-only)
+#   SysV IPC         shm, semaphores, message queues (/proc/sysvipc): removed, then checked gone
+#   POSIX mqueues    also refused up front: RLIMIT_MSGQUEUE is 0 (argv.ts), so the per-uid quota
+#                    shared by all sandboxes cannot be used as a channel either
+#   processes        every one SIGKILLed; with them go sockets (abstract unix ones too), pipes,
+#                    locks, timers, memfds, inotify/eventfd, ptys, child namespaces
+#   keyrings         unreachable: add_key/request_key/keyctl are refused by the seccomp profile
+#                    and by the filter below
+#   PID 1 itself     same-uid code may lower its rlimits, renice it, pin its CPUs or change its
+#                    I/O priority (prlimit, setpriority, sched_set*, ioprio_set need no ptrace
+#                    access), and a fresh kernel would inherit that: compared with a baseline taken
+#                    at start; any difference ends the container instead of reusing it
+# What is shared by design (not writable): hostname, cgroup, page cache, the image.
+import ctypes, errno, platform, struct
+
+SCRATCH = ("/tmp", "/workspace", "/output", "/dev/shm", "/dev/mqueue")
+# Per-architecture syscall numbers and AUDIT_ARCH values (linux uapi asm/unistd*.h, audit.h).
+ARCH = {
+    "x86_64": dict(audit=0xC000003E, socket=41, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
+    "aarch64": dict(audit=0xC00000B7, socket=198, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
+}.get(platform.machine()) if struct.calcsize("P") == 8 else None  # a 32-bit Python: no filter
+IO_URING = (425, 426, 427)  # io_uring_setup/enter/register: the same number on every architecture
+AF_VSOCK = 40
+_libc = [None]
+
+
+def libc():
+    if _libc[0] is None:
+        _libc[0] = ctypes.CDLL(None, use_errno=True)
+    return _libc[0]
+
+
+def scrub(extra=()):
+    """Wipes every writable place (SCRATCH and `extra`) and removes SysV IPC objects; True when all
+    of it is gone."""
+    tops = SCRATCH + tuple(extra)
+    for top in tops:
+        wipe(top)
+    remove_sysv_ipc()
+    for top in tops:
+        try:
+            if os.listdir(top):
+                return False
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    return not any(sysv_ids(kind) for kind in ("shm", "sem", "msg"))
+
+
+def wipe(top):
+    """Removes everything under `top` (same uid: permissions user code took away are restored first)."""
+    import shutil, stat
+
+    def fix(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            os.chmod(path, stat.S_IRWXU)
+        except OSError:
+            pass
+        try:
+            (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
+        except OSError:
+            pass
+
+    try:
+        os.chmod(top, 0o1777)
+    except OSError:
+        pass
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(top, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, stat.S_IRWXU)
+                shutil.rmtree(path, onerror=fix)
+            else:
+                os.unlink(path)
+        except (OSError, RecursionError):
+            pass  # scrub() then finds it and the container is not reused
+
+
+def sysv_ids(kind):
+    try:
+        with open("/proc/sysvipc/" + kind) as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [int(r.split()[1]) for r in rows if len(r.split()) > 1]
+
+
+def remove_sysv_ipc():
+    """SysV shared memory, semaphores and queues outlive their processes: remove them (IPC_RMID)."""
+    for ident in sysv_ids("shm"):
+        libc().shmctl(ident, 0, None)
+    for ident in sysv_ids("sem"):
+        libc().semctl(ident, 0, 0)
+    for ident in sysv_ids("msg"):
+        libc().msgctl(ident, 0, None)
+
+
+def process_state():
+    """What of PID 1's state other same-uid processes can change and a forked kernel inherits."""
+    import resource
+    limits = [resource.getrlimit(getattr(resource, n)) for n in sorted(dir(resource)) if n.startswith("RLIMIT_")]
+    state = [limits, os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)), os.sched_getscheduler(0)]
+    if ARCH:
+        attr = ctypes.create_string_buffer(56)
+        state.append(libc().syscall(ARCH["sched_getattr"], 0, attr, 56, 0) == 0 and attr.raw)  # policy, nice, priority, util clamps
+        state.append(libc().syscall(ARCH["ioprio_get"], 1, 0))  # IOPRIO_WHO_PROCESS, self
+    return state
+
+
+def install_syscall_filter():
+    """A seccomp filter on this process and everything it forks, in addition to the engine's
+    profile (which a remote podman cannot be given: it reads profile paths on its own host):
+    socket(AF_VSOCK), io_uring and the keyring syscalls fail with EPERM; syscalls of another ABI
+    (i386, x32) are refused. Needs no_new_privs, which bridge's containers have. True if installed."""
+    if ARCH is None:
+        return False
+    try:
+        with open("/proc/self/status") as f:
+            if "NoNewPrivs:\t1" not in f.read():
+                return False
+    except OSError:
+        return False
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    ALLOW, DENY = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
+    # seccomp_data: nr at offset 0, arch at 4, args[0] at 16 (low half on little-endian machines).
+    head = [(LD, 0, 0, 4), (JEQ, 1, 0, ARCH["audit"]), (RET, 0, 0, DENY), (LD, 0, 0, 0)]
+    checks = [(JGE, 0x40000000)] + [(JEQ, nr) for nr in IO_URING + (ARCH["add_key"], ARCH["request_key"], ARCH["keyctl"])]
+    tail = [(JEQ, 0, 2, ARCH["socket"]), (LD, 0, 0, 16), (JEQ, 1, 0, AF_VSOCK), (RET, 0, 0, ALLOW), (RET, 0, 0, DENY)]
+    deny = len(head) + len(checks) + len(tail) - 1  # index of the last instruction
+    prog = head + [(op, deny - (len(head) + i) - 1, 0, k) for i, (op, k) in enumerate(checks)] + tail
+    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *ins) for ins in prog))
+    fprog = ctypes.create_string_buffer(struct.pack("HxxxxxxQ", len(prog), ctypes.addressof(code)))
+    c = ctypes
+    # PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2
+    return libc().prctl(c.c_int(22), c.c_ulong(2), c.c_void_p(c.addressof(fprog)), c.c_ulong(0), c.c_ulong(0)) == 0
