@@ -67,13 +67,23 @@ function checkedName(raw: unknown): string | undefined {
   return raw;
 }
 
-/** Reassembles `file` frames of one call. Notes say what was dropped and why. */
+/** Most notes about dropped files one call gets; the rest are counted in one last note. */
+export const MAX_FILE_NOTES = 16;
+
+/**
+ * Reassembles `file` frames of one call. Notes say what was dropped and why. Whatever the sandbox
+ * sends, memory stays bounded: at most `maxFiles` names are ever accepted (a dropped file keeps
+ * its slot), a finished file is never reopened or re-counted, and notes stop at MAX_FILE_NOTES.
+ */
 export class ResultFileCollector {
   private readonly open = new Map<string, Uint8Array[]>();
+  /** Bytes accepted per name, for every name ever accepted (at most `maxFiles`). */
   private readonly sizes = new Map<string, number>();
+  private readonly finished = new Set<string>();
   private readonly done: ResultFile[] = [];
   private bytes = 0;
-  readonly notes: string[] = [];
+  private readonly notesList: string[] = [];
+  private unnoted = 0;
   private readonly dropped = new Set<string>();
 
   constructor(
@@ -81,17 +91,33 @@ export class ResultFileCollector {
     private readonly maxBytes = MAX_RESULT_BYTES,
   ) {}
 
+  /** What was dropped and why (at most MAX_FILE_NOTES + 1 entries). */
+  get notes(): string[] {
+    return this.unnoted > 0
+      ? [...this.notesList, `${this.unnoted} more result file chunks or files not returned (same kinds of reasons)`]
+      : this.notesList;
+  }
+
   /** One chunk: header `{name, offset, last}`, body bytes; `dropped`: the chunk's size when the decoder skipped it (over the frame limit). */
   push(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void {
     const name = checkedName(header.name);
     if (name === undefined) {
-      this.drop(String(header.name).slice(0, 200), "not a valid file name");
+      this.note(`/output/${String(header.name).slice(0, 200)} not returned: not a valid file name`);
       return;
     }
     if (this.dropped.has(name)) return;
-    if (typeof header.last !== "boolean") return this.drop(name, "a chunk without a valid `last` flag");
-    if (dropped !== undefined) return this.drop(name, `a chunk of ${dropped} bytes, more than the frame limit`);
-    const why = this.refusal(name, header.offset, body.length);
+    if (this.finished.has(name)) {
+      // The first copy stays; a second file under the same name would escape the file cap.
+      this.note(`/output/${name}: chunks after its last one were ignored`);
+      if (this.dropped.size < this.maxFiles) this.dropped.add(name);
+      return;
+    }
+    const why =
+      typeof header.last !== "boolean"
+        ? "a chunk without a valid `last` flag"
+        : dropped !== undefined
+          ? `a chunk of ${dropped} bytes, more than the frame limit`
+          : this.refusal(name, header.offset, body.length);
     if (why) {
       this.drop(name, why);
       return;
@@ -103,6 +129,7 @@ export class ResultFileCollector {
     this.open.set(name, chunks);
     if (header.last === true) {
       this.open.delete(name);
+      this.finished.add(name);
       this.done.push({ name, data: Buffer.concat(chunks), mimeType: mimeTypeOf(name) });
     }
   }
@@ -110,8 +137,7 @@ export class ResultFileCollector {
   private refusal(name: string, offset: unknown, length: number): string | undefined {
     const have = this.sizes.get(name);
     if (offset !== (have ?? 0)) return "its chunks arrived out of order";
-    if (have === undefined && this.done.length + this.open.size >= this.maxFiles)
-      return `at most ${this.maxFiles} files per call`;
+    if (have === undefined && this.sizes.size >= this.maxFiles) return `at most ${this.maxFiles} files per call`;
     if (this.bytes + length > this.maxBytes) return `at most ${formatBytes(this.maxBytes)} of files per call`;
     return undefined;
   }
@@ -122,13 +148,20 @@ export class ResultFileCollector {
     return this.done;
   }
 
+  /** Drops a file that is not finished, freeing its bytes; its name is remembered (always when chunks of it were accepted, else while fewer than `maxFiles` are) so its later chunks are ignored. */
   private drop(name: string, why: string): void {
     if (this.dropped.has(name)) return;
-    this.dropped.add(name);
-    const had = this.sizes.get(name) ?? 0;
-    this.bytes -= had;
-    this.open.delete(name);
-    this.notes.push(`/output/${name} not returned: ${why}`);
+    if (this.sizes.has(name) || this.dropped.size < this.maxFiles) this.dropped.add(name);
+    if (this.open.has(name)) {
+      this.bytes -= this.sizes.get(name) ?? 0;
+      this.open.delete(name);
+    }
+    this.note(`/output/${name} not returned: ${why}`);
+  }
+
+  private note(text: string): void {
+    if (this.notesList.length < MAX_FILE_NOTES) this.notesList.push(text);
+    else this.unnoted++;
   }
 }
 

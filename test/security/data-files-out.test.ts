@@ -2,7 +2,8 @@
  * Attacks on result files (/output → MCP_BRIDGE_OUTPUT_FOLDER), against the compiled binary with
  * real engines: links and FIFOs in /output are skipped, never followed or waited on; nothing in
  * the output folder is replaced or reached through a link; forged `file` frames (sent with the
- * kernel's own channel, found in its memory) cannot name a path outside the folder.
+ * kernel's own channel, found in its memory) cannot name a path outside the folder, nor pass the
+ * caps on files, bytes and notes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -95,6 +96,26 @@ for (const { engine, usable } of ENGINES) {
             .sort(),
         ).toEqual(["elsewhere", "reports"]);
         expect(readdirSync(out).filter((n) => /escape|abs|up/.test(n))).toEqual([]);
+      }, 120_000);
+
+      test("forged file frames cannot pass the file cap with one name repeated, nor flood the result with notes", async () => {
+        const forge = [
+          "import gc",
+          "k = next(o for o in gc.get_objects() if type(o).__name__ == 'Kernel')",
+          "for i in range(300):",
+          "    k.send({'t': 'file', 'name': 'dup.txt', 'offset': 0, 'last': True, 'size': 0}, b'')",
+          "for i in range(300):",
+          "    k.send({'t': 'file', 'name': '../bad%d' % i, 'offset': 0, 'last': True, 'size': 1}, b'x')",
+        ].join("\n");
+        const r = await run(forge);
+        expect(r.structuredContent.status).toBe("ok");
+        expect(r.structuredContent.files?.map((f) => f.name)).toEqual(["/output/dup.txt"]);
+        expect(readdirSync(out).filter((n) => n.startsWith("dup"))).toEqual(["dup.txt"]);
+        expect(r.structuredContent.output).toContain(
+          "[bridge: /output/dup.txt: chunks after its last one were ignored]",
+        );
+        expect(r.structuredContent.output.match(/not returned: not a valid file name/g)?.length).toBe(15);
+        expect(r.structuredContent.output).toContain("[bridge: 285 more result file chunks or files not returned");
       }, 120_000);
     },
   );

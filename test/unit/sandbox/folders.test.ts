@@ -4,6 +4,8 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from "node:path";
 import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
 import {
+  MAX_FILE_NOTES,
+  MAX_RESULT_FILES,
   mimeTypeOf,
   ResultFileCollector,
   saveResultFiles,
@@ -114,6 +116,35 @@ describe("result files", () => {
       "/output/b.txt not returned: at most 10 B of files per call",
       "/output/half.txt not returned: at most 3 files per call",
     ]);
+  });
+
+  test("a finished file is never reopened: no second copy past the file cap, no bytes uncounted", () => {
+    const c = new ResultFileCollector(2, 10);
+    for (let i = 0; i < 1000; i++) c.push(...chunk("a.txt", 0, ""));
+    c.push(...chunk("b.txt", 0, "12345678"));
+    c.push(...chunk("b.txt", 0, "x")); // out of order after its last chunk: must not free b's bytes
+    c.push(...chunk("b.txt", 8, "9"));
+    c.push(...chunk("c.txt", 0, "12345"));
+    expect(c.files().map((f) => [f.name, f.data.length])).toEqual([
+      ["a.txt", 0],
+      ["b.txt", 8],
+    ]);
+    expect(c.notes).toEqual([
+      "/output/a.txt: chunks after its last one were ignored",
+      "/output/b.txt: chunks after its last one were ignored",
+      "/output/c.txt not returned: at most 2 files per call",
+    ]);
+  });
+
+  test("notes stop at MAX_FILE_NOTES however many bad frames arrive", () => {
+    const c = new ResultFileCollector();
+    for (let i = 0; i < 10_000; i++) c.push(...chunk(`../x${i}`, 0, "z"));
+    for (let i = 0; i < 10_000; i++) c.push(...chunk(`f${i}.txt`, 0, "z"));
+    expect(c.files()).toHaveLength(MAX_RESULT_FILES);
+    expect(c.notes).toHaveLength(MAX_FILE_NOTES + 1);
+    expect(c.notes.at(-1)).toBe(
+      `${20_000 - MAX_RESULT_FILES - MAX_FILE_NOTES} more result file chunks or files not returned (same kinds of reasons)`,
+    );
   });
 
   test("saving never follows a link, never replaces a file, and creates subfolders", () => {
