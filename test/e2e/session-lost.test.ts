@@ -42,7 +42,7 @@ for (const { engine, usable } of ENGINES) {
           expect(killed.structuredContent.error).toContain('Session "work" lost its state');
           const next = await run("a");
           expect(next.structuredContent.note).toMatch(
-            /^session "work" starts fresh: the (call before was killed, most likely for exceeding the memory limit \(256m\)|container of the call before stopped \(most likely the memory limit, 256m\)); variables, imports and files from earlier calls are gone$/,
+            /^session "work" starts fresh: the (call before was killed, (?:most likely )?for exceeding the memory limit \(256m\)|container of the call before stopped \(most likely the memory limit, 256m\)); variables, imports and files from earlier calls are gone$/,
           );
           expect(resultText(next).split("\n")[0]).toBe(`[${next.structuredContent.note}]`);
           expect(next.structuredContent.error).toContain("NameError");
