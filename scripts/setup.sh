@@ -2,8 +2,9 @@
 # Sets bridge up from a fresh clone and shows it working: makes sure a container engine answers
 # (installing podman or starting dockerd as root on Debian/Ubuntu; otherwise stopping with the one
 # command to run), installs Bun (from npm) and the packages, builds dist/bridge, makes sure a
-# sandbox image exists (pulling the default image, or building one offline from Debian packages
-# when no registry is reachable), runs `bridge doctor`, then runs Python in the sandbox once.
+# sandbox image exists (pulling the default image, or, when no registry is reachable, building the
+# datascience image offline with `bridge image build --use`), runs `bridge doctor`, then runs
+# Python in the sandbox once.
 set -euo pipefail
 . "$(dirname "$0")/lib/prereqs.sh"
 cd "$BRIDGE_REPO"
@@ -17,7 +18,6 @@ fi
 ensure_bun
 ensure_build
 bridge="$BRIDGE_REPO/dist/bridge"
-root=${BRIDGE_ROOT:-$HOME/.bridge}
 
 # The image: whatever is configured, else the default; air-gapped hosts get the offline build.
 image=$("$bridge" doctor --print-image)
@@ -25,15 +25,13 @@ engine=$("$bridge" doctor --print-engine)
 if ! "$engine" image inspect "$image" >/dev/null 2>&1; then
   say "pulling $image with $engine"
   if ! "$engine" pull -q "$image" >/dev/null 2>&1; then
-    say "no registry reachable: building $TEST_IMAGE offline from Debian packages"
-    apt_install debootstrap
-    bash "$BRIDGE_REPO/scripts/sandbox-image.sh" --engine "$engine" --with-matplotlib --tag "$TEST_IMAGE"
-    if [ -z "${MCP_BRIDGE_IMAGE:-}" ] && [ ! -e "$root/config.json" ]; then
-      mkdir -p "$root" && chmod 700 "$root"
-      printf '{ "image": "%s" }\n' "$TEST_IMAGE" >"$root/config.json"
-      say "wrote $root/config.json so bridge uses $TEST_IMAGE"
+    say "no registry reachable: building an image offline from Debian packages ($bridge image build)"
+    is_root && command -v apt-get >/dev/null && apt_install debootstrap
+    if [ -z "${MCP_BRIDGE_IMAGE:-}" ]; then
+      MCP_BRIDGE_ENGINE=$engine "$bridge" image build --offline --use >/dev/null || die "the offline image build failed (above)"
     else
-      say "set MCP_BRIDGE_IMAGE=$TEST_IMAGE (or \"image\" in $root/config.json) to use it"
+      tag=$(MCP_BRIDGE_ENGINE=$engine "$bridge" image build --offline) || die "the offline image build failed (above)"
+      say "MCP_BRIDGE_IMAGE=$MCP_BRIDGE_IMAGE is set: set it to $tag to use the image just built"
     fi
   fi
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Bun, packages, podman,
-# docker, runc, ruby, the offline sandbox image), builds dist/bridge, runs `bun test`, and ends with the
+# docker, runc, ruby), builds dist/bridge, then the test images with it, runs `bun test`, and ends with the
 # plain line "N passed, N failed". Extra arguments go to `bun test` (e.g. a path filter).
 set -euo pipefail
 . "$(dirname "$0")/lib/prereqs.sh"
@@ -14,8 +14,8 @@ else
   say "no apt-get: using the podman/docker already installed (engine tests skip a missing engine)"
 fi
 ensure_dockerd
-ensure_test_image
 ensure_build
+ensure_test_images
 
 log=$(mktemp /tmp/bridge-test.XXXXXX.log)
 say "bun test $* (log: $log)"

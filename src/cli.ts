@@ -16,6 +16,7 @@ const SUBCOMMANDS = {
   worker: lazy(() => import("./commands/worker.ts")),
   discover: lazy(() => import("./commands/discover.ts")),
   doctor: lazy(() => import("./commands/doctor.ts")),
+  image: lazy(() => import("./commands/image.ts")),
 };
 
 /** The root command (no `run`: citty would run it after every subcommand). */

@@ -4,7 +4,8 @@
 
 BRIDGE_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUN_VERSION=$(node -p 'require(process.argv[1]).packageManager.split("@")[1]' "$BRIDGE_REPO/package.json" 2>/dev/null || echo 1.4.5)
-TEST_IMAGE=localhost/bridge-python:latest
+TEST_IMAGE=${BRIDGE_TEST_IMAGE:-localhost/bridge-python:latest}
+TEST_DATA_IMAGE=${BRIDGE_TEST_DATA_IMAGE:-localhost/bridge-datascience:latest}
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -116,14 +117,19 @@ ensure_engine() {
   die "no container engine answers: $(install_step "${PODMAN_PACKAGES[@]}"), then run $0 again"
 }
 
-# Imports the offline-built image into every running engine that lacks it (or has an older build).
-ensure_test_image() {
-  local need=0 format
-  format=$(sed -n 's/^IMAGE_FORMAT=//p' "$BRIDGE_REPO/scripts/sandbox-image.sh")
-  current() { "$1" image inspect --format '{{.Config.Env}}' "$TEST_IMAGE" 2>/dev/null | grep -q "BRIDGE_IMAGE_FORMAT=$format"; }
-  command -v podman >/dev/null && ! current podman && need=1
-  command -v docker >/dev/null && docker info >/dev/null 2>&1 && ! current docker && need=1
-  [ "$need" = 0 ] && return 0
-  apt_install debootstrap
-  bash "$BRIDGE_REPO/scripts/sandbox-image.sh" --engine all --with-matplotlib --tag "$TEST_IMAGE"
+# The test images, built by the binary's own `image build` (so CI exercises it) offline from
+# Debian packages (CI reaches no image registry), in every running engine: TEST_IMAGE (Python and
+# matplotlib, for most tests) and TEST_DATA_IMAGE (the datascience preset). A tag already built by
+# the current recipe is kept (a second of checking); the rootfs tarballs are cached in ~/.cache/bridge.
+ensure_test_images() {
+  local bin="$BRIDGE_REPO/dist/bridge" engines=() e
+  command -v podman >/dev/null && engines+=(podman)
+  command -v docker >/dev/null && docker info >/dev/null 2>&1 && engines+=(docker)
+  [ ${#engines[@]} -eq 0 ] && return 0
+  is_root && command -v apt-get >/dev/null && apt_install debootstrap
+  for e in "${engines[@]}"; do
+    say "test images in $e: $TEST_IMAGE, $TEST_DATA_IMAGE"
+    MCP_BRIDGE_ENGINE=$e "$bin" image build --offline --preset minimal --add matplotlib --tag "$TEST_IMAGE" >/dev/null || die "building $TEST_IMAGE in $e failed (above)"
+    MCP_BRIDGE_ENGINE=$e "$bin" image build --offline --preset datascience --tag "$TEST_DATA_IMAGE" >/dev/null || die "building $TEST_DATA_IMAGE in $e failed (above)"
+  done
 }

@@ -30,6 +30,8 @@ export const USER_SETTINGS: Array<{ key: string; setting: SettingKey; title: str
   { key: "allow_servers", setting: "allowServers", title: "Only these MCP servers (comma-separated names or globs; empty: all)", type: "string", default: "" },
   { key: "deny_servers", setting: "denyServers", title: "Never these MCP servers (comma-separated names or globs)", type: "string", default: "" },
   { key: "bridge_root", setting: "root", title: "bridge's home (queue, token, scripts)", type: "directory", default: "${HOME}/.bridge" },
+  { key: "data_folder", setting: "folders", title: "A folder Python may read, at /data/<name> (empty: none)", type: "directory", default: "" },
+  { key: "output_folder", setting: "outputFolder", title: "Where files Python writes to /output are saved (empty: returned only)", type: "directory", default: "" },
 ];
 
 /** A setting's default as the string an environment variable would carry. */

@@ -62,6 +62,7 @@ export default defineCommand({
       try {
         const outcome = await service.run({ code, timeoutMs, servers, signal: interrupt.signal, onOutput: (text) => process.stdout.write(text) });
         if (outcome.value !== undefined) process.stdout.write(`${outcome.value}\n`);
+        if (outcome.notice) process.stderr.write(`bridge: ${outcome.notice}\n`);
         if (outcome.error) process.stderr.write(outcome.error.endsWith("\n") ? outcome.error : `${outcome.error}\n`);
         if (outcome.output.truncated) process.stderr.write(`bridge: output was ${outcome.output.totalBytes} bytes (all of it streamed above)\n`);
         if (outcome.images.length) {
@@ -75,6 +76,9 @@ export default defineCommand({
           } else {
             process.stderr.write(`bridge: ${outcome.images.length} image(s) not shown (use --images DIR to save them)\n`);
           }
+        }
+        for (const f of outcome.files ?? []) {
+          process.stderr.write(`bridge: /output/${f.name} (${f.data.length} bytes) ${f.savedTo ? `saved to ${f.savedTo}` : "not kept: set MCP_BRIDGE_OUTPUT_FOLDER to a folder for result files"}\n`);
         }
         if (outcome.status === "timeout") process.stderr.write("bridge: timed out\n");
         switch (outcome.status) {

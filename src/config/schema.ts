@@ -42,6 +42,8 @@ const pathList = z.union([z.array(z.string()), z.string()]).transform((v) =>
 );
 const posInt = (max: number) =>
   z.union([z.number(), z.string()]).pipe(z.coerce.number<string | number>().int("expected a whole number").min(0, "expected 0 or more").max(max, `expected at most ${max}`));
+/** Module names, or `auto` (numpy, pandas, matplotlib.pyplot, where the image has them). */
+const moduleList = list.pipe(z.array(z.string().regex(/^(auto|[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$/, "expected module names such as numpy or matplotlib.pyplot, or auto")));
 const memory = z.string().regex(/^\d+[bkmg]?$/i, "expected a container memory limit such as 512m or 2g");
 const optionalString = z.string().transform((s) => s.trim() || undefined);
 
@@ -83,6 +85,9 @@ export const SETTINGS = {
   noNewPrivileges: setting("MCP_BRIDGE_NO_NEW_PRIVILEGES", bool, true, "no-new-privileges security option"),
   seccomp: setting("MCP_BRIDGE_SECCOMP", z.string().trim().refine((v) => v === "bridge" || v === "engine" || v.startsWith("/"), "expected bridge, engine or an absolute path to a seccomp profile (JSON)"), "bridge", "seccomp profile: bridge (its own, embedded: the engine default without AF_VSOCK sockets, io_uring, keyrings), engine (the engine's default) or /path/to/profile.json"),
   tmpfsSize: setting("MCP_BRIDGE_TMPFS_SIZE", memory, "64m", "size of the /tmp and /workspace tmpfs"),
+  folders: setting("MCP_BRIDGE_FOLDERS", list, [], "host folders run_python code may read, each at /data/<folder name>, read-only (absolute paths or ~/…; nothing is shared by default)"),
+  outputFolder: setting("MCP_BRIDGE_OUTPUT_FOLDER", optionalString, undefined, "host folder where files that code writes to /output are saved (they come back in the result either way)"),
+  warmImports: setting("MCP_BRIDGE_WARM_IMPORTS", moduleList, "auto", "modules imported once per container, before each call's interpreter is forked (auto: numpy, pandas, matplotlib.pyplot where the image has them; empty: none)"),
   poolSize: setting("MCP_BRIDGE_POOL_SIZE", posInt(32), 2, "pre-started sandbox containers"),
   recycle: setting("MCP_BRIDGE_RECYCLE", bool, true, "reuse a pool container after a call once its processes are killed and /tmp, /workspace wiped (false: a new container per call)"),
   idleTimeout: setting("MCP_BRIDGE_IDLE_TIMEOUT", duration, "10m", "idle time before a session or pool container is removed (formerly MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT / runtimeIdleTimeout, still accepted)", { env: "MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT", key: "runtimeIdleTimeout" }),

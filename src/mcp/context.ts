@@ -9,6 +9,7 @@ import type { RunOutcome } from "../output/format.ts";
 import type { Catalog } from "../queue/catalog.ts";
 import type { QueueClient } from "../queue/types.ts";
 import type { RunRequest } from "../sandbox/service.ts";
+import type { ResultFileStore } from "./resources/files.ts";
 import type { RegisterTool, ToolGroup } from "./tool-def.ts";
 
 /** Runs Python in a sandbox container (SandboxService). */
@@ -20,6 +21,8 @@ export interface SandboxRunner {
 export interface Services {
   /** Present when the sandbox group is on. */
   sandbox?: SandboxRunner;
+  /** Result files of run_python calls, readable as resources (with the sandbox group). */
+  files?: ResultFileStore;
   /** The file queue; opened on first use, since opening creates the queue directories. */
   queue(): QueueClient;
   /** The script catalog the worker published, or undefined when none was. */

@@ -17,6 +17,7 @@ import { SandboxService } from "../sandbox/service.ts";
 import { createSandboxExtensions } from "../upstream/sandbox-extensions.ts";
 import type { Services } from "./context.ts";
 import { OuterClientLink } from "./outer-client.ts";
+import { ResultFileStore } from "./resources/files.ts";
 
 /**
  * Ceiling for run_python's result text over MCP, as JSON-escaped bytes: the SDK's stdio transports
@@ -72,11 +73,13 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     sandbox = service;
   }
 
+  const files = given.files ?? (config.tools.includes("sandbox") ? new ResultFileStore() : undefined);
   let queue: QueueClient | undefined;
   const layout = queueLayout(config.root);
   return {
     services: {
       sandbox,
+      ...(files ? { files } : {}),
       queue: given.queue ?? (() => (queue ??= openQueue(config))),
       catalog: given.catalog ?? (() => readCatalog(layout, readSecret(config))),
     },

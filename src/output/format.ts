@@ -21,6 +21,7 @@ export const runOutputShape = {
   exit_code: z.number().int().optional(),
   truncated: z.boolean().optional(),
   note: z.string().optional(),
+  files: z.array(z.object({ name: z.string(), type: z.string(), size: z.number().int(), path: z.string().optional(), uri: z.string().optional() }).strict()).optional().describe("written to /output"),
 };
 export const runOutputSchema = z.object(runOutputShape).strict();
 export type RunStructured = z.infer<typeof runOutputSchema>;
@@ -40,6 +41,18 @@ export interface RunOutcome {
   exitCode?: number;
   /** PNG images (show_image, matplotlib figures). */
   images: Uint8Array[];
+  /** Files the code wrote to /output. */
+  files?: OutcomeFile[];
+  /** What the caller must know before reading the rest (e.g. a session that starts fresh). */
+  notice?: string;
+}
+
+/** A file code wrote to /output (`name` relative to it), and where it was saved on the host, if anywhere. */
+export interface OutcomeFile {
+  name: string;
+  data: Uint8Array;
+  mimeType: string;
+  savedTo?: string;
 }
 
 /**
@@ -61,6 +74,8 @@ export function normalizeOutcome(o: RunOutcome): RunOutcome {
   const error = text(o.error) ?? (status === o.status ? undefined : `the sandbox reported an unknown status ${safeString(o.status)}`);
   if (error !== undefined) out.error = error;
   if (status === "exit" || o.exitCode !== undefined) out.exitCode = exitCodeOf(o.exitCode);
+  if (Array.isArray(o.files) && o.files.length) out.files = o.files;
+  if (o.notice) out.notice = text(o.notice);
   const size = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined);
   if (out.value !== undefined && size(o.valueTotalBytes) !== undefined) out.valueTotalBytes = size(o.valueTotalBytes);
   if (out.error !== undefined && size(o.errorTotalBytes) !== undefined) out.errorTotalBytes = size(o.errorTotalBytes);
@@ -86,8 +101,18 @@ export function isFailure(o: Pick<RunOutcome, "status" | "exitCode">): boolean {
   return !(o.status === "ok" || (o.status === "exit" && o.exitCode === 0));
 }
 
-/** The structured result, parsed with the declared schema so it never carries extra keys. `note`: what bridge adds (e.g. a clamped timeout). */
-export function toStructured(o: RunOutcome, note?: string): RunStructured {
+/** One file as the structured result lists it: where it went on the host (`path`), else a resource `uri`. */
+export function fileEntry(f: OutcomeFile, uri?: string): NonNullable<RunStructured["files"]>[number] {
+  return { name: `/output/${f.name}`, type: f.mimeType, size: f.data.length, ...(f.savedTo ? { path: f.savedTo } : uri ? { uri } : {}) };
+}
+
+/**
+ * The structured result, parsed with the declared schema so it never carries extra keys. `note`:
+ * what bridge adds (e.g. a clamped timeout), after the outcome's own notice. `uris`: resource URIs
+ * of the files, in order.
+ */
+export function toStructured(o: RunOutcome, note?: string, uris: string[] = []): RunStructured {
+  const notes = [o.notice, note].filter(Boolean).join("; ");
   return runOutputSchema.parse({
     status: o.status,
     output: o.output.text,
@@ -95,7 +120,8 @@ export function toStructured(o: RunOutcome, note?: string): RunStructured {
     ...(o.error !== undefined ? { error: o.error } : {}),
     ...(o.exitCode !== undefined ? { exit_code: o.exitCode } : {}),
     ...(o.output.truncated ? { truncated: true } : {}),
-    ...(note ? { note } : {}),
+    ...(notes ? { note: notes } : {}),
+    ...(o.files?.length ? { files: o.files.map((f, i) => fileEntry(f, uris[i])) } : {}),
   });
 }
 
@@ -103,19 +129,21 @@ export function toStructured(o: RunOutcome, note?: string): RunStructured {
  * Human/model-readable text of a run in the configured mode. Output longer than `maxTextOutput`
  * bytes is replaced by a pointer to structuredContent.output (it would be sent twice otherwise).
  */
-export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity, note?: string): string {
+export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity, note?: string, uris: string[] = []): string {
   const size = Buffer.byteLength(o.output.text);
   if (size > maxTextOutput) {
     o = { ...o, output: { ...o.output, text: `[${formatBytes(size)} of output: see structuredContent.output]\n` } };
   }
-  if (mode === "toon") return encode(toStructured(o, note));
+  if (mode === "toon") return encode(toStructured(o, note, uris));
   const parts: string[] = [];
+  if (o.notice) parts.push(`[${o.notice}]`);
   if (o.output.text) parts.push(o.output.text.endsWith("\n") ? o.output.text.slice(0, -1) : o.output.text);
   if (o.value !== undefined) parts.push(`=> ${o.value}`);
   if (o.error) parts.push(o.error.replace(/\n$/, ""));
   if (o.status === "exit") parts.push(`[exit code ${o.exitCode ?? 0}]`);
   if (o.images.length) parts.push(`[${o.images.length} image${o.images.length > 1 ? "s" : ""} attached]`);
-  if (!parts.length) parts.push(o.status === "ok" ? "(no output)" : `[${o.status}]`);
+  for (const f of o.files ?? []) parts.push(`[file /output/${f.name}: ${formatBytes(f.data.length)} ${f.mimeType}${f.savedTo ? `, saved to ${f.savedTo}` : ""}]`);
+  if (!parts.length || (parts.length === 1 && o.notice)) parts.push(o.status === "ok" ? "(no output)" : `[${o.status}]`);
   if (note) parts.push(`[${note}]`);
   return parts.join("\n");
 }

@@ -35,6 +35,8 @@ export interface ContainerArgs {
   name: string;
   ownerPid: number;
   rlimits: SandboxRlimits;
+  /** Engine flags for allowed folders (src/sandbox/folders.ts): bind mounts, or a tmpfs for copies. */
+  mounts?: string[];
   /** Path of the seccomp profile (`--security-opt seccomp=`); undefined: the engine's default. */
   seccompProfile?: string;
 }
@@ -56,7 +58,9 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
     argv.push("--read-only");
     if (a.engine === "podman") argv.push("--read-only-tmpfs=false");
   }
-  for (const dir of ["/tmp", "/workspace"]) argv.push("--tmpfs", `${dir}:rw,nosuid,nodev,size=${config.tmpfsSize},mode=1777`);
+  // /output: files code writes there come back as results (src/sandbox/result-files.ts).
+  for (const dir of ["/tmp", "/workspace", "/output"]) argv.push("--tmpfs", `${dir}:rw,nosuid,nodev,size=${config.tmpfsSize},mode=1777`);
+  if (a.mounts) argv.push(...a.mounts);
   argv.push("--workdir", "/workspace");
   if (config.capDrop) argv.push("--cap-drop", config.capDrop);
   if (config.noNewPrivileges) argv.push("--security-opt", "no-new-privileges");

@@ -10,6 +10,7 @@ import commonPy from "./python/common.py" with { type: "text" };
 import isolationPy from "./python/isolation.py" with { type: "text" };
 import supervisorPy from "./python/supervisor.py" with { type: "text" };
 import kernelPy from "./python/kernel.py" with { type: "text" };
+import dataPy from "./python/data.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
 import {
@@ -81,18 +82,36 @@ export interface ExecHandlers {
   onImage(png: Uint8Array, dropped?: number): void;
   /** A host-method call from Python; resolve with a JSON-able result or throw. */
   onCall(method: string, params: unknown): Promise<unknown>;
+  /** A chunk of a result file from /output (header: name, offset, last; hostile until checked), or `dropped` (its size) when it was over the frame limit and skipped. */
+  onFile?(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void;
 }
 
-/** What the runtime needs at start: extension modules and preludes. */
+/** What the runtime needs at start: extension modules and preludes; warm imports and allowed folders. */
 export interface RuntimeInit {
   modules: Record<string, string>;
   preludes: string[];
+  /** Modules the supervisor imports before forking kernels; `optional` ones the image lacks are skipped. */
+  warm?: { modules: string[]; optional: string[] };
+  /** Allowed folders (for clear errors in the sandbox): name, host path, mount point. */
+  folders?: Array<{ name: string; host: string; mount: string }>;
+}
+
+/** A remote engine's copy of the allowed folders, sent at start and with every reset. */
+export interface DataCopy {
+  files: Array<{ path: string; data: Uint8Array }>;
+  refused: Record<string, string>;
+}
+
+/** What the supervisor reported about warm imports. */
+export interface WarmReport {
+  ok: string[];
+  failed: Record<string, string>;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** The in-container runtime, sent over stdin at start (see python/common.py). */
-export const RUNTIME_SOURCE = [commonPy, isolationPy, supervisorPy, kernelPy].join("\n\n");
+export const RUNTIME_SOURCE = [commonPy, isolationPy, supervisorPy, dataPy, kernelPy].join("\n\n");
 
 type Cell = { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage>; maxText: number };
 
@@ -114,6 +133,8 @@ export class SandboxContainer {
   uses = 0;
   /** The runtime's pid inside the container (1 unless the engine adds an init process). */
   runtimePid?: number;
+  /** Warm imports as the supervisor reported them at start. */
+  warm?: WarmReport;
   /** Whether the runtime installed its in-container syscall filter (python/isolation.py). */
   syscallFilter?: boolean;
 
@@ -122,12 +143,13 @@ export class SandboxContainer {
   }
 
   /** Starts a container and waits until its runtime is ready. Throws SANDBOX_FAILED with the engine's error. */
-  static async start(name: string, argv: string[], init: RuntimeInit, spawn: SpawnProcess, startTimeoutMs = 120_000): Promise<SandboxContainer> {
+  static async start(name: string, argv: string[], init: RuntimeInit, spawn: SpawnProcess, startTimeoutMs = 120_000, data?: DataCopy): Promise<SandboxContainer> {
     const c = new SandboxContainer(name, spawn(argv));
     const src = encoder.encode(RUNTIME_SOURCE);
     const len = new Uint8Array(4);
     new DataView(len.buffer).setUint32(0, src.length);
-    void c.proc.write(len).then(() => c.proc.write(src)).then(() => c.proc.write(encodeFrame({ t: "init", ...init }))).catch(() => {});
+    const initFrame = encodeFrame({ t: "init", ...init, ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) });
+    void c.proc.write(len).then(() => c.proc.write(src)).then(() => c.proc.write(initFrame)).then(() => c.sendData(data)).catch(() => {});
     let timer: Timer | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new BridgeError("SANDBOX_FAILED", `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
@@ -175,11 +197,12 @@ export class SandboxContainer {
    * Returns the container to a just-started state for another call: the runtime kills every other
    * process, wipes /tmp, /workspace and /dev/shm, and forks a fresh interpreter. Throws on failure.
    */
-  async reset(timeoutMs = 5000): Promise<void> {
+  async reset(timeoutMs = 5000, data?: DataCopy): Promise<void> {
     if (this.ended || this.current) throw new BridgeError("INTERNAL", "sandbox container cannot be reset now");
     this.readyWait = Promise.withResolvers<void>();
     const ready = this.readyWait.promise;
-    await this.proc.write(encodeFrame({ t: "reset" }));
+    await this.proc.write(encodeFrame({ t: "reset", ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) }));
+    await this.sendData(data);
     let timer: Timer | undefined;
     try {
       await Promise.race([ready, new Promise<never>((_, reject) => {
@@ -188,6 +211,11 @@ export class SandboxContainer {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The folders' files, one `put` frame each (remote engines). */
+  private async sendData(data: DataCopy | undefined): Promise<void> {
+    for (const f of data?.files ?? []) await this.proc.write(encodeFrame({ t: "put", path: f.path }, f.data));
   }
 
   /** Closes stdin: the runtime exits and the engine removes the container (--rm). */
@@ -229,6 +257,7 @@ export class SandboxContainer {
     const { header, body, dropped } = frame;
     if (header.t === "ready") {
       if (typeof header.pid === "number") this.runtimePid = header.pid;
+      if (header.warm && typeof header.warm === "object") this.warm = header.warm as WarmReport;
       if (typeof header.filter === "boolean") this.syscallFilter = header.filter;
       return this.readyWait.resolve();
     }
@@ -238,6 +267,7 @@ export class SandboxContainer {
       case "out":
         return cur.handlers.onOutput(dropped === undefined ? body : encoder.encode(`\n[bridge: ${dropped} bytes of output dropped: an output frame over the limit]\n`));
       case "image": return cur.handlers.onImage(body, dropped);
+      case "file": return cur.handlers.onFile?.(header, body, dropped);
       case "done": return cur.done.resolve(parseDone(frame, doneBodyLimit(cur.maxText)));
       case "call": return void this.answer(cur, frame);
     }

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
+import { selfCommand } from "../self.ts";
 import type { EngineName } from "./argv.ts";
 import { engineFromPath, isExecutableFile, locateCommand, type Located } from "./engine-locate.ts";
 
@@ -139,12 +140,12 @@ export async function checkImage(engine: Pick<EngineInfo, "name" | "binary">, im
   return r.exitCode === 0;
 }
 
-/** The image scripts/sandbox-image.sh builds offline. */
-export const OFFLINE_IMAGE = "localhost/bridge-python:latest";
-
-/** How to get a missing sandbox image (shown by serve's IMAGE_MISSING error and by doctor). */
+/**
+ * How to get a missing sandbox image (shown by serve's IMAGE_MISSING error and by doctor): pull it,
+ * or let the binary build one (`image build` works offline from Debian packages, as root).
+ */
 export function imageFix(engine: EngineName, image: string): string {
-  return `${engine} pull ${image}   — no registry? sudo scripts/sandbox-image.sh, then set MCP_BRIDGE_IMAGE=${OFFLINE_IMAGE}`;
+  return `${engine} pull ${image}   — no registry? \`${asRoot()}${selfCommand()} image build --use\` builds one offline from Debian packages and configures it`;
 }
 
 /** Throws IMAGE_MISSING with the fix unless the image is present. Never pulls. */
@@ -162,8 +163,13 @@ export async function ensureImage(engine: Pick<EngineInfo, "name" | "binary">, i
   const pull = await deps.exec([engine.binary, "pull", image], { timeoutMs: 300_000 });
   if (pull.exitCode === 0) return;
   throw new BridgeError("IMAGE_MISSING", `The sandbox image ${image} is not in ${engine.name}'s store and could not be pulled: ${lastLine(pull.stderr)}`, {
-    hint: `Run \`${engine.name} pull ${image}\`, or build one offline with scripts/sandbox-image.sh and set MCP_BRIDGE_IMAGE=localhost/bridge-python:latest.`,
+    hint: `Run \`${engine.name} pull ${image}\`, or \`${asRoot()}${selfCommand()} image build --use\` (builds an image offline from Debian packages and configures it).`,
   });
+}
+
+/** `sudo ` unless this process is root (the offline build runs debootstrap). */
+function asRoot(): string {
+  return process.getuid?.() === 0 ? "" : "sudo ";
 }
 
 function lastLine(text: string): string {

@@ -14,6 +14,8 @@ const MiB = 1024 * 1024;
 export const MAX_HEADER_FROM_SANDBOX = 64 * 1024;
 /** `out` bodies: the supervisor sends at most 64 KiB at a time. */
 export const MAX_OUT_BODY = 1 * MiB;
+/** `file` bodies: the kernel sends result files in chunks of 1 MiB (python/data.py FILE_CHUNK). */
+export const MAX_FILE_CHUNK = 1 * MiB;
 /** Parameters of one host call (JSON), and the largest result a host call may return. */
 export const MAX_CALL_BYTES = 12 * MiB;
 /** Parameters of the host calls of one container being handled at the same time. */
@@ -32,6 +34,7 @@ export function sandboxBodyLimit(maxText: () => number): BodyLimit {
     switch (h.t) {
       case "out": return MAX_OUT_BODY;
       case "image": return MAX_IMAGE_BYTES;
+      case "file": return MAX_FILE_CHUNK;
       case "call": return MAX_CALL_BYTES;
       case "done": return doneBodyLimit(maxText());
       default: return 0;

@@ -11,14 +11,18 @@ import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import { engineWorkDir, SandboxContainer, spawnProcess, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
+import { engineWorkDir, SandboxContainer, spawnProcess, type DataCopy, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
+import { copyFolders, DATA_ROOT, mountArgs, REMOTE_COPY_MAX_BYTES, resolveFolders, type Folders } from "./folders.ts";
+import { missingModuleHint } from "./image/hint.ts";
 import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
 import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
+import { ResultFileCollector, saveResultFiles } from "./result-files.ts";
 import { seccompOption } from "./seccomp.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
+import { warmSpec } from "./warm.ts";
 
 /** One call to run. */
 export interface RunRequest {
@@ -59,8 +63,18 @@ const SHUTDOWN_GRACE_MS = 350;
 /** After `podman kill`, how long to wait for `run --rm` to remove the container before `rm -f`. */
 const KILL_WAIT_MS = 5000;
 
+/** What the service learns once per engine: the engine, the rlimits to set, the allowed folders. */
+interface EngineSetup {
+  engine: EngineInfo;
+  rlimits: SandboxRlimits;
+  folders: Folders;
+}
+
 export class SandboxService {
-  private engineReady?: Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }>;
+  private engineReady?: Promise<EngineSetup>;
+  /** The resolved setup, once engineReady has resolved. */
+  private setup?: EngineSetup;
+  private warmReported = false;
   private readonly spawn: SpawnProcess;
   private readonly pid: number;
   /** Every container this service started and that has not exited: name → container (undefined while starting). */
@@ -99,9 +113,10 @@ export class SandboxService {
     this.ensureEngine().then(() => this.pool.refill(), (err) => this.deps.log.warn(`sandbox: ${describeError(err)}`));
   }
 
-  /** The engine in use, detected once (retried after a failure). */
-  ensureEngine(): Promise<{ engine: EngineInfo; rlimits: SandboxRlimits }> {
+  /** The engine in use and the allowed folders, checked once (retried after a failure). */
+  ensureEngine(): Promise<EngineSetup> {
     this.engineReady ??= (async () => {
+      const folders = resolveFolders(this.config);
       const engine = await detectEngine(this.config, this.deps.engine);
       if (this.deps.pullImage === false) await requireImage(engine, this.config.image, this.deps.engine);
       else await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
@@ -111,7 +126,7 @@ export class SandboxService {
         rlimits.nproc = Math.min(rlimits.nproc, this.config.pids);
         this.deps.log.warn(`sandbox: ${UNENFORCED_LIMITS.what}; ${UNENFORCED_LIMITS.fix}. bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`);
       }
-      return { engine, rlimits };
+      return (this.setup = { engine, rlimits, folders });
     })();
     this.engineReady.catch(() => { this.engineReady = undefined; });
     return this.engineReady;
@@ -129,13 +144,14 @@ export class SandboxService {
       const servers = req.servers ?? [];
       const contexts = await Promise.all(this.deps.extensions.map((e) => e.prepare({ servers }, callEnd.signal)));
       if (req.session !== undefined) {
-        const { keep: _, ...outcome } = await this.sessions.use(req.session, (c) => this.execIn(c, req, contexts, timeoutMs, callEnd.signal, true));
+        const session = req.session;
+        const { keep: _, lost: __, ...outcome } = await this.sessions.use(session, async (c, notice) => ({ ...(await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, session)), ...(notice ? { notice } : {}) }));
         return outcome;
       }
       const c = await this.pool.acquire();
       let reusable = false;
       try {
-        const { keep, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, true);
+        const { keep, lost: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal);
         reusable = keep;
         return outcome;
       } finally {
@@ -147,8 +163,11 @@ export class SandboxService {
     }
   }
 
-  private async execIn(c: SandboxContainer, req: RunRequest, contexts: unknown[], timeoutMs: number, signal: AbortSignal, keep: boolean): Promise<RunOutcome & { keep: boolean }> {
+  /** Runs the request in `c`. `keep`: the container may serve again; `lost`: why a session's state is gone. */
+  private async execIn(c: SandboxContainer, req: RunRequest, contexts: unknown[], timeoutMs: number, signal: AbortSignal, session?: string): Promise<RunOutcome & { keep: boolean; lost?: string }> {
     const output = new OutputCollector(this.config.maxOutput);
+    const files = new ResultFileCollector();
+    const note = (text: string) => output.push(new TextEncoder().encode(`[bridge: ${text}]\n`));
     const images: Uint8Array[] = [];
     let imageBytes = 0;
     let imagesDropped = false;
@@ -168,6 +187,7 @@ export class SandboxService {
         if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
         imagesDropped = true;
       },
+      onFile: (header, body, dropped) => files.push(header, body, dropped),
       onCall: (method, params) => {
         const fn = this.methods.get(method);
         if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
@@ -180,26 +200,42 @@ export class SandboxService {
       if (signal.aborted) resolve("cancelled");
       signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
     });
-    const base = { images, keep } as const;
+    const base = { images } as const;
+    const lostState = (why: string) => (session === undefined ? "" : ` Session "${session}" lost its state (${why}): the next call in it starts fresh.`);
     try {
       const first = await Promise.race([done, stopped]);
       if (first === "timeout" || first === "cancelled") {
         done.catch(() => {});
         await this.remove([c], true);
+        const lost = first === "timeout" ? `the call before timed out after ${formatDuration(timeoutMs)}` : "the call before was cancelled";
         const why = first === "timeout"
-          ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed${keep ? " (session state is lost)" : ""}; output up to that point is shown`
-          : "cancelled by the client: the container was killed and removed";
-        return { ...base, keep: false, status: first, output: output.result(), error: why };
+          ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed; output up to that point is shown.${lostState("timeout")}`
+          : `cancelled by the client: the container was killed and removed.${lostState("cancelled")}`;
+        return { ...base, keep: false, lost, status: first, output: output.result(), error: why };
       }
-      return { ...base, ...this.mapDone(first), output: output.result(), keep: keep && !first.kernelDied && !first.discard };
+      const results = files.files();
+      const folder = this.setup?.folders.output;
+      for (const n of [...files.notes, ...(folder ? saveResultFiles(results, folder) : [])]) note(n);
+      const mapped = this.mapDone(first);
+      if (!first.kernelDied && !first.discard) return { ...base, ...mapped, output: output.result(), files: results, keep: true };
+      const lost = first.discard
+        ? "the call before sent an end-of-run message bridge refused, so its container was discarded"
+        : first.status === "killed" && first.signal === 9 && first.oomKilled !== false
+          ? `the call before was killed, ${first.oomKilled ? "for exceeding" : "most likely for exceeding"} the memory limit (${this.config.memory})`
+          : "the Python process of the call before ended";
+      const why = first.discard ? "its container was discarded" : first.status === "killed" ? "killed" : "its Python process ended";
+      const error = session === undefined ? mapped.error : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(why)}`.trim();
+      return { ...base, ...mapped, ...(error ? { error } : {}), output: output.result(), files: results, keep: false, lost };
     } catch (err) {
       void this.remove([c], true);
       const msg = describeError(err);
       // Exit code 137: the container's init was SIGKILLed (the OOM killer, or `kill`); anything else is no evidence of memory.
-      const reason = /exit code 137\b/.test(msg)
+      const oom = /exit code 137\b/.test(msg);
+      const reason = oom
         ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
         : `${msg}. The container was discarded.`;
-      return { ...base, keep: false, status: "killed", output: output.result(), error: reason };
+      const lost = oom ? `the container of the call before was killed (most likely the memory limit, ${this.config.memory})` : "the container of the call before stopped";
+      return { ...base, keep: false, lost, status: "killed", output: output.result(), error: `${reason}${lostState("its container stopped")}` };
     } finally {
       clearTimeout(timer);
     }
@@ -215,7 +251,8 @@ export class SandboxService {
     if (this.reuse && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
       this.pool.beginReset();
       try {
-        await c.reset();
+        const data = this.dataCopy();
+        await c.reset(5000 + (data ? Math.ceil(data.bytes / 10_000) : 0), data);
       } catch (err) {
         this.deps.log.debug(`sandbox: reset of ${c.name} failed: ${describeError(err)}`);
         this.pool.endReset(undefined);
@@ -232,7 +269,11 @@ export class SandboxService {
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
       case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput), ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}) } : {}) };
-      case "error": return { status: "error", error: capText(d.error ?? "error", this.config.maxOutput), ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
+      case "error": {
+        const error = capText(d.error ?? "error", this.config.maxOutput);
+        const hint = missingModuleHint(error, this.config.image);
+        return { status: "error", error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error, ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
+      }
       case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
         const limit = this.config.memory;
@@ -249,7 +290,7 @@ export class SandboxService {
   }
 
   private async startContainer(retried = false): Promise<SandboxContainer> {
-    const { engine, rlimits } = await this.ensureEngine();
+    const { engine, rlimits, folders } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
     let seccompProfile: string | undefined;
@@ -258,10 +299,15 @@ export class SandboxService {
     } catch (err) {
       throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, { hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile." });
     }
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, seccompProfile });
+    // A remote engine cannot mount this host's folders: their files are copied into a tmpfs instead.
+    const copied = engine.remote && folders.read.length > 0;
+    const mounts = copied ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`] : mountArgs(folders);
+    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, mounts, seccompProfile });
+    const data = copied ? this.dataCopy() : undefined;
     this.live.set(name, undefined);
     try {
-      const c = await SandboxContainer.start(name, argv, this.runtimeInit(), this.spawn);
+      const c = await SandboxContainer.start(name, argv, this.runtimeInit(folders), this.spawn, undefined, data);
+      this.reportWarm(c);
       if (c.syscallFilter === false && !this.warnedFilter) {
         this.warnedFilter = true;
         this.deps.log.warn(`sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`);
@@ -289,10 +335,25 @@ export class SandboxService {
     }
   }
 
-  private runtimeInit(): RuntimeInit {
+  private runtimeInit(folders: Folders): RuntimeInit {
     const modules: Record<string, string> = {};
     for (const ext of this.deps.extensions) Object.assign(modules, ext.modules);
-    return { modules, preludes: this.deps.extensions.map((e) => e.prelude) };
+    return { modules, preludes: this.deps.extensions.map((e) => e.prelude), warm: warmSpec(this.config.warmImports), folders: folders.read };
+  }
+
+  /** The allowed folders' files for a remote engine's container (read afresh for every start and reset), else undefined. */
+  private dataCopy(): (DataCopy & { bytes: number }) | undefined {
+    const s = this.setup;
+    return s?.engine.remote && s.folders.read.length ? copyFolders(s.folders) : undefined;
+  }
+
+  /** Logs once which warm imports failed (a module named in MCP_BRIDGE_WARM_IMPORTS the image lacks, or one that broke). */
+  private reportWarm(c: SandboxContainer): void {
+    if (this.warmReported || !c.warm) return;
+    this.warmReported = true;
+    const failed = Object.entries(c.warm.failed);
+    if (failed.length) this.deps.log.warn(`sandbox: warm imports failed in ${this.config.image}: ${failed.map(([m, e]) => `${m} (${e})`).join("; ")}. Fix MCP_BRIDGE_WARM_IMPORTS or the image.`);
+    else this.deps.log.debug(`sandbox: warm imports: ${c.warm.ok.join(", ") || "none"}`);
   }
 
   /**

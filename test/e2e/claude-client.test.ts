@@ -25,14 +25,14 @@ describe.skipIf(!usable)(`Claude Code as the MCP client (${usable?.engine ?? "no
   });
 
   /** Runs one `claude -p` session with bridge configured; returns the requests the fake API got. */
-  async function session(replies: Parameters<FakeAnthropic["script"]>[0], extraEnv: Record<string, string> = {}) {
+  async function session(replies: Parameters<FakeAnthropic["script"]>[0], extraEnv: Record<string, string> = {}, bridgeSettings: Record<string, string> = {}) {
     fake.script(replies);
     fake.requests.length = 0;
     const home = join(root.path, `home-${Date.now()}`);
     mkdirSync(home);
     const env = bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: usable!.engine, MCP_BRIDGE_POOL_SIZE: "1" });
     const config = join(root.path, "mcp.json");
-    const serverEnv = Object.fromEntries(["BRIDGE_ROOT", "MCP_BRIDGE_IMAGE", "MCP_BRIDGE_ENGINE", "MCP_BRIDGE_POOL_SIZE", "MCP_BRIDGE_LOG_LEVEL"].map((k) => [k, env[k]!]));
+    const serverEnv = { ...Object.fromEntries(["BRIDGE_ROOT", "MCP_BRIDGE_IMAGE", "MCP_BRIDGE_ENGINE", "MCP_BRIDGE_POOL_SIZE", "MCP_BRIDGE_LOG_LEVEL"].map((k) => [k, env[k]!])), ...bridgeSettings };
     writeFileSync(config, JSON.stringify({ mcpServers: { bridge: { command: requireBinary(), args: ["serve"], env: serverEnv } } }));
     const allowed = TOOLS.map((t) => `mcp__bridge__${t}`).join(",");
     const proc = Bun.spawn([CLAUDE_BIN, "-p", "use bridge", "--mcp-config", config, "--strict-mcp-config", "--allowedTools", allowed, "--output-format", "json"], {
@@ -73,5 +73,22 @@ describe.skipIf(!usable)(`Claude Code as the MCP client (${usable?.engine ?? "no
     expect(python.is_error ?? false).toBe(false);
     expect(countTokens(shown[0])).toBeLessThanOrEqual(countTokens("hi\n=> 42") + 20);
     expect(texts(jobs).join("\n")).toMatch(/jobs|token|worker/i);
+  }, 180_000);
+
+  test("result files: the model is shown where each file went, with its type and size, compactly", async () => {
+    const out = tempDir("bridge-reports-"); // outside BRIDGE_ROOT, which may never be allowed
+    afterAll(out.cleanup);
+    const reports = out.path;
+    const requests = await session([
+      { kind: "tool_use", name: "mcp__bridge__run_python", input: { code: "open('/output/summary.csv', 'w').write('region,sum\\nnorth,15\\n')\nprint('saved')" } },
+      { kind: "text", text: "done" },
+    ], {}, { MCP_BRIDGE_OUTPUT_FOLDER: reports });
+    const [python] = toolResults(requests);
+    const blocks = typeof python.content === "string" ? [{ type: "text", text: python.content }] : python.content;
+    const structured = JSON.parse(blocks.find((c: any) => c.type === "text" && c.text.startsWith("{")).text);
+    expect(structured).toEqual({ status: "ok", output: "saved\n", files: [{ name: "/output/summary.csv", type: "text/csv", size: 20, path: join(reports, "summary.csv") }] });
+    // Claude Code also shows an embedded text resource, prefixed with its URI: small files reach the model as they are.
+    expect(blocks[0]).toEqual({ type: "text", text: "[Resource from bridge at bridge://files/1/summary.csv] region,sum\nnorth,15\n" });
+    expect(blocks).toHaveLength(2);
   }, 180_000);
 });

@@ -31,7 +31,7 @@ describe("bridge doctor", () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain("✗ sandbox image");
     expect(r.out).toContain("pull localhost/bridge-no-such-image:0");
-    expect(r.out).toContain("scripts/sandbox-image.sh");
+    expect(r.out).toContain("image build --use");
   }, 60_000);
 
   test("an invalid setting is a failed check, not a stop: the other checks run with the default and --json stays JSON", async () => {

@@ -7,7 +7,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BRIDGE_BIN, TEST_IMAGE, requireBinary, resultText, tempDir } from "../support/bridge.ts";
 
@@ -102,6 +102,23 @@ describe.skipIf(!enabled)(`rootless podman (${enabled ? `user ${USER}` : `SKIPPE
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThanOrEqual(128);
     expect(sh([bin, "run", "-c", "print('next')"], { asUser: true }).out).toBe("next\n");
+  }, 120_000);
+
+  test("an allowed folder is readable and /output files land in the output folder, owned by the user", () => {
+    const data = join(work.path, "rl-sales");
+    const out = join(work.path, "rl-reports");
+    for (const d of [data, out]) {
+      mkdirSync(d, { recursive: true });
+      chownSync(d, uid, uid);
+    }
+    writeFileSync(join(data, "q3.csv"), "region,amount\nnorth,10\n");
+    chmodSync(join(data, "q3.csv"), 0o644);
+    const code = "print(open('/data/rl-sales/q3.csv').read().splitlines()[1])\n_ = open('/output/r.txt', 'w').write('ok')";
+    const r = sh(["env", `MCP_BRIDGE_FOLDERS=${data}`, `MCP_BRIDGE_OUTPUT_FOLDER=${out}`, bin, "run", "-c", code], { asUser: true });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe("north,10\n");
+    expect(readFileSync(join(out, "r.txt"), "utf8")).toBe("ok");
+    expect(statSync(join(out, "r.txt")).uid).toBe(uid);
   }, 120_000);
 
   test("run_python over MCP from a rootless serve", async () => {

@@ -75,7 +75,7 @@ describe("bridge serve", () => {
     try {
       expect(bridge.client.getServerVersion()?.name).toBe("bridge");
       expect(bridge.client.getServerVersion()?.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(bridge.client.getInstructions()).toBe(instructionsFor(TOOL_GROUPS));
+      expect(bridge.client.getInstructions()).toBe(instructionsFor(TOOL_GROUPS, "Files it writes to /output come back with the result."));
       const { tools } = await bridge.client.listTools();
       expect(tools.map((t) => t.name)).toEqual(["run_python", "escalate_to_claude", "run_script", "get_job", "cancel_job"]);
       // Only hints that differ from the spec defaults are listed; what they mean is unchanged.

@@ -145,7 +145,7 @@ describe.skipIf(!usable)(`startup footprint (${engine})`, () => {
       expect(r.isError).toBe(true);
       expect(resultText(r)).toContain("localhost/bridge-no-such-image:0 is not in");
       expect(resultText(r)).toContain(`${engine} pull localhost/bridge-no-such-image:0`);
-      expect(resultText(r)).toContain("scripts/sandbox-image.sh");
+      expect(resultText(r)).toContain("image build --use");
     } finally {
       await b.close();
     }

@@ -1,7 +1,7 @@
 /**
  * State that survives the pool reset (issue 8, Medium 9). A reused container must start each call
  * with nothing from the last one: every namespace-scoped object user code can create is tried here
- * (files in every writable mount, POSIX shm/semaphores/message queues, SysV shm/sem/msg, keyrings,
+ * (files in every writable mount, /output included, POSIX shm/semaphores/message queues, SysV shm/sem/msg, keyrings,
  * abstract unix sockets held by a daemon or only by an in-flight SCM_RIGHTS message), plus what a
  * call can do to PID 1 that a fresh kernel would inherit (rlimits, nice, CPU affinity) and SIGINT,
  * which Python's default handler turned into a crash of PID 1.
@@ -27,7 +27,7 @@ JOIN_SESSION_KEYRING = 1
 /** Creates one of everything, then leaves a daemon holding sockets. Prints what it managed to create. */
 const DIRTY = `${PRELUDE}
 made = {}
-for d in ("/tmp", "/workspace", "/dev/shm"):
+for d in ("/tmp", "/workspace", "/dev/shm", "/output"):
     open(d + "/left", "w").write("x")
     os.makedirs(d + "/locked/sub", exist_ok=True)
     os.chmod(d + "/locked", 0)
@@ -64,7 +64,7 @@ def connects(name):
     except OSError:
         return False
 left = {
-    "files": sorted(os.listdir("/tmp") + os.listdir("/workspace") + os.listdir("/dev/shm") + os.listdir("/dev/mqueue")),
+    "files": sorted(os.listdir("/tmp") + os.listdir("/workspace") + os.listdir("/dev/shm") + os.listdir("/dev/mqueue") + os.listdir("/output")),
     "sysv": [open("/proc/sysvipc/" + k).read().splitlines()[1:] for k in ("shm", "sem", "msg")],
     "sockets": [connects("\\0bridge-held"), connects("\\0bridge-inflight")],
     "mqueue": rt.mq_open(b"/leakmq", os.O_RDONLY, 0, None) >= 0,

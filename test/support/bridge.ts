@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 
 /** Absolute path of the compiled binary under test. */
 export const BRIDGE_BIN = resolve(import.meta.dir, "../../dist/bridge");
-/** The local sandbox image tests use (built offline by scripts/sandbox-image.sh). */
+/** The local sandbox image tests use (built offline by `dist/bridge image build` in scripts/test.sh: Python and matplotlib). */
 export const TEST_IMAGE = process.env.BRIDGE_TEST_IMAGE ?? "localhost/bridge-python:latest";
 
 /** Fails fast with the fix when the binary has not been built. */

@@ -34,11 +34,15 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
   resets: () => number;
   /** What `ENGINE kill NAME...` does: the named containers die (their client exits with 137). */
   kill: (names: string[]) => void;
+  /** Headers of the init, reset and put frames containers received. */
+  received: Array<Record<string, unknown>>;
 } {
   const argvs: string[][] = [];
   const byName = new Map<string, (code: number) => void>();
   let alive = 0;
   let resets = 0;
+  /** Headers of every init, reset and put frame the containers received. */
+  const received: Array<Record<string, unknown>> = [];
   const spawn: SpawnProcess = (argv) => {
     argvs.push(argv);
     const out = new TransformStream<Uint8Array, Uint8Array>();
@@ -76,6 +80,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
           data = all.subarray(4 + n);
         }
         for (const f of decoder.push(data)) {
+          if (["init", "reset", "put"].includes(f.header.t as string)) received.push(f.header);
           if (f.header.t === "init" || f.header.t === "reset") {
             resets += f.header.t === "reset" ? 1 : 0;
             if (f.header.t === "init" && behaviour.startDelayMs) await Bun.sleep(behaviour.startDelayMs);
@@ -100,5 +105,5 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
     return proc;
   };
   const kill = (names: string[]) => { for (const n of names) byName.get(n)?.(137); };
-  return { spawn, argvs, alive: () => alive, resets: () => resets, kill };
+  return { spawn, argvs, alive: () => alive, resets: () => resets, kill, received };
 }

@@ -9,6 +9,7 @@ import { checkImage, defaultEngineDeps, detectEngine, imageFix, locateEngine, ty
 import { guiPath } from "../../sandbox/engine-locate.ts";
 import { SandboxService, UNENFORCED_LIMITS } from "../../sandbox/service.ts";
 import type { Check, CheckResult } from "../types.ts";
+import { DATA_PROBE, dataScienceResult, foldersResult } from "./data.ts";
 
 
 /**
@@ -58,18 +59,28 @@ export const sandboxCheck: Check = async ({ config }) => {
     return results;
   }
   results.push({ name: "sandbox image", status: "ok", detail: config.image });
+  const folders = foldersResult(config);
+  if (folders) results.push(folders);
 
-  // A real run with the configured hardening, no pool: what the first run_python call will do.
-  const service = new SandboxService({ ...config, poolSize: 0 }, { engine: engineDeps, log, extensions: [] });
+  // A real run with the configured hardening, no pool: what the first run_python call will do
+  // (without the folders when they are broken: that is reported above).
+  const runConfig = { ...config, poolSize: 0, ...(folders?.status === "fail" ? { folders: [], outputFolder: undefined } : {}) };
+  const service = new SandboxService(runConfig, { engine: engineDeps, log, extensions: [] });
   const started = performance.now();
   try {
-    const outcome = await service.run({ code: "import os, sys\nprint(os.getuid(), sys.version.split()[0])", timeoutMs: 60_000 });
+    const outcome = await service.run({ code: `import os, sys\nprint(os.getuid(), sys.version.split()[0])\n${DATA_PROBE}`, timeoutMs: 60_000 });
     const ms = Math.round(performance.now() - started);
     if (outcome.status !== "ok") {
       results.push({ name: "sandbox run", status: "fail", detail: `a test container ended with status ${outcome.status}: ${(outcome.error ?? outcome.output.text).trim().split("\n").pop()}`, fix: "run `bridge run -c 'print(1)'` with MCP_BRIDGE_LOG_LEVEL=debug to see the engine's error" });
     } else {
-      const [uid, py] = outcome.output.text.trim().split(" ");
+      const [first = "", probe = "{}"] = outcome.output.text.trim().split("\n");
+      const [uid, py] = first.split(" ");
       results.push({ name: "sandbox run", status: "ok", detail: `Python ${py} as uid ${uid}, network ${config.network}, memory ${config.memory}, pids ${config.pids}, timeout ${formatDuration(config.timeout)} (cold start ${ms} ms)` });
+      try {
+        results.push(dataScienceResult(JSON.parse(probe), config.image));
+      } catch {
+        results.push({ name: "data science", status: "warn", detail: `could not read the package probe: ${probe.slice(0, 200)}` });
+      }
       const { engine: used } = await service.ensureEngine();
       if (used.ociRuntime && !config.ociRuntime) {
         results.push({ name: "OCI runtime", status: "warn", detail: `the default OCI runtime failed on this host; bridge falls back to ${used.ociRuntime} on every start`, fix: `export MCP_BRIDGE_OCI_RUNTIME=${used.ociRuntime}` });

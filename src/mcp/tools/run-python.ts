@@ -12,10 +12,12 @@ import { z } from "zod";
 import type { Config } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
 import { fitOutcome } from "../../output/fit.ts";
-import { formatText, isFailure, normalizeOutcome, toStructured, type RunOutcome } from "../../output/format.ts";
+import { formatText, isFailure, normalizeOutcome, toStructured, type OutcomeFile, type RunOutcome } from "../../output/format.ts";
+import { isTextType } from "../../sandbox/result-files.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
 import type { CallOrigin } from "../../sandbox/extension.ts";
 import type { ToolModule } from "../context.ts";
+import { utf8, type ResultFileStore } from "../resources/files.ts";
 import { errorResult } from "../results/error.ts";
 import { imageMime } from "../../sandbox/images.ts";
 import { mcpResultLimit } from "../services.ts";
@@ -31,7 +33,7 @@ export function runPythonSpec(config: Pick<Config, "timeout" | "maxTimeout">, re
   return {
     name: "run_python",
     description:
-      "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns printed output, the last expression's repr, tracebacks and images (matplotlib, show_image). Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
+      "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns output, last expression's repr, tracebacks, images (matplotlib, show_image), files saved to /output. Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
     input: {
       code: z.string(),
       timeout: z.number().positive().optional().describe(`seconds (default ${seconds(config.timeout)}, max ${seconds(config.maxTimeout)})`),
@@ -51,16 +53,43 @@ export function runPythonHints(reachesServers: boolean): Hints {
 export const TEXT_OUTPUT_LIMIT = 512 * 1024;
 
 /**
- * The tool result for an outcome, its text fields fitted to `maxBytes` as JSON-escaped bytes; a
- * shaping failure still returns the output, with a note.
+ * Files up to EMBED_MAX_BYTES are embedded in the result (text, or base64), until EMBED_TOTAL_BYTES
+ * are; the others are resource links. Claude Code shows embedded text to the model (prefixed with
+ * its URI), so the budget keeps a result's context cost small.
  */
-export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, maxBytes = Infinity): CallToolResult {
+export const EMBED_MAX_BYTES = 8 * 1024;
+export const EMBED_TOTAL_BYTES = 16 * 1024;
+
+/** Result files as content: small ones embedded, the rest as links `resources/read` answers. */
+function fileContent(files: OutcomeFile[], uris: string[]): CallToolResult["content"] {
+  let budget = EMBED_TOTAL_BYTES;
+  return files.map((f, i) => {
+    const uri = uris[i]!;
+    const small = f.data.length <= Math.min(EMBED_MAX_BYTES, budget);
+    if (small) budget -= f.data.length;
+    const text = small && isTextType(f.mimeType) ? utf8(f.data) : undefined;
+    if (text !== undefined) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, text } };
+    if (small) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") } };
+    return { type: "resource_link" as const, uri, name: f.name, mimeType: f.mimeType, size: f.data.length, ...(f.savedTo ? { description: `saved to ${f.savedTo}` } : {}) };
+  });
+}
+
+/** How runResult shapes a result: `maxBytes`, the JSON-escaped size its text fields are fitted to; `store` issues result files' URIs. */
+export interface ResultOptions {
+  maxBytes?: number;
+  store?: ResultFileStore;
+}
+
+/** The tool result for an outcome, its text fields fitted to `maxBytes`; a shaping failure still returns the output, with a note. */
+export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, { maxBytes = Infinity, store }: ResultOptions = {}): CallToolResult {
   const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({ type: "image" as const, data: Buffer.from(bytes).toString("base64"), mimeType: imageMime(bytes) ?? "image/png" }));
   try {
     const outcome = fitOutcome(normalizeOutcome(raw), maxBytes);
+    const files = outcome.files ?? [];
+    const uris = store ? files.map((f) => store.put(f)) : [];
     return {
-      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note) }, ...images],
-      structuredContent: toStructured(outcome, note),
+      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note, uris) }, ...images, ...(store ? fileContent(files, uris) : [])],
+      structuredContent: toStructured(outcome, note, uris),
       isError: isFailure(outcome),
     };
   } catch (err) {
@@ -114,7 +143,7 @@ export const runPython: ToolModule = {
           origin: callOrigin(extra, progress && ((message) => progress.notice(message))),
         });
         progress?.end();
-        return runResult(outcome, ctx.config.outputMode, note, mcpResultLimit(ctx.config));
+        return runResult(outcome, ctx.config.outputMode, note, { maxBytes: mcpResultLimit(ctx.config), store: ctx.services.files });
       } catch (err) {
         progress?.end(false);
         return errorResult(err);

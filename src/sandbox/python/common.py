@@ -1,6 +1,7 @@
 # bridge sandbox runtime, part 1: shared framing helpers. container.ts joins common.py,
-# isolation.py, supervisor.py and kernel.py (in that order) into one source, which runs inside the
-# container as PID 1, started by a tiny `python3 -c` bootstrap that reads it from stdin. Two processes:
+# isolation.py, supervisor.py, data.py and kernel.py (in that order) into one source, which runs
+# inside the container as PID 1, started by a tiny `python3 -c` bootstrap that reads it from stdin.
+# Two processes:
 #   supervisor - owns the channel to the host (the container's stdin/stdout, moved to private
 #                fds; fd 0/1 become /dev/null), frames everything, reaps children. Runs no user code.
 #   kernel     - forked from the supervisor; runs user code with fd 1/2 on a pipe the supervisor
@@ -8,7 +9,7 @@
 #                the channel). It talks to the supervisor over a control pipe whose frames start
 #                with a random nonce; bytes without it (fake frames from user code) are skipped.
 # Host <-> supervisor frame: u32 header length, u32 body length, JSON header, raw body.
-import ast, json, os, select, signal, struct, sys, threading, traceback
+import ast, json, os, select, signal, struct, sys, threading, time, traceback
 
 HDR = struct.Struct(">II")
 RUNTIME_FILE = "<bridge-runtime>"

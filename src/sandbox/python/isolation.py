@@ -1,8 +1,10 @@
 # bridge sandbox runtime, part 2: what the supervisor does so that one call cannot leave anything
 # for the next one in a reused container. Every namespace-scoped object user code (uid 65534, no
 # capabilities, read-only root) can create, and how the reset deals with it:
-#   files            /tmp, /workspace, /dev/shm (POSIX shm, sem_open), /dev/mqueue: wiped, then
-#                    checked empty (the only writable mounts; the root is read-only)
+#   files            /tmp, /workspace, /output (result files), /dev/shm (POSIX shm, sem_open),
+#                    /dev/mqueue: wiped, then checked empty (with /data when the host copied
+#                    folders into a tmpfs there, data.py: the only writable mounts; the root is
+#                    read-only)
 #   SysV IPC         shm, semaphores, message queues (/proc/sysvipc): removed, then checked gone
 #   POSIX mqueues    also refused up front: RLIMIT_MSGQUEUE is 0 (argv.ts), so the per-uid quota
 #                    shared by all sandboxes cannot be used as a channel either
@@ -17,7 +19,7 @@
 # What is shared by design (not writable): hostname, cgroup, page cache, the image.
 import ctypes, errno, platform, struct
 
-SCRATCH = ("/tmp", "/workspace", "/dev/shm", "/dev/mqueue")
+SCRATCH = ("/tmp", "/workspace", "/output", "/dev/shm", "/dev/mqueue")
 # Per-architecture syscall numbers and AUDIT_ARCH values (linux uapi asm/unistd*.h, audit.h).
 ARCH = {
     "x86_64": dict(audit=0xC000003E, socket=41, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
@@ -34,12 +36,14 @@ def libc():
     return _libc[0]
 
 
-def scrub():
-    """Wipes every writable place and removes SysV IPC objects; True when all of it is gone."""
-    for top in SCRATCH:
+def scrub(extra=()):
+    """Wipes every writable place (SCRATCH and `extra`) and removes SysV IPC objects; True when all
+    of it is gone."""
+    tops = SCRATCH + tuple(extra)
+    for top in tops:
         wipe(top)
     remove_sysv_ipc()
-    for top in SCRATCH:
+    for top in tops:
         try:
             if os.listdir(top):
                 return False

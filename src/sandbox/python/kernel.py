@@ -1,4 +1,4 @@
-# bridge sandbox runtime, part 4: the kernel. Runs user code (top-level await, final expression,
+# bridge sandbox runtime, part 5: the kernel. Runs user code (top-level await, final expression,
 # tracebacks, SystemExit), images, and `_bridge` host calls over the nonce-framed control pipe.
 def image_mime(data):
     """The MIME type of PNG, JPEG, GIF or WebP bytes (by signature), else None."""
@@ -95,6 +95,8 @@ class Kernel:
         self.libc = None
         self.loop = None  # created on the first top-level await
         self.globals = self.fresh_globals()
+        self.results = ResultFiles()
+        FolderGuard(init.get("folders"), init.get("refused")).install()
         self.unawaited = []
         self.watch_unawaited()
         threading.Thread(target=self.read_commands, daemon=True).start()
@@ -162,7 +164,12 @@ class Kernel:
         import io
         if hasattr(image, "savefig"):
             buf = io.BytesIO()
-            image.savefig(buf, format="png")
+            dpi = figure_dpi(image)
+            try:
+                # Fast zlib level: the PNG travels once, locally; level 6 costs tens of ms per chart.
+                image.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+            except TypeError:
+                image.savefig(buf, format="png", dpi=dpi)
             data = buf.getvalue()
         elif isinstance(image, (bytes, bytearray, memoryview)):
             data = bytes(image)
@@ -174,14 +181,17 @@ class Kernel:
         mime = image_mime(data)
         if mime is None:
             raise ValueError("show_image: not a PNG, JPEG, GIF or WebP image (MCP clients accept only those)")
+        if mime == "image/png":
+            data = fit_png(data)
         sys.stdout.flush()
         self.send({"t": "image", "mime": mime}, data)
 
     def emit_figures(self):
         plt = sys.modules.get("matplotlib.pyplot")
-        if plt is None:
-            return
-        for num in plt.get_fignums():
+        nums = plt.get_fignums() if plt is not None else []
+        if not nums:
+            return  # close("all") runs a gc.collect: not on every call now that pyplot is warm-imported
+        for num in nums:
             self.show_image(plt.figure(num))
         plt.close("all")
 
@@ -189,12 +199,14 @@ class Kernel:
     def serve(self):
         import asyncio
         self.loop = asyncio.new_event_loop()  # ready before the first call (top-level await)
+        prefault(self)
         while True:
-            header, body = self.execs.get()
+            header, body = next_exec(self)
             done = self.run_cell(header, body.decode("utf-8", "surrogateescape"))
             self.flush()
             if os.getpid() != self.pid:
                 os._exit(done.get("exitCode") or (0 if done["status"] == "ok" else 1))
+            self.send_result_files()
             # value and error travel as UTF-8 in the body (value first), their byte lengths in the
             # header; each is capped at the host's output limit (the host refuses more). A cut one
             # also reports its full size ("valueTotal"/"errorTotal"), so the host's own, smaller
@@ -211,6 +223,15 @@ class Kernel:
                         done[k + "Total"] = len(raw)
                     body += data
             self.send(dict(done, t="done"), body)
+
+    def send_result_files(self):
+        try:
+            notes = self.results.collect(self.send)
+        except Exception as e:
+            notes = ["result files in %s could not be sent: %s" % (OUTPUT_DIR, e)]
+        for note in notes:
+            print("[bridge: %s]" % note)
+        self.flush()
 
     def flush(self):
         for stream in (sys.stdout, sys.stderr):

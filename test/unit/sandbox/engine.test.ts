@@ -85,7 +85,7 @@ describe("images", () => {
     expect(calls.map((c) => c[1])).toEqual(["image", "pull"]);
     expect(isBridgeError(err, "IMAGE_MISSING")).toBe(true);
     expect(err.message).toContain("no route to host");
-    expect(err.hint).toContain("scripts/sandbox-image.sh");
+    expect(err.hint).toContain("image build --use");
   });
 });
 

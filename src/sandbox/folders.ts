@@ -1,0 +1,207 @@
+/**
+ * Host folders the user allowed (MCP_BRIDGE_FOLDERS, read-only at /data/<name>; MCP_BRIDGE_OUTPUT_FOLDER,
+ * where /output files are saved). Checked once per engine start: real directories, never bridge's
+ * own root (the queue secret lives there), names unique. On a local engine they are bind-mounted
+ * read-only; a remote engine cannot see host paths, so their files are copied over the channel
+ * into a tmpfs at every container start and reset, with links out of the folder and special
+ * files refused (listed, so the sandbox can say why).
+ */
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, isAbsolute, join, relative, sep } from "node:path";
+import type { Config } from "../config/index.ts";
+import { BridgeError } from "../errors.ts";
+import { FileRefusedError, readRegularFileBytes } from "../fs/read.ts";
+
+/** Where allowed folders appear in the sandbox, and where code writes result files. */
+export const DATA_ROOT = "/data";
+export const OUTPUT_DIR = "/output";
+/** Most bytes and files copied into a remote engine's containers (they live in tmpfs, i.e. memory). */
+export const REMOTE_COPY_MAX_BYTES = 128 * 1024 * 1024;
+export const REMOTE_COPY_MAX_FILES = 5000;
+
+/** One allowed folder: its name in the sandbox, the real host path, and its mount point. */
+export interface Folder {
+  name: string;
+  host: string;
+  mount: string;
+}
+
+export interface Folders {
+  read: Folder[];
+  /** Real path of the folder /output files are saved to, if the user allowed one. */
+  output?: string;
+}
+
+/** `~` and `~/x` → the home directory. */
+export function expandHome(path: string, home = homedir()): string {
+  return path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
+}
+
+const inside = (child: string, parent: string) =>
+  child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+
+function realDir(setting: string, raw: string, home?: string): string {
+  const path = expandHome(raw, home);
+  if (!isAbsolute(path))
+    throw new BridgeError("CONFIG_INVALID", `${setting}: "${raw}" is not an absolute path`, {
+      hint: "Use an absolute path such as /home/you/data, or ~/data.",
+    });
+  if (path.includes(":"))
+    throw new BridgeError("CONFIG_INVALID", `${setting}: "${raw}" contains ':', which container engines cannot mount`, {
+      hint: "Rename the folder, or allow a parent folder without ':'.",
+    });
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (err) {
+    throw new BridgeError(
+      "CONFIG_INVALID",
+      `${setting}: ${path} cannot be used: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (err as Error).message}`,
+      { hint: "Create the folder, or fix the path." },
+    );
+  }
+  if (!statSync(real).isDirectory()) throw new BridgeError("CONFIG_INVALID", `${setting}: ${path} is not a folder`);
+  if (real === "/" || ["/proc", "/sys", "/dev", "/run"].some((p) => inside(real, p)))
+    throw new BridgeError("CONFIG_INVALID", `${setting}: ${real} cannot be allowed (a system folder)`);
+  return real;
+}
+
+/**
+ * The allowed folders, checked. Throws CONFIG_INVALID naming the setting and the fix: a folder
+ * that does not exist, is not a folder, is a system folder, or is (or contains) bridge's root,
+ * state directory or token file — code that could read those could forge queue jobs.
+ */
+export function resolveFolders(
+  config: Pick<Config, "folders" | "outputFolder" | "root" | "stateDir" | "tokenFile">,
+  home?: string,
+): Folders {
+  const guarded = [config.root, config.stateDir, config.tokenFile].map((p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  });
+  const check = (setting: string, real: string) => {
+    for (const g of guarded) {
+      if (inside(g, real) || inside(real, g))
+        throw new BridgeError(
+          "CONFIG_INVALID",
+          `${setting}: ${real} cannot be allowed: it holds bridge's own files (${g}), including the queue secret`,
+          { hint: "Allow a folder that neither contains nor lies inside BRIDGE_ROOT." },
+        );
+    }
+  };
+  const read: Folder[] = [];
+  for (const raw of config.folders) {
+    const host = realDir("MCP_BRIDGE_FOLDERS", raw, home);
+    check("MCP_BRIDGE_FOLDERS", host);
+    const name = basename(host);
+    const clash = read.find((f) => f.name === name);
+    if (clash && clash.host === host) continue;
+    if (clash)
+      throw new BridgeError(
+        "CONFIG_INVALID",
+        `MCP_BRIDGE_FOLDERS: ${clash.host} and ${host} would both be ${DATA_ROOT}/${name}`,
+        { hint: "Allow folders with different names (a folder appears under its own name)." },
+      );
+    read.push({ name, host, mount: `${DATA_ROOT}/${name}` });
+  }
+  let output: string | undefined;
+  if (config.outputFolder) {
+    output = realDir("MCP_BRIDGE_OUTPUT_FOLDER", config.outputFolder, home);
+    check("MCP_BRIDGE_OUTPUT_FOLDER", output);
+  }
+  return { read, ...(output ? { output } : {}) };
+}
+
+/** Engine flags that mount the folders read-only (local engines; /data itself stays read-only). */
+export function mountArgs(folders: Folders): string[] {
+  return folders.read.flatMap((f) => ["--volume", `${f.host}:${f.mount}:ro`]);
+}
+
+/** A remote engine's copy of the folders: files to send, and what was refused with the reason. */
+export interface FolderCopy {
+  files: Array<{ path: string; data: Uint8Array }>;
+  refused: Record<string, string>;
+  bytes: number;
+}
+
+/**
+ * Reads every regular file of the folders for a remote engine (no symlink is followed out of a
+ * folder; a link to a file inside it is copied as that file; FIFOs, sockets and devices are
+ * refused). Throws SANDBOX_FAILED when the folders are larger than a copy may be.
+ */
+export function copyFolders(folders: Folders): FolderCopy {
+  const copy: FolderCopy = { files: [], refused: {}, bytes: 0 };
+  const tooBig = () =>
+    new BridgeError(
+      "SANDBOX_FAILED",
+      `the allowed folders (${folders.read.map((f) => f.host).join(", ")}) hold more than ${REMOTE_COPY_MAX_FILES} files or ${REMOTE_COPY_MAX_BYTES / 1048576} MiB: on a remote engine bridge copies them into every sandbox container`,
+      {
+        hint: "Allow a smaller folder (MCP_BRIDGE_FOLDERS), or use a local engine, where folders are mounted instead of copied.",
+      },
+    );
+  const walk = (f: Folder, dir: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (err) {
+      copy.refused[`${f.mount}/${relative(f.host, dir).split(sep).join("/")}`.replace(/\/$/, "")] =
+        `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      return;
+    }
+    for (const entry of names) {
+      const hostPath = join(dir, entry);
+      const target = `${f.mount}/${relative(f.host, hostPath).split(sep).join("/")}`;
+      const st = lstatSync(hostPath);
+      if (st.isDirectory()) {
+        walk(f, hostPath);
+        continue;
+      }
+      let readFrom = hostPath;
+      if (st.isSymbolicLink()) {
+        let real: string | undefined;
+        try {
+          real = realpathSync(hostPath);
+        } catch {}
+        if (!real || !inside(real, f.host)) {
+          copy.refused[target] = `a symbolic link that leads out of the allowed folder ${f.mount}`;
+          continue;
+        }
+        if (!statSync(real).isFile()) {
+          copy.refused[target] = "a symbolic link to something that is not a regular file";
+          continue;
+        }
+        readFrom = real;
+      } else if (!st.isFile()) {
+        copy.refused[target] = st.isFIFO()
+          ? "a FIFO, not a regular file"
+          : st.isSocket()
+            ? "a socket, not a regular file"
+            : "a device, not a regular file";
+        continue;
+      }
+      if (copy.files.length >= REMOTE_COPY_MAX_FILES) throw tooBig();
+      let data: Uint8Array | undefined;
+      try {
+        data = readRegularFileBytes(readFrom, { maxBytes: REMOTE_COPY_MAX_BYTES - copy.bytes, label: hostPath });
+      } catch (err) {
+        if (err instanceof FileRefusedError && err.reason === "too-large") throw tooBig();
+        if (err instanceof FileRefusedError) {
+          copy.refused[target] = err.reason === "symlink" ? "a symbolic link" : "not a regular file";
+          continue;
+        }
+        copy.refused[target] =
+          `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+        continue;
+      }
+      if (!data) continue;
+      copy.bytes += data.length;
+      copy.files.push({ path: target, data });
+    }
+  };
+  for (const f of folders.read) walk(f, f.host);
+  return copy;
+}

@@ -1,0 +1,296 @@
+# bridge sandbox runtime, part 4: data work. Warm imports (in the supervisor, before a kernel is
+# forked), matplotlib's prebuilt font cache, allowed folders (copies sent by the host for remote
+# engines, and the open() guard that refuses links out of a folder and special files with a clear
+# error), and result files: what a cell wrote to /output goes back to the host as `file` frames.
+DATA_ROOT = "/data"
+OUTPUT_DIR = "/output"
+MPL_SEED = "/etc/bridge/matplotlib"
+FILE_CHUNK = 1 << 20
+MAX_RESULT_FILES = 64
+
+
+def seed_mplconfig():
+    """Copies the image's prebuilt matplotlib font cache into MPLCONFIGDIR (in /tmp), for a
+    matplotlib imported by a call. Once the supervisor has imported it (warm), its font list is in
+    memory and the directory is removed again: calls start with an empty /tmp."""
+    dst = os.environ.get("MPLCONFIGDIR")
+    if not dst:
+        return
+    if "matplotlib" in sys.modules:
+        import shutil
+        shutil.rmtree(dst, ignore_errors=True)
+        return
+    if not os.path.isdir(MPL_SEED):
+        return  # not an image bridge built: matplotlib (if any) builds its cache itself
+    try:
+        os.makedirs(dst, exist_ok=True)
+        names = os.listdir(MPL_SEED)
+    except OSError:
+        return
+    for name in names:
+        src, out = os.path.join(MPL_SEED, name), os.path.join(dst, name)
+        try:
+            if os.path.isfile(src) and not os.path.lexists(out):
+                with open(src, "rb") as f, open(out, "wb") as g:
+                    g.write(f.read())
+        except OSError:
+            pass
+
+
+# First uses that load what modules import lazily and fill their caches (fonts, formatters): run
+# once in the supervisor after warm imports, and in each kernel once it has been idle a moment
+# (next_exec). Nothing of them stays visible: figures are closed, no random numbers are drawn.
+WARMUPS = [
+    ("pandas", "import pandas as pd, numpy as np\nrepr(pd.DataFrame(np.zeros((8, 2))).describe())"),
+    ("matplotlib.pyplot", "import io, matplotlib.pyplot as plt\ntry:\n    fig = plt.figure()\n    plt.plot([0, 1], [0, 1])\n    fig.savefig(io.BytesIO(), format='png')\nfinally:\n    plt.close('all')"),
+]
+
+
+def warm_imports(spec):
+    """Imports modules once in the supervisor, so every kernel forked from it starts with them
+    loaded (copy-on-write). spec: {"modules": [...], "optional": [...]}; an optional module the
+    image lacks is skipped quietly. Returns {"ok": [...], "failed": {name: error}}."""
+    import gc, importlib
+    ok, failed = [], {}
+    spec = spec or {}
+    optional = set(spec.get("optional") or [])
+    for name in spec.get("modules") or []:
+        try:
+            importlib.import_module(name)
+            ok.append(name)
+        except ImportError as e:
+            if name not in optional or getattr(e, "name", None) not in (name, name.split(".")[0]):
+                failed[name] = "%s: %s" % (type(e).__name__, e)
+        except BaseException as e:
+            failed[name] = "%s: %s" % (type(e).__name__, e)
+    for name, code in WARMUPS:
+        if name in sys.modules:
+            try:
+                exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
+            except Exception as e:
+                failed[name + " (first use)"] = "%s: %s" % (type(e).__name__, e)
+    gc.collect()
+    gc.freeze()  # kernels' collections never touch (and so never copy) the supervisor's objects
+    return {"ok": ok, "failed": failed}
+
+
+def reseed():
+    """A fork copies numpy's global random state, seeded once when the supervisor imported numpy:
+    without a fresh seed every call would draw the same numbers. (Python's random reseeds itself
+    at fork.)"""
+    np = sys.modules.get("numpy")
+    if np is not None:
+        try:
+            np.random.seed()
+        except Exception:
+            pass
+
+
+def prefault(kernel):
+    """Runs an empty cell, preludes included, before the first call: a kernel is a fork of the
+    supervisor (made larger by warm imports), and every page a cell writes is copied on first
+    write. Taking those copies here, while the kernel waits in the pool, keeps them off the call."""
+    reseed()
+    try:
+        kernel.run_cell({"contexts": [{} for _ in kernel.preludes]}, "None")
+        kernel.globals = kernel.fresh_globals()
+        kernel.results.collect(lambda header, body=b"": None)
+        import io
+        print("", end="", file=io.StringIO())
+    except Exception:
+        pass
+
+
+IDLE_WARMUP_S = 0.3
+
+
+def next_exec(kernel):
+    """The next cell to run. A new kernel that waits 300 ms for its first cell runs the warm-ups
+    meanwhile: the pages a chart or a DataFrame touches get copied then, not during the call; a
+    burst of calls never waits for it, an agent's next call (seconds later) finds it done. Never
+    after a cell has run (a session's code may have changed the modules)."""
+    if not getattr(kernel, "warmed", False):
+        import queue
+        kernel.warmed = True
+        try:
+            return kernel.execs.get(timeout=IDLE_WARMUP_S)
+        except queue.Empty:
+            for name, code in WARMUPS:
+                if name in sys.modules:
+                    try:
+                        exec(compile(code, "<bridge-warmup>", "exec"), {"__name__": "__bridge_warmup__"})
+                    except Exception:
+                        pass
+    return kernel.execs.get()
+
+
+def put_data_file(path, body):
+    """Writes one file of an allowed folder copied by the host (remote engines) under /data."""
+    path = os.path.normpath(str(path))
+    if not path.startswith(DATA_ROOT + "/") or "/../" in path + "/":
+        return
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        write_all(fd, body)
+    finally:
+        os.close(fd)
+
+
+class FolderGuard:
+    """The audit hook behind clear errors for allowed folders: the mounts (or copies) are what keep
+    the host safe; this turns what would be a hang, a confusing read or a bare EACCES into a message
+    that says what was refused and why."""
+
+    def __init__(self, folders, refused):
+        self.folders = folders or []  # [{"name", "host", "mount"}]
+        self.refused = refused or {}  # container path -> reason (remote copies)
+
+    def install(self):
+        if self.folders:
+            sys.addaudithook(self.hook)
+
+    def hook(self, event, args):
+        if event != "open" or not args or not isinstance(args[0], (str, bytes)):
+            return
+        path = args[0].decode("utf-8", "surrogateescape") if isinstance(args[0], bytes) else args[0]
+        mode, flags = (args[1] if len(args) > 1 else "r") or "r", (args[2] if len(args) > 2 else 0) or 0
+        full = os.path.normpath(os.path.join(os.getcwd(), path)) if not os.path.isabs(path) else os.path.normpath(path)
+        for f in self.folders:
+            if full == f["host"] or full.startswith(f["host"] + "/"):
+                if not os.path.lexists(full):
+                    raise FileNotFoundError(2, "this is a path on the user's machine; in the sandbox it is %s" % (f["mount"] + full[len(f["host"]):]), path)
+        if not (full == DATA_ROOT or full.startswith(DATA_ROOT + "/")):
+            if (path.startswith(DATA_ROOT + "/") or os.getcwd().startswith(DATA_ROOT + "/")) and ".." in path.split("/"):
+                raise PermissionError(13, "refused: '..' leads out of the allowed folders (%s)" % ", ".join(f["mount"] for f in self.folders), path)
+            return
+        writing = any(c in str(mode) for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+        if writing:
+            raise PermissionError(13, "allowed folders are read-only; write files to /output and they come back as results", path)
+        reason = self.refused.get(full)
+        if reason:
+            raise PermissionError(13, "refused: %s" % reason, path)
+        mount = next((f["mount"] for f in self.folders if full == f["mount"] or full.startswith(f["mount"] + "/")), None)
+        if mount is None:
+            return
+        real = os.path.realpath(full)
+        if real != mount and not real.startswith(mount + "/"):
+            raise PermissionError(13, "refused: a symbolic link that leads out of the allowed folder %s" % mount, path)
+        try:
+            st = os.stat(full)
+        except OSError:
+            return
+        import stat as S
+        if not S.S_ISREG(st.st_mode) and not S.S_ISDIR(st.st_mode):
+            kind = "a FIFO" if S.S_ISFIFO(st.st_mode) else "a socket" if S.S_ISSOCK(st.st_mode) else "a device" if S.S_ISCHR(st.st_mode) or S.S_ISBLK(st.st_mode) else "not a regular file"
+            raise PermissionError(13, "refused: %s, not a regular file" % kind, path)
+        if not os.access(full, os.R_OK):
+            raise PermissionError(13, "not readable by the sandbox's user (uid %d; the file's mode is %o): make it readable for others on the host (chmod o+r) to use it here" % (os.getuid(), st.st_mode & 0o777), path)
+
+
+class ResultFiles:
+    """Sends files a cell wrote under /output (new or changed since the last send) as `file`
+    frames in chunks; links, FIFOs and other special files are skipped with a note."""
+
+    def __init__(self):
+        self.sent = {}
+
+    def collect(self, send):
+        import stat as S
+        notes, count = [], 0
+        if not os.path.isdir(OUTPUT_DIR):
+            return notes
+        for top, dirs, files in os.walk(OUTPUT_DIR, followlinks=False):
+            dirs.sort()
+            for name in sorted(files) + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+                path = os.path.join(top, name)
+                rel = os.path.relpath(path, OUTPUT_DIR)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                if not S.S_ISREG(st.st_mode):
+                    notes.append("%s skipped: %s" % (path, "a symbolic link" if S.S_ISLNK(st.st_mode) else "not a regular file"))
+                    continue
+                key = (st.st_mtime_ns, st.st_size, st.st_ino)
+                if self.sent.get(rel) == key:
+                    continue
+                if count >= MAX_RESULT_FILES:
+                    notes.append("%s skipped: at most %d result files per call" % (path, MAX_RESULT_FILES))
+                    continue
+                try:
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError as e:
+                    notes.append("%s skipped: %s" % (path, e.strerror))
+                    continue
+                try:
+                    size = os.fstat(fd).st_size
+                    offset = 0
+                    while True:
+                        chunk = os.read(fd, FILE_CHUNK)
+                        last = len(chunk) < FILE_CHUNK
+                        send({"t": "file", "name": rel, "offset": offset, "last": last, "size": size}, chunk)
+                        offset += len(chunk)
+                        if last:
+                            break
+                finally:
+                    os.close(fd)
+                self.sent[rel] = key
+                count += 1
+        return notes
+
+
+MAX_IMAGE_SIDE = 8000  # larger images are rejected by Anthropic's API (and other clients' models)
+MAX_IMAGE_BYTES = 2 << 20
+
+
+def figure_dpi(fig):
+    """The figure's dpi, lowered so that its largest side stays within MAX_IMAGE_SIDE pixels."""
+    try:
+        w, h = fig.get_size_inches()
+        dpi = float(fig.dpi)
+    except Exception:
+        return None
+    side = max(w, h) * dpi
+    if side <= MAX_IMAGE_SIDE:
+        return None
+    fitted = dpi * MAX_IMAGE_SIDE / side * 0.999
+    print("[bridge: figure of %d x %d px drawn at %.0f dpi instead of %.0f, so that its largest side is at most %d px]" % (w * dpi, h * dpi, fitted, dpi, MAX_IMAGE_SIDE))
+    return fitted
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR chunk, or None."""
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", data[16:24])
+
+
+def fit_png(data):
+    """Downscales a PNG larger than clients accept (side or bytes) with Pillow when the image has it."""
+    size = png_size(data)
+    if size is None or (max(size) <= MAX_IMAGE_SIDE and len(data) <= MAX_IMAGE_BYTES):
+        return data
+    try:
+        import io
+        from PIL import Image
+    except Exception:
+        return data  # the host drops it with a note saying why
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        scale = min(1.0, MAX_IMAGE_SIDE / max(size))
+        out = data
+        for _ in range(6):
+            w, h = max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
+            buf = io.BytesIO()
+            img.resize((w, h), Image.LANCZOS).save(buf, format="PNG", optimize=True)
+            out = buf.getvalue()
+            if len(out) <= MAX_IMAGE_BYTES:
+                break
+            scale *= 0.7 * (MAX_IMAGE_BYTES / len(out)) ** 0.5
+        print("[bridge: image of %d x %d px (%d bytes) downscaled to %d x %d px (%d bytes): clients accept at most %d px per side]" % (size[0], size[1], len(data), w, h, len(out), MAX_IMAGE_SIDE))
+        return out
+    except Exception as e:
+        print("[bridge: image could not be downscaled: %s]" % e)
+        return data

@@ -1,0 +1,184 @@
+/**
+ * SandboxService's data work with a fake engine: what a container is started with (folders mounted
+ * or copied, /output, warm imports), result files reassembled and saved, and sessions that say
+ * when they start fresh.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createConsola } from "consola";
+import { loadConfig } from "../../../src/config/index.ts";
+import type { EngineDeps } from "../../../src/sandbox/engine.ts";
+import { SandboxService } from "../../../src/sandbox/service.ts";
+import { tempDir } from "../../support/bridge.ts";
+import { fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
+
+const tmp = tempDir("bridge-data-unit-");
+afterAll(tmp.cleanup);
+
+function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, engineEnv: Record<string, string> = {}) {
+  const config = loadConfig({
+    env: { BRIDGE_ROOT: join(tmp.path, "root"), MCP_BRIDGE_POOL_SIZE: "0", ...env },
+    readFile: () => undefined,
+  });
+  let fake: ReturnType<typeof fakeSpawn> | undefined;
+  const engine: EngineDeps = {
+    which: (c) => (c === "podman" ? "/usr/bin/podman" : null),
+    exec: async (argv) => {
+      if (argv[1] === "kill") fake?.kill(argv.slice(4));
+      return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" };
+    },
+    env: engineEnv,
+    platform: "linux",
+    readFile: () => undefined,
+  };
+  const log = createConsola({ level: 0 });
+  fake = fakeSpawn(behaviour);
+  const service = new SandboxService(config, { engine, log, extensions: [], spawn: fake.spawn, pid: 4242 });
+  return { service, fake: fake! };
+}
+
+const fileFrames = (name: string, text: string) => [
+  { header: { t: "file", name, offset: 0, last: true, size: text.length }, body: text },
+];
+
+describe("containers", () => {
+  const sales = join(tmp.path, "sales");
+  mkdirSync(sales, { recursive: true });
+  writeFileSync(join(sales, "a.csv"), "x\n1\n");
+  symlinkSync("/etc/hostname", join(sales, "out-link"));
+  execFileSync("mkfifo", [join(sales, "pipe")]);
+
+  test("nothing is mounted by default; /output is a tmpfs; warm imports default to auto", async () => {
+    const { service, fake } = setup({});
+    await service.run({ code: "1" });
+    const argv = fake.argvs[0]!.join(" ");
+    expect(argv).not.toContain("--volume");
+    expect(argv).not.toContain("/data");
+    expect(argv).toContain("--tmpfs /output:rw,nosuid,nodev,size=64m,mode=1777");
+    expect(fake.received[0]).toMatchObject({
+      t: "init",
+      warm: { modules: ["numpy", "pandas", "matplotlib.pyplot"], optional: ["numpy", "pandas", "matplotlib.pyplot"] },
+      folders: [],
+    });
+    await service.shutdown();
+  });
+
+  test("local engine: allowed folders are bind-mounted read-only at /data/<name>", async () => {
+    const { service, fake } = setup({}, { MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_WARM_IMPORTS: "polars,auto" });
+    await service.run({ code: "1" });
+    const argv = fake.argvs[0]!;
+    expect(argv.slice(argv.indexOf("--volume"), argv.indexOf("--volume") + 2)).toEqual([
+      "--volume",
+      `${sales}:/data/sales:ro`,
+    ]);
+    expect(fake.received[0]).toMatchObject({
+      warm: {
+        modules: ["polars", "numpy", "pandas", "matplotlib.pyplot"],
+        optional: ["numpy", "pandas", "matplotlib.pyplot"],
+      },
+      folders: [{ name: "sales", host: sales, mount: "/data/sales" }],
+    });
+    expect(fake.received.some((h) => h.t === "put")).toBe(false);
+    await service.shutdown();
+  });
+
+  test("remote engine: nothing is mounted; the files are copied into a tmpfs, links out and FIFOs refused, and copied again at every reset", async () => {
+    const { service, fake } = setup(
+      {},
+      { MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_POOL_SIZE: "1" },
+      { CONTAINER_HOST: "ssh://elsewhere" },
+    );
+    service.warm();
+    await Bun.sleep(30);
+    await service.run({ code: "1" });
+    await Bun.sleep(30);
+    const argv = fake.argvs[0]!.join(" ");
+    expect(argv).not.toContain("--volume");
+    expect(argv).toContain("--tmpfs /data:rw,nosuid,nodev,size=134217728,mode=1777");
+    const init = fake.received.find((h) => h.t === "init")!;
+    expect(init.data).toEqual({
+      files: 1,
+      refused: {
+        "/data/sales/out-link": "a symbolic link that leads out of the allowed folder /data/sales",
+        "/data/sales/pipe": "a FIFO, not a regular file",
+      },
+    });
+    expect(fake.received.filter((h) => h.t === "put").map((h) => h.path)).toEqual([
+      "/data/sales/a.csv",
+      "/data/sales/a.csv",
+    ]);
+    expect(fake.received.find((h) => h.t === "reset")).toMatchObject({ data: { files: 1 } });
+    await service.shutdown();
+  });
+
+  test("a folder holding bridge's root (the queue secret) is refused before any container starts", async () => {
+    const { service, fake } = setup({}, { MCP_BRIDGE_FOLDERS: tmp.path });
+    await expect(service.run({ code: "1" })).rejects.toThrow(/holds bridge's own files/);
+    expect(fake.argvs).toHaveLength(0);
+  });
+});
+
+describe("result files", () => {
+  test("come back in the outcome and are saved to the output folder without replacing anything", async () => {
+    const out = join(tmp.path, "reports");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "summary.csv"), "the user's own file");
+    const { service } = setup(
+      {
+        onExec: () => [
+          ...fileFrames("summary.csv", "new"),
+          ...fileFrames("deep/x.txt", "x"),
+          { header: { t: "done", status: "ok" } },
+        ],
+      },
+      { MCP_BRIDGE_OUTPUT_FOLDER: out },
+    );
+    const r = await service.run({ code: "1" });
+    expect(r.files?.map((f) => [f.name, new TextDecoder().decode(f.data), f.mimeType, f.savedTo])).toEqual([
+      ["summary.csv", "new", "text/csv", join(out, "summary-1.csv")],
+      ["deep/x.txt", "x", "text/plain", join(out, "deep/x.txt")],
+    ]);
+    expect(readFileSync(join(out, "summary.csv"), "utf8")).toBe("the user's own file");
+    expect(readFileSync(join(out, "summary-1.csv"), "utf8")).toBe("new");
+    await service.shutdown();
+  });
+});
+
+describe("sessions tell the truth", () => {
+  test("a memory-killed session call says its state is lost; the next call says it starts fresh and why", async () => {
+    const { service } = setup({
+      onExec: (code) =>
+        code === "oom"
+          ? [{ header: { t: "done", status: "killed", signal: 9, kernelDied: true } }]
+          : [{ header: { t: "done", status: "ok" } }],
+    });
+    await service.run({ code: "a = 1", session: "s" });
+    const killed = await service.run({ code: "oom", session: "s" });
+    expect(killed.status).toBe("killed");
+    expect(killed.error).toBe(
+      'the Python process was killed (SIGKILL): most likely it exceeded the memory limit (512m). Session "s" lost its state (killed): the next call in it starts fresh.',
+    );
+    const next = await service.run({ code: "a", session: "s" });
+    expect(next.notice).toBe(
+      'session "s" starts fresh: the call before was killed, most likely for exceeding the memory limit (512m); variables, imports and files from earlier calls are gone',
+    );
+    expect((await service.run({ code: "a", session: "s" })).notice).toBeUndefined();
+    // A pool call never speaks of sessions.
+    const pool = await service.run({ code: "oom" });
+    expect(pool.error).not.toContain("Session");
+    await service.shutdown();
+  });
+
+  test("idle expiry: the next call says the session expired", async () => {
+    const { service } = setup({}, { MCP_BRIDGE_IDLE_TIMEOUT: "50ms" });
+    await service.run({ code: "a = 1", session: "idle" });
+    await Bun.sleep(150);
+    const next = await service.run({ code: "a", session: "idle" });
+    expect(next.notice).toBe(
+      'session "idle" starts fresh: it was idle for 50ms (MCP_BRIDGE_IDLE_TIMEOUT) and its container was removed; variables, imports and files from earlier calls are gone',
+    );
+    await service.shutdown();
+  });
+});

@@ -1,0 +1,186 @@
+/** Allowed folders (resolveFolders, copyFolders) and result files (collector caps, safe saving). */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
+import {
+  MAX_FILE_NOTES,
+  MAX_RESULT_FILES,
+  mimeTypeOf,
+  ResultFileCollector,
+  saveResultFiles,
+  type ResultFile,
+} from "../../../src/sandbox/result-files.ts";
+import { warmSpec } from "../../../src/sandbox/warm.ts";
+import { tempDir } from "../../support/bridge.ts";
+
+const tmp = tempDir("bridge-folders-");
+afterAll(tmp.cleanup);
+const dir = (name: string) => {
+  const p = join(tmp.path, name);
+  mkdirSync(p, { recursive: true });
+  return p;
+};
+const root = dir("home/.bridge");
+const base = {
+  root,
+  stateDir: join(root, "state"),
+  tokenFile: join(root, "token"),
+  outputFolder: undefined as string | undefined,
+};
+
+describe("resolveFolders", () => {
+  test("real paths, named after the folder, ~ expanded; the same folder twice is one", () => {
+    const sales = dir("home/sales");
+    symlinkSync(sales, join(tmp.path, "home/sales-link"));
+    expect(resolveFolders({ ...base, folders: ["~/sales-link", sales] }, join(tmp.path, "home"))).toEqual({
+      read: [{ name: "sales", host: sales, mount: "/data/sales" }],
+    });
+  });
+
+  test("refused with the reason: relative, missing, a file, ':', system folders, bridge's root or a folder holding it, two folders with one name", () => {
+    writeFileSync(join(tmp.path, "file.txt"), "");
+    const cases: Array<[string[], RegExp]> = [
+      [["data"], /not an absolute path/],
+      [[join(tmp.path, "missing")], /does not exist/],
+      [[join(tmp.path, "file.txt")], /is not a folder/],
+      [[dir("a:b")], /contains ':'/],
+      [["/"], /system folder/],
+      [["/proc/self"], /system folder/],
+      [[root], /holds bridge's own files/],
+      [[join(tmp.path, "home")], /holds bridge's own files/],
+      [[dir("home/.bridge/state/x")], /holds bridge's own files/],
+      [[dir("one/data"), dir("two/data")], /would both be \/data\/data/],
+    ];
+    for (const [folders, why] of cases) expect(() => resolveFolders({ ...base, folders }), folders.join()).toThrow(why);
+    expect(() => resolveFolders({ ...base, folders: [], outputFolder: root })).toThrow(
+      /MCP_BRIDGE_OUTPUT_FOLDER: .* holds bridge's own files/,
+    );
+  });
+});
+
+describe("copyFolders (remote engines)", () => {
+  test("regular files and links inside are copied; links out, FIFOs and unreadable dirs are refused; the size is capped", () => {
+    const f = dir("copy/f");
+    writeFileSync(join(f, "a.txt"), "a");
+    mkdirSync(join(f, "sub"));
+    writeFileSync(join(f, "sub/b.txt"), "b");
+    symlinkSync("a.txt", join(f, "in-link"));
+    symlinkSync(join(tmp.path, "file.txt"), join(f, "out-link"));
+    Bun.spawnSync(["mkfifo", join(f, "fifo")]);
+    const copy = copyFolders({ read: [{ name: "f", host: f, mount: "/data/f" }] });
+    expect(copy.files.map((x) => [x.path, new TextDecoder().decode(x.data)])).toEqual([
+      ["/data/f/a.txt", "a"],
+      ["/data/f/in-link", "a"],
+      ["/data/f/sub/b.txt", "b"],
+    ]);
+    expect(copy.refused).toEqual({
+      "/data/f/fifo": "a FIFO, not a regular file",
+      "/data/f/out-link": "a symbolic link that leads out of the allowed folder /data/f",
+    });
+    const big = dir("copy/big");
+    writeFileSync(join(big, "x"), Buffer.alloc(REMOTE_COPY_MAX_BYTES + 1));
+    expect(() => copyFolders({ read: [{ name: "big", host: big, mount: "/data/big" }] })).toThrow(
+      /on a remote engine bridge copies them into every sandbox container/,
+    );
+  });
+});
+
+describe("result files", () => {
+  const chunk = (name: unknown, offset: number, body: string, last = true) =>
+    [{ name, offset, last }, new TextEncoder().encode(body)] as const;
+
+  test("chunks are reassembled; bad names, out-of-order chunks, too many files or bytes are dropped with a note", () => {
+    const c = new ResultFileCollector(3, 10);
+    c.push(...chunk("a.txt", 0, "ab", false));
+    c.push(...chunk("a.txt", 2, "cd"));
+    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42]) c.push(...chunk(bad, 0, "z"));
+    c.push(...chunk("skip.txt", 5, "z"));
+    c.push(...chunk("b.txt", 0, "123456789"));
+    c.push(...chunk("c.txt", 0, "1"));
+    c.push(...chunk("d.txt", 0, "1"));
+    c.push(...chunk("half.txt", 0, "", false));
+    expect(c.files().map((f) => [f.name, new TextDecoder().decode(f.data)])).toEqual([
+      ["a.txt", "abcd"],
+      ["c.txt", "1"],
+      ["d.txt", "1"],
+    ]);
+    expect(c.notes).toEqual([
+      "/output/../x not returned: not a valid file name",
+      "/output//etc/passwd not returned: not a valid file name",
+      "/output/a//b not returned: not a valid file name",
+      "/output/. not returned: not a valid file name",
+      "/output/x\0y not returned: not a valid file name",
+      "/output/42 not returned: not a valid file name",
+      "/output/skip.txt not returned: its chunks arrived out of order",
+      "/output/b.txt not returned: at most 10 B of files per call",
+      "/output/half.txt not returned: at most 3 files per call",
+    ]);
+  });
+
+  test("a finished file is never reopened: no second copy past the file cap, no bytes uncounted", () => {
+    const c = new ResultFileCollector(2, 10);
+    for (let i = 0; i < 1000; i++) c.push(...chunk("a.txt", 0, ""));
+    c.push(...chunk("b.txt", 0, "12345678"));
+    c.push(...chunk("b.txt", 0, "x")); // out of order after its last chunk: must not free b's bytes
+    c.push(...chunk("b.txt", 8, "9"));
+    c.push(...chunk("c.txt", 0, "12345"));
+    expect(c.files().map((f) => [f.name, f.data.length])).toEqual([
+      ["a.txt", 0],
+      ["b.txt", 8],
+    ]);
+    expect(c.notes).toEqual([
+      "/output/a.txt: chunks after its last one were ignored",
+      "/output/b.txt: chunks after its last one were ignored",
+      "/output/c.txt not returned: at most 2 files per call",
+    ]);
+  });
+
+  test("notes stop at MAX_FILE_NOTES however many bad frames arrive", () => {
+    const c = new ResultFileCollector();
+    for (let i = 0; i < 10_000; i++) c.push(...chunk(`../x${i}`, 0, "z"));
+    for (let i = 0; i < 10_000; i++) c.push(...chunk(`f${i}.txt`, 0, "z"));
+    expect(c.files()).toHaveLength(MAX_RESULT_FILES);
+    expect(c.notes).toHaveLength(MAX_FILE_NOTES + 1);
+    expect(c.notes.at(-1)).toBe(
+      `${20_000 - MAX_RESULT_FILES - MAX_FILE_NOTES} more result file chunks or files not returned (same kinds of reasons)`,
+    );
+  });
+
+  test("saving never follows a link, never replaces a file, and creates subfolders", () => {
+    const out = dir("out");
+    const elsewhere = dir("elsewhere");
+    symlinkSync(elsewhere, join(out, "linked"));
+    writeFileSync(join(out, "r.csv"), "mine");
+    const files: ResultFile[] = [
+      ["r.csv", "1"],
+      ["r.csv", "2"],
+      ["linked/evil.txt", "x"],
+      ["new/deep/f.json", "{}"],
+    ].map(([name, text]) => ({ name: name!, data: new TextEncoder().encode(text), mimeType: mimeTypeOf(name!) }));
+    const notes = saveResultFiles(files, out);
+    expect(files.map((f) => f.savedTo)).toEqual([
+      join(out, "r-1.csv"),
+      join(out, "r-2.csv"),
+      undefined,
+      join(out, "new/deep/f.json"),
+    ]);
+    expect(notes).toEqual([`/output/linked/evil.txt not saved to ${out}: ${join(out, "linked")} is a symbolic link`]);
+    expect(readFileSync(join(out, "r.csv"), "utf8")).toBe("mine");
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readdirSync(out).filter((n) => n.endsWith(".part"))).toEqual([]);
+    expect(files[3]!.mimeType).toBe("application/json");
+  });
+});
+
+test("warm imports: auto expands to the data-science modules, optional unless named explicitly", () => {
+  expect(warmSpec(["auto"])).toEqual({
+    modules: ["numpy", "pandas", "matplotlib.pyplot"],
+    optional: ["numpy", "pandas", "matplotlib.pyplot"],
+  });
+  expect(warmSpec(["pandas", "auto", "polars"])).toEqual({
+    modules: ["pandas", "numpy", "matplotlib.pyplot", "polars"],
+    optional: ["numpy", "matplotlib.pyplot"],
+  });
+  expect(warmSpec([])).toEqual({ modules: [], optional: [] });
+});
