@@ -14,8 +14,8 @@ import dataPy from "./python/data.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
 import {
-  CALL_BYTES_IN_FLIGHT, MAX_CALL_BYTES, MAX_HEADER_FROM_SANDBOX, REPLY_BYTES_QUEUED,
-  doneBodyLimit, parseCall, parseDone, sandboxBodyLimit, type DoneMessage,
+  CALL_BYTES_IN_FLIGHT, CALL_VALUES_IN_FLIGHT, MAX_CALL_BYTES, MAX_CALL_DEPTH, MAX_HEADER_FROM_SANDBOX, REPLY_BYTES_QUEUED,
+  doneBodyLimit, jsonShape, parseCall, parseDone, sandboxBodyLimit, type DoneMessage,
 } from "./messages.ts";
 
 export type { DoneMessage } from "./messages.ts";
@@ -122,6 +122,8 @@ export class SandboxContainer {
   private decoder = new FrameDecoder(sandboxBodyLimit(() => this.current?.maxText ?? 0), MAX_HEADER_FROM_SANDBOX);
   /** Parameter bytes of host calls being handled, and reply bytes not yet written to the container. */
   private callBytes = 0;
+  /** JSON values in the parameters of host calls being handled (parsed, they weigh far more than their bytes). */
+  private callValues = 0;
   private replyBytes = 0;
   private nextId = 0;
   private ended = false;
@@ -290,13 +292,20 @@ export class SandboxContainer {
       if (this.callBytes + size > CALL_BYTES_IN_FLIGHT) {
         throw new BridgeError("USAGE", `host call ${method}: ${this.callBytes} bytes of parameters are already being handled; at most ${CALL_BYTES_IN_FLIGHT} may be in flight`, { hint: "Wait for earlier calls to finish." });
       }
+      const shape = size ? jsonShape(body, CALL_VALUES_IN_FLIGHT, MAX_CALL_DEPTH) : { values: 0, depth: 0 };
+      if (shape.depth > MAX_CALL_DEPTH) throw new BridgeError("USAGE", `host call ${method}: its parameters are nested more than ${MAX_CALL_DEPTH} levels deep`, { hint: "Send flatter data." });
+      if (this.callValues + shape.values > CALL_VALUES_IN_FLIGHT) {
+        throw new BridgeError("USAGE", `host call ${method}: its parameters hold ${shape.values > CALL_VALUES_IN_FLIGHT ? `more than ${CALL_VALUES_IN_FLIGHT}` : shape.values} JSON values and ${this.callValues} are already being handled; at most ${CALL_VALUES_IN_FLIGHT} may be in flight`, { hint: "Send fewer, larger values (e.g. one string instead of a list of many small items), or wait for earlier calls to finish." });
+      }
       this.callBytes += size;
+      this.callValues += shape.values;
       let result: unknown;
       try {
         const params = size ? JSON.parse(decoder.decode(body)) : null;
         result = await cur.handlers.onCall(method, params);
       } finally {
         this.callBytes -= size;
+        this.callValues -= shape.values;
       }
       const json = encoder.encode(JSON.stringify(result ?? null));
       if (json.length > MAX_CALL_BYTES) throw new BridgeError("USAGE", `host call ${method}: its result is ${json.length} bytes, more than the ${MAX_CALL_BYTES} bytes a call may return`);

@@ -24,6 +24,14 @@ export const CALL_BYTES_IN_FLIGHT = 32 * MiB;
 export const REPLY_BYTES_QUEUED = 32 * MiB;
 /** Longest host method name. */
 export const MAX_METHOD_NAME = 256;
+/**
+ * JSON values (see jsonShape) in the parameters of the host calls of one container being handled
+ * at the same time. JSON.parse makes each a JS value of roughly 90 bytes: 12 MiB of `[],` alone
+ * would become ~400 MB in serve, whatever the byte caps say (measured with Bun 1.4, 2026-11).
+ */
+export const CALL_VALUES_IN_FLIGHT = 1_000_000;
+/** Deepest nesting of host-call parameters (handlers and upstream SDKs recurse over them). */
+export const MAX_CALL_DEPTH = 512;
 
 /** Body limit of a `done` frame: value and error, each capped to `maxText` bytes by the kernel. */
 export const doneBodyLimit = (maxText: number): number => 2 * maxText + 4096;
@@ -101,6 +109,36 @@ function refused(why: string): DoneMessage {
     error: `bridge refused the sandbox's end-of-run message: ${why}. The sandbox runtime's messages were forged or corrupted (code in the cell can do that); the container was discarded.`,
     discard: true,
   };
+}
+
+/**
+ * Counts what JSON.parse would build from `bytes` without building it: `values` (each array or
+ * object, plus one per comma outside strings: every value but the first of each container) and
+ * the deepest nesting. Stops early once either passes its limit (the result then exceeds it). Only
+ * a budget: malformed JSON is left for JSON.parse to refuse.
+ */
+export function jsonShape(bytes: Uint8Array, maxValues: number, maxDepth: number): { values: number; depth: number } {
+  let values = 0;
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      values++;
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x2c) values++;
+    else continue;
+    if (values > maxValues || deepest > maxDepth) break;
+  }
+  return { values: values + 1, depth: deepest };
 }
 
 /** A `call` frame's header: the call id to answer and the method, or why it cannot be answered. */

@@ -1,6 +1,7 @@
 /**
  * Unbounded memory in serve (issue 8, Medium 7): with a progressToken, one 30 MB write took serve
- * to 637 MB and 200 writes of 1 MB to ~4 GB; one 100 MB host-call frame to 580 MB. Every byte path
+ * to 637 MB and 200 writes of 1 MB to ~4 GB; one 100 MB host-call frame to 580 MB; 12 MB of `[],` in
+ * host-call parameters (under the byte cap) to 400 MB once parsed. Every byte path
  * from the sandbox is now capped before it is buffered. Each case starts a fresh serve and reads its
  * peak resident memory (VmHWM) afterwards; the goal is 200 MB whatever one call prints or sends.
  */
@@ -55,6 +56,33 @@ for (const { engine, usable } of ENGINES) {
       const code = "import _bridge\ntry:\n    _bridge.call_sync('memory.list', 'x' * 100_000_000)\nexcept _bridge.BridgeCallError as e:\n    print(e)";
       const { r, peak } = await measure(engine, code, false);
       expect(r.structuredContent?.output).toContain("its parameters are 100000002 bytes, more than the 12582912 bytes one call may send");
+      expect(peak, `peak RSS ${mb(peak)}`).toBeLessThan(GOAL);
+    }, 180_000);
+
+    test("host-call parameters that JSON.parse would blow up (12 MB of empty lists, deep nesting) are refused before parsing", async () => {
+      // Each under the 12 MiB byte cap; parsed, 3 M empty lists took serve past 300 MB, two at once past 700 MB.
+      const code = [
+        "import _bridge, threading",
+        "flat = [[]] * 2_900_000",
+        "errors = []",
+        "def call(params):",
+        "    try:",
+        "        _bridge.call_sync('memory.list', params)",
+        "    except _bridge.BridgeCallError as e:",
+        "        errors.append(str(e).splitlines()[0])",
+        "ts = [threading.Thread(target=call, args=(flat,)) for _ in range(2)]",
+        "[t.start() for t in ts]; [t.join() for t in ts]",
+        "k = show_image.__self__",
+        "import concurrent.futures",
+        "fut = concurrent.futures.Future(); k.pending[77777] = fut",
+        "k.send({'t': 'call', 'cid': 77777, 'method': 'memory.list'}, b'[' * 100_000 + b']' * 100_000)",
+        "try:\n    fut.result(60)\nexcept Exception as e:\n    errors.append(str(e).splitlines()[0])",
+        "print('\\n'.join(sorted(errors)))",
+      ].join("\n");
+      const { r, peak } = await measure(engine, code, false);
+      const out = r.structuredContent?.output ?? "";
+      expect(out.match(/JSON values/g)?.length, out.slice(0, 500)).toBe(2);
+      expect(out).toContain("nested more than 512 levels deep");
       expect(peak, `peak RSS ${mb(peak)}`).toBeLessThan(GOAL);
     }, 180_000);
 

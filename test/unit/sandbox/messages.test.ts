@@ -1,6 +1,6 @@
 /** Checking `done` and `call` frames from the sandbox. */
 import { describe, expect, test } from "bun:test";
-import { parseCall, parseDone } from "../../../src/sandbox/messages.ts";
+import { jsonShape, parseCall, parseDone } from "../../../src/sandbox/messages.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -39,5 +39,19 @@ describe("parseCall", () => {
     expect(parseCall({ t: "call", cid: -1, method: "x" })).toBeUndefined();
     expect(parseCall({ t: "call", cid: 2, method: 5 })?.problem).toContain("method name");
     expect(parseCall({ t: "call", cid: 2, method: "m".repeat(300) })?.problem).toContain("256");
+  });
+});
+
+describe("jsonShape (host-call parameters counted before JSON.parse)", () => {
+  const shape = (s: string, maxValues = 1e9, maxDepth = 1e9) => jsonShape(new TextEncoder().encode(s), maxValues, maxDepth);
+  test("counts containers and comma-separated values, not what is inside strings", () => {
+    expect(shape("null")).toEqual({ values: 1, depth: 0 });
+    expect(shape("[[],[],[]]")).toEqual({ values: 7, depth: 2 });
+    expect(shape('{"a":1,"b":[2,3]}')).toEqual({ values: 5, depth: 2 });
+    expect(shape('["[,{", "\\"],[", "\\\\"]')).toEqual({ values: 4, depth: 1 });
+  });
+  test("stops early past a limit, reporting more than it", () => {
+    expect(shape("[" + "[],".repeat(1000) + "[]]", 10).values).toBeGreaterThan(10);
+    expect(shape("[".repeat(600) + "]".repeat(600), 1e9, 512).depth).toBeGreaterThan(512);
   });
 });
