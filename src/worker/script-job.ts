@@ -16,7 +16,7 @@ const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 /** Runs a whitelisted script. */
 export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<HandlerResult> => {
   const { name, args, stdin } = job.body;
-  let script;
+  let script: Awaited<ReturnType<typeof resolveScript>>;
   try {
     script = await resolveScript(ctx.workerOptions.scriptsDir, name);
     validateArgs(script, args);
@@ -31,7 +31,7 @@ export const runScriptJob: JobHandler<"script"> = async (job, ctx): Promise<Hand
   }
   const timeoutMs = script.timeoutMs ?? ctx.workerOptions.timeoutMs;
   ctx.progress({ message: `running script ${name}` });
-  let run;
+  let run: Awaited<ReturnType<typeof runProcess>>;
   try {
     run = await runProcess({
       path: script.path, args, cwd: script.cwd, env, stdin, timeoutMs,

@@ -4,7 +4,9 @@ import { bridgeEnv, requireBinary, tempDir } from "../support/bridge.ts";
 import { writeServersConfig } from "../support/upstream-servers.ts";
 
 const dirs: Array<{ cleanup: () => void }> = [];
-afterAll(() => dirs.forEach((d) => d.cleanup()));
+afterAll(() => {
+  for (const d of dirs) d.cleanup();
+});
 
 /** The raw bytes of serve's tools/list response line. */
 async function rawToolsList(extraServers: number): Promise<string> {

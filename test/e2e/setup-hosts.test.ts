@@ -12,7 +12,9 @@ import { tempDir } from "../support/bridge.ts";
 
 const repo = resolve(import.meta.dir, "../..");
 const dirs: Array<{ cleanup: () => void }> = [];
-afterAll(() => dirs.forEach((d) => d.cleanup()));
+afterAll(() => {
+  for (const d of dirs) d.cleanup();
+});
 
 /** Real tools the script needs besides the ones a variant fakes. */
 const BASE_TOOLS = ["bash", "sh", "cat", "sed", "grep", "head", "tail", "seq", "sleep", "dirname", "tr", "cut", "printf", "touch", "cp", "chmod", "rm"];

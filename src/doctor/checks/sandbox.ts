@@ -36,7 +36,7 @@ export async function guiClientCheck(engine: Pick<EngineInfo, "name" | "binary">
 export const sandboxCheck: Check = async ({ config }) => {
   const results: CheckResult[] = [];
   const engineDeps = defaultEngineDeps();
-  let engine;
+  let engine: EngineInfo;
   try {
     engine = await detectEngine(config, engineDeps);
   } catch (err) {

@@ -76,7 +76,7 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
  */
 export function locateJsonPath(text: string, syntax: ConfigSyntax, path: Array<string | number>): { line: number; column: number } | undefined {
   if (syntax !== "json") return undefined;
-  let tree;
+  let tree: ReturnType<typeof parseTree>;
   try {
     tree = parseTree(text, [], { allowTrailingComma: true });
   } catch (err) {

@@ -12,7 +12,8 @@ import {
 } from "./command.ts";
 import { isInside, resolveJobCwd } from "./cwd.ts";
 import type { ClaudeOutcome } from "../../queue/outcome.ts";
-import { classifyRun } from "./outcome.ts";
+import { classifyRun, type RunFacts } from "./outcome.ts";
+import type { ClaudeCommandSpec } from "./command.ts";
 import { effectivePermissionMode } from "./permissions.ts";
 import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
 import { nodeRunnerDeps, runClaude, type RunnerDeps } from "./runner.ts";
@@ -68,7 +69,7 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
   return async (job, ctx): Promise<HandlerResult> => {
     const { body } = job;
     const { config, workerOptions, log } = ctx;
-    let plan;
+    let plan: { cwd: string; spec: ClaudeCommandSpec };
     try {
       if (typeof body.request !== "string" || body.request.trim() === "") {
         throw new BridgeError("CLAUDE_FAILED", "The request is empty.", { hint: "Describe the task for Claude Code in request." });
@@ -110,7 +111,7 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     const progress = (event: { message: string; data?: unknown }) => {
       progressChain = progressChain.then(async () => ctx.progress({ ...event, message: await scrub.text(event.message) })).catch(() => {});
     };
-    let facts;
+    let facts: RunFacts;
     try {
       await preflightClaude(config, log, baseEnv);
       const { env } = buildClaudeEnv(baseEnv);

@@ -45,7 +45,9 @@ function fakeOuter(caps: ClientCapabilities | undefined, roots: Root[] = []): Ou
     capabilities: () => caps,
     listRoots: async () => roots,
     onRootsChanged: (fn) => void listeners.push(fn),
-    changed: () => listeners.forEach((fn) => fn()),
+    changed: () => {
+      for (const fn of listeners) fn();
+    },
   };
 }
 

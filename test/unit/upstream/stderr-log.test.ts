@@ -10,7 +10,9 @@ const temp = () => {
   dirs.push(d);
   return d;
 };
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 test("keeps the last lines in memory, partial line included", () => {
   const log = new BoundedLog(temp(), "srv", 10_000);
