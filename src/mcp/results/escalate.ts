@@ -35,7 +35,8 @@ export function claudeOutcome(raw: unknown): CompactClaudeOutcome | undefined {
   if (o.result !== null) out.result = o.result;
   if (o.session_id !== null) out.session_id = o.session_id;
   if (o.classification !== "success") out.message = o.message;
-  if (o.total_cost_usd !== null) out.total_cost_usd = o.total_cost_usd;
+  // Rounded to a millionth of a dollar: the CLI reports binary-float sums such as 0.00014000000000000001.
+  if (o.total_cost_usd !== null) out.total_cost_usd = Math.round(o.total_cost_usd * 1e6) / 1e6;
   if (o.num_turns !== null) out.num_turns = o.num_turns;
   if (o.api_error_status !== null) out.api_error_status = o.api_error_status;
   if (o.redacted) out.redacted = o.redacted;

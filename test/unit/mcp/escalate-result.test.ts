@@ -29,6 +29,11 @@ describe("Claude job view", () => {
     expect(text).toContain("$0.0123");
   });
 
+  test("the cost is rounded to a millionth of a dollar (the CLI reports float sums)", () => {
+    const v = jobView(status({ outcome: outcome({ total_cost_usd: 0.00014000000000000001 + 0.0000000004 }) }));
+    expect((v.outcome as { total_cost_usd: number }).total_cost_usd).toBe(0.00014);
+  });
+
   test("a failed job is an error and lists refused tool calls", () => {
     const o = outcome({ classification: "permission_denied", message: "1 tool call(s) were refused (Bash)", permission_denials: [{ tool_name: "Bash", tool_input: { command: "rm -rf x" } }] });
     const s = status({ state: "failed", outcome: o, error: { code: "CLAUDE_FAILED", message: o.message, hint: "ask for more" } });
