@@ -143,11 +143,11 @@ describe("result files", () => {
   const chunk = (name: unknown, offset: number, body: string, last = true) =>
     [{ name, offset, last }, new TextEncoder().encode(body)] as const;
 
-  test("chunks are reassembled; bad names, out-of-order chunks, too many files or bytes are dropped with a note", () => {
+  test("chunks are reassembled; bad names (control characters shown escaped), out-of-order chunks, too many files or bytes are dropped with a note", () => {
     const c = new ResultFileCollector(3, 10);
     c.push(...chunk("a.txt", 0, "ab", false));
     c.push(...chunk("a.txt", 2, "cd"));
-    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42]) c.push(...chunk(bad, 0, "z"));
+    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42, "fake\nnote.txt", "\x1b[31mred.csv", "del\x7f", "csi\u009b2J"]) c.push(...chunk(bad, 0, "z"));
     c.push(...chunk("skip.txt", 5, "z"));
     c.push(...chunk("b.txt", 0, "123456789"));
     c.push(...chunk("c.txt", 0, "1"));
@@ -163,8 +163,12 @@ describe("result files", () => {
       "/output//etc/passwd not returned: not a valid file name",
       "/output/a//b not returned: not a valid file name",
       "/output/. not returned: not a valid file name",
-      "/output/x\0y not returned: not a valid file name",
+      "/output/x\\x00y not returned: its name contains control characters",
       "/output/42 not returned: not a valid file name",
+      "/output/fake\\x0anote.txt not returned: its name contains control characters",
+      "/output/\\x1b[31mred.csv not returned: its name contains control characters",
+      "/output/del\\x7f not returned: its name contains control characters",
+      "/output/csi\\x9b2J not returned: its name contains control characters",
       "/output/skip.txt not returned: its chunks arrived out of order",
       "/output/b.txt not returned: at most 10 B of files per call",
       "/output/half.txt not returned: at most 3 files per call",
