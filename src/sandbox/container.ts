@@ -94,6 +94,10 @@ export interface RuntimeInit {
   warm?: { modules: string[]; optional: string[] };
   /** Allowed folders (for clear errors in the sandbox): name, host path, mount point. */
   folders?: Array<{ name: string; host: string; mount: string }>;
+  /** Folders are bind-mounted: the runtime's syscall filter also refuses AF_UNIX sockets (python/isolation.py). */
+  denyUnixSockets?: boolean;
+  /** Container path → why the guard refuses it (special files masked in bind-mounted folders). */
+  refused?: Record<string, string>;
 }
 
 /** A remote engine's copy of the allowed folders, sent at start and with every reset. */

@@ -6,12 +6,13 @@
  * into a tmpfs at every container start and reset, with links out of the folder and special
  * files refused (listed, so the sandbox can say why).
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, isAbsolute, join, relative, sep } from "node:path";
+import { basename, isAbsolute, join, sep } from "node:path";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
 import { FileRefusedError, readRegularFileBytes } from "../fs/read.ts";
+import { SPECIAL_REASON, walkFolder, type WalkEntry } from "./folder-walk.ts";
 
 /** Where allowed folders appear in the sandbox, and where code writes result files. */
 export const DATA_ROOT = "/data";
@@ -143,65 +144,45 @@ export function copyFolders(folders: Folders): FolderCopy {
         hint: "Allow a smaller folder (MCP_BRIDGE_FOLDERS), or use a local engine, where folders are mounted instead of copied.",
       },
     );
-  const walk = (f: Folder, dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch (err) {
-      copy.refused[`${f.mount}/${relative(f.host, dir).split(sep).join("/")}`.replace(/\/$/, "")] =
-        `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  const visit = (f: Folder, e: WalkEntry) => {
+    if (e.kind === "dir") return;
+    let readFrom = e.host;
+    if (e.kind === "symlink") {
+      let real: string | undefined;
+      try {
+        real = realpathSync(e.host);
+      } catch {}
+      if (!real || !inside(real, f.host)) {
+        copy.refused[e.target] = `a symbolic link that leads out of the allowed folder ${f.mount}`;
+        return;
+      }
+      if (!statSync(real).isFile()) {
+        copy.refused[e.target] = "a symbolic link to something that is not a regular file";
+        return;
+      }
+      readFrom = real;
+    } else if (e.kind !== "file") {
+      copy.refused[e.target] = SPECIAL_REASON[e.kind];
       return;
     }
-    for (const entry of names) {
-      const hostPath = join(dir, entry);
-      const target = `${f.mount}/${relative(f.host, hostPath).split(sep).join("/")}`;
-      const st = lstatSync(hostPath);
-      if (st.isDirectory()) {
-        walk(f, hostPath);
-        continue;
+    if (copy.files.length >= REMOTE_COPY_MAX_FILES) throw tooBig();
+    let data: Uint8Array | undefined;
+    try {
+      data = readRegularFileBytes(readFrom, { maxBytes: REMOTE_COPY_MAX_BYTES - copy.bytes, label: e.host });
+    } catch (err) {
+      if (err instanceof FileRefusedError && err.reason === "too-large") throw tooBig();
+      if (err instanceof FileRefusedError) {
+        copy.refused[e.target] = err.reason === "symlink" ? "a symbolic link" : "not a regular file";
+        return;
       }
-      let readFrom = hostPath;
-      if (st.isSymbolicLink()) {
-        let real: string | undefined;
-        try {
-          real = realpathSync(hostPath);
-        } catch {}
-        if (!real || !inside(real, f.host)) {
-          copy.refused[target] = `a symbolic link that leads out of the allowed folder ${f.mount}`;
-          continue;
-        }
-        if (!statSync(real).isFile()) {
-          copy.refused[target] = "a symbolic link to something that is not a regular file";
-          continue;
-        }
-        readFrom = real;
-      } else if (!st.isFile()) {
-        copy.refused[target] = st.isFIFO()
-          ? "a FIFO, not a regular file"
-          : st.isSocket()
-            ? "a socket, not a regular file"
-            : "a device, not a regular file";
-        continue;
-      }
-      if (copy.files.length >= REMOTE_COPY_MAX_FILES) throw tooBig();
-      let data: Uint8Array | undefined;
-      try {
-        data = readRegularFileBytes(readFrom, { maxBytes: REMOTE_COPY_MAX_BYTES - copy.bytes, label: hostPath });
-      } catch (err) {
-        if (err instanceof FileRefusedError && err.reason === "too-large") throw tooBig();
-        if (err instanceof FileRefusedError) {
-          copy.refused[target] = err.reason === "symlink" ? "a symbolic link" : "not a regular file";
-          continue;
-        }
-        copy.refused[target] =
-          `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-        continue;
-      }
-      if (!data) continue;
-      copy.bytes += data.length;
-      copy.files.push({ path: target, data });
+      copy.refused[e.target] = `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      return;
     }
+    if (!data) return;
+    copy.bytes += data.length;
+    copy.files.push({ path: e.target, data });
   };
-  for (const f of folders.read) walk(f, f.host);
+  for (const f of folders.read)
+    walkFolder(f, (e) => visit(f, e), (target, code) => { copy.refused[target] = `not readable by bridge (${code})`; });
   return copy;
 }

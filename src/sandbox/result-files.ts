@@ -58,13 +58,27 @@ export function isTextType(mime: string): boolean {
   );
 }
 
-/** A relative path of at most 16 plain segments, or undefined (names come from the sandbox). */
-function checkedName(raw: unknown): string | undefined {
-  if (typeof raw !== "string" || raw.length === 0 || raw.length > 1024 || raw.includes("\0")) return undefined;
+// C0 controls, DEL and C1 controls (U+0080-U+009F: a terminal may read U+009B as CSI).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this matches
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** `text` with control characters shown as \xNN, so a note cannot carry terminal escapes or fake lines. */
+function printable(text: string): string {
+  return text.replace(new RegExp(CONTROL.source, "g"), (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * A relative path of at most 16 plain segments without control characters (names come from the
+ * sandbox and end up in notes, logs and the output folder), or why it is refused.
+ */
+function checkedName(raw: unknown): { name: string } | { refused: string } {
+  const invalid = { refused: "not a valid file name" };
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > 1024) return invalid;
+  if (CONTROL.test(raw)) return { refused: "its name contains control characters" };
   const parts = raw.split("/");
   if (parts.length > 16 || parts.some((p) => p === "" || p === "." || p === ".." || Buffer.byteLength(p) > 255))
-    return undefined;
-  return raw;
+    return invalid;
+  return { name: raw };
 }
 
 /** Most notes about dropped files one call gets; the rest are counted in one last note. */
@@ -100,11 +114,12 @@ export class ResultFileCollector {
 
   /** One chunk: header `{name, offset, last}`, body bytes; `dropped`: the chunk's size when the decoder skipped it (over the frame limit). */
   push(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void {
-    const name = checkedName(header.name);
-    if (name === undefined) {
-      this.note(`/output/${String(header.name).slice(0, 200)} not returned: not a valid file name`);
+    const checked = checkedName(header.name);
+    if ("refused" in checked) {
+      this.note(`/output/${printable(String(header.name).slice(0, 200))} not returned: ${checked.refused}`);
       return;
     }
+    const name = checked.name;
     if (this.dropped.has(name)) return;
     if (this.finished.has(name)) {
       // The first copy stays; a second file under the same name would escape the file cap.

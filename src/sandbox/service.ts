@@ -14,6 +14,7 @@ import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
 import { engineWorkDir, SandboxContainer, spawnProcess, type DataCopy, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
 import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
 import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
+import { emptyFileIn, maskSpecialFiles, type Masks } from "./folder-walk.ts";
 import { copyFolders, DATA_ROOT, mountArgs, REMOTE_COPY_MAX_BYTES, resolveFolders, type Folders } from "./folders.ts";
 import { missingModuleHint } from "./image/hint.ts";
 import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
@@ -120,6 +121,10 @@ export class SandboxService {
       const engine = await detectEngine(this.config, this.deps.engine);
       if (this.deps.pullImage === false) await requireImage(engine, this.config.image, this.deps.engine);
       else await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
+      if (!engine.remote && folders.read.length && !this.config.noNewPrivileges)
+        throw new BridgeError("CONFIG_INVALID", `MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false: without no-new-privileges the sandbox's own syscall filter cannot be installed, and it is what keeps sandbox code from connecting to host unix sockets in the mounted folders`, {
+          hint: "Remove MCP_BRIDGE_NO_NEW_PRIVILEGES=false, or MCP_BRIDGE_FOLDERS.",
+        });
       const rlimits = hostRlimits(this.deps.engine, engine.remote);
       if (!engine.limitsEnforced) {
         // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).
@@ -301,12 +306,23 @@ export class SandboxService {
     }
     // A remote engine cannot mount this host's folders: their files are copied into a tmpfs instead.
     const copied = engine.remote && folders.read.length > 0;
-    const mounts = copied ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`] : mountArgs(folders);
+    const mounted = !engine.remote && folders.read.length > 0;
+    const masks = mounted ? this.specialFileMasks(folders) : undefined;
+    const mounts = copied ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`] : [...mountArgs(folders), ...(masks?.mounts ?? [])];
     const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, mounts, seccompProfile });
     const data = copied ? this.dataCopy() : undefined;
     this.live.set(name, undefined);
+    let refusal: BridgeError | undefined;
     try {
-      const c = await SandboxContainer.start(name, argv, this.runtimeInit(folders), this.spawn, undefined, data);
+      const c = await SandboxContainer.start(name, argv, this.runtimeInit(folders, masks), this.spawn, undefined, data);
+      if (mounted && c.syscallFilter !== true) {
+        // No user code has run yet (cells come only in `exec` frames): end it before any can.
+        void this.remove([c], true);
+        refusal = new BridgeError("SANDBOX_FAILED", `the sandbox's syscall filter could not be installed (${this.config.noNewPrivileges ? "unsupported CPU architecture: bridge's filter knows x86_64 and aarch64" : "no-new-privileges is off"}), and without it sandbox code could connect to host unix sockets in the allowed folders: bridge does not mount folders without it`, {
+          hint: "Remove MCP_BRIDGE_FOLDERS, or run on an x86_64 or aarch64 host.",
+        });
+        throw refusal;
+      }
       this.reportWarm(c);
       if (c.syscallFilter === false && !this.warnedFilter) {
         this.warnedFilter = true;
@@ -317,6 +333,7 @@ export class SandboxService {
       return c;
     } catch (err) {
       this.live.delete(name);
+      if (err === refusal) throw err;
       const msg = describeError(err);
       // Concurrent starts may all fail this way: each retries, the first switches and warns.
       if (!retried && engine.name === "podman" && !this.config.ociRuntime && !usedRuntime && isCrunCgroupError(msg) && this.deps.engine.which("runc")) {
@@ -335,10 +352,26 @@ export class SandboxService {
     }
   }
 
-  private runtimeInit(folders: Folders): RuntimeInit {
+  /**
+   * Bind-mounted folders only: the `init` asks the runtime to refuse unix sockets (a read-only mount
+   * does not stop connect()) and tells its guard which special files are masked and why.
+   */
+  private runtimeInit(folders: Folders, masks?: Masks): RuntimeInit {
     const modules: Record<string, string> = {};
     for (const ext of this.deps.extensions) Object.assign(modules, ext.modules);
-    return { modules, preludes: this.deps.extensions.map((e) => e.prelude), warm: warmSpec(this.config.warmImports), folders: folders.read };
+    const mounted = masks ? { denyUnixSockets: true, refused: masks.refused } : {};
+    return { modules, preludes: this.deps.extensions.map((e) => e.prelude), warm: warmSpec(this.config.warmImports), folders: folders.read, ...mounted };
+  }
+
+  /** FIFOs, sockets and devices in bind-mounted folders, hidden behind an empty read-only file (folder-walk.ts). */
+  private specialFileMasks(folders: Folders): Masks {
+    let empty: string;
+    try {
+      empty = emptyFileIn(engineWorkDir());
+    } catch (err) {
+      throw new BridgeError("SANDBOX_FAILED", `could not write the empty file that hides FIFOs and sockets of allowed folders: ${describeError(err)}`, { hint: "Make TMPDIR writable." });
+    }
+    return maskSpecialFiles(folders, empty);
   }
 
   /** The allowed folders' files for a remote engine's container (read afresh for every start and reset), else undefined. */

@@ -8,6 +8,8 @@ import { encodeFrame, FrameDecoder } from "../../src/sandbox/framing.ts";
 export interface FakeBehaviour {
   /** stderr and exit code instead of starting (engine failure). */
   failStart?: (argv: string[]) => { stderr: string; code: number } | undefined;
+  /** What `ready` says of the runtime's syscall filter (default: installed). */
+  filter?: boolean;
   /** Delay before `ready` after start (container start-up time). */
   startDelayMs?: number;
   /** The runtime does not exit when its stdin closes (a stuck container). */
@@ -84,7 +86,7 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
           if (f.header.t === "init" || f.header.t === "reset") {
             resets += f.header.t === "reset" ? 1 : 0;
             if (f.header.t === "init" && behaviour.startDelayMs) await Bun.sleep(behaviour.startDelayMs);
-            await writer.write(encodeFrame({ t: "ready", pid: 1 }));
+            await writer.write(encodeFrame({ t: "ready", pid: 1, ...(f.header.t === "init" ? { filter: behaviour.filter ?? true } : {}) }));
           }
           if (f.header.t === "exec") {
             const code = new TextDecoder().decode(f.body);

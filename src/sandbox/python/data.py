@@ -144,7 +144,7 @@ class FolderGuard:
 
     def __init__(self, folders, refused):
         self.folders = folders or []  # [{"name", "host", "mount"}]
-        self.refused = refused or {}  # container path -> reason (remote copies)
+        self.refused = refused or {}  # container path -> reason (remote copies; masked FIFOs, sockets, devices)
 
     def install(self):
         if self.folders:

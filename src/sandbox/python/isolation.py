@@ -22,11 +22,12 @@ import ctypes, errno, platform, struct
 SCRATCH = ("/tmp", "/workspace", "/output", "/dev/shm", "/dev/mqueue")
 # Per-architecture syscall numbers and AUDIT_ARCH values (linux uapi asm/unistd*.h, audit.h).
 ARCH = {
-    "x86_64": dict(audit=0xC000003E, socket=41, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
-    "aarch64": dict(audit=0xC00000B7, socket=198, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
+    "x86_64": dict(audit=0xC000003E, socket=41, socketpair=53, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
+    "aarch64": dict(audit=0xC00000B7, socket=198, socketpair=199, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
 }.get(platform.machine()) if struct.calcsize("P") == 8 else None  # a 32-bit Python: no filter
 IO_URING = (425, 426, 427)  # io_uring_setup/enter/register: the same number on every architecture
-AF_VSOCK = 40
+AF_UNIX, AF_VSOCK = 1, 40
+SOCK_STREAM, SOCK_SEQPACKET = 1, 5
 _libc = [None]
 
 
@@ -120,11 +121,15 @@ def process_state():
     return state
 
 
-def install_syscall_filter():
+def install_syscall_filter(deny_unix=False):
     """A seccomp filter on this process and everything it forks, in addition to the engine's
     profile (which a remote podman cannot be given: it reads profile paths on its own host):
     socket(AF_VSOCK), io_uring and the keyring syscalls fail with EPERM; syscalls of another ABI
-    (i386, x32) are refused. Needs no_new_privs, which bridge's containers have. True if installed."""
+    (i386, x32) are refused. With `deny_unix` (allowed folders bind-mounted: a read-only mount does
+    not stop connect() to a host socket in them) socket(AF_UNIX) and datagram socketpairs (whose
+    sendto() can name a path) fail with EPERM too; stream and seqpacket socketpairs (asyncio,
+    multiprocessing) stay allowed: they are connected and cannot address a path. Needs
+    no_new_privs, which bridge's containers have. True if installed."""
     if ARCH is None:
         return False
     try:
@@ -133,15 +138,25 @@ def install_syscall_filter():
                 return False
     except OSError:
         return False
-    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    LD, JEQ, JGE, AND, RET = 0x20, 0x15, 0x35, 0x54, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K, ALU|AND|K, RET|K
     ALLOW, DENY = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
-    # seccomp_data: nr at offset 0, arch at 4, args[0] at 16 (low half on little-endian machines).
-    head = [(LD, 0, 0, 4), (JEQ, 1, 0, ARCH["audit"]), (RET, 0, 0, DENY), (LD, 0, 0, 0)]
-    checks = [(JGE, 0x40000000)] + [(JEQ, nr) for nr in IO_URING + (ARCH["add_key"], ARCH["request_key"], ARCH["keyctl"])]
-    tail = [(JEQ, 0, 2, ARCH["socket"]), (LD, 0, 0, 16), (JEQ, 1, 0, AF_VSOCK), (RET, 0, 0, ALLOW), (RET, 0, 0, DENY)]
-    deny = len(head) + len(checks) + len(tail) - 1  # index of the last instruction
-    prog = head + [(op, deny - (len(head) + i) - 1, 0, k) for i, (op, k) in enumerate(checks)] + tail
-    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *ins) for ins in prog))
+    # seccomp_data: nr at offset 0, arch at 4, args[0] at 16, args[1] at 24 (low halves on
+    # little-endian machines; the kernel reads family and type as int). Jumps to "allow"/"deny"
+    # land on the last two instructions.
+    prog = [(LD, 0, 0, 4), (JEQ, 1, 0, ARCH["audit"]), (RET, 0, 0, DENY), (LD, 0, 0, 0), (JGE, "deny", 0, 0x40000000)]
+    prog += [(JEQ, "deny", 0, nr) for nr in IO_URING + (ARCH["add_key"], ARCH["request_key"], ARCH["keyctl"])]
+    families = [(JEQ, "deny", 0, AF_VSOCK)] + ([(JEQ, "deny", 0, AF_UNIX)] if deny_unix else [])
+    prog += [(JEQ, 0, len(families) + 2, ARCH["socket"]), (LD, 0, 0, 16)] + families + [(RET, 0, 0, ALLOW)]
+    if deny_unix:
+        # SOCK_TYPE_MASK 0xf; AF_UNIX turns SOCK_RAW into SOCK_DGRAM, so only these two are safe.
+        prog += [(JEQ, 0, 4, ARCH["socketpair"]), (LD, 0, 0, 24), (AND, 0, 0, 0xF), (JEQ, "allow", 0, SOCK_STREAM), (JEQ, "allow", "deny", SOCK_SEQPACKET)]
+    prog += [(RET, 0, 0, ALLOW), (RET, 0, 0, DENY)]
+    end = len(prog)
+
+    def rel(i, to):
+        return to if isinstance(to, int) else (end - 2 if to == "allow" else end - 1) - i - 1
+
+    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", op, rel(i, jt), rel(i, jf), k) for i, (op, jt, jf, k) in enumerate(prog)))
     fprog = ctypes.create_string_buffer(struct.pack("HxxxxxxQ", len(prog), ctypes.addressof(code)))
     c = ctypes
     # PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2

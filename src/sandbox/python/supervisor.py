@@ -25,10 +25,11 @@ class Supervisor:
             header, body = read_frame_blocking(self.cin)
             if header.get("t") == "put":
                 put_data_file(header.get("path"), body)
-        self.init["refused"] = (self.init.get("data") or {}).get("refused") or {}
+        if "data" in self.init:  # copies (remote engine); a mount's hidden special files come in init
+            self.init["refused"] = (self.init["data"] or {}).get("refused") or {}
         # Python's SIGINT handler would let user code kill PID 1 with SIGINT; ignored, it is dropped.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.filtered = install_syscall_filter()
+        self.filtered = install_syscall_filter(deny_unix=bool(self.init.get("denyUnixSockets")))
         self.baseline = process_state()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)

@@ -12,7 +12,7 @@ import { loadConfig } from "../../../src/config/index.ts";
 import type { EngineDeps } from "../../../src/sandbox/engine.ts";
 import { SandboxService } from "../../../src/sandbox/service.ts";
 import { tempDir } from "../../support/bridge.ts";
-import { fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
+import { doneFrame, fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
 
 const tmp = tempDir("bridge-data-unit-");
 afterAll(tmp.cleanup);
@@ -65,7 +65,7 @@ describe("containers", () => {
     await service.shutdown();
   });
 
-  test("local engine: allowed folders are bind-mounted read-only at /data/<name>", async () => {
+  test("local engine: allowed folders are bind-mounted read-only at /data/<name>, their FIFOs masked, unix sockets refused in the runtime", async () => {
     const { service, fake } = setup({}, { MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_WARM_IMPORTS: "polars,auto" });
     await service.run({ code: "1" });
     const argv = fake.argvs[0]!;
@@ -79,9 +79,29 @@ describe("containers", () => {
         optional: ["numpy", "pandas", "matplotlib.pyplot"],
       },
       folders: [{ name: "sales", host: sales, mount: "/data/sales" }],
+      denyUnixSockets: true,
+      refused: { "/data/sales/pipe": "a FIFO, not a regular file" },
     });
+    // The FIFO is covered by an empty read-only file, mounted after the folder.
+    const masks = argv.flatMap((a, i) => (argv[i - 1] === "--volume" && a.endsWith(":/data/sales/pipe:ro") ? [i] : []));
+    expect(masks).toHaveLength(1);
+    expect(masks[0]!).toBeGreaterThan(argv.indexOf(`${sales}:/data/sales:ro`));
+    expect(readFileSync(argv[masks[0]!]!.split(":")[0]!, "utf8")).toBe("");
     expect(fake.received.some((h) => h.t === "put")).toBe(false);
     await service.shutdown();
+  });
+
+  test("local engine: folders are not mounted without the runtime's syscall filter (no-new-privileges off, or not installed)", async () => {
+    const off = setup({}, { MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_NO_NEW_PRIVILEGES: "false" });
+    await expect(off.service.run({ code: "1" })).rejects.toThrow(/MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false/);
+    expect(off.fake.argvs).toHaveLength(0);
+    const noFilter = setup({ filter: false, onExec: () => [doneFrame({ status: "ok", value: "RAN" })] }, { MCP_BRIDGE_FOLDERS: sales });
+    await expect(noFilter.service.run({ code: "1" })).rejects.toThrow(/the sandbox's syscall filter could not be installed \(unsupported CPU architecture/);
+    await noFilter.service.shutdown();
+    // Without folders the filter stays optional (a warning), as before.
+    const plain = setup({ filter: false, onExec: () => [doneFrame({ status: "ok", value: "RAN" })] });
+    expect((await plain.service.run({ code: "1" })).status).toBe("ok");
+    await plain.service.shutdown();
   });
 
   test("remote engine: nothing is mounted; the files are copied into a tmpfs, links out and FIFOs refused, and copied again at every reset", async () => {
@@ -98,6 +118,7 @@ describe("containers", () => {
     expect(argv).not.toContain("--volume");
     expect(argv).toContain("--tmpfs /data:rw,nosuid,nodev,size=134217728,mode=1777");
     const init = fake.received.find((h) => h.t === "init")!;
+    expect(init.denyUnixSockets).toBeUndefined(); // copies hold no sockets: unix sockets stay allowed
     expect(init.data).toEqual({
       files: 1,
       refused: {

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MASK_MAX, maskSpecialFiles, walkFolder } from "../../../src/sandbox/folder-walk.ts";
 import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
 import {
   MAX_FILE_NOTES,
@@ -86,15 +87,67 @@ describe("copyFolders (remote engines)", () => {
   });
 });
 
+describe("maskSpecialFiles (local engines)", () => {
+  const folder = (host: string, name = "f") => ({ read: [{ name, host, mount: `/data/${name}` }] });
+
+  test("every FIFO and socket (and device, as root) at any depth gets a read-only empty-file mount and a reason", async () => {
+    const f = dir("mask/f");
+    writeFileSync(join(f, "a.txt"), "a");
+    mkdirSync(join(f, "sub/deeper"), { recursive: true });
+    Bun.spawnSync(["mkfifo", join(f, "fifo"), join(f, "sub/deeper/fifo2")]);
+    const server = Bun.listen({ unix: join(f, "sub/app.sock"), socket: { data() {} } });
+    if (process.getuid?.() === 0) Bun.spawnSync(["mknod", join(f, "null-dev"), "c", "1", "3"]);
+    try {
+      const m = maskSpecialFiles(folder(f), "/tmp/x/empty");
+      const expected: Record<string, string> = {
+        "/data/f/fifo": "a FIFO, not a regular file",
+        "/data/f/sub/app.sock": "a socket, not a regular file",
+        "/data/f/sub/deeper/fifo2": "a FIFO, not a regular file",
+      };
+      if (process.getuid?.() === 0) expected["/data/f/null-dev"] = "a device, not a regular file";
+      expect(m.refused).toEqual(expected);
+      expect(m.mounts).toEqual(Object.keys(expected).sort().flatMap((t) => ["--volume", `/tmp/x/empty:${t}:ro`]));
+      expect(maskSpecialFiles(folder(dir("mask/plain")), "/e")).toEqual({ mounts: [], refused: {} });
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("refused, naming a few: more than MASK_MAX, or a name the engine cannot take (':' or a control character)", () => {
+    const many = dir("mask/many");
+    Bun.spawnSync(["mkfifo", ...Array.from({ length: MASK_MAX + 1 }, (_, i) => join(many, `p${String(i).padStart(3, "0")}`))]);
+    expect(() => maskSpecialFiles(folder(many), "/e")).toThrow(
+      `the allowed folder ${many} holds ${MASK_MAX + 1} FIFOs, sockets or devices ("${many}/p000", "${many}/p001", "${many}/p002", ...); bridge hides each from the sandbox with its own mount and stops at ${MASK_MAX} in all`,
+    );
+    for (const bad of ["a:b", "new\nline"]) {
+      const f = dir(`mask/bad-${bad.length}`);
+      Bun.spawnSync(["mkfifo", join(f, bad)]);
+      expect(() => maskSpecialFiles(folder(f), "/e")).toThrow(`whose names bridge cannot hide from the sandbox (':' or a control character): ${JSON.stringify(join(f, bad))}`);
+    }
+  });
+
+  test("the walk is bounded in entries and depth", () => {
+    const f = dir("mask/wide");
+    for (let i = 0; i < 5; i++) writeFileSync(join(f, `x${i}`), "");
+    const seen: string[] = [];
+    walkFolder({ name: "wide", host: f, mount: "/data/wide" }, (e) => seen.push(e.target), () => {}, { entries: 5, depth: 64 });
+    expect(seen).toHaveLength(5);
+    expect(() => walkFolder({ name: "wide", host: f, mount: "/data/wide" }, () => {}, () => {}, { entries: 4, depth: 64 })).toThrow(/holds more than 4 entries/);
+    const deep = dir("mask/deep");
+    mkdirSync(join(deep, "a/b/c"), { recursive: true });
+    expect(() => walkFolder({ name: "deep", host: deep, mount: "/data/deep" }, () => {}, () => {}, { entries: 100, depth: 2 })).toThrow(/nested deeper than 2 levels/);
+  });
+});
+
 describe("result files", () => {
   const chunk = (name: unknown, offset: number, body: string, last = true) =>
     [{ name, offset, last }, new TextEncoder().encode(body)] as const;
 
-  test("chunks are reassembled; bad names, out-of-order chunks, too many files or bytes are dropped with a note", () => {
+  test("chunks are reassembled; bad names (control characters shown escaped), out-of-order chunks, too many files or bytes are dropped with a note", () => {
     const c = new ResultFileCollector(3, 10);
     c.push(...chunk("a.txt", 0, "ab", false));
     c.push(...chunk("a.txt", 2, "cd"));
-    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42]) c.push(...chunk(bad, 0, "z"));
+    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42, "fake\nnote.txt", "\x1b[31mred.csv", "del\x7f", "csi\u009b2J"]) c.push(...chunk(bad, 0, "z"));
     c.push(...chunk("skip.txt", 5, "z"));
     c.push(...chunk("b.txt", 0, "123456789"));
     c.push(...chunk("c.txt", 0, "1"));
@@ -110,8 +163,12 @@ describe("result files", () => {
       "/output//etc/passwd not returned: not a valid file name",
       "/output/a//b not returned: not a valid file name",
       "/output/. not returned: not a valid file name",
-      "/output/x\0y not returned: not a valid file name",
+      "/output/x\\x00y not returned: its name contains control characters",
       "/output/42 not returned: not a valid file name",
+      "/output/fake\\x0anote.txt not returned: its name contains control characters",
+      "/output/\\x1b[31mred.csv not returned: its name contains control characters",
+      "/output/del\\x7f not returned: its name contains control characters",
+      "/output/csi\\x9b2J not returned: its name contains control characters",
       "/output/skip.txt not returned: its chunks arrived out of order",
       "/output/b.txt not returned: at most 10 B of files per call",
       "/output/half.txt not returned: at most 3 files per call",
