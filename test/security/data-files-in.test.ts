@@ -105,7 +105,7 @@ function attacks(label: string, env: () => Record<string, string>, remote: boole
       const started = Date.now();
       const r = await run(
         b,
-        `${PROBE(["/data/sales/q3.csv", "/data/sales/in-link", "/data/sales/out-link", "/data/sales/fifo", "/data/sales/../../etc/hostname", `${planted.sales}/q3.csv`])}
+        `${PROBE(["/data/sales/q3.csv", "/data/sales/in-link", "/data/sales/out-link", "/data/sales/fifo", "/data/sales/../../etc/hostname", `${planted.sales}/q3.csv`, "/data/other/x.csv"])}
 try:
     open('/data/sales/new.txt', 'w')
 except Exception as e:
@@ -128,6 +128,9 @@ print(sorted(os.listdir('/data/sales')))`,
       );
       expect(lines).toContain(
         `${planted.sales}/q3.csv -> FileNotFoundError [Errno 2] this is a path on the user's machine; in the sandbox it is /data/sales/q3.csv: '${planted.sales}/q3.csv'`,
+      );
+      expect(lines).toContain(
+        "/data/other/x.csv -> FileNotFoundError [Errno 2] no allowed folder at /data/other; the allowed ones are /data/sales (the user allows folders with MCP_BRIDGE_FOLDERS): '/data/other/x.csv'",
       );
       expect(lines).toContain(
         "write -> PermissionError [Errno 13] allowed folders are read-only; write files to /output and they come back as results: '/data/sales/new.txt'",

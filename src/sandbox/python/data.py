@@ -172,6 +172,8 @@ class FolderGuard:
             raise PermissionError(13, "refused: %s" % reason, path)
         mount = next((f["mount"] for f in self.folders if full == f["mount"] or full.startswith(f["mount"] + "/")), None)
         if mount is None:
+            if full != DATA_ROOT and not os.path.lexists(full):
+                raise FileNotFoundError(2, "no allowed folder at %s; the allowed ones are %s (the user allows folders with MCP_BRIDGE_FOLDERS)" % ("/".join(full.split("/")[:3]), ", ".join(f["mount"] for f in self.folders)), path)
             return
         real = os.path.realpath(full)
         if real != mount and not real.startswith(mount + "/"):
