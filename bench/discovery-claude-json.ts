@@ -20,7 +20,14 @@ const filler = "x".repeat(400);
 const projects: Record<string, unknown> = {};
 let size = 0;
 for (let i = 0; size < mb * 1024 * 1024; i++) {
-  const p = { history: Array.from({ length: 50 }, (_, j) => ({ display: `prompt ${j} ${filler}`, pastedContents: { a: { type: "text", content: "y".repeat(300) } } })), mcpServers: {}, hasTrustDialogAccepted: true };
+  const p = {
+    history: Array.from({ length: 50 }, (_, j) => ({
+      display: `prompt ${j} ${filler}`,
+      pastedContents: { a: { type: "text", content: "y".repeat(300) } },
+    })),
+    mcpServers: {},
+    hasTrustDialogAccepted: true,
+  };
   projects[`/home/u/code/project-${i}`] = p;
   size += JSON.stringify(p).length;
 }
@@ -38,7 +45,12 @@ const e2e: number[] = [];
 let peakRss = 0;
 for (let i = 0; i < 3; i++) {
   const t = performance.now();
-  const r = Bun.spawnSync(["/usr/bin/time", "-f", "%M", bin, "discover", "--json"], { cwd: project, env: { HOME: home, PATH: "/usr/bin:/bin", BRIDGE_ROOT: join(dir, "root") }, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(["/usr/bin/time", "-f", "%M", bin, "discover", "--json"], {
+    cwd: project,
+    env: { HOME: home, PATH: "/usr/bin:/bin", BRIDGE_ROOT: join(dir, "root") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   e2e.push(performance.now() - t);
   peakRss = Math.max(peakRss, Number(r.stderr.toString().trim().split("\n").pop()) / 1024);
   const names = (JSON.parse(r.stdout.toString()) as { servers: Array<{ name: string }> }).servers.map((s) => s.name);
@@ -52,6 +64,8 @@ await discoverServers(opts);
 const warm = performance.now() - t1;
 
 console.log(`~/.claude.json ${(bytes / 1024 / 1024).toFixed(1)} MiB, ${Object.keys(projects).length} projects`);
-console.log(`bridge discover --json (compiled, whole process): median ${Math.round(median(e2e))} ms of ${e2e.map(Math.round).join("/")} ms, peak RSS ${Math.round(peakRss)} MiB`);
+console.log(
+  `bridge discover --json (compiled, whole process): median ${Math.round(median(e2e))} ms of ${e2e.map(Math.round).join("/")} ms, peak RSS ${Math.round(peakRss)} MiB`,
+);
 console.log(`discoverServers in process: first read ${Math.round(cold)} ms, unchanged file ${Math.round(warm)} ms`);
 rmSync(dir, { recursive: true, force: true });

@@ -39,7 +39,9 @@ const client = new Client({ name: "bench", version: "1" });
 await client.connect(transport);
 async function call(): Promise<number> {
   const t = performance.now();
-  const r = (await client.callTool({ name: "run_python", arguments: { code: "print(1)" } })) as { structuredContent?: { output: string } };
+  const r = (await client.callTool({ name: "run_python", arguments: { code: "print(1)" } })) as {
+    structuredContent?: { output: string };
+  };
   const ms = performance.now() - t;
   if (r.structuredContent?.output !== "1\n") throw new Error(`unexpected result: ${JSON.stringify(r)}`);
   return ms;
@@ -70,7 +72,11 @@ await client.close();
 const config = loadConfig({ env });
 const engine = await detectEngine(config, defaultEngineDeps());
 const argv = buildRunArgv(config, {
-  engine: engine.name, binary: engine.binary, ociRuntime: config.ociRuntime, name: "x", ownerPid: process.pid,
+  engine: engine.name,
+  binary: engine.binary,
+  ociRuntime: config.ociRuntime,
+  name: "x",
+  ownerPid: process.pid,
   rlimits: hostRlimits({ readFile: (p) => readFileSync(p, "utf8") }, engine.remote),
 });
 const naive: number[] = [];
@@ -88,27 +94,56 @@ rows.push({ mode: `naive ${engine.name} run --rm per call`, xs: naive });
 rmSync(root, { recursive: true, force: true });
 
 const f = (n: number) => n.toFixed(1).padStart(8);
-console.log(`\nrun_python print(1) via MCP client, ${engine.name} ${engine.version}, image ${config.image}, pool ${config.poolSize}`);
-console.log(`${"mode".padEnd(34)}${"n".padStart(4)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"min".padStart(8)}${"max".padStart(8)}`);
-for (const { mode, xs } of rows) console.log(`${mode.padEnd(34)}${String(xs.length).padStart(4)}${f(pct(xs, 50))}${f(pct(xs, 95))}${f(Math.min(...xs))}${f(Math.max(...xs))}`);
+console.log(
+  `\nrun_python print(1) via MCP client, ${engine.name} ${engine.version}, image ${config.image}, pool ${config.poolSize}`,
+);
+console.log(
+  `${"mode".padEnd(34)}${"n".padStart(4)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"min".padStart(8)}${"max".padStart(8)}`,
+);
+for (const { mode, xs } of rows)
+  console.log(
+    `${mode.padEnd(34)}${String(xs.length).padStart(4)}${f(pct(xs, 50))}${f(pct(xs, 95))}${f(Math.min(...xs))}${f(Math.max(...xs))}`,
+  );
 const speedup = pct(naive, 50) / pct(paced, 50);
-console.log(`\npaced p50 ${pct(paced, 50).toFixed(1)} ms (goal ≤ 20 ms): ${pct(paced, 50) <= 20 ? "met" : "NOT met"}; ${speedup.toFixed(0)}× faster than naive (goal ≥ 20×): ${speedup >= 20 ? "met" : "NOT met"}`);
+console.log(
+  `\npaced p50 ${pct(paced, 50).toFixed(1)} ms (goal ≤ 20 ms): ${pct(paced, 50) <= 20 ? "met" : "NOT met"}; ${speedup.toFixed(0)}× faster than naive (goal ≥ 20×): ${speedup >= 20 ? "met" : "NOT met"}`,
+);
 
 // Data-science rows: the same code through a serve with warm imports (default) and one without.
 const dataImage = process.env.BENCH_DATA_IMAGE ?? "localhost/bridge-datascience:latest";
 const DATA_ROWS = [
-  { label: "pandas describe()", goal: 30, code: "import pandas as pd, numpy as np\ndf = pd.DataFrame(np.random.rand(1000, 4))\ndf.describe()", check: (r: CallResult) => Boolean(r.structuredContent?.result?.includes("count")) },
-  { label: "matplotlib line chart as image", goal: 60, code: "import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.show()", check: (r: CallResult) => (r.content ?? []).some((c) => c.type === "image") },
+  {
+    label: "pandas describe()",
+    goal: 30,
+    code: "import pandas as pd, numpy as np\ndf = pd.DataFrame(np.random.rand(1000, 4))\ndf.describe()",
+    check: (r: CallResult) => Boolean(r.structuredContent?.result?.includes("count")),
+  },
+  {
+    label: "matplotlib line chart as image",
+    goal: 60,
+    code: "import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.show()",
+    check: (r: CallResult) => (r.content ?? []).some((c) => c.type === "image"),
+  },
 ];
 type CallResult = { structuredContent?: { result?: string }; content?: Array<{ type: string }>; isError?: boolean };
-const hasDataImage = dataImage !== "" && Bun.spawnSync([engine.binary, "image", "inspect", dataImage], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+const hasDataImage =
+  dataImage !== "" &&
+  Bun.spawnSync([engine.binary, "image", "inspect", dataImage], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 if (!hasDataImage) {
-  console.log(`\ndata-science rows skipped: ${dataImage || "BENCH_DATA_IMAGE is empty"} ${dataImage ? `is not in ${engine.name} (dist/bridge image build builds it)` : ""}`);
+  console.log(
+    `\ndata-science rows skipped: ${dataImage || "BENCH_DATA_IMAGE is empty"} ${dataImage ? `is not in ${engine.name} (dist/bridge image build builds it)` : ""}`,
+  );
 } else {
   const series: Record<string, { warm: number[]; cold: number[] }> = {};
   for (const mode of ["warm", "cold"] as const) {
     const dataRoot = mkdtempSync(join(tmpdir(), "bridge-bench-data-"));
-    const dataEnv = { ...env, BRIDGE_ROOT: dataRoot, HOME: dataRoot, MCP_BRIDGE_IMAGE: dataImage, ...(mode === "cold" ? { MCP_BRIDGE_WARM_IMPORTS: "" } : {}) };
+    const dataEnv = {
+      ...env,
+      BRIDGE_ROOT: dataRoot,
+      HOME: dataRoot,
+      MCP_BRIDGE_IMAGE: dataImage,
+      ...(mode === "cold" ? { MCP_BRIDGE_WARM_IMPORTS: "" } : {}),
+    };
     const t = new StdioClientTransport({ command: bin, args: ["serve"], env: dataEnv, stderr: "inherit" });
     const c = new Client({ name: "bench-data", version: "1" });
     await c.connect(t);
@@ -120,7 +155,8 @@ if (!hasDataImage) {
         const t0 = performance.now();
         const r = (await c.callTool({ name: "run_python", arguments: { code: row.code } })) as CallResult;
         xs.push(performance.now() - t0);
-        if (r.isError || !row.check(r)) throw new Error(`${row.label}: unexpected result ${JSON.stringify(r).slice(0, 500)}`);
+        if (r.isError || !row.check(r))
+          throw new Error(`${row.label}: unexpected result ${JSON.stringify(r).slice(0, 500)}`);
         await Bun.sleep(600);
       }
       (series[row.label] ??= { warm: [], cold: [] })[mode] = xs;
@@ -128,11 +164,17 @@ if (!hasDataImage) {
     await c.close();
     rmSync(dataRoot, { recursive: true, force: true });
   }
-  console.log(`\ndata science via MCP client, paced (1 call / 600 ms), ${engine.name}, image ${dataImage}; cold = MCP_BRIDGE_WARM_IMPORTS empty`);
-  console.log(`${"code".padEnd(34)}${"warm p50".padStart(10)}${"warm p95".padStart(10)}${"cold p50".padStart(10)}${"cold p95".padStart(10)}  goal (warm p50)`);
+  console.log(
+    `\ndata science via MCP client, paced (1 call / 600 ms), ${engine.name}, image ${dataImage}; cold = MCP_BRIDGE_WARM_IMPORTS empty`,
+  );
+  console.log(
+    `${"code".padEnd(34)}${"warm p50".padStart(10)}${"warm p95".padStart(10)}${"cold p50".padStart(10)}${"cold p95".padStart(10)}  goal (warm p50)`,
+  );
   for (const row of DATA_ROWS) {
     const { warm, cold } = series[row.label]!;
     const p = pct(warm, 50);
-    console.log(`${row.label.padEnd(34)}${f(p).padStart(10)}${f(pct(warm, 95)).padStart(10)}${f(pct(cold, 50)).padStart(10)}${f(pct(cold, 95)).padStart(10)}  ≤ ${row.goal} ms: ${p <= row.goal ? "met" : "NOT met"}`);
+    console.log(
+      `${row.label.padEnd(34)}${f(p).padStart(10)}${f(pct(warm, 95)).padStart(10)}${f(pct(cold, 50)).padStart(10)}${f(pct(cold, 95)).padStart(10)}  ≤ ${row.goal} ms: ${p <= row.goal ? "met" : "NOT met"}`,
+    );
   }
 }

@@ -17,12 +17,27 @@ const GOAL_MB = 200;
 const bin = process.env.BRIDGE_BIN ?? resolve(import.meta.dir, "../dist/bridge");
 const CASES: Array<{ name: string; code: string; progress: boolean }> = [
   { name: "30 MB in one write", code: "import sys\nsys.stdout.write('x' * 30_000_000 + '\\n')", progress: false },
-  { name: "30 MB in one write + progressToken", code: "import sys\nsys.stdout.write('x' * 30_000_000 + '\\n')", progress: true },
-  { name: "200 × 1 MB writes + progressToken", code: "import sys\nfor _ in range(200): sys.stdout.write('y' * 1_000_000)", progress: true },
-  { name: "one 100 MB host-call frame", code: "import _bridge\ntry:\n    _bridge.call_sync('memory.list', 'x' * 100_000_000)\nexcept Exception as e:\n    print(type(e).__name__)", progress: false },
+  {
+    name: "30 MB in one write + progressToken",
+    code: "import sys\nsys.stdout.write('x' * 30_000_000 + '\\n')",
+    progress: true,
+  },
+  {
+    name: "200 × 1 MB writes + progressToken",
+    code: "import sys\nfor _ in range(200): sys.stdout.write('y' * 1_000_000)",
+    progress: true,
+  },
+  {
+    name: "one 100 MB host-call frame",
+    code: "import _bridge\ntry:\n    _bridge.call_sync('memory.list', 'x' * 100_000_000)\nexcept Exception as e:\n    print(type(e).__name__)",
+    progress: false,
+  },
 ];
 
-async function measure(code: string, progress: boolean): Promise<{ peakMb: number; idleMb: number; seconds: number; notifications: number }> {
+async function measure(
+  code: string,
+  progress: boolean,
+): Promise<{ peakMb: number; idleMb: number; seconds: number; notifications: number }> {
   const root = mkdtempSync(join(tmpdir(), "bridge-bench-"));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -49,7 +64,9 @@ async function measure(code: string, progress: boolean): Promise<{ peakMb: numbe
   }
 }
 
-console.log(`serve peak RSS (VmHWM) per hostile call — ${bin}, engine ${process.env.MCP_BRIDGE_ENGINE ?? "auto"}, goal ≤ ${GOAL_MB} MB`);
+console.log(
+  `serve peak RSS (VmHWM) per hostile call — ${bin}, engine ${process.env.MCP_BRIDGE_ENGINE ?? "auto"}, goal ≤ ${GOAL_MB} MB`,
+);
 console.log("| case | peak MB | before the call MB | call s | progress notifications | goal |");
 console.log("|---|---|---|---|---|---|");
 let failed = false;
@@ -57,6 +74,8 @@ for (const c of CASES) {
   const r = await measure(c.code, c.progress);
   const ok = r.peakMb <= GOAL_MB;
   failed ||= !ok;
-  console.log(`| ${c.name} | ${r.peakMb.toFixed(0)} | ${r.idleMb.toFixed(0)} | ${r.seconds.toFixed(1)} | ${c.progress ? r.notifications : "-"} | ${ok ? "met" : "MISSED"} |`);
+  console.log(
+    `| ${c.name} | ${r.peakMb.toFixed(0)} | ${r.idleMb.toFixed(0)} | ${r.seconds.toFixed(1)} | ${c.progress ? r.notifications : "-"} | ${ok ? "met" : "MISSED"} |`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

@@ -13,7 +13,12 @@ const root = mkdtempSync(join(tmpdir(), "bridge-bench-"));
 // Pool off: this measures the binary's own start, not container start-up.
 const env = { ...process.env, BRIDGE_ROOT: root, HOME: root, MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_LOG_LEVEL: "error" };
 
-const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+const init = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+});
 const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
 const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
 
@@ -41,5 +46,7 @@ rmSync(root, { recursive: true, force: true });
 times.sort((a, b) => a - b);
 const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
 console.log(`bridge serve cold start → first tools/list answer (${runs} runs)`);
-console.log(`  median ${pct(50).toFixed(1)} ms   p95 ${pct(95).toFixed(1)} ms   min ${times[0]!.toFixed(1)} ms   max ${times.at(-1)!.toFixed(1)} ms`);
+console.log(
+  `  median ${pct(50).toFixed(1)} ms   p95 ${pct(95).toFixed(1)} ms   min ${times[0]!.toFixed(1)} ms   max ${times.at(-1)!.toFixed(1)} ms`,
+);
 console.log(`  goal ≤ 100 ms median: ${pct(50) <= 100 ? "met" : "NOT met"}`);

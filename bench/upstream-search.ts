@@ -14,10 +14,17 @@ const n = Number(process.argv[2] ?? 100);
 const state = mkdtempSync(join(tmpdir(), "bridge-bench-search-"));
 const log = { debug() {}, warn() {} };
 const entries: ServerEntry[] = Array.from({ length: n }, (_, i) => ({
-  name: `srv-${i}`, source: "/bench", format: "bench", scope: "user", transport: "stdio",
-  command: resolve("node_modules/.bin/mcp-server-everything"), args: ["stdio", `--bench-${i}`], status: "ok",
+  name: `srv-${i}`,
+  source: "/bench",
+  format: "bench",
+  scope: "user",
+  transport: "stdio",
+  command: resolve("node_modules/.bin/mcp-server-everything"),
+  args: ["stdio", `--bench-${i}`],
+  status: "ok",
 }));
-const make = (list = entries) => new UpstreamRegistry({ discover: async () => list, stateDir: state, timeoutMs: 30_000, log });
+const make = (list = entries) =>
+  new UpstreamRegistry({ discover: async () => list, stateDir: state, timeoutMs: 30_000, log });
 
 try {
   // Cold: start 4 real servers to fill their cache entries (timed), then copy the list to the rest.
@@ -42,7 +49,9 @@ try {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  console.log(`repeated search, ${n} servers (${n * tools.length} tools): median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`);
+  console.log(
+    `repeated search, ${n} servers (${n * tools.length} tools): median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`,
+  );
   await warm.closeAll();
 } finally {
   rmSync(state, { recursive: true, force: true });

@@ -11,9 +11,16 @@ export function buildVersion(): string {
 /** Runs `bun build --compile` for one target (optionally writing its metafile); throws with bun's output on failure. */
 export function compile(opts: { outfile: string; target?: string; version: string; metafile?: string }): void {
   const args = [
-    process.execPath, "build", "src/main.ts", "--compile",
-    "--minify", "--bytecode", "--format=esm", "--sourcemap=none",
-    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    process.execPath,
+    "build",
+    "src/main.ts",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--sourcemap=none",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     `--define=BRIDGE_VERSION=${JSON.stringify(opts.version)}`,
     `--outfile=${opts.outfile}`,
   ];

@@ -28,9 +28,12 @@ const FORMULA_PLATFORMS: Platform[] = ["linux-x64", "linux-arm64", "darwin-x64",
 const argv = process.argv.slice(2);
 const withBundles = !argv.includes("--no-mcpb");
 const named = argv.filter((a) => !a.startsWith("--"));
-for (const a of argv) if (a.startsWith("--") && a !== "--no-mcpb") throw new Error(`unknown option "${a}"; usage: bun scripts/release.ts [--no-mcpb] [platform ...]`);
+for (const a of argv)
+  if (a.startsWith("--") && a !== "--no-mcpb")
+    throw new Error(`unknown option "${a}"; usage: bun scripts/release.ts [--no-mcpb] [platform ...]`);
 const wanted = (named.length ? named : Object.keys(TARGETS)) as Platform[];
-for (const p of wanted) if (!(p in TARGETS)) throw new Error(`unknown target "${p}"; known: ${Object.keys(TARGETS).join(", ")}`);
+for (const p of wanted)
+  if (!(p in TARGETS)) throw new Error(`unknown target "${p}"; known: ${Object.keys(TARGETS).join(", ")}`);
 
 const version = buildVersion();
 const release = version.split("+")[0]!;
@@ -52,16 +55,23 @@ const metafile = `${out}/.metafile.json`;
 for (const [i, platform] of wanted.entries()) {
   const exe = `${out}/bridge-${platform}/${exeName(platform)}`;
   mkdirSync(`${out}/bridge-${platform}`, { recursive: true });
-  await timed(`compiled ${platform} (${TARGETS[platform]})`, () => compile({ outfile: exe, target: TARGETS[platform], version, metafile: i === 0 ? metafile : undefined }));
+  await timed(`compiled ${platform} (${TARGETS[platform]})`, () =>
+    compile({ outfile: exe, target: TARGETS[platform], version, metafile: i === 0 ? metafile : undefined }),
+  );
   if (platform === host) {
     const r = Bun.spawnSync([exe, "--version"], { stdout: "pipe" });
-    if (r.exitCode !== 0 || r.stdout.toString().trim() !== version) throw new Error(`${exe} does not start (exit ${r.exitCode})`);
+    if (r.exitCode !== 0 || r.stdout.toString().trim() !== version)
+      throw new Error(`${exe} does not start (exit ${r.exitCode})`);
   }
 }
 const notices = thirdPartyNotices(metafile, Bun.version);
 rmSync(metafile, { force: true });
 const tools = withBundles
-  ? await servedTools(wanted.includes(host as Platform) ? [`${out}/bridge-${host}/${exeName(host as Platform)}`] : [process.execPath, "src/main.ts"])
+  ? await servedTools(
+      wanted.includes(host as Platform)
+        ? [`${out}/bridge-${host}/${exeName(host as Platform)}`]
+        : [process.execPath, "src/main.ts"],
+    )
   : [];
 
 // 2. Per platform: the archive, then the bundle, from the same three files.
@@ -74,7 +84,9 @@ for (const platform of wanted) {
   writeFileSync(`${dir}/LICENSE`, readFileSync("LICENSE"));
   writeFileSync(`${dir}/THIRD_PARTY_NOTICES.md`, notices);
   const archive = `bridge-${platform}.tar.gz`;
-  const tar = Bun.spawnSync(["tar", "-C", dir, "-czf", `${out}/${archive}`, exe, "LICENSE", "THIRD_PARTY_NOTICES.md"], { stderr: "pipe" });
+  const tar = Bun.spawnSync(["tar", "-C", dir, "-czf", `${out}/${archive}`, exe, "LICENSE", "THIRD_PARTY_NOTICES.md"], {
+    stderr: "pipe",
+  });
   if (tar.exitCode !== 0) throw new Error(`tar failed for ${platform}: ${tar.stderr.toString()}`);
   sums.push(`${sha256(`${out}/${archive}`)}  ${archive}`);
   if (withBundles) {
@@ -84,7 +96,10 @@ for (const platform of wanted) {
     copyFileSync(`${dir}/${exe}`, `${bdir}/server/${exe}`);
     copyFileSync(`${dir}/LICENSE`, `${bdir}/LICENSE`);
     copyFileSync(`${dir}/THIRD_PARTY_NOTICES.md`, `${bdir}/THIRD_PARTY_NOTICES.md`);
-    writeFileSync(`${bdir}/manifest.json`, `${JSON.stringify(renderManifest({ platform, version: release, tools }), null, 2)}\n`);
+    writeFileSync(
+      `${bdir}/manifest.json`,
+      `${JSON.stringify(renderManifest({ platform, version: release, tools }), null, 2)}\n`,
+    );
     await timed(`packed ${bundle}`, () => packBundle(bdir, `${out}/${bundle}`));
     rmSync(bdir, { recursive: true, force: true });
     const sum = sha256(`${out}/${bundle}`);
@@ -101,7 +116,8 @@ copyFileSync("install.sh", `${out}/install.sh`);
 if (withBundles) {
   const serverJson = renderServerJson({ version: release, baseUrl, bundles });
   const problems = serverJsonProblems(serverJson);
-  if (problems.length) throw new Error(`server.json does not match the MCP Registry schema:\n  ${problems.join("\n  ")}`);
+  if (problems.length)
+    throw new Error(`server.json does not match the MCP Registry schema:\n  ${problems.join("\n  ")}`);
   writeFileSync(`${out}/server.json`, `${JSON.stringify(serverJson, null, 2)}\n`);
 }
 if (FORMULA_PLATFORMS.every((p) => wanted.includes(p))) {

@@ -37,12 +37,14 @@ export const FORMULA_TEST = {
 /** The formula text; throws when a needed archive's checksum is missing. */
 export function renderFormula({ version, baseUrl, sums }: FormulaInput): string {
   const block = (os: string) =>
-    PLATFORMS.filter(([o]) => o === os).map(([, cpu, platform]) => {
-      const file = `bridge-${platform}.tar.gz`;
-      const sum = sums[file];
-      if (!sum || !/^[0-9a-f]{64}$/.test(sum)) throw new Error(`homebrew: no sha256 for ${file}`);
-      return `    on_${cpu} do\n      url "${baseUrl}/${file}"\n      sha256 "${sum}"\n    end`;
-    }).join("\n");
+    PLATFORMS.filter(([o]) => o === os)
+      .map(([, cpu, platform]) => {
+        const file = `bridge-${platform}.tar.gz`;
+        const sum = sums[file];
+        if (!sum || !/^[0-9a-f]{64}$/.test(sum)) throw new Error(`homebrew: no sha256 for ${file}`);
+        return `    on_${cpu} do\n      url "${baseUrl}/${file}"\n      sha256 "${sum}"\n    end`;
+      })
+      .join("\n");
   return `class Bridge < Formula
   desc "${DESC}"
   homepage "${HOMEPAGE}"
@@ -92,8 +94,10 @@ function descProblems(desc: string, name: string): string[] {
   const cmd = /(command ?line)/i.exec(desc);
   if (cmd) out.push(`desc should say "command-line", not "${cmd[1]}"`);
   if (/^(the|an?)(?=\s)/i.test(desc)) out.push("desc starts with an article");
-  if (/^[a-z]/.test(desc) && !["iOS", "iPhone", "macOS"].includes(desc.split(/\s/)[0]!)) out.push("desc should start with a capital letter");
-  if (new RegExp(`^${name.replace(/-/g, "").split("").join("[\\s-]?")}\\b`, "i").test(desc)) out.push("desc starts with the formula name");
+  if (/^[a-z]/.test(desc) && !["iOS", "iPhone", "macOS"].includes(desc.split(/\s/)[0]!))
+    out.push("desc should start with a capital letter");
+  if (new RegExp(`^${name.replace(/-/g, "").split("").join("[\\s-]?")}\\b`, "i").test(desc))
+    out.push("desc starts with the formula name");
   if (/\.$/.test(desc) && !desc.endsWith("etc.")) out.push("desc ends with a full stop");
   if (/\p{So}/u.test(desc)) out.push("desc contains an emoji or symbol");
   if (desc.length > 80) out.push(`desc is ${desc.length} characters (at most 80)`);
@@ -117,9 +121,13 @@ export function lintFormula(rb: string, name = "bridge"): string[] {
   const test = /^ {2}test do\n([\s\S]*?)^ {2}end$/m.exec(rb)?.[1];
   if (!test?.trim()) problems.push("no `test do` block (or an empty one)");
   else {
-    const statements = test.split("\n").map((l) => l.trim()).filter(Boolean);
+    const statements = test
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (statements.join("\n") === "true") problems.push("`test do` should contain a real test");
-    if (statements.every((l) => /--version|version\.to_s/.test(l))) problems.push("`test do` only checks the version: test what the formula does");
+    if (statements.every((l) => /--version|version\.to_s/.test(l)))
+      problems.push("`test do` only checks the version: test what the formula does");
     if (/shell_output\([^)]*,\s*0\)/.test(test)) problems.push("passing 0 to `shell_output` is redundant");
     if (/\/usr\/local\/s?bin/.test(test)) problems.push("use #{bin} instead of /usr/local/bin in `test do`");
   }
@@ -128,7 +136,8 @@ export function lintFormula(rb: string, name = "bridge"): string[] {
     if (/\t/.test(line)) problems.push(`${at}: tab`);
     if (/\s+$/.test(line)) problems.push(`${at}: trailing whitespace`);
     if (line.length > 118) problems.push(`${at}: longer than 118 characters`);
-    if (/^( {2})*\S/.test(line) === false && line.trim()) problems.push(`${at}: indentation is not a multiple of 2 spaces`);
+    if (/^( {2})*\S/.test(line) === false && line.trim())
+      problems.push(`${at}: indentation is not a multiple of 2 spaces`);
     if (/^\s*(desc|homepage|url|version|license|sha256) '/.test(line)) problems.push(`${at}: use double quotes`);
   });
   if (!rb.endsWith("\n") || rb.endsWith("\n\n")) problems.push("the file must end with exactly one newline");

@@ -22,16 +22,52 @@ type SettingKey = keyof typeof SETTINGS;
  * (environmentVariables). Each always has a value: an empty optional field must not reach
  * bridge as an invalid setting.
  */
-export const USER_SETTINGS: Array<{ key: string; setting: SettingKey; title: string; type: "string" | "directory"; default?: string }> = [
+export const USER_SETTINGS: Array<{
+  key: string;
+  setting: SettingKey;
+  title: string;
+  type: "string" | "directory";
+  default?: string;
+}> = [
   { key: "image", setting: "image", title: "Sandbox image", type: "string" },
   { key: "engine", setting: "engine", title: "Container engine (auto, podman or docker)", type: "string" },
   { key: "memory", setting: "memory", title: "Memory per sandbox", type: "string" },
   { key: "timeout", setting: "timeout", title: "Default run_python timeout", type: "string" },
-  { key: "allow_servers", setting: "allowServers", title: "Only these MCP servers (comma-separated names or globs; empty: all)", type: "string", default: "" },
-  { key: "deny_servers", setting: "denyServers", title: "Never these MCP servers (comma-separated names or globs)", type: "string", default: "" },
-  { key: "bridge_root", setting: "root", title: "bridge's home (queue, token, scripts)", type: "directory", default: "${HOME}/.bridge" },
-  { key: "data_folder", setting: "folders", title: "A folder Python may read, at /data/<name> (empty: none)", type: "directory", default: "" },
-  { key: "output_folder", setting: "outputFolder", title: "Where files Python writes to /output are saved (empty: returned only)", type: "directory", default: "" },
+  {
+    key: "allow_servers",
+    setting: "allowServers",
+    title: "Only these MCP servers (comma-separated names or globs; empty: all)",
+    type: "string",
+    default: "",
+  },
+  {
+    key: "deny_servers",
+    setting: "denyServers",
+    title: "Never these MCP servers (comma-separated names or globs)",
+    type: "string",
+    default: "",
+  },
+  {
+    key: "bridge_root",
+    setting: "root",
+    title: "bridge's home (queue, token, scripts)",
+    type: "directory",
+    default: "${HOME}/.bridge",
+  },
+  {
+    key: "data_folder",
+    setting: "folders",
+    title: "A folder Python may read, at /data/<name> (empty: none)",
+    type: "directory",
+    default: "",
+  },
+  {
+    key: "output_folder",
+    setting: "outputFolder",
+    title: "Where files Python writes to /output are saved (empty: returned only)",
+    type: "directory",
+    default: "",
+  },
 ];
 
 /** A setting's default as the string an environment variable would carry. */
@@ -41,7 +77,10 @@ export function settingDefault(s: (typeof USER_SETTINGS)[number]): string {
   return Array.isArray(d) ? d.join(",") : String(d);
 }
 
-export interface Tool { name: string; description?: string }
+export interface Tool {
+  name: string;
+  description?: string;
+}
 
 /** The manifest for one platform's bundle (`windows-x64` gets `bridge.exe`). */
 export function renderManifest(opts: { platform: string; version: string; tools: Tool[] }): Record<string, unknown> {
@@ -78,10 +117,18 @@ export function renderManifest(opts: { platform: string; version: string; tools:
     tools: opts.tools.map((t) => ({ name: t.name, description: firstSentence(t.description ?? "") })),
     tools_generated: false,
     compatibility: { platforms: [os === "windows" ? "win32" : os] },
-    user_config: Object.fromEntries(USER_SETTINGS.map((s) => [s.key, {
-      type: s.type, title: s.title, description: `${SETTINGS[s.setting].help} (${SETTINGS[s.setting].env})`,
-      required: false, default: settingDefault(s),
-    }])),
+    user_config: Object.fromEntries(
+      USER_SETTINGS.map((s) => [
+        s.key,
+        {
+          type: s.type,
+          title: s.title,
+          description: `${SETTINGS[s.setting].help} (${SETTINGS[s.setting].env})`,
+          required: false,
+          default: settingDefault(s),
+        },
+      ]),
+    ),
   };
 }
 
@@ -92,7 +139,11 @@ function firstSentence(text: string): string {
 
 /** Runs the `mcpb` CLI; throws with its output when it fails. */
 export function mcpb(args: string[]): string {
-  const r = Bun.spawnSync([MCPB_CLI, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const r = Bun.spawnSync([MCPB_CLI, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const out = r.stdout.toString() + r.stderr.toString();
   if (r.exitCode !== 0) throw new Error(`mcpb ${args[0]} failed (exit ${r.exitCode}):\n${out}`);
   return out;
@@ -109,8 +160,16 @@ export async function servedTools(argv: string[]): Promise<Tool[]> {
   const home = mkdtempSync(join(tmpdir(), "bridge-tools-"));
   const [command, ...args] = argv;
   const transport = new StdioClientTransport({
-    command: command!, args: [...args, "serve"], stderr: "ignore",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, BRIDGE_ROOT: home, MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_LOG_LEVEL: "error" },
+    command: command!,
+    args: [...args, "serve"],
+    stderr: "ignore",
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: home,
+      BRIDGE_ROOT: home,
+      MCP_BRIDGE_POOL_SIZE: "0",
+      MCP_BRIDGE_LOG_LEVEL: "error",
+    },
   });
   const client = new Client({ name: "bridge-release", version: "1" });
   try {

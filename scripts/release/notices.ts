@@ -21,8 +21,14 @@ const LICENSE_FILE = /^(licen[cs]e|copying)([.-][\w.-]+)?$/i;
 
 /** Name, version, SPDX license and license text of one package; throws when it has no license file. */
 export function packageNotice(dir: string): { name: string; version: string; license: string; text: string } {
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string; license?: string };
-  const files = readdirSync(dir).filter((f) => LICENSE_FILE.test(f)).sort();
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    name: string;
+    version: string;
+    license?: string;
+  };
+  const files = readdirSync(dir)
+    .filter((f) => LICENSE_FILE.test(f))
+    .sort();
   if (!files.length) throw new Error(`notices: ${pkg.name}@${pkg.version} (${dir}) has no license file to ship`);
   const texts = files.map((f) => (files.length > 1 ? `${f}:\n\n` : "") + readFileSync(join(dir, f), "utf8").trim());
   return { name: pkg.name, version: pkg.version, license: pkg.license ?? "see text", text: texts.join("\n\n") };
@@ -45,7 +51,9 @@ function bunNotice(bunVersion: string): string {
 /** The notices document for a build whose metafile is at `metafilePath`. */
 export function thirdPartyNotices(metafilePath: string, bunVersion: string): string {
   const meta = JSON.parse(readFileSync(metafilePath, "utf8")) as { inputs: Record<string, unknown> };
-  const packages = bundledPackageDirs(meta).filter((d) => existsSync(join(d, "package.json"))).map(packageNotice);
+  const packages = bundledPackageDirs(meta)
+    .filter((d) => existsSync(join(d, "package.json")))
+    .map(packageNotice);
   const parts = [
     "# Third-party notices",
     "",

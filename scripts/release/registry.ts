@@ -16,10 +16,17 @@ export const SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-1
 /** `io.github.<owner>/<repo>`: the namespace the registry ties to the GitHub owner. */
 export const SERVER_NAME = "io.github.bridge-mcp/bridge";
 
-export interface BundleAsset { file: string; sha256: string }
+export interface BundleAsset {
+  file: string;
+  sha256: string;
+}
 
 /** The server.json document for a release whose bundles live under `baseUrl`. */
-export function renderServerJson(opts: { version: string; baseUrl: string; bundles: BundleAsset[] }): Record<string, unknown> {
+export function renderServerJson(opts: {
+  version: string;
+  baseUrl: string;
+  bundles: BundleAsset[];
+}): Record<string, unknown> {
   return {
     $schema: SCHEMA_URL,
     name: SERVER_NAME,
@@ -59,7 +66,8 @@ export function serverJsonProblems(doc: unknown): string[] {
   const d = doc as { packages?: Array<{ registryType?: string; identifier?: string; fileSha256?: string }> };
   for (const p of d.packages ?? []) {
     // Publishing rules from the registry docs (package-types): MCPB URLs must contain "mcp" and carry a hash.
-    if (p.registryType === "mcpb" && !p.identifier?.includes("mcp")) problems.push(`${p.identifier}: an MCPB URL must contain "mcp"`);
+    if (p.registryType === "mcpb" && !p.identifier?.includes("mcp"))
+      problems.push(`${p.identifier}: an MCPB URL must contain "mcp"`);
     if (p.registryType === "mcpb" && !p.fileSha256) problems.push(`${p.identifier}: an MCPB package needs fileSha256`);
   }
   return problems;

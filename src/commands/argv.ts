@@ -11,7 +11,10 @@ export function findArgProblem(rawArgs: string[], argsDef: ArgsDef): string | un
   const byName = new Map<string, { type?: string }>();
   let positionals = 0;
   for (const [key, def] of Object.entries(argsDef)) {
-    if (def.type === "positional") { positionals++; continue; }
+    if (def.type === "positional") {
+      positionals++;
+      continue;
+    }
     byName.set(camel(key), def);
     const aliases = "alias" in def && def.alias ? (Array.isArray(def.alias) ? def.alias : [def.alias]) : [];
     for (const a of aliases) byName.set(a.length === 1 ? a : camel(a), def);

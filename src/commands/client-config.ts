@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { selfCommand } from "../worker/service.ts";
 
 /** `{ "mcpServers": { "bridge": { command, args, env? } } }` — the shape Claude Desktop and Cursor read. */
-export function mcpServersEntry(env: Record<string, string> = {}, argv = selfCommand()): { mcpServers: { bridge: Record<string, unknown> } } {
+export function mcpServersEntry(
+  env: Record<string, string> = {},
+  argv = selfCommand(),
+): { mcpServers: { bridge: Record<string, unknown> } } {
   const [command, ...pre] = argv;
   const entry: Record<string, unknown> = { command, args: [...pre, "serve"] };
   if (Object.keys(env).length) entry.env = env;
@@ -26,16 +29,22 @@ const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replac
 /** `claude mcp add` for Claude Code, user scope (every project), with the same env. */
 export function claudeCodeCommand(env: Record<string, string> = {}, argv = selfCommand()): string {
   const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", shellQuote(`${k}=${v}`)]);
-  return ["claude", "mcp", "add", "bridge", "--scope", "user", ...envArgs, "--", ...argv.map(shellQuote), "serve"].join(" ");
+  return ["claude", "mcp", "add", "bridge", "--scope", "user", ...envArgs, "--", ...argv.map(shellQuote), "serve"].join(
+    " ",
+  );
 }
 
 /** Where each client keeps the file the JSON entry goes in, on this platform. */
-export function clientConfigFiles(platform: NodeJS.Platform = process.platform, home = homedir()): { claudeDesktop: string; cursor: string } {
-  const claudeDesktop = platform === "darwin"
-    ? join(home, "Library", "Application Support", "Claude", "claude_desktop_config.json")
-    : platform === "win32"
-      ? join(process.env.APPDATA ?? join(home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
-      : join(home, ".config", "Claude", "claude_desktop_config.json");
+export function clientConfigFiles(
+  platform: NodeJS.Platform = process.platform,
+  home = homedir(),
+): { claudeDesktop: string; cursor: string } {
+  const claudeDesktop =
+    platform === "darwin"
+      ? join(home, "Library", "Application Support", "Claude", "claude_desktop_config.json")
+      : platform === "win32"
+        ? join(process.env.APPDATA ?? join(home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
+        : join(home, ".config", "Claude", "claude_desktop_config.json");
   return { claudeDesktop, cursor: join(home, ".cursor", "mcp.json") };
 }
 

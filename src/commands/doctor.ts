@@ -5,7 +5,10 @@ import { setLogLevel } from "../log.ts";
 import { runAction } from "./run-action.ts";
 
 export default defineCommand({
-  meta: { name: "doctor", description: "Check the container engine, image, queue, worker and Claude CLI; say how to fix problems" },
+  meta: {
+    name: "doctor",
+    description: "Check the container engine, image, queue, worker and Claude CLI; say how to fix problems",
+  },
   args: {
     json: { type: "boolean", description: "print results as JSON" },
     "print-image": { type: "boolean", description: "print the configured sandbox image and exit" },

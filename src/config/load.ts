@@ -25,7 +25,12 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
  * followed (dotfile repositories link their configs).
  */
 const readIfExists = (path: string): string | undefined =>
-  readRegularFile(path, { maxBytes: MAX_CONFIG_BYTES, followSymlinks: true, code: "CONFIG_INVALID", label: `The config file ${path}` });
+  readRegularFile(path, {
+    maxBytes: MAX_CONFIG_BYTES,
+    followSymlinks: true,
+    code: "CONFIG_INVALID",
+    label: `The config file ${path}`,
+  });
 
 /** The config file path: `MCP_BRIDGE_CONFIG`, else `<BRIDGE_ROOT>/config.json`. */
 export function configFilePath(env: ConfigSources["env"]): string {
@@ -48,9 +53,13 @@ export interface ConfigProblem {
 export function loadConfig(sources: ConfigSources = { env: process.env }): Config {
   const { config, problems } = validateConfig(sources);
   if (problems.length) {
-    throw new BridgeError("CONFIG_INVALID", `Invalid configuration:\n  - ${problems.map((p) => p.message).join("\n  - ")}`, {
-      hint: "Fix or unset the values above (see docs/configuration.md).",
-    });
+    throw new BridgeError(
+      "CONFIG_INVALID",
+      `Invalid configuration:\n  - ${problems.map((p) => p.message).join("\n  - ")}`,
+      {
+        hint: "Fix or unset the values above (see docs/configuration.md).",
+      },
+    );
   }
   return config;
 }
@@ -59,7 +68,10 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Confi
  * Never throws: every valid setting, the default in place of each invalid one, and one problem per
  * invalid value or unusable config file (for `bridge doctor`, which reports them and goes on).
  */
-export function validateConfig(sources: ConfigSources = { env: process.env }): { config: Config; problems: ConfigProblem[] } {
+export function validateConfig(sources: ConfigSources = { env: process.env }): {
+  config: Config;
+  problems: ConfigProblem[];
+} {
   const { env } = sources;
   const read = sources.readFile ?? readIfExists;
   const file = configFilePath(env);
@@ -76,9 +88,15 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
       const parsed = parseJsonStrict(text);
       if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
       fileValues = parsed;
-      const formerKeys = new Set(Object.values(SETTINGS).flatMap((s) => ("formerly" in s && s.formerly ? [s.formerly.key] : [])));
+      const formerKeys = new Set(
+        Object.values(SETTINGS).flatMap((s) => ("formerly" in s && s.formerly ? [s.formerly.key] : [])),
+      );
       for (const key of Object.keys(parsed)) {
-        if (!(key in SETTINGS) && !formerKeys.has(key)) problems.push({ setting: file, message: `${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})` });
+        if (!(key in SETTINGS) && !formerKeys.has(key))
+          problems.push({
+            setting: file,
+            message: `${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(", ")})`,
+          });
       }
     } catch (err) {
       problems.push({ setting: file, message: `${file}: not valid JSON: ${(err as Error).message}` });
@@ -90,7 +108,8 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
     // A renamed setting is still read under its old names; the new ones win.
     const formerly = "formerly" in s ? s.formerly : undefined;
     const envName = env[s.env] === undefined && formerly && env[formerly.env] !== undefined ? formerly.env : s.env;
-    const key = fileValues[name] === undefined && formerly && fileValues[formerly.key] !== undefined ? formerly.key : name;
+    const key =
+      fileValues[name] === undefined && formerly && fileValues[formerly.key] !== undefined ? formerly.key : name;
     const fromEnv = env[envName];
     const source = fromEnv !== undefined ? envName : fileValues[key] !== undefined ? `${file}: "${key}"` : undefined;
     const raw = fromEnv !== undefined ? fromEnv : fileValues[key] !== undefined ? fileValues[key] : s.default;
@@ -102,7 +121,12 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
       const why = result.error.issues.map((i) => i.message).join("; ");
       const fallback = s.default === undefined ? undefined : schema.safeParse(s.default);
       if (fallback?.success) out[name] = fallback.data;
-      problems.push({ setting: source ?? key, value: raw, fallback: s.default, message: `${source ?? key}=${JSON.stringify(raw)} is not valid: ${why}` });
+      problems.push({
+        setting: source ?? key,
+        value: raw,
+        fallback: s.default,
+        message: `${source ?? key}=${JSON.stringify(raw)} is not valid: ${why}`,
+      });
     }
   }
   const root = out.root as string;
@@ -110,7 +134,9 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
   out.tokenFile ??= join(root, "token");
   if ((out.timeout as number) > (out.maxTimeout as number)) {
     problems.push({
-      setting: SETTINGS.timeout.env, value: out.timeout, fallback: out.maxTimeout,
+      setting: SETTINGS.timeout.env,
+      value: out.timeout,
+      fallback: out.maxTimeout,
       message: `MCP_BRIDGE_TIMEOUT (${out.timeout} ms) exceeds MCP_BRIDGE_MAX_TIMEOUT (${out.maxTimeout} ms): lower the timeout or raise the maximum`,
     });
     out.timeout = out.maxTimeout;
@@ -124,12 +150,18 @@ export function validateConfig(sources: ConfigSources = { env: process.env }): {
  */
 function parseJsonStrict(text: string): any {
   const errors: ParseError[] = [];
-  const value = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const value = parseJsonc(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   const first = errors[0];
   if (!first) return value;
   const before = text.slice(0, first.offset);
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
-  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const words = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
   throw new Error(`${words} at line ${line}, column ${column}`);
 }

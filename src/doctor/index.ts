@@ -31,8 +31,19 @@ export function realDoctorDeps(config: Config): DoctorDeps {
     which: (cmd) => Bun.which(cmd) ?? undefined,
     async spawn(argv, opts = {}) {
       try {
-        const proc = Bun.spawn(argv, { env: opts.env as Record<string, string>, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs, killSignal: "SIGKILL" });
-        const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+        const proc = Bun.spawn(argv, {
+          env: opts.env as Record<string, string>,
+          stdin: "ignore",
+          stdout: "pipe",
+          stderr: "pipe",
+          timeout: opts.timeoutMs,
+          killSignal: "SIGKILL",
+        });
+        const [stdout, stderr, code] = await Promise.all([
+          new Response(proc.stdout).text(),
+          new Response(proc.stderr).text(),
+          proc.exited,
+        ]);
         return { code, stdout, stderr };
       } catch (err) {
         return { code: null, stdout: "", stderr: (err as Error).message, notFound: true };
@@ -47,13 +58,21 @@ export function realDoctorDeps(config: Config): DoctorDeps {
       }
     },
     readText(path) {
-      try { return readFileSync(path, "utf8"); } catch { return undefined; }
+      try {
+        return readFileSync(path, "utf8");
+      } catch {
+        return undefined;
+      }
     },
     now: () => Date.now(),
   };
 }
 
 /** Runs all checks against this machine; configuration problems come first, as failed checks. */
-export async function runDoctor(config: Config, configProblems: ConfigProblem[] = [], configFile = "the config file"): Promise<CheckResult[]> {
+export async function runDoctor(
+  config: Config,
+  configProblems: ConfigProblem[] = [],
+  configFile = "the config file",
+): Promise<CheckResult[]> {
   return [...configResults(configProblems, configFile), ...(await runChecks(CHECKS, realDoctorDeps(config)))];
 }

@@ -2,14 +2,22 @@
 import type { Check, CheckResult, DoctorDeps } from "./types.ts";
 
 /** Runs every check in order; a check that throws becomes a failed result instead of a crash. */
-export async function runChecks(checks: Array<{ label: string; check: Check }>, deps: DoctorDeps): Promise<CheckResult[]> {
+export async function runChecks(
+  checks: Array<{ label: string; check: Check }>,
+  deps: DoctorDeps,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const { label, check } of checks) {
     try {
       const r = await check(deps);
       results.push(...(Array.isArray(r) ? r : [r]));
     } catch (err) {
-      results.push({ name: label, status: "fail", detail: `the check itself crashed: ${(err as Error).message}`, fix: "please report this with the output of `bridge doctor --json`" });
+      results.push({
+        name: label,
+        status: "fail",
+        detail: `the check itself crashed: ${(err as Error).message}`,
+        fix: "please report this with the output of `bridge doctor --json`",
+      });
     }
   }
   return results;
@@ -26,7 +34,14 @@ export function renderReport(results: CheckResult[]): string {
   });
   const fails = results.filter((r) => r.status === "fail").length;
   const warns = results.filter((r) => r.status === "warn").length;
-  lines.push("", fails ? `${fails} problem(s) to fix, ${warns} warning(s).` : warns ? `Ready, with ${warns} warning(s).` : "All good.");
+  lines.push(
+    "",
+    fails
+      ? `${fails} problem(s) to fix, ${warns} warning(s).`
+      : warns
+        ? `Ready, with ${warns} warning(s).`
+        : "All good.",
+  );
   return lines.join("\n");
 }
 

@@ -29,7 +29,9 @@ export class FileRefusedError extends BridgeError {
   readonly reason: RefusalReason;
   readonly path: string;
   constructor(code: ErrorCode, path: string, reason: RefusalReason, message: string) {
-    super(code, message, { hint: reason === "too-large" ? "Remove or shrink the file." : "Replace it with a regular file." });
+    super(code, message, {
+      hint: reason === "too-large" ? "Remove or shrink the file." : "Replace it with a regular file.",
+    });
     this.reason = reason;
     this.path = path;
   }
@@ -54,9 +56,15 @@ export function readRegularFileBytes(path: string, opts: SafeReadOptions): Buffe
   }
   try {
     const st: Stats = fstatSync(fd);
-    if (!st.isFile()) throw new FileRefusedError(code, path, "not-regular", `${label} is not a regular file (${kindOf(st)}); refused.`);
+    if (!st.isFile())
+      throw new FileRefusedError(code, path, "not-regular", `${label} is not a regular file (${kindOf(st)}); refused.`);
     if (st.size > opts.maxBytes) {
-      throw new FileRefusedError(code, path, "too-large", `${label} is ${st.size} bytes, more than the ${opts.maxBytes} allowed; refused.`);
+      throw new FileRefusedError(
+        code,
+        path,
+        "too-large",
+        `${label} is ${st.size} bytes, more than the ${opts.maxBytes} allowed; refused.`,
+      );
     }
     // Read at most maxBytes + 1 even if the file grows after fstat, so growth is detected, not buffered.
     const buf = Buffer.alloc(Math.min(st.size, opts.maxBytes) + 1);
@@ -66,7 +74,13 @@ export function readRegularFileBytes(path: string, opts: SafeReadOptions): Buffe
       if (n === 0) break;
       off += n;
     }
-    if (off > opts.maxBytes) throw new FileRefusedError(code, path, "too-large", `${label} grew past the ${opts.maxBytes} bytes allowed while it was read; refused.`);
+    if (off > opts.maxBytes)
+      throw new FileRefusedError(
+        code,
+        path,
+        "too-large",
+        `${label} grew past the ${opts.maxBytes} bytes allowed while it was read; refused.`,
+      );
     return buf.subarray(0, off);
   } finally {
     closeSync(fd);

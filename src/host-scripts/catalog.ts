@@ -39,7 +39,11 @@ async function readJsonNoFollow(path: string): Promise<unknown | undefined> {
   try {
     text = readRegularFile(path, { maxBytes: 1024 * 1024, code: "SCRIPT_REJECTED", label: `Manifest ${path}` });
   } catch (err) {
-    if (err instanceof FileRefusedError) throw rejected(err.message, err.reason === "symlink" ? "Replace the link with a file." : "Replace it with a regular JSON file.");
+    if (err instanceof FileRefusedError)
+      throw rejected(
+        err.message,
+        err.reason === "symlink" ? "Replace the link with a file." : "Replace it with a regular JSON file.",
+      );
     throw err;
   }
   if (text === undefined) return undefined;
@@ -56,12 +60,24 @@ export async function scriptsDirReal(dir: string): Promise<string> {
   try {
     real = await fs.realpath(dir);
   } catch {
-    throw rejected(`The scripts directory ${dir} does not exist.`, `Create it (mkdir -m 700 ${dir}) and put executables in it.`);
+    throw rejected(
+      `The scripts directory ${dir} does not exist.`,
+      `Create it (mkdir -m 700 ${dir}) and put executables in it.`,
+    );
   }
   const st = await fs.stat(real);
-  if (!st.isDirectory()) throw rejected(`The scripts path ${dir} is not a directory.`, "Point --scripts at a directory.");
-  if (st.mode & 0o022) throw rejected(`The scripts directory ${real} is writable by group or others, so anyone could add scripts.`, `Run: chmod go-w ${real}`);
-  if (process.getuid && st.uid !== process.getuid()) throw rejected(`The scripts directory ${real} is owned by uid ${st.uid}, not by this user.`, "Use a directory you own.");
+  if (!st.isDirectory())
+    throw rejected(`The scripts path ${dir} is not a directory.`, "Point --scripts at a directory.");
+  if (st.mode & 0o022)
+    throw rejected(
+      `The scripts directory ${real} is writable by group or others, so anyone could add scripts.`,
+      `Run: chmod go-w ${real}`,
+    );
+  if (process.getuid && st.uid !== process.getuid())
+    throw rejected(
+      `The scripts directory ${real} is owned by uid ${st.uid}, not by this user.`,
+      "Use a directory you own.",
+    );
   return real;
 }
 
@@ -70,20 +86,31 @@ async function manifestFor(realDir: string, name: string): Promise<ScriptManifes
   let entry: ScriptManifest = {};
   if (shared !== undefined) {
     const parsed = ManifestFileSchema.safeParse(shared);
-    if (!parsed.success) throw rejected(`Manifest ${join(realDir, MANIFEST_FILE)} is invalid: ${describeIssues(parsed.error)}`, "Fix the manifest file.");
+    if (!parsed.success)
+      throw rejected(
+        `Manifest ${join(realDir, MANIFEST_FILE)} is invalid: ${describeIssues(parsed.error)}`,
+        "Fix the manifest file.",
+      );
     entry = parsed.data.scripts[name] ?? {};
   }
   const own = await readJsonNoFollow(join(realDir, `${name}.json`));
   if (own !== undefined) {
     const parsed = ScriptManifestSchema.safeParse(own);
-    if (!parsed.success) throw rejected(`Manifest ${join(realDir, `${name}.json`)} is invalid: ${describeIssues(parsed.error)}`, "Fix the manifest file.");
+    if (!parsed.success)
+      throw rejected(
+        `Manifest ${join(realDir, `${name}.json`)} is invalid: ${describeIssues(parsed.error)}`,
+        "Fix the manifest file.",
+      );
     entry = parsed.data;
   }
   if (entry.args) {
     try {
       z.fromJSONSchema(entry.args as never);
     } catch (err) {
-      throw rejected(`Manifest for ${name}: "args" is not a usable JSON Schema: ${(err as Error).message}`, "Fix the manifest file.");
+      throw rejected(
+        `Manifest for ${name}: "args" is not a usable JSON Schema: ${(err as Error).message}`,
+        "Fix the manifest file.",
+      );
     }
   }
   return entry;
@@ -104,7 +131,10 @@ export async function resolveScript(dir: string, name: unknown): Promise<Resolve
   if (link.isSymbolicLink()) {
     const target = await fs.realpath(candidate).catch(() => undefined);
     if (!target || !target.startsWith(realDir + sep)) {
-      throw rejected(`"${name}" is a symlink that points outside the scripts directory; refused.`, "Copy the script into the scripts directory instead of linking to it.");
+      throw rejected(
+        `"${name}" is a symlink that points outside the scripts directory; refused.`,
+        "Copy the script into the scripts directory instead of linking to it.",
+      );
     }
     path = target;
   }
@@ -133,7 +163,10 @@ export async function listScripts(dir: string): Promise<{ scripts: ScriptInfo[];
   const problems: string[] = [];
   for (const entry of (await fs.readdir(realDir)).sort()) {
     if (entry.endsWith(".json") || entry.startsWith(".")) continue;
-    if (scriptNameProblem(entry)) { problems.push(`${entry}: skipped (${scriptNameProblem(entry)})`); continue; }
+    if (scriptNameProblem(entry)) {
+      problems.push(`${entry}: skipped (${scriptNameProblem(entry)})`);
+      continue;
+    }
     try {
       const { path: _p, cwd: _c, env: _e, ...info } = await resolveScript(realDir, entry);
       scripts.push(info);
@@ -146,13 +179,17 @@ export async function listScripts(dir: string): Promise<{ scripts: ScriptInfo[];
 
 /** Checks argv against the script's args schema (and basic limits). Throws SCRIPT_REJECTED. */
 export function validateArgs(script: ScriptInfo, args: unknown): string[] {
-  if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw rejected("args must be an array of strings.");
+  if (!Array.isArray(args) || !args.every((a) => typeof a === "string"))
+    throw rejected("args must be an array of strings.");
   if (args.length > 1000) throw rejected(`Too many arguments (${args.length}; at most 1000).`);
   if (args.some((a) => a.includes("\0"))) throw rejected("An argument contains a NUL byte, which argv cannot carry.");
   if (script.argsSchema) {
     const parsed = z.fromJSONSchema(script.argsSchema as never).safeParse(args);
     if (!parsed.success) {
-      throw rejected(`Arguments for "${script.name}" do not match its schema: ${describeIssues(parsed.error)}`, "Call run_script without a name for the script's argument schema.");
+      throw rejected(
+        `Arguments for "${script.name}" do not match its schema: ${describeIssues(parsed.error)}`,
+        "Call run_script without a name for the script's argument schema.",
+      );
     }
   }
   return args;

@@ -14,7 +14,10 @@ export const ScriptManifestSchema = z.strictObject({
   /** JSON Schema for the argv array (e.g. `{"type":"array","items":{"enum":["a","b"]}}`). */
   args: z.record(z.string(), z.unknown()).optional(),
   /** Duration (`30s`, `2m`, or seconds as a number). */
-  timeout: z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, "expected a duration such as 30s or 2m").optional(),
+  timeout: z
+    .union([z.string(), z.number()])
+    .refine((v) => parseDuration(v) !== undefined, "expected a duration such as 30s or 2m")
+    .optional(),
   /** Working directory: absolute, or relative to the scripts directory. */
   cwd: z.string().min(1).optional(),
   /** Environment variables passed through from the worker (besides PATH). */

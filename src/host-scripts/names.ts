@@ -16,7 +16,8 @@ export function scriptNameProblem(name: unknown): string | undefined {
   if (name.includes("/") || name.includes("\\")) return "a script name is a file name, not a path (no '/')";
   if (name.includes("\0")) return "the name contains a NUL byte";
   if (name === "." || name === ".." || name.includes("..")) return "the name contains '..'";
-  if (!SCRIPT_NAME_RE.test(name)) return "only letters, digits, '.', '_' and '-' are allowed (starting with a letter or digit, at most 64)";
+  if (!SCRIPT_NAME_RE.test(name))
+    return "only letters, digits, '.', '_' and '-' are allowed (starting with a letter or digit, at most 64)";
   if (name.endsWith(".json")) return "names ending in .json are manifests, not scripts";
   return undefined;
 }
@@ -25,8 +26,12 @@ export function scriptNameProblem(name: unknown): string | undefined {
 export function assertScriptName(name: unknown): asserts name is string {
   const problem = scriptNameProblem(name);
   if (problem) {
-    throw new BridgeError("SCRIPT_REJECTED", `Script name ${JSON.stringify(String(name).slice(0, 80))} rejected: ${problem}.`, {
-      hint: "Call run_script without a name for the names you may run.",
-    });
+    throw new BridgeError(
+      "SCRIPT_REJECTED",
+      `Script name ${JSON.stringify(String(name).slice(0, 80))} rejected: ${problem}.`,
+      {
+        hint: "Call run_script without a name for the names you may run.",
+      },
+    );
   }
 }

@@ -90,15 +90,23 @@ export function runProcess(spec: RunSpec): Promise<RunOutcome> {
       procs.signal(child.pid, "SIGTERM");
       killTimer ??= setTimeout(() => procs.signal(child.pid, "SIGKILL", !exited), spec.killGraceMs ?? 2000);
     };
-    const timer = setTimeout(() => { timedOut = true; stop(); }, spec.timeoutMs);
-    const onAbort = () => { aborted = true; stop(); };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, spec.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
     if (spec.signal?.aborted) onAbort();
     else spec.signal?.addEventListener("abort", onAbort, { once: true });
 
     child.stdout!.on("data", (c: Buffer) => out.push(c));
     child.stderr!.on("data", (c: Buffer) => err.push(c));
     if (child.stdin) {
-      child.stdin.on("error", () => { /* the script closed stdin early: fine */ });
+      child.stdin.on("error", () => {
+        /* the script closed stdin early: fine */
+      });
       child.stdin.end(spec.stdin);
     }
     let settled = false;

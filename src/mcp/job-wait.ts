@@ -19,14 +19,21 @@ const LIVENESS_CHECK_MS = 500;
 export interface ToolExtra {
   signal: AbortSignal;
   _meta?: { progressToken?: string | number };
-  sendNotification: (n: { method: "notifications/progress"; params: { progressToken: string | number; progress: number; message?: string } }) => Promise<void>;
+  sendNotification: (n: {
+    method: "notifications/progress";
+    params: { progressToken: string | number; progress: number; message?: string };
+  }) => Promise<void>;
 }
 
 /** Default wait of escalate_to_claude without a progressToken (Claude rarely answers in 25 s; still below 60 s). */
 export const ESCALATE_WAIT_SECONDS = 45;
 
 /** Milliseconds to wait: the caller's choice (clamped), else the default for the presence of a progressToken. */
-export function waitMsFor(waitSeconds: number | undefined, hasProgressToken: boolean, defaultSeconds = DEFAULT_WAIT_SECONDS): number {
+export function waitMsFor(
+  waitSeconds: number | undefined,
+  hasProgressToken: boolean,
+  defaultSeconds = DEFAULT_WAIT_SECONDS,
+): number {
   const s = waitSeconds ?? (hasProgressToken ? DEFAULT_PROGRESS_WAIT_SECONDS : defaultSeconds);
   return Math.round(Math.max(0, Math.min(MAX_WAIT_SECONDS, s)) * 1000);
 }
@@ -51,14 +58,18 @@ export function workerOfflineNote(w: WorkerStatus): string {
  */
 export function jobWorkerNote(s: JobStatus, w: WorkerStatus): string | undefined {
   if (s.state === "queued") {
-    return w.alive ? undefined : `Job ${s.id} is queued and kept; it runs when a worker starts. ${workerOfflineNote(w)}`;
+    return w.alive
+      ? undefined
+      : `Job ${s.id} is queued and kept; it runs when a worker starts. ${workerOfflineNote(w)}`;
   }
   if (s.state !== "running" || !s.worker) return undefined;
   if (w.workers.some((b) => b.workerId === s.worker || b.running.includes(s.id))) return undefined;
   const dead = w.dead?.find((b) => b.workerId === s.worker && (b.running.includes(s.id) || s.claimed === true));
   if (!dead) return undefined;
   const what = `worker ${dead.workerId} (pid ${dead.pid} on ${dead.hostname}), which died: ${dead.why}`;
-  const recorder = w.alive ? "a running worker records it as interrupted within seconds" : `the next worker to start records it as interrupted (start one: \`${w.startCommand}\`)`;
+  const recorder = w.alive
+    ? "a running worker records it as interrupted within seconds"
+    : `the next worker to start records it as interrupted (start one: \`${w.startCommand}\`)`;
   const resume = s.kind === "claude" ? " Its Claude session_id (in the interrupted result) can be resumed." : "";
   return `Job ${s.id} was running on ${what}. It did not finish and will not be re-run: its watchdog stops what it started, and ${recorder}; get_job then shows it.${resume}`;
 }
@@ -83,7 +94,12 @@ export interface WaitOutcome {
  * cancelling the job if the request is cancelled — but not when the cancel only reports the client's
  * own request timeout (see isClientTimeout). Returns the latest status.
  */
-export async function waitForJob(queue: QueueClient, id: string, waitMs: number, extra: ToolExtra): Promise<WaitOutcome> {
+export async function waitForJob(
+  queue: QueueClient,
+  id: string,
+  waitMs: number,
+  extra: ToolExtra,
+): Promise<WaitOutcome> {
   const token = extra._meta?.progressToken;
   let n = 0;
   let lastSent = Date.now();
@@ -91,7 +107,9 @@ export async function waitForJob(queue: QueueClient, id: string, waitMs: number,
   const send = (message: string) => {
     if (token === undefined) return;
     lastSent = Date.now();
-    void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++n, message } }).catch(() => {});
+    void extra
+      .sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++n, message } })
+      .catch(() => {});
   };
   const onAbort = () => {
     if (!isClientTimeout(extra.signal.reason)) void queue.cancel(id).catch(() => {});
@@ -118,7 +136,8 @@ export async function waitForJob(queue: QueueClient, id: string, waitMs: number,
           send(e.message);
         },
       });
-      if (!result && token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS) send(`job ${id} is still ${status.state}`);
+      if (!result && token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS)
+        send(`job ${id} is still ${status.state}`);
     }
   } finally {
     extra.signal.removeEventListener("abort", onAbort);

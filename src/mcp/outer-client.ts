@@ -36,7 +36,8 @@ export class OuterClientLink implements OuterClient {
 
   listRoots(signal?: AbortSignal): Promise<Root[]> {
     const server = this.server;
-    if (!server?.getClientCapabilities()?.roots) return Promise.reject(new BridgeError("UPSTREAM_FAILED", "the MCP client declared no roots"));
+    if (!server?.getClientCapabilities()?.roots)
+      return Promise.reject(new BridgeError("UPSTREAM_FAILED", "the MCP client declared no roots"));
     this.roots ??= server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS, signal }).then(
       (r) => r.roots,
       (err) => {

@@ -15,7 +15,9 @@ import { annotationsFor, lenientShape, listedTool, type RegisterTool } from "./t
 import { TOOL_MODULES } from "./tools/index.ts";
 
 /** Where run_python code finds the user's files and leaves its own (from the folder settings; never throws). */
-export function filesSentence(config: Pick<Config, "folders" | "outputFolder" | "root" | "stateDir" | "tokenFile">): string {
+export function filesSentence(
+  config: Pick<Config, "folders" | "outputFolder" | "root" | "stateDir" | "tokenFile">,
+): string {
   let folders: Folders;
   try {
     folders = resolveFolders(config);
@@ -26,18 +28,23 @@ export function filesSentence(config: Pick<Config, "folders" | "outputFolder" | 
   return [
     read ? `Its code can read the user's folders ${read}, read-only.` : "",
     `Files it writes to /output come back with the result${folders.output ? ` and are saved to ${folders.output}` : ""}.`,
-  ].filter(Boolean).join(" ");
+  ]
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** Shown to the model once at initialize, for the groups that are on. */
 export function instructionsFor(groups: readonly ToolGroup[], files?: string): string {
   const lines = ["bridge gives you safe local execution."];
   if (groups.includes("sandbox")) {
-    lines.push("run_python runs Python in an isolated, network-less container; the user's other MCP servers are reachable from that code",
-      "(await search_tool_docs(query), await mcp_<server>.<tool>(...), discovered_servers()) instead of as separate tools.");
+    lines.push(
+      "run_python runs Python in an isolated, network-less container; the user's other MCP servers are reachable from that code",
+      "(await search_tool_docs(query), await mcp_<server>.<tool>(...), discovered_servers()) instead of as separate tools.",
+    );
     if (files) lines.push(files);
   }
-  if (groups.includes("escalation")) lines.push("escalate_to_claude hands a task to Claude Code on the user's machine.");
+  if (groups.includes("escalation"))
+    lines.push("escalate_to_claude hands a task to Claude Code on the user's machine.");
   if (groups.includes("scripts")) lines.push("run_script runs the user's whitelisted host scripts.");
   return lines.join(" ");
 }
@@ -53,27 +60,42 @@ export function createServer(opts: ServerOptions): McpServer {
   const built = buildServices(opts, opts.services);
   const server = new McpServer(
     { name: "bridge", title: "bridge", version: VERSION },
-    { instructions: instructionsFor(groups, groups.includes("sandbox") ? filesSentence(opts.config) : undefined), capabilities: { logging: {} } },
+    {
+      instructions: instructionsFor(groups, groups.includes("sandbox") ? filesSentence(opts.config) : undefined),
+      capabilities: { logging: {} },
+    },
   );
   built.attachClient(server.server);
   const listed: Tool[] = [];
   const register: RegisterTool = (spec, handler) => {
-    server.registerTool(spec.name, {
-      description: spec.description,
-      inputSchema: lenientShape(spec.input),
-      ...(spec.output ? { outputSchema: spec.output } : {}),
-      annotations: annotationsFor(spec.hints),
-    }, handler as never);
+    server.registerTool(
+      spec.name,
+      {
+        description: spec.description,
+        inputSchema: lenientShape(spec.input),
+        ...(spec.output ? { outputSchema: spec.output } : {}),
+        annotations: annotationsFor(spec.hints),
+      },
+      handler as never,
+    );
     listed.push(listedTool(spec));
   };
-  const ctx: ToolContext = { config: opts.config, log: opts.log, services: built.services, sandboxReachesServers: built.sandboxReachesServers, register };
+  const ctx: ToolContext = {
+    config: opts.config,
+    log: opts.log,
+    services: built.services,
+    sandboxReachesServers: built.sandboxReachesServers,
+    register,
+  };
   for (const tool of TOOL_MODULES) if (groups.includes(tool.group)) tool.register(ctx);
   // The SDK's own listing would carry $schema, ±2^53 bounds and every default hint.
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
   if (groups.includes("sandbox")) registerCapabilities(server);
   if (built.services.files) registerResultFiles(server, built.services.files);
   if ((groups.includes("escalation") || groups.includes("scripts")) && !groups.includes("jobs")) {
-    opts.log.warn("The jobs tool group is off: a job that outlives wait_seconds cannot be followed up (get_job, cancel_job). Add jobs to MCP_BRIDGE_TOOLS.");
+    opts.log.warn(
+      "The jobs tool group is off: a job that outlives wait_seconds cannot be followed up (get_job, cancel_job). Add jobs to MCP_BRIDGE_TOOLS.",
+    );
   }
   // Warm the pool only once the client has initialized, so starting containers never delays the handshake.
   server.server.oninitialized = () => built.warm();

@@ -63,11 +63,18 @@ export function buildServices(opts: ServiceOptions, given: Partial<Services> = {
     onShutdown(upstream.close);
     reachesServers = upstream.extensions.length > 0;
     if (config.maxOutput > MCP_OUTPUT_LIMIT) {
-      log.warn(`MCP_BRIDGE_MAX_OUTPUT (${formatBytes(config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`);
+      log.warn(
+        `MCP_BRIDGE_MAX_OUTPUT (${formatBytes(config.maxOutput)}) is more than an MCP message can safely carry; run_python output is capped at ${formatBytes(MCP_OUTPUT_LIMIT)}.`,
+      );
     }
     const sandboxConfig = { ...config, maxOutput: mcpResultLimit(config) * RAW_OUTPUT_FACTOR };
     // serve never pulls an image by itself: a missing one is an error that says how to get it.
-    const service = new SandboxService(sandboxConfig, { engine: defaultEngineDeps(), log, extensions: upstream.extensions, pullImage: false });
+    const service = new SandboxService(sandboxConfig, {
+      engine: defaultEngineDeps(),
+      log,
+      extensions: upstream.extensions,
+      pullImage: false,
+    });
     onShutdown(() => service.shutdown());
     if (!opts.inspectOnly) warm = () => service.warm();
     sandbox = service;

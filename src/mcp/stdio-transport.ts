@@ -96,7 +96,10 @@ export class BoundedStdioTransport implements Transport {
     const o = this.oversize;
     if (o) {
       o.total += piece.length;
-      o.tail = piece.length >= ID_SCAN_BYTES ? Buffer.from(piece.subarray(piece.length - ID_SCAN_BYTES)) : keepLast(Buffer.concat([o.tail, piece]));
+      o.tail =
+        piece.length >= ID_SCAN_BYTES
+          ? Buffer.from(piece.subarray(piece.length - ID_SCAN_BYTES))
+          : keepLast(Buffer.concat([o.tail, piece]));
       return;
     }
     if (this.lineBytes + piece.length <= this.maxMessageBytes) {
@@ -133,7 +136,12 @@ export class BoundedStdioTransport implements Transport {
     if (!parsed.success) {
       const id = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
       const reqId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id)) ? id : null;
-      return this.reject(reqId, -32600, "Invalid Request: not a JSON-RPC 2.0 request, notification or response (batches are not supported)", line!.length);
+      return this.reject(
+        reqId,
+        -32600,
+        "Invalid Request: not a JSON-RPC 2.0 request, notification or response (batches are not supported)",
+        line!.length,
+      );
     }
     this.onmessage?.(parsed.data);
   }
@@ -141,7 +149,13 @@ export class BoundedStdioTransport implements Transport {
   private tooLarge(o: { head: Buffer; tail: Buffer; total: number }): void {
     const id = requestIdOf(o.head.toString("utf8"), o.tail.toString("utf8"));
     const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-    this.reject(id ?? null, -32600, `Request too large: the message is ${o.total} bytes (${mib(o.total)}); bridge reads JSON-RPC messages of at most ${this.maxMessageBytes} bytes (${mib(this.maxMessageBytes)}). Send less data per call.`, o.total, { size: o.total, limit: this.maxMessageBytes });
+    this.reject(
+      id ?? null,
+      -32600,
+      `Request too large: the message is ${o.total} bytes (${mib(o.total)}); bridge reads JSON-RPC messages of at most ${this.maxMessageBytes} bytes (${mib(this.maxMessageBytes)}). Send less data per call.`,
+      o.total,
+      { size: o.total, limit: this.maxMessageBytes },
+    );
   }
 
   private reject(id: RequestId | null, code: -32700 | -32600, message: string, bytes: number, data?: unknown): void {

@@ -49,7 +49,10 @@ export async function serveStdio(deps: ServeDeps): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 143));
   process.on("SIGHUP", () => void shutdown("SIGHUP", 129));
   transport.onerror = (err) => log.warn(`serve: transport error: ${err.message}`);
-  transport.onrejected = ({ code, bytes }) => log.warn(`serve: answered a ${bytes}-byte input line with JSON-RPC error ${code} (${code === -32700 ? "not JSON" : "too large or not JSON-RPC"})`);
+  transport.onrejected = ({ code, bytes }) =>
+    log.warn(
+      `serve: answered a ${bytes}-byte input line with JSON-RPC error ${code} (${code === -32700 ? "not JSON" : "too large or not JSON-RPC"})`,
+    );
   // Set before connect: the SDK chains its own handler after this one.
   transport.onclose = () => void shutdown("the client connection closed");
 

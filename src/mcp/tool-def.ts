@@ -34,14 +34,24 @@ export interface ToolSpec<I extends z.ZodRawShape> {
 export type RegisterTool = <I extends z.ZodRawShape>(spec: ToolSpec<I>, handler: ToolCallback<I>) => void;
 
 /** MCP ToolAnnotations defaults (spec 2025-06-18): a tool is assumed to write, destroy, not be idempotent, reach out. */
-const SPEC_DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true } as const;
+const SPEC_DEFAULTS = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;
 
 /**
  * The annotations to list: each hint that differs from the spec default. destructive and
  * idempotent are left out for read-only tools, where the spec says they are not meaningful.
  */
 export function annotationsFor(h: Hints): ToolAnnotations {
-  const all = { readOnlyHint: h.readOnly, destructiveHint: h.destructive, idempotentHint: h.idempotent, openWorldHint: h.openWorld };
+  const all = {
+    readOnlyHint: h.readOnly,
+    destructiveHint: h.destructive,
+    idempotentHint: h.idempotent,
+    openWorldHint: h.openWorld,
+  };
   const out: ToolAnnotations = {};
   for (const key of Object.keys(all) as Array<keyof typeof all>) {
     if (h.readOnly && (key === "destructiveHint" || key === "idempotentHint")) continue;

@@ -14,7 +14,12 @@ import { createServer } from "./server.ts";
 /** The tools exactly as a client receives them from `serve` with this config (its tool groups). */
 export async function bridgeToolListing(config: Config, log: ConsolaInstance): Promise<Tool[]> {
   const cleanups: Array<() => Promise<void> | void> = [];
-  const server = createServer({ config: { ...config, poolSize: 0 }, log, onShutdown: (fn) => void cleanups.push(fn), inspectOnly: true });
+  const server = createServer({
+    config: { ...config, poolSize: 0 },
+    log,
+    onShutdown: (fn) => void cleanups.push(fn),
+    inspectOnly: true,
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "bridge-discover", version: VERSION });
   try {

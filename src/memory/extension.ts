@@ -15,7 +15,11 @@ const commitParams = z.object({ token: z.string(), value: z.unknown() });
 
 function parse<T>(schema: z.ZodType<T>, params: unknown, method: string): T {
   const r = schema.safeParse(params);
-  if (!r.success) throw new BridgeError("MEMORY_INVALID", `${method}: bad parameters: ${r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new BridgeError(
+      "MEMORY_INVALID",
+      `${method}: bad parameters: ${r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -30,7 +34,9 @@ export function memoryMethods(store: MemoryStore): Record<string, HostMethod> {
       const rec = store.read(parse(keyParams, p, "load_memory").key);
       return rec ? { exists: true, value: rec.value } : { exists: false, value: null };
     },
-    "memory.delete": async (p, ctx) => ({ deleted: await store.delete(parse(keyParams, p, "delete_memory").key, ctx.signal) }),
+    "memory.delete": async (p, ctx) => ({
+      deleted: await store.delete(parse(keyParams, p, "delete_memory").key, ctx.signal),
+    }),
     "memory.list": async () => ({ keys: store.list() }),
     "memory.exists": async (p) => ({ exists: store.read(parse(keyParams, p, "memory_exists").key) !== undefined }),
     "memory.info": async (p) => ({ info: store.info(parse(keyParams, p, "get_memory_info").key) ?? null }),

@@ -24,7 +24,11 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, opts: FileL
       } catch (err) {
         // e.g. ENOSPC: a lock file we cannot finish must not stay behind and block the key.
         closeSync(fd);
-        try { unlinkSync(lockPath); } catch { /* already gone */ }
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
         throw err;
       }
       closeSync(fd);
@@ -33,7 +37,11 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, opts: FileL
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const age = Date.now() - (lstatSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > staleMs) {
-        try { unlinkSync(lockPath); } catch { /* another waiter broke it first */ }
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          /* another waiter broke it first */
+        }
         continue;
       }
       if (Date.now() > deadline) {
@@ -47,6 +55,10 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, opts: FileL
   try {
     return fn();
   } finally {
-    try { unlinkSync(lockPath); } catch { /* already broken as stale */ }
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      /* already broken as stale */
+    }
   }
 }

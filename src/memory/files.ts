@@ -27,9 +27,16 @@ export function writeRecordFile(dir: string, key: string, text: string): void {
     renameSync(tmp, join(dir, `${key}.json`));
   } catch (err) {
     // ENOSPC, EIO …: leave nothing behind, and say what happened.
-    try { unlinkSync(tmp); } catch { /* never created, or already renamed */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created, or already renamed */
+    }
     throw new BridgeError("MEMORY_INVALID", `memory ${key}: could not write the value: ${(err as Error).message}`, {
-      hint: (err as NodeJS.ErrnoException).code === "ENOSPC" ? "The disk holding the memory store is full; free space or delete keys." : undefined,
+      hint:
+        (err as NodeJS.ErrnoException).code === "ENOSPC"
+          ? "The disk holding the memory store is full; free space or delete keys."
+          : undefined,
       cause: err,
     });
   }
@@ -42,7 +49,9 @@ export function recordBytes(dir: string, keys: readonly string[]): number {
     try {
       const st = lstatSync(join(dir, `${k}.json`));
       if (st.isFile()) total += st.size;
-    } catch { /* deleted meanwhile */ }
+    } catch {
+      /* deleted meanwhile */
+    }
   }
   return total;
 }
@@ -50,12 +59,18 @@ export function recordBytes(dir: string, keys: readonly string[]): number {
 /** Removes temp files older than an hour (a writer that crashed between create and rename). */
 export function sweepStaleTemp(dir: string, nowMs = Date.now()): void {
   let names: string[] = [];
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const n of names) {
     if (!TMP_RE.test(n)) continue;
     try {
       const st = lstatSync(join(dir, n));
       if (st.isFile() && nowMs - st.mtimeMs > STALE_TMP_MS) unlinkSync(join(dir, n));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
 }

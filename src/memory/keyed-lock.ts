@@ -14,7 +14,8 @@ export class KeyedLock {
 
   /** Resolves with a release function once `key` is ours. Release is idempotent. */
   acquire(key: string, signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(new BridgeError("CANCELLED", `waiting for memory key ${key} was cancelled`));
+    if (signal?.aborted)
+      return Promise.reject(new BridgeError("CANCELLED", `waiting for memory key ${key} was cancelled`));
     let queue = this.queues.get(key);
     if (!queue) {
       queue = [];

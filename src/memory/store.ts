@@ -27,7 +27,6 @@ const USAGE_RECOUNT_MS = 2_000;
 /** Bytes a record adds around its value (version, timestamps) — generous. */
 const RECORD_OVERHEAD = 256;
 
-
 /** What is stored per key. */
 export interface MemoryRecord {
   version: number;
@@ -57,7 +56,10 @@ export interface MemoryStoreOptions {
 export function validateMemoryKey(key: unknown): string {
   if (typeof key !== "string" || !MEMORY_KEY_PATTERN.test(key) || key.includes("..")) {
     const shown = typeof key === "string" ? JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key) : typeof key;
-    throw new BridgeError("MEMORY_INVALID", `invalid memory key ${shown}: use 1-128 letters, digits, "_", "-" or "." (not starting with "." and without "..")`);
+    throw new BridgeError(
+      "MEMORY_INVALID",
+      `invalid memory key ${shown}: use 1-128 letters, digits, "_", "-" or "." (not starting with "." and without "..")`,
+    );
   }
   return key;
 }
@@ -88,7 +90,11 @@ export class MemoryStore {
     let text: string | undefined;
     try {
       // Non-blocking, regular files only, capped: a FIFO or a huge file named like a key cannot stall serve.
-      text = readRegularFile(this.path(key), { maxBytes: this.maxValueBytes + RECORD_OVERHEAD + 64 * 1024, code: "MEMORY_INVALID", label: `memory ${key}` });
+      text = readRegularFile(this.path(key), {
+        maxBytes: this.maxValueBytes + RECORD_OVERHEAD + 64 * 1024,
+        code: "MEMORY_INVALID",
+        label: `memory ${key}`,
+      });
     } catch (err) {
       if (isBridgeError(err)) throw err;
       throw new BridgeError("MEMORY_INVALID", `cannot read memory ${key}: ${(err as Error).message}`, { cause: err });
@@ -97,7 +103,11 @@ export class MemoryStore {
     try {
       return JSON.parse(text) as MemoryRecord;
     } catch (err) {
-      throw new BridgeError("MEMORY_INVALID", `memory ${key} is corrupt (${this.path(key)}): ${(err as Error).message}`, { hint: "Delete it with delete_memory.", cause: err });
+      throw new BridgeError(
+        "MEMORY_INVALID",
+        `memory ${key} is corrupt (${this.path(key)}): ${(err as Error).message}`,
+        { hint: "Delete it with delete_memory.", cause: err },
+      );
     }
   }
 
@@ -153,19 +163,29 @@ export class MemoryStore {
   info(key: string): MemoryInfo | undefined {
     const rec = this.read(key);
     if (!rec) return undefined;
-    return { key, size: Buffer.byteLength(JSON.stringify(rec.value)), version: rec.version, created: rec.created, updated: rec.updated };
+    return {
+      key,
+      size: Buffer.byteLength(JSON.stringify(rec.value)),
+      version: rec.version,
+      created: rec.created,
+      updated: rec.updated,
+    };
   }
 
   /**
    * Starts a read-modify-write: waits for the key's lock, then returns the current value and a token.
    * The lock is held until commitUpdate/abortUpdate, or until `signal` aborts (the call ended).
    */
-  async beginUpdate(key: string, signal?: AbortSignal): Promise<{ token: string; exists: boolean; value: unknown; version: number }> {
+  async beginUpdate(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ token: string; exists: boolean; value: unknown; version: number }> {
     validateMemoryKey(key);
     const release = await this.lock.acquire(key, signal);
     try {
       // The call may have ended between the grant and now: a listener added to an aborted signal never fires.
-      if (signal?.aborted) throw new BridgeError("CANCELLED", `update_memory(${JSON.stringify(key)}) was cancelled: the call ended`);
+      if (signal?.aborted)
+        throw new BridgeError("CANCELLED", `update_memory(${JSON.stringify(key)}) was cancelled: the call ended`);
       const rec = this.read(key);
       const token = randomUUID();
       const entry = { key, version: rec?.version ?? 0, release };
@@ -205,7 +225,11 @@ export class MemoryStore {
 
   private takeUpdate(token: string) {
     const u = this.updates.get(token);
-    if (!u) throw new BridgeError("MEMORY_INVALID", "memory update token is unknown or expired (the update was already finished or the call ended)");
+    if (!u)
+      throw new BridgeError(
+        "MEMORY_INVALID",
+        "memory update token is unknown or expired (the update was already finished or the call ended)",
+      );
     this.updates.delete(token);
     return u;
   }
@@ -226,7 +250,8 @@ export class MemoryStore {
    */
   private usedBytes(): number {
     const now = Date.now();
-    if (!this.usage || now - this.usage.at > USAGE_RECOUNT_MS) this.usage = { bytes: recordBytes(this.dir, this.list()), at: now };
+    if (!this.usage || now - this.usage.at > USAGE_RECOUNT_MS)
+      this.usage = { bytes: recordBytes(this.dir, this.list()), at: now };
     return this.usage.bytes;
   }
 
@@ -236,13 +261,19 @@ export class MemoryStore {
     const json = JSON.stringify(value);
     const size = Buffer.byteLength(json);
     if (size > this.maxValueBytes) {
-      throw new BridgeError("MEMORY_INVALID", `memory ${key}: value is ${size} bytes as JSON, more than the limit of ${this.maxValueBytes} bytes`, {
-        hint: "Store less, or split it over several keys.",
-      });
+      throw new BridgeError(
+        "MEMORY_INVALID",
+        `memory ${key}: value is ${size} bytes as JSON, more than the limit of ${this.maxValueBytes} bytes`,
+        {
+          hint: "Store less, or split it over several keys.",
+        },
+      );
     }
     const prev = this.read(key);
     if (!prev && this.list().length >= this.maxKeys) {
-      throw new BridgeError("MEMORY_INVALID", `memory is full: ${this.maxKeys} keys are stored`, { hint: "Delete keys you no longer need (list_memories())." });
+      throw new BridgeError("MEMORY_INVALID", `memory is full: ${this.maxKeys} keys are stored`, {
+        hint: "Delete keys you no longer need (list_memories()).",
+      });
     }
     const now = this.now().toISOString();
     const rec: MemoryRecord = { version: (prev?.version ?? 0) + 1, created: prev?.created ?? now, updated: now, value };
@@ -250,9 +281,13 @@ export class MemoryStore {
     const own = recordBytes(this.dir, [key]);
     const used = this.usedBytes() - own;
     if (used + Buffer.byteLength(text) > this.maxTotalBytes) {
-      throw new BridgeError("MEMORY_INVALID", `memory is full: storing ${key} (${Buffer.byteLength(text)} bytes) would take the store past its quota of ${this.maxTotalBytes} bytes (${used} bytes used by other keys)`, {
-        hint: "Delete keys you no longer need (list_memories(), get_memory_info()), or raise MCP_BRIDGE_MEMORY_STORE_QUOTA.",
-      });
+      throw new BridgeError(
+        "MEMORY_INVALID",
+        `memory is full: storing ${key} (${Buffer.byteLength(text)} bytes) would take the store past its quota of ${this.maxTotalBytes} bytes (${used} bytes used by other keys)`,
+        {
+          hint: "Delete keys you no longer need (list_memories(), get_memory_info()), or raise MCP_BRIDGE_MEMORY_STORE_QUOTA.",
+        },
+      );
     }
     if (!this.swept) {
       this.swept = true;

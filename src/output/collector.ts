@@ -61,7 +61,8 @@ export class OutputCollector {
   result(): CollectedOutput {
     const head = concat(this.head);
     const tail = concat(this.tail);
-    if (this.total <= this.maxBytes) return { text: decode(concat([head, tail])), totalBytes: this.total, truncated: false };
+    if (this.total <= this.maxBytes)
+      return { text: decode(concat([head, tail])), totalBytes: this.total, truncated: false };
     const headText = decode(head.subarray(0, utf8Boundary(head, head.length)));
     const tailText = decode(tail.subarray(utf8Start(tail)));
     const shown = byteLength(headText) + byteLength(tailText);
@@ -95,7 +96,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
   const n = parts.reduce((s, p) => s + p.length, 0);
   const out = new Uint8Array(n);
   let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
   return out;
 }
 

@@ -21,7 +21,20 @@ export const runOutputShape = {
   exit_code: z.number().int().optional(),
   truncated: z.boolean().optional(),
   note: z.string().optional(),
-  files: z.array(z.object({ name: z.string(), type: z.string(), size: z.number().int(), path: z.string().optional(), uri: z.string().optional() }).strict()).optional().describe("written to /output"),
+  files: z
+    .array(
+      z
+        .object({
+          name: z.string(),
+          type: z.string(),
+          size: z.number().int(),
+          path: z.string().optional(),
+          uri: z.string().optional(),
+        })
+        .strict(),
+    )
+    .optional()
+    .describe("written to /output"),
 };
 export const runOutputSchema = z.object(runOutputShape).strict();
 export type RunStructured = z.infer<typeof runOutputSchema>;
@@ -62,7 +75,8 @@ export interface OutcomeFile {
  * status does.
  */
 export function normalizeOutcome(o: RunOutcome): RunOutcome {
-  const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : safeString(v));
+  const text = (v: unknown): string | undefined =>
+    v === undefined || v === null ? undefined : typeof v === "string" ? v : safeString(v);
   const status: RunStatus = (RUN_STATUSES as readonly unknown[]).includes(o.status) ? o.status : "error";
   const out: RunOutcome = {
     status,
@@ -71,7 +85,9 @@ export function normalizeOutcome(o: RunOutcome): RunOutcome {
   };
   const value = text(o.value);
   if (value !== undefined) out.value = value;
-  const error = text(o.error) ?? (status === o.status ? undefined : `the sandbox reported an unknown status ${safeString(o.status)}`);
+  const error =
+    text(o.error) ??
+    (status === o.status ? undefined : `the sandbox reported an unknown status ${safeString(o.status)}`);
   if (error !== undefined) out.error = error;
   if (status === "exit" || o.exitCode !== undefined) out.exitCode = exitCodeOf(o.exitCode);
   if (Array.isArray(o.files) && o.files.length) out.files = o.files;
@@ -90,7 +106,7 @@ function exitCodeOf(code: unknown): number {
 
 function safeString(v: unknown): string {
   try {
-    return typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+    return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
   } catch {
     return String(v);
   }
@@ -103,7 +119,12 @@ export function isFailure(o: Pick<RunOutcome, "status" | "exitCode">): boolean {
 
 /** One file as the structured result lists it: where it went on the host (`path`), else a resource `uri`. */
 export function fileEntry(f: OutcomeFile, uri?: string): NonNullable<RunStructured["files"]>[number] {
-  return { name: `/output/${f.name}`, type: f.mimeType, size: f.data.length, ...(f.savedTo ? { path: f.savedTo } : uri ? { uri } : {}) };
+  return {
+    name: `/output/${f.name}`,
+    type: f.mimeType,
+    size: f.data.length,
+    ...(f.savedTo ? { path: f.savedTo } : uri ? { uri } : {}),
+  };
 }
 
 /**
@@ -129,7 +150,13 @@ export function toStructured(o: RunOutcome, note?: string, uris: string[] = []):
  * Human/model-readable text of a run in the configured mode. Output longer than `maxTextOutput`
  * bytes is replaced by a pointer to structuredContent.output (it would be sent twice otherwise).
  */
-export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutput = Infinity, note?: string, uris: string[] = []): string {
+export function formatText(
+  o: RunOutcome,
+  mode: "compact" | "toon",
+  maxTextOutput = Infinity,
+  note?: string,
+  uris: string[] = [],
+): string {
   const size = Buffer.byteLength(o.output.text);
   if (size > maxTextOutput) {
     o = { ...o, output: { ...o.output, text: `[${formatBytes(size)} of output: see structuredContent.output]\n` } };
@@ -142,8 +169,12 @@ export function formatText(o: RunOutcome, mode: "compact" | "toon", maxTextOutpu
   if (o.error) parts.push(o.error.replace(/\n$/, ""));
   if (o.status === "exit") parts.push(`[exit code ${o.exitCode ?? 0}]`);
   if (o.images.length) parts.push(`[${o.images.length} image${o.images.length > 1 ? "s" : ""} attached]`);
-  for (const f of o.files ?? []) parts.push(`[file /output/${f.name}: ${formatBytes(f.data.length)} ${f.mimeType}${f.savedTo ? `, saved to ${f.savedTo}` : ""}]`);
-  if (!parts.length || (parts.length === 1 && o.notice)) parts.push(o.status === "ok" ? "(no output)" : `[${o.status}]`);
+  for (const f of o.files ?? [])
+    parts.push(
+      `[file /output/${f.name}: ${formatBytes(f.data.length)} ${f.mimeType}${f.savedTo ? `, saved to ${f.savedTo}` : ""}]`,
+    );
+  if (!parts.length || (parts.length === 1 && o.notice))
+    parts.push(o.status === "ok" ? "(no output)" : `[${o.status}]`);
   if (note) parts.push(`[${note}]`);
   return parts.join("\n");
 }

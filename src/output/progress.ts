@@ -44,7 +44,11 @@ export class ProgressStreamer {
   private timer?: Timer;
   private ended = false;
 
-  constructor(private readonly sink: ProgressSink, private readonly intervalMs = 100, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly sink: ProgressSink,
+    private readonly intervalMs = 100,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Adds decoded output text; sends complete lines when the interval has passed. */
   push(text: string): void {
@@ -65,7 +69,10 @@ export class ProgressStreamer {
     if (this.lines.length === 0) return;
     let message = this.lines.text;
     // The batch's last newline is not part of the message.
-    const more = this.lines.length - (this.lines.endsWithNewline ? 1 : 0) - (message.endsWith("\n") ? message.length - 1 : message.length);
+    const more =
+      this.lines.length -
+      (this.lines.endsWithNewline ? 1 : 0) -
+      (message.endsWith("\n") ? message.length - 1 : message.length);
     this.lines.clear();
     if (message.endsWith("\n")) message = message.slice(0, -1);
     if (more > 0) message = `${message}\n[... ${more} more characters in the final result]`;
@@ -81,7 +88,10 @@ export class ProgressStreamer {
    */
   notice(message: string): void {
     if (this.ended) return;
-    this.pendingNotice = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}\n[... ${message.length - MAX_MESSAGE} more characters]` : message;
+    this.pendingNotice =
+      message.length > MAX_MESSAGE
+        ? `${message.slice(0, MAX_MESSAGE)}\n[... ${message.length - MAX_MESSAGE} more characters]`
+        : message;
     const wait = this.lastSent + this.intervalMs - this.now();
     if (wait <= 0) return this.sendNotice();
     this.timer ??= setTimeout(() => {

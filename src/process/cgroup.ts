@@ -32,7 +32,11 @@ export function ownCgroupPath(procCgroup: string): string | undefined {
 }
 
 const read = (path: string): string | undefined => {
-  try { return readFileSync(path, "utf8"); } catch { return undefined; }
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 };
 
 /** The directory of this process's own v2 cgroup, or undefined without cgroup v2. */
@@ -48,7 +52,11 @@ export function ownCgroupDir(): string | undefined {
 
 /** The pids in a cgroup (empty when it is gone). */
 export function cgroupPids(dir: string): number[] {
-  return (read(join(dir, "cgroup.procs")) ?? "").split("\n").filter(Boolean).map(Number).filter((n) => n > 0);
+  return (read(join(dir, "cgroup.procs")) ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => n > 0);
 }
 
 /** Whether any process is left in the cgroup or below it. */
@@ -71,19 +79,36 @@ export function signalCgroup(dir: string, signal: NodeJS.Signals): void {
     try {
       writeFileSync(join(dir, "cgroup.kill"), "1");
       return;
-    } catch { /* fall through to the pid walk */ }
+    } catch {
+      /* fall through to the pid walk */
+    }
   }
   // Freeze first (when available) so nothing forks between reading the list and signalling it.
   const freeze = join(dir, "cgroup.freeze");
   const canFreeze = signal === "SIGKILL" && existsSync(freeze);
-  if (canFreeze) try { writeFileSync(freeze, "1"); } catch { /* best effort */ }
+  if (canFreeze)
+    try {
+      writeFileSync(freeze, "1");
+    } catch {
+      /* best effort */
+    }
   for (let round = 0; round < 5; round++) {
     const pids = cgroupPids(dir);
     if (!pids.length) break;
-    for (const pid of pids) try { process.kill(pid, signal); } catch { /* already gone */ }
+    for (const pid of pids)
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
     if (signal !== "SIGKILL") break;
   }
-  if (canFreeze) try { writeFileSync(freeze, "0"); } catch { /* best effort */ }
+  if (canFreeze)
+    try {
+      writeFileSync(freeze, "0");
+    } catch {
+      /* best effort */
+    }
 }
 
 /** Removes the cgroup once empty, waiting up to `waitMs`; false when processes are still in it. */
@@ -106,10 +131,19 @@ export async function removeCgroup(dir: string, waitMs = 1000): Promise<boolean>
 export function sweepCgroups(parent: string, prefix: string): number {
   let removed = 0;
   let names: string[] = [];
-  try { names = readdirSync(parent); } catch { return 0; }
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return 0;
+  }
   for (const n of names) {
     if (!n.startsWith(prefix)) continue;
-    try { rmdirSync(join(parent, n)); removed++; } catch { /* busy or gone */ }
+    try {
+      rmdirSync(join(parent, n));
+      removed++;
+    } catch {
+      /* busy or gone */
+    }
   }
   return removed;
 }

@@ -39,14 +39,24 @@ export function parseStat(text: string): ProcInfo | undefined {
  * sid), their descendants, and `tagged` pids. The leader itself only while `leaderAlive` (once it
  * exited, its pid may be reused; a pgid/sid in use is never reused). Pure.
  */
-export function jobMembers(procs: ProcInfo[], leader: number, tagged: ReadonlySet<number>, leaderAlive = true, self = process.pid): number[] {
+export function jobMembers(
+  procs: ProcInfo[],
+  leader: number,
+  tagged: ReadonlySet<number>,
+  leaderAlive = true,
+  self = process.pid,
+): number[] {
   const members = new Set<number>();
   for (const p of procs) if (p.pgid === leader || p.sid === leader || tagged.has(p.pid)) members.add(p.pid);
   if (leaderAlive) members.add(leader);
   // Children of members are members (repeat until nothing changes: the list is not in tree order).
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const p of procs) if (!members.has(p.pid) && members.has(p.ppid)) { members.add(p.pid); grew = true; }
+    for (const p of procs)
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.add(p.pid);
+        grew = true;
+      }
   }
   members.delete(self);
   return [...members].filter((pid) => procs.some((p) => p.pid === pid));
@@ -56,13 +66,19 @@ export function jobMembers(procs: ProcInfo[], leader: number, tagged: ReadonlySe
 export function listProcs(): ProcInfo[] {
   const out: ProcInfo[] = [];
   let names: string[] = [];
-  try { names = readdirSync("/proc"); } catch { return out; }
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return out;
+  }
   for (const n of names) {
     if (!/^\d+$/.test(n)) continue;
     try {
       const info = parseStat(readFileSync(`/proc/${n}/stat`, "utf8"));
       if (info) out.push(info);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
@@ -76,7 +92,9 @@ export function taggedPids(procs: ProcInfo[], tag: string): Set<number> {
     try {
       const env = readFileSync(`/proc/${p.pid}/environ`);
       if (env.indexOf(needle) >= 0 || env.subarray(0, first.length).equals(first)) out.add(p.pid);
-    } catch { /* not ours, or gone */ }
+    } catch {
+      /* not ours, or gone */
+    }
   }
   return out;
 }
@@ -86,7 +104,12 @@ export function signalJobProcs(leader: number, tag: string, signal: NodeJS.Signa
   const procs = listProcs();
   const members = jobMembers(procs, leader, taggedPids(procs, tag), leaderAlive);
   const counted = withoutWatchdog(members).length;
-  for (const pid of members) try { process.kill(pid, signal); } catch { /* gone */ }
+  for (const pid of members)
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone */
+    }
   return counted;
 }
 
@@ -105,7 +128,9 @@ export function withoutWatchdog(pids: number[]): number[] {
       if (readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(`\0${WATCHDOG_NAME}\0`)) watchdogs.add(pid);
       const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
       if (info) parent.set(pid, info.ppid);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return pids.filter((p) => parent.has(p) && !watchdogs.has(p) && !watchdogs.has(parent.get(p)!));
 }

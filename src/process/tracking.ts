@@ -60,7 +60,11 @@ const CGROUP_PREFIX = "bridge-job-";
 
 function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (pid === undefined) return;
-  try { process.kill(-pid, sig); } catch { /* the group is gone */ }
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* the group is gone */
+  }
 }
 
 /** Probe: can we create a child cgroup of our own and move a process into it? */
@@ -72,10 +76,15 @@ function probeCgroup(): { dir?: string; why?: string } {
   try {
     dir = createCgroup(parent, `${CGROUP_PREFIX}probe-${process.pid}-${randomBytes(3).toString("hex")}`);
   } catch (err) {
-    return { why: `own cgroup ${parent} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); not delegated to this user` };
+    return {
+      why: `own cgroup ${parent} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); not delegated to this user`,
+    };
   }
   try {
-    const r = spawnSync("/bin/sh", ["-c", 'echo $$ > "$1/cgroup.procs"', "probe", dir], { stdio: "ignore", timeout: 5000 });
+    const r = spawnSync("/bin/sh", ["-c", 'echo $$ > "$1/cgroup.procs"', "probe", dir], {
+      stdio: "ignore",
+      timeout: 5000,
+    });
     if (r.status !== 0) return { why: `cannot move processes into child cgroups of ${parent}` };
     return { dir: parent };
   } finally {
@@ -85,16 +94,24 @@ function probeCgroup(): { dir?: string; why?: string } {
 
 function probeSystemd(): { ok: boolean; why?: string } {
   if (process.platform !== "linux") return { ok: false, why: "not Linux" };
-  const r = spawnSync("systemd-run", ["--user", "--scope", "--quiet", "--collect", "true"], { stdio: ["ignore", "ignore", "pipe"], timeout: 5000 });
+  const r = spawnSync("systemd-run", ["--user", "--scope", "--quiet", "--collect", "true"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    timeout: 5000,
+  });
   if (r.error) return { ok: false, why: `systemd-run: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` };
-  if (r.status !== 0) return { ok: false, why: `no systemd user manager (systemd-run --user --scope: ${r.stderr.toString().trim().split("\n")[0] || `exit ${r.status}`})` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      why: `no systemd user manager (systemd-run --user --scope: ${r.stderr.toString().trim().split("\n")[0] || `exit ${r.status}`})`,
+    };
   return { ok: true };
 }
 
 function cgroupTracking(parent: string, skipped: string[]): Tracking {
   const swept = sweepCgroups(parent, CGROUP_PREFIX);
   return {
-    mode: "cgroup", skipped,
+    mode: "cgroup",
+    skipped,
     detail: `a cgroup v2 per job under ${parent}${parent.includes("/unified") ? " (hybrid v1/v2 host)" : ""}${swept ? `; removed ${swept} left by a stopped worker` : ""}`,
     forJob(jobId) {
       const name = `${CGROUP_PREFIX}${jobId}-${randomBytes(3).toString("hex")}`;
@@ -123,13 +140,23 @@ function systemdTracking(skipped: string[]): Tracking {
   const ctl = (unit: string, sig: NodeJS.Signals) =>
     spawnSync("systemctl", ["--user", "kill", `--signal=${sig}`, unit], { stdio: "ignore", timeout: 5000 });
   return {
-    mode: "systemd", skipped,
+    mode: "systemd",
+    skipped,
     detail: "a transient systemd user scope per job (systemd-run --user --scope)",
     forJob(jobId) {
       const unit = `bridge-job-${jobId}-${randomBytes(3).toString("hex")}.scope`;
       return {
         env: {},
-        argv: (cmd, watchPid) => ["systemd-run", "--user", "--scope", "--quiet", "--collect", `--unit=${unit}`, "--", ...wrapperArgv(cmd, { unit, watchPid })],
+        argv: (cmd, watchPid) => [
+          "systemd-run",
+          "--user",
+          "--scope",
+          "--quiet",
+          "--collect",
+          `--unit=${unit}`,
+          "--",
+          ...wrapperArgv(cmd, { unit, watchPid }),
+        ],
         signal(leader, sig) {
           killGroup(leader, sig);
           ctl(unit, sig);
@@ -146,10 +173,12 @@ function systemdTracking(skipped: string[]): Tracking {
 
 function procTracking(mode: "proc" | "group", skipped: string[]): Tracking {
   return {
-    mode, skipped,
-    detail: mode === "proc"
-      ? "process group + session + a /proc scan for descendants and the job's environment tag"
-      : "the job's process group only",
+    mode,
+    skipped,
+    detail:
+      mode === "proc"
+        ? "process group + session + a /proc scan for descendants and the job's environment tag"
+        : "the job's process group only",
     forJob(jobId) {
       const tag = `${jobId}.${randomBytes(4).toString("hex")}`;
       return {
@@ -177,7 +206,10 @@ function procTracking(mode: "proc" | "group", skipped: string[]): Tracking {
  */
 export function chooseTracking(setting: TrackingSetting = "auto"): Tracking {
   const skipped: string[] = [];
-  const refuse = (why: string) => new BridgeError("CONFIG_INVALID", `BRIDGE_PROCESS_TRACKING=${setting} cannot be used here: ${why}.`, { hint: "Set BRIDGE_PROCESS_TRACKING=auto (or remove it) to use the best mode this host offers; `bridge doctor` shows which." });
+  const refuse = (why: string) =>
+    new BridgeError("CONFIG_INVALID", `BRIDGE_PROCESS_TRACKING=${setting} cannot be used here: ${why}.`, {
+      hint: "Set BRIDGE_PROCESS_TRACKING=auto (or remove it) to use the best mode this host offers; `bridge doctor` shows which.",
+    });
   if (setting === "auto" || setting === "cgroup") {
     const cg = probeCgroup();
     if (cg.dir) return cgroupTracking(cg.dir, skipped);

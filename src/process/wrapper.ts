@@ -11,16 +11,16 @@
  */
 
 export const WRAPPER_SCRIPT = [
-  'cg=$1; unit=$2; tag=$3; w=$4; shift 4',
+  "cg=$1; unit=$2; tag=$3; w=$4; shift 4",
   '[ -z "$cg" ] || echo $$ > "$cg/cgroup.procs" || { echo "bridge: cannot enter the job cgroup $cg" >&2; exit 125; }',
   '[ -z "$w" ] || ( trap "" TERM; g=$$',
   '  while kill -0 "$w" 2>/dev/null; do sleep 1; done',
-  '  s() { kill -$1 -$g 2>/dev/null',
+  "  s() { kill -$1 -$g 2>/dev/null",
   '    [ -z "$cg" ] || kill -$1 $(cat "$cg/cgroup.procs") 2>/dev/null',
   '    [ -z "$unit" ] || systemctl --user kill --signal=$1 "$unit" 2>/dev/null',
   '    [ -z "$tag" ] || for f in $(grep -lzx "BRIDGE_JOB_TAG=$tag" /proc/[0-9]*/environ 2>/dev/null); do f=${f#/proc/}; kill -$1 ${f%/environ} 2>/dev/null; done; }',
   '  s TERM; sleep 5; [ -z "$cg" ] || echo 1 > "$cg/cgroup.kill"; s KILL',
-  ') </dev/null >/dev/null 2>&1 &',
+  ") </dev/null >/dev/null 2>&1 &",
   'exec "$@"',
 ].join("\n");
 
@@ -39,5 +39,15 @@ export interface WrapOptions {
 export function wrapperArgv(cmd: string[], o: WrapOptions): string[] {
   // Nothing to enter and nothing to watch: start the command itself (spawn errors stay spawn errors).
   if (process.platform === "win32" || (!o.cgroup && !o.unit && !o.tag && o.watchPid === undefined)) return cmd;
-  return ["/bin/sh", "-c", WRAPPER_SCRIPT, "bridge-job", o.cgroup ?? "", o.unit ?? "", o.tag ?? "", o.watchPid === undefined ? "" : String(o.watchPid), ...cmd];
+  return [
+    "/bin/sh",
+    "-c",
+    WRAPPER_SCRIPT,
+    "bridge-job",
+    o.cgroup ?? "",
+    o.unit ?? "",
+    o.tag ?? "",
+    o.watchPid === undefined ? "" : String(o.watchPid),
+    ...cmd,
+  ];
 }

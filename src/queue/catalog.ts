@@ -15,14 +15,16 @@ export const CATALOG_REFRESH_MS = 5000;
 export const CatalogSchema = z.object({
   updatedAt: z.string(),
   scriptsDir: z.string(),
-  scripts: z.array(z.object({
-    name: z.string(),
-    description: z.string().optional(),
-    argsSchema: z.record(z.string(), z.unknown()).optional(),
-    timeoutMs: z.number().optional(),
-    readOnly: z.boolean(),
-    destructive: z.boolean(),
-  })),
+  scripts: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      argsSchema: z.record(z.string(), z.unknown()).optional(),
+      timeoutMs: z.number().optional(),
+      readOnly: z.boolean(),
+      destructive: z.boolean(),
+    }),
+  ),
   problems: z.array(z.string()),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
@@ -46,7 +48,8 @@ export function readCatalog(layout: QueueLayout, secret: string): Catalog | unde
 }
 
 /** What decides whether the catalog on disk is current (everything but the time stamp). */
-const contentOf = (c: Catalog) => JSON.stringify({ scriptsDir: c.scriptsDir, scripts: c.scripts, problems: c.problems });
+const contentOf = (c: Catalog) =>
+  JSON.stringify({ scriptsDir: c.scriptsDir, scripts: c.scripts, problems: c.problems });
 
 /**
  * Writes the catalog, signed, unless the authentic one on disk already says the same. A planted or
@@ -55,6 +58,8 @@ const contentOf = (c: Catalog) => JSON.stringify({ scriptsDir: c.scriptsDir, scr
 export function writeCatalog(layout: QueueLayout, catalog: Catalog, secret: string): boolean {
   const current = readAuthentic(layout, secret);
   if (current && contentOf(current) === contentOf(catalog)) return false;
-  writeFileAtomic(layout.d.tmp, layout.d.queue, CATALOG_FILE, JSON.stringify(signRecord("catalog", catalog, secret)), { sync: false });
+  writeFileAtomic(layout.d.tmp, layout.d.queue, CATALOG_FILE, JSON.stringify(signRecord("catalog", catalog, secret)), {
+    sync: false,
+  });
   return true;
 }

@@ -34,7 +34,9 @@ export const checkpointName = (id: string): string => `${id}.checkpoint.json`;
 
 /** Writes the signed checkpoint (atomically, without fsync: it is rewritten as the job goes). */
 export function saveCheckpoint(tmp: QueueDir, runDir: QueueDir, cp: Checkpoint, secret: string): void {
-  writeFileAtomic(tmp, runDir, checkpointName(cp.job), JSON.stringify(signRecord("checkpoint", cp, secret)), { sync: false });
+  writeFileAtomic(tmp, runDir, checkpointName(cp.job), JSON.stringify(signRecord("checkpoint", cp, secret)), {
+    sync: false,
+  });
 }
 
 /** The checkpoint of job `id` in `runDir`, when it is authentic and names this job and `workerId`. */

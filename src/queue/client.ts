@@ -18,7 +18,17 @@ import { requestCancel } from "./cancel.ts";
 import { defaultProbe, workerLiveness, type LivenessProbe } from "./liveness.ts";
 import { jobStatus, listJobs, readResult, writeResult } from "./store.ts";
 import { readSecret } from "./token.ts";
-import type { Job, JobBodies, JobKind, JobResult, JobStatus, QueueClient, StoredProgressEvent, WaitOptions, WorkerStatus } from "./types.ts";
+import type {
+  Job,
+  JobBodies,
+  JobKind,
+  JobResult,
+  JobStatus,
+  QueueClient,
+  StoredProgressEvent,
+  WaitOptions,
+  WorkerStatus,
+} from "./types.ts";
 
 const POLL_MS = 200;
 /** Largest job file; the worker refuses bigger ones (src/worker/intake.ts reads at most 2 MiB). */
@@ -36,10 +46,18 @@ export function startCommandFor(root: string): string {
  * never blocks (a FIFO named like the file) and only a regular file is read; lines whose signature
  * does not hold (written by someone without the token) are skipped.
  */
-export function readProgress(layout: QueueLayout, id: string, offset: number, secret: string): { events: StoredProgressEvent[]; offset: number } {
+export function readProgress(
+  layout: QueueLayout,
+  id: string,
+  offset: number,
+  secret: string,
+): { events: StoredProgressEvent[]; offset: number } {
   let fd: number;
   try {
-    fd = openSync(layout.d.progress.at(`${id}.jsonl`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(
+      layout.d.progress.at(`${id}.jsonl`),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch {
     return { events: [], offset };
   }
@@ -61,7 +79,9 @@ export function readProgress(layout: QueueLayout, id: string, offset: number, se
           const { sig: _sig, job: _job, ...event } = e;
           events.push(event);
         }
-      } catch { /* a torn line is skipped */ }
+      } catch {
+        /* a torn line is skipped */
+      }
     }
     return { events, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
   } finally {
@@ -78,10 +98,14 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     layout = ensureLayout(config);
   } catch (err) {
     if (err instanceof BridgeError) throw err;
-    throw new BridgeError("QUEUE_FAILED", `Cannot prepare the job queue under ${config.root}: ${(err as Error).message}`, {
-      hint: "Set BRIDGE_ROOT to a directory this user can write (the same one `bridge worker` uses).",
-      cause: err,
-    });
+    throw new BridgeError(
+      "QUEUE_FAILED",
+      `Cannot prepare the job queue under ${config.root}: ${(err as Error).message}`,
+      {
+        hint: "Set BRIDGE_ROOT to a directory this user can write (the same one `bridge worker` uses).",
+        cause: err,
+      },
+    );
   }
   const journal = journalWriter(layout.d.queue, JOURNAL_FILE, "serve");
   layout.setTamperHandler((path, why) => {
@@ -89,20 +113,36 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     journal({ event: "queue-tampered", dir: path, why });
   });
 
-  const submit = async <K extends JobKind>(kind: K, body: JobBodies[K], before?: (job: Job<K>, secret: string) => void): Promise<Job<K>> => {
+  const submit = async <K extends JobKind>(
+    kind: K,
+    body: JobBodies[K],
+    before?: (job: Job<K>, secret: string) => void,
+  ): Promise<Job<K>> => {
     const secret = readSecret(config);
     const at = now();
-    const job: Job<K> = { id: newJobId(kind, at), kind, createdAt: new Date(at).toISOString(), nonce: newNonce(), body };
+    const job: Job<K> = {
+      id: newJobId(kind, at),
+      kind,
+      createdAt: new Date(at).toISOString(),
+      nonce: newNonce(),
+      body,
+    };
     before?.(job, secret);
     const text = JSON.stringify(signJob(job, secret));
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_JOB_BYTES) {
-      throw new BridgeError("QUEUE_FAILED", `The job is ${bytes} bytes; the queue takes at most ${MAX_JOB_BYTES}.`, { hint: "Pass large inputs through a file the script or Claude can read instead." });
+      throw new BridgeError("QUEUE_FAILED", `The job is ${bytes} bytes; the queue takes at most ${MAX_JOB_BYTES}.`, {
+        hint: "Pass large inputs through a file the script or Claude can read instead.",
+      });
     }
     try {
       writeFileAtomic(layout.d.tmp, layout.d.incoming, `${job.id}.json`, text);
     } catch (err) {
-      throw new BridgeError("QUEUE_FAILED", `Could not write the job into ${layout.incoming}: ${(err as Error).message}`, { hint: `Check that ${layout.dir} is writable by this user.`, cause: err });
+      throw new BridgeError(
+        "QUEUE_FAILED",
+        `Could not write the job into ${layout.incoming}: ${(err as Error).message}`,
+        { hint: `Check that ${layout.dir} is writable by this user.`, cause: err },
+      );
     }
     journal({ event: "submitted", id: job.id, kind });
     return job;
@@ -120,10 +160,14 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     const watchers: FSWatcher[] = [];
     for (const dir of [layout.results, layout.progress]) {
       try {
-        const w = watch(dir, (_e, name) => { if (name && String(name).startsWith(id)) wake?.(); });
+        const w = watch(dir, (_e, name) => {
+          if (name && String(name).startsWith(id)) wake?.();
+        });
         w.on("error", () => {});
         watchers.push(w);
-      } catch { /* polling covers it */ }
+      } catch {
+        /* polling covers it */
+      }
     }
     const onAbort = () => wake?.();
     opts.signal?.addEventListener("abort", onAbort);
@@ -141,7 +185,10 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
         if (left <= 0 || opts.signal?.aborted) return undefined;
         await new Promise<void>((res) => {
           const t = setTimeout(res, Math.min(POLL_MS, left));
-          wake = () => { clearTimeout(t); res(); };
+          wake = () => {
+            clearTimeout(t);
+            res();
+          };
         });
         wake = undefined;
       }
@@ -160,11 +207,18 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     try {
       renameSync(layout.d.incoming.at(`${id}.json`), layout.d.jobs.at(`${id}.json`));
       fsyncDir(layout.d.incoming);
-      writeResult(layout, {
-        id, kind: before.kind, state: "cancelled", outcome: null,
-        error: { code: "CANCELLED", message: "Cancelled before it started." },
-        finishedAt: new Date(now()).toISOString(),
-      }, secret);
+      writeResult(
+        layout,
+        {
+          id,
+          kind: before.kind,
+          state: "cancelled",
+          outcome: null,
+          error: { code: "CANCELLED", message: "Cancelled before it started." },
+          finishedAt: new Date(now()).toISOString(),
+        },
+        secret,
+      );
       journal({ event: "cancelled", id, while: "queued" });
       return jobStatus(layout, id, secret);
     } catch (err) {
@@ -183,7 +237,11 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     return record ? matchKey(record, key, body) : undefined;
   };
 
-  const submitOnce = async <K extends JobKind>(kind: K, body: JobBodies[K], key: string): Promise<{ id: string; reused: boolean }> => {
+  const submitOnce = async <K extends JobKind>(
+    kind: K,
+    body: JobBodies[K],
+    key: string,
+  ): Promise<{ id: string; reused: boolean }> => {
     checkKey(key);
     let claimed = false;
     try {
@@ -196,7 +254,11 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
       if (err instanceof KeyTaken) {
         const id = await findKey(kind, body, key);
         if (id) return { id, reused: true };
-        throw new BridgeError("QUEUE_FAILED", `idempotency_key "${key.slice(0, 80)}" is being recorded by another call that did not finish.`, { hint: "Retry in a moment." });
+        throw new BridgeError(
+          "QUEUE_FAILED",
+          `idempotency_key "${key.slice(0, 80)}" is being recorded by another call that did not finish.`,
+          { hint: "Retry in a moment." },
+        );
       }
       if (claimed) dropKey(layout, readSecret(config), kind, key);
       throw err;
@@ -212,6 +274,9 @@ export function openQueue(config: Config, deps: { now?: () => number; probe?: Li
     get: async (id) => jobStatus(layout, id, readSecret(config)),
     list: async (state, limit) => listJobs(layout, state, limit, readSecret(config)),
     // Only signed heartbeats and a signed stop record count: a writer without the token can fake neither a live worker nor a dead one.
-    workerStatus: async (): Promise<WorkerStatus> => ({ ...workerLiveness(layout, now(), readSecret(config), probe), startCommand: startCommandFor(config.root) }),
+    workerStatus: async (): Promise<WorkerStatus> => ({
+      ...workerLiveness(layout, now(), readSecret(config), probe),
+      startCommand: startCommandFor(config.root),
+    }),
   };
 }

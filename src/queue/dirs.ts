@@ -24,10 +24,17 @@ export type TamperHandler = (path: string, why: string) => void;
 
 /** Thrown when a queue directory is not the one recorded at start. */
 export class QueueTamperedError extends BridgeError {
-  constructor(readonly path: string, why: string) {
-    super("QUEUE_FAILED", `The queue directory ${path} was replaced while bridge was running (${why}); refusing to use it.`, {
-      hint: "Someone with write access to the queue moved or replaced it. Check the queue folder, then restart the worker and serve.",
-    });
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(
+      "QUEUE_FAILED",
+      `The queue directory ${path} was replaced while bridge was running (${why}); refusing to use it.`,
+      {
+        hint: "Someone with write access to the queue moved or replaced it. Check the queue folder, then restart the worker and serve.",
+      },
+    );
   }
 }
 
@@ -37,7 +44,10 @@ export class QueueDir {
   private ino = 0;
   private tampered: string | undefined;
 
-  constructor(readonly path: string, private readonly onTamper: () => TamperHandler | undefined = () => undefined) {}
+  constructor(
+    readonly path: string,
+    private readonly onTamper: () => TamperHandler | undefined = () => undefined,
+  ) {}
 
   /**
    * Records the directory's identity (opening it). Throws QUEUE_FAILED for a symlink or a
@@ -50,8 +60,16 @@ export class QueueDir {
       fd = openSync(accessPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ELOOP") throw new BridgeError("QUEUE_FAILED", `${this.path} is a symlink; bridge refuses to use linked queue directories.`, { hint: "Replace the link with a real directory." });
-      if (code === "ENOTDIR") throw new BridgeError("QUEUE_FAILED", `${this.path} is not a directory.`, { hint: "Move the file away so bridge can create the directory." });
+      if (code === "ELOOP")
+        throw new BridgeError(
+          "QUEUE_FAILED",
+          `${this.path} is a symlink; bridge refuses to use linked queue directories.`,
+          { hint: "Replace the link with a real directory." },
+        );
+      if (code === "ENOTDIR")
+        throw new BridgeError("QUEUE_FAILED", `${this.path} is not a directory.`, {
+          hint: "Move the file away so bridge can create the directory.",
+        });
       throw err;
     }
     const st = fstatSync(fd);
@@ -81,14 +99,19 @@ export class QueueDir {
     }
     if (why) {
       this.tampered = why;
-      try { this.onTamper()?.(this.path, why); } catch { /* reporting must not hide the refusal */ }
+      try {
+        this.onTamper()?.(this.path, why);
+      } catch {
+        /* reporting must not hide the refusal */
+      }
       throw new QueueTamperedError(this.path, why);
     }
   }
 
   /** The path of `name` inside this directory, after check(). */
   at(name: string): string {
-    if (!NAME_RE.test(name) || name === "." || name === "..") throw new BridgeError("QUEUE_FAILED", `Refusing the queue file name ${JSON.stringify(name.slice(0, 80))}.`);
+    if (!NAME_RE.test(name) || name === "." || name === "..")
+      throw new BridgeError("QUEUE_FAILED", `Refusing the queue file name ${JSON.stringify(name.slice(0, 80))}.`);
     this.check();
     return PROC_FD ? `/proc/self/fd/${this.fd}/${name}` : join(this.path, name);
   }
@@ -120,7 +143,11 @@ export class QueueDir {
   /** Closes the descriptor (e.g. a dead worker's running directory once recovered). */
   close(): void {
     if (this.fd !== undefined) {
-      try { closeSync(this.fd); } catch { /* already closed */ }
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
       this.fd = undefined;
     }
   }

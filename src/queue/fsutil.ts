@@ -6,7 +6,19 @@
  * a regular file, and removals limited to regular files. Synchronous on purpose: each call is
  * short, and ordering is simple.
  */
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { BridgeError } from "../errors.ts";
 import { readRegularFile } from "../fs/read.ts";
@@ -28,8 +40,14 @@ export function ensurePrivateDir(path: string): void {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
   const st = lstatSync(path);
-  if (st.isSymbolicLink()) throw new BridgeError("QUEUE_FAILED", `${path} is a symlink; bridge refuses to use linked queue directories.`, { hint: "Replace the link with a real directory." });
-  if (!st.isDirectory()) throw new BridgeError("QUEUE_FAILED", `${path} is not a directory.`, { hint: "Move the file away so bridge can create the directory." });
+  if (st.isSymbolicLink())
+    throw new BridgeError("QUEUE_FAILED", `${path} is a symlink; bridge refuses to use linked queue directories.`, {
+      hint: "Replace the link with a real directory.",
+    });
+  if (!st.isDirectory())
+    throw new BridgeError("QUEUE_FAILED", `${path} is not a directory.`, {
+      hint: "Move the file away so bridge can create the directory.",
+    });
   if ((st.mode & 0o077) !== 0 && (!process.getuid || st.uid === process.getuid())) chmodSync(path, 0o700);
 }
 
@@ -48,7 +66,11 @@ function writeTemp(tmp: QueueDir, destName: string, data: string, sync = true): 
     if (sync) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    try { unlinkSync(path); } catch { /* already gone */ }
+    try {
+      unlinkSync(path);
+    } catch {
+      /* already gone */
+    }
     throw err;
   }
   closeSync(fd);
@@ -59,12 +81,22 @@ function writeTemp(tmp: QueueDir, destName: string, data: string, sync = true): 
  * Writes `data` to `dir/name` atomically, replacing any existing file. `sync: false` keeps the
  * atomicity but skips both fsyncs (for heartbeats and checkpoints, which are rewritten anyway).
  */
-export function writeFileAtomic(tmp: QueueDir, dir: QueueDir, name: string, data: string, opts: { sync?: boolean } = {}): void {
+export function writeFileAtomic(
+  tmp: QueueDir,
+  dir: QueueDir,
+  name: string,
+  data: string,
+  opts: { sync?: boolean } = {},
+): void {
   const tmpName = writeTemp(tmp, name, data, opts.sync !== false);
   try {
     renameSync(tmp.at(tmpName), dir.at(name));
   } catch (err) {
-    try { unlinkSync(tmp.at(tmpName)); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp.at(tmpName));
+    } catch {
+      /* already gone */
+    }
     throw err;
   }
   if (opts.sync !== false) fsyncDir(dir);
@@ -80,8 +112,16 @@ export function createFileAtomic(tmp: QueueDir, dir: QueueDir, name: string, dat
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw err;
   } finally {
-    try { unlinkSync(tmp.at(tmpName)); } catch { /* already gone */ }
-    try { fsyncDir(dir); } catch { /* best effort */ }
+    try {
+      unlinkSync(tmp.at(tmpName));
+    } catch {
+      /* already gone */
+    }
+    try {
+      fsyncDir(dir);
+    } catch {
+      /* best effort */
+    }
   }
 }
 
@@ -117,7 +157,11 @@ export function readJson(dir: QueueDir, name: string, maxBytes?: number): unknow
 
 /** readJson, with every refusal or I/O error read as "nothing there". */
 export function readJsonQuietly(dir: QueueDir, name: string, maxBytes?: number): unknown | undefined {
-  try { return readJson(dir, name, maxBytes); } catch { return undefined; }
+  try {
+    return readJson(dir, name, maxBytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -128,7 +172,8 @@ export function appendLine(dir: QueueDir, name: string, line: string): void {
   const path = dir.at(name);
   const fd = openSync(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0o600);
   try {
-    if (!fstatSync(fd).isFile()) throw new BridgeError("QUEUE_FAILED", `${dir.path}/${name} is not a regular file; refused.`);
+    if (!fstatSync(fd).isFile())
+      throw new BridgeError("QUEUE_FAILED", `${dir.path}/${name} is not a regular file; refused.`);
     writeAll(fd, line.endsWith("\n") ? line : `${line}\n`);
   } finally {
     closeSync(fd);
@@ -155,7 +200,11 @@ export function removeFile(dir: QueueDir, name: string, opts: { special?: boolea
 
 /** removeFile, ignoring every error (cleanup paths). */
 export function removeQuietly(dir: QueueDir, name: string, opts: { special?: boolean } = {}): void {
-  try { removeFile(dir, name, opts); } catch { /* nothing to do */ }
+  try {
+    removeFile(dir, name, opts);
+  } catch {
+    /* nothing to do */
+  }
 }
 
 /** mtime or ctime (whichever is later) of `dir/name` in ms; undefined when missing (or, with `regular`, not a regular file). */

@@ -48,16 +48,35 @@ export function argsDigest(body: unknown): string {
 /** Checks the key's shape; a bad key is a usage error, not a silent no-op. */
 export function checkKey(key: string): string {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new BridgeError("USAGE", `idempotency_key must be 1–${MAX_KEY_LENGTH} characters (got ${key.length}).`, { hint: "Use a short unique string per intended action, e.g. a UUID." });
+    throw new BridgeError("USAGE", `idempotency_key must be 1–${MAX_KEY_LENGTH} characters (got ${key.length}).`, {
+      hint: "Use a short unique string per intended action, e.g. a UUID.",
+    });
   }
   return key;
 }
 
 /** The authentic, unexpired record for the key, or undefined. Forged, moved, malformed or expired records read as absent. */
-export function readKey(layout: QueueLayout, secret: string, kind: JobKind, key: string, nowMs: number, retentionMs: number): KeyRecord | undefined {
+export function readKey(
+  layout: QueueLayout,
+  secret: string,
+  kind: JobKind,
+  key: string,
+  nowMs: number,
+  retentionMs: number,
+): KeyRecord | undefined {
   const name = keyFileName(secret, kind, key);
   const r = readJsonQuietly(layout.d.keys, name, 4096) as (KeyRecord & { name?: unknown }) | undefined;
-  if (!r || typeof r !== "object" || r.name !== name || r.kind !== kind || typeof r.job_id !== "string" || !JOB_ID_RE.test(r.job_id) || typeof r.args !== "string" || typeof r.createdAt !== "string") return undefined;
+  if (
+    !r ||
+    typeof r !== "object" ||
+    r.name !== name ||
+    r.kind !== kind ||
+    typeof r.job_id !== "string" ||
+    !JOB_ID_RE.test(r.job_id) ||
+    typeof r.args !== "string" ||
+    typeof r.createdAt !== "string"
+  )
+    return undefined;
   if (!recordIsAuthentic("idempotency", r, secret)) return undefined;
   const at = Date.parse(r.createdAt);
   if (!Number.isFinite(at) || nowMs - at > retentionMs) return undefined;
@@ -67,9 +86,13 @@ export function readKey(layout: QueueLayout, secret: string, kind: JobKind, key:
 /** The job a repeated key stands for; throws USAGE when the arguments differ from the first call's. */
 export function matchKey(record: KeyRecord, key: string, body: unknown): string {
   if (record.args !== argsDigest(body)) {
-    throw new BridgeError("USAGE", `idempotency_key "${key.slice(0, 80)}" was already used at ${record.createdAt} for job ${record.job_id} with different arguments; nothing was run.`, {
-      hint: `Use a new key for a different action, or call get_job with job_id "${record.job_id}" for the first one.`,
-    });
+    throw new BridgeError(
+      "USAGE",
+      `idempotency_key "${key.slice(0, 80)}" was already used at ${record.createdAt} for job ${record.job_id} with different arguments; nothing was run.`,
+      {
+        hint: `Use a new key for a different action, or call get_job with job_id "${record.job_id}" for the first one.`,
+      },
+    );
   }
   return record.job_id;
 }
@@ -79,9 +102,24 @@ export function matchKey(record: KeyRecord, key: string, body: unknown): string 
  * when an authentic record exists (the caller reads it). A record that is forged, malformed or
  * expired — or a special file planted under its name — is replaced.
  */
-export function recordKey(layout: QueueLayout, secret: string, kind: JobKind, key: string, body: unknown, jobId: string, nowMs: number, retentionMs: number): boolean {
+export function recordKey(
+  layout: QueueLayout,
+  secret: string,
+  kind: JobKind,
+  key: string,
+  body: unknown,
+  jobId: string,
+  nowMs: number,
+  retentionMs: number,
+): boolean {
   const name = keyFileName(secret, kind, key);
-  const record: KeyRecord & { name: string } = { name, kind, job_id: jobId, args: argsDigest(body), createdAt: new Date(nowMs).toISOString() };
+  const record: KeyRecord & { name: string } = {
+    name,
+    kind,
+    job_id: jobId,
+    args: argsDigest(body),
+    createdAt: new Date(nowMs).toISOString(),
+  };
   const text = JSON.stringify(signRecord("idempotency", record, secret));
   for (let attempt = 0; attempt < 2; attempt++) {
     if (createFileAtomic(layout.d.tmp, layout.d.keys, name, text)) return true;

@@ -20,7 +20,13 @@ export function journalWriter(dir: QueueDir, name: string, actor: string, now: (
   return (entry: JournalEvent): void => {
     const line = JSON.stringify({ at: now().toISOString(), actor, pid: process.pid, host, ...entry });
     try {
-      appendLine(dir, name, line.length > 4000 ? JSON.stringify({ at: now().toISOString(), actor, event: entry.event, id: entry.id, truncated: true }) : line);
+      appendLine(
+        dir,
+        name,
+        line.length > 4000
+          ? JSON.stringify({ at: now().toISOString(), actor, event: entry.event, id: entry.id, truncated: true })
+          : line,
+      );
     } catch (err) {
       // The journal is an audit trail; failing to append must be visible but must not lose the job.
       process.stderr.write(`bridge: cannot append to the journal ${path}: ${(err as Error).message}\n`);

@@ -8,7 +8,20 @@ import type { Config } from "../config/index.ts";
 import { QueueDir, type TamperHandler } from "./dirs.ts";
 import { ensurePrivateDir } from "./fsutil.ts";
 
-const SUBDIRS = ["tmp", "incoming", "running", "jobs", "results", "cancel", "progress", "seen", "workers", "rejected", "locks", "keys"] as const;
+const SUBDIRS = [
+  "tmp",
+  "incoming",
+  "running",
+  "jobs",
+  "results",
+  "cancel",
+  "progress",
+  "seen",
+  "workers",
+  "rejected",
+  "locks",
+  "keys",
+] as const;
 export type SubdirKey = (typeof SUBDIRS)[number];
 /** A guarded directory: `queue` itself or one of its subdirectories. */
 export type DirKey = "queue" | SubdirKey;
@@ -41,8 +54,15 @@ export function queueLayout(root: string): QueueLayout {
   const d = { queue: new QueueDir(dir, onTamper) } as Record<DirKey, QueueDir>;
   for (const k of SUBDIRS) d[k] = new QueueDir(paths[k], onTamper);
   return {
-    root, dir, ...paths, journal: join(dir, JOURNAL_FILE), catalog: join(dir, CATALOG_FILE), d,
-    setTamperHandler: (fn) => { handler = fn; },
+    root,
+    dir,
+    ...paths,
+    journal: join(dir, JOURNAL_FILE),
+    catalog: join(dir, CATALOG_FILE),
+    d,
+    setTamperHandler: (fn) => {
+      handler = fn;
+    },
   };
 }
 

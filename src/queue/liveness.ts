@@ -47,12 +47,21 @@ export function defaultPidAlive(pid: number): boolean {
 
 const OWN_PID_NAMESPACE = ownPidNamespace();
 
-export const defaultProbe = (): LivenessProbe => ({ host: hostname(), pidNamespace: OWN_PID_NAMESPACE, pidAlive: defaultPidAlive });
+export const defaultProbe = (): LivenessProbe => ({
+  host: hostname(),
+  pidNamespace: OWN_PID_NAMESPACE,
+  pidAlive: defaultPidAlive,
+});
 
 /** Whether a heartbeat's pid can be checked from here: same hostname, same pid namespace where both are known. */
-export function sameHost(beat: Pick<Heartbeat, "hostname" | "pidNamespace">, probe: Pick<LivenessProbe, "host" | "pidNamespace">): boolean {
+export function sameHost(
+  beat: Pick<Heartbeat, "hostname" | "pidNamespace">,
+  probe: Pick<LivenessProbe, "host" | "pidNamespace">,
+): boolean {
   if (beat.hostname !== probe.host) return false;
-  return beat.pidNamespace === undefined || probe.pidNamespace === undefined || beat.pidNamespace === probe.pidNamespace;
+  return (
+    beat.pidNamespace === undefined || probe.pidNamespace === undefined || beat.pidNamespace === probe.pidNamespace
+  );
 }
 
 /**
@@ -62,7 +71,8 @@ export function sameHost(beat: Pick<Heartbeat, "hostname" | "pidNamespace">, pro
  */
 export function deathOf(beat: Heartbeat, nowMs: number, probe: LivenessProbe): string | undefined {
   const local = sameHost(beat, probe);
-  if (local && !probe.pidAlive(beat.pid)) return `its process (pid ${beat.pid}) is gone — killed or crashed; last heartbeat ${beat.at}`;
+  if (local && !probe.pidAlive(beat.pid))
+    return `its process (pid ${beat.pid}) is gone — killed or crashed; last heartbeat ${beat.at}`;
   const age = nowMs - Date.parse(beat.at);
   if (!(age > HEARTBEAT_STALE_MS)) return undefined;
   return local
@@ -85,8 +95,16 @@ export interface WorkerStop {
  */
 export function recordWorkerStop(layout: QueueLayout, stop: WorkerStop, secret: string): void {
   try {
-    writeFileAtomic(layout.d.tmp, layout.d.queue, STOP_FILE, JSON.stringify(signRecord("stop", { ...stop, reason: stop.reason.slice(0, 200) }, secret)), { sync: false });
-  } catch { /* messages fall back to the heartbeat facts */ }
+    writeFileAtomic(
+      layout.d.tmp,
+      layout.d.queue,
+      STOP_FILE,
+      JSON.stringify(signRecord("stop", { ...stop, reason: stop.reason.slice(0, 200) }, secret)),
+      { sync: false },
+    );
+  } catch {
+    /* messages fall back to the heartbeat facts */
+  }
 }
 
 /** The last clean stop; with `secret`, only a record whose signature holds (FIFO-safe, size-capped read). */
@@ -94,8 +112,20 @@ export function readWorkerStop(layout: QueueLayout, secret?: string): WorkerStop
   const raw = readJsonQuietly(layout.d.queue, STOP_FILE, 4096) as Partial<WorkerStop> | undefined;
   if (!raw || typeof raw !== "object") return undefined;
   if (secret !== undefined && !recordIsAuthentic("stop", raw, secret)) return undefined;
-  if (typeof raw.workerId === "string" && typeof raw.pid === "number" && typeof raw.hostname === "string" && typeof raw.stoppedAt === "string" && typeof raw.reason === "string") {
-    return { workerId: raw.workerId, pid: raw.pid, hostname: raw.hostname, stoppedAt: raw.stoppedAt, reason: raw.reason.slice(0, 200) };
+  if (
+    typeof raw.workerId === "string" &&
+    typeof raw.pid === "number" &&
+    typeof raw.hostname === "string" &&
+    typeof raw.stoppedAt === "string" &&
+    typeof raw.reason === "string"
+  ) {
+    return {
+      workerId: raw.workerId,
+      pid: raw.pid,
+      hostname: raw.hostname,
+      stoppedAt: raw.stoppedAt,
+      reason: raw.reason.slice(0, 200),
+    };
   }
   return undefined;
 }
@@ -105,7 +135,12 @@ export function readWorkerStop(layout: QueueLayout, secret?: string): WorkerStop
  * `secret` (serve, doctor with the token), only signed heartbeats and a signed stop record count:
  * a co-writer can fake neither a live worker nor a dead one.
  */
-export function workerLiveness(layout: QueueLayout, nowMs: number, secret: string | undefined, probe: LivenessProbe = defaultProbe()): Omit<WorkerStatus, "startCommand"> {
+export function workerLiveness(
+  layout: QueueLayout,
+  nowMs: number,
+  secret: string | undefined,
+  probe: LivenessProbe = defaultProbe(),
+): Omit<WorkerStatus, "startCommand"> {
   const beats = readHeartbeats(layout, secret);
   const live: Heartbeat[] = [];
   const dead: NonNullable<WorkerStatus["dead"]> = [];
@@ -117,23 +152,29 @@ export function workerLiveness(layout: QueueLayout, nowMs: number, secret: strin
   const lastStop = readWorkerStop(layout, secret);
   return {
     alive: live.some((b) => !b.draining),
-    lastBeat: beats.map((b) => b.at).sort().at(-1),
+    lastBeat: beats
+      .map((b) => b.at)
+      .sort()
+      .at(-1),
     workers: live,
     ...(dead.length ? { dead } : {}),
     ...(lastStop ? { lastStop } : {}),
   };
 }
 
-const who = (w: { workerId: string; pid: number; hostname: string }) => `worker ${w.workerId} (pid ${w.pid} on ${w.hostname})`;
+const who = (w: { workerId: string; pid: number; hostname: string }) =>
+  `worker ${w.workerId} (pid ${w.pid} on ${w.hostname})`;
 
 /** One sentence on why no worker is alive: died (how), draining, stopped cleanly (when, why), or never ran — whichever happened last. */
 export function offlineReason(w: Omit<WorkerStatus, "startCommand">): string {
   const dead = w.dead?.slice().sort((a, b) => b.at.localeCompare(a.at))[0];
   const stop = w.lastStop;
-  if (dead && !(stop && stop.stoppedAt > dead.at)) return `No bridge worker is running. The bridge ${who(dead)} died: ${dead.why}.`;
+  if (dead && !(stop && stop.stoppedAt > dead.at))
+    return `No bridge worker is running. The bridge ${who(dead)} died: ${dead.why}.`;
   const draining = w.workers.find((b) => b.draining);
   if (draining) return `No bridge worker takes new jobs: the bridge ${who(draining)} is shutting down.`;
-  if (stop) return `No bridge worker is running. The last bridge ${who(stop)} stopped cleanly at ${stop.stoppedAt} (${stop.reason}).`;
+  if (stop)
+    return `No bridge worker is running. The last bridge ${who(stop)} stopped cleanly at ${stop.stoppedAt} (${stop.reason}).`;
   if (w.lastBeat) return `No bridge worker is running (last heartbeat ${w.lastBeat}).`;
   return "No bridge worker is running, and none has run for this queue yet.";
 }

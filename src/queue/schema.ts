@@ -11,7 +11,10 @@ export const PERMISSION_MODES = ["plan", "default", "acceptEdits", "dontAsk", "a
 export const ClaudeBodySchema = z.strictObject({
   request: z.string().min(1).max(200_000),
   cwd: z.string().min(1).max(4096).optional(),
-  session_id: z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected a session UUID").optional(),
+  session_id: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{36}$/, "expected a session UUID")
+    .optional(),
   model: z.string().min(1).max(200).optional(),
   max_turns: z.number().int().min(1).max(10_000).optional(),
   permission_mode: z.enum(PERMISSION_MODES).optional(),

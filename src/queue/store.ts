@@ -20,9 +20,10 @@ const MAX_RESULT_FILE = 4 * 1024 * 1024;
 /** A short description of a job body for listings. */
 export function summarize(kind: string, body: unknown): string {
   const b = (body ?? {}) as Record<string, unknown>;
-  const text = kind === "script"
-    ? [b.name, ...(Array.isArray(b.args) ? b.args : [])].map(String).join(" ")
-    : String(b.request ?? "");
+  const text =
+    kind === "script"
+      ? [b.name, ...(Array.isArray(b.args) ? b.args : [])].map(String).join(" ")
+      : String(b.request ?? "");
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > 80 ? `${oneLine.slice(0, 79)}…` : oneLine;
 }
@@ -47,13 +48,22 @@ export function readResult(layout: QueueLayout, id: string, secret?: string): Jo
  * a provisional one recovery wrote (`recovered: true`) when `supersedeRecovered` is set: the worker
  * that really ran the job has the last word over one that only thought it was gone.
  */
-export function writeResult(layout: QueueLayout, result: JobResult, secret?: string, opts: { supersedeRecovered?: boolean } = {}): boolean {
+export function writeResult(
+  layout: QueueLayout,
+  result: JobResult,
+  secret?: string,
+  opts: { supersedeRecovered?: boolean } = {},
+): boolean {
   const name = `${result.id}.json`;
   const text = JSON.stringify(secret === undefined ? result : signResult(result, secret));
   if (createFileAtomic(layout.d.tmp, layout.d.results, name, text)) return true;
   if (secret === undefined) return false;
   const existing = readJsonQuietly(layout.d.results, name, MAX_RESULT_FILE);
-  if (resultIsAuthentic(existing, secret) && !(opts.supersedeRecovered && (existing as { recovered?: unknown }).recovered === true)) return false;
+  if (
+    resultIsAuthentic(existing, secret) &&
+    !(opts.supersedeRecovered && (existing as { recovered?: unknown }).recovered === true)
+  )
+    return false;
   writeFileAtomic(layout.d.tmp, layout.d.results, name, text);
   return true;
 }
@@ -106,7 +116,8 @@ export function jobStatus(layout: QueueLayout, id: string, secret?: string): Job
     try {
       const running = statusFromFile(dir, id, "running", w);
       // With the token: whether that worker's signed checkpoint proves it claimed the job (not a planted copy).
-      if (running) return secret !== undefined && readCheckpoint(dir, id, w, secret) ? { ...running, claimed: true } : running;
+      if (running)
+        return secret !== undefined && readCheckpoint(dir, id, w, secret) ? { ...running, claimed: true } : running;
     } finally {
       dir.close();
     }
@@ -114,7 +125,12 @@ export function jobStatus(layout: QueueLayout, id: string, secret?: string): Job
   const archived = statusFromFile(layout.d.jobs, id, "running");
   const result = readResult(layout, id, secret);
   if (result) {
-    const base = archived ?? { id, kind: result.kind, createdAt: new Date(timeOfId(id) ?? 0).toISOString(), summary: "" };
+    const base = archived ?? {
+      id,
+      kind: result.kind,
+      createdAt: new Date(timeOfId(id) ?? 0).toISOString(),
+      summary: "",
+    };
     return { ...base, state: result.state, worker: undefined, result };
   }
   return archived;
@@ -127,7 +143,9 @@ export function listJobs(layout: QueueLayout, state?: JobState, limit = 50, secr
     if (!dir) return;
     try {
       for (const f of dir.list()) if (NAME_SHAPES.job.test(f)) ids.add(f.slice(0, -5));
-    } catch { /* missing or refused directory: nothing there */ }
+    } catch {
+      /* missing or refused directory: nothing there */
+    }
   };
   if (!state || state === "queued") collect(layout.d.incoming);
   if (!state || state === "running") {
@@ -171,6 +189,10 @@ export function readHeartbeat(layout: QueueLayout, name: string, secret?: string
 /** All heartbeats on disk (parsed; with `secret`, authentic ones only), stale or not. */
 export function readHeartbeats(layout: QueueLayout, secret?: string): Heartbeat[] {
   let names: string[];
-  try { names = layout.d.workers.list(); } catch { return []; }
+  try {
+    names = layout.d.workers.list();
+  } catch {
+    return [];
+  }
   return names.map((f) => readHeartbeat(layout, f, secret)).filter((b): b is Heartbeat => b !== undefined);
 }

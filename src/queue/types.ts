@@ -54,7 +54,15 @@ export interface SignedJob<K extends JobKind = JobKind> extends Job<K> {
 
 /** Life cycle: queued → running → one of the final states. */
 export type JobState = "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted" | "rejected";
-export const JOB_STATES: readonly JobState[] = ["queued", "running", "done", "failed", "cancelled", "interrupted", "rejected"];
+export const JOB_STATES: readonly JobState[] = [
+  "queued",
+  "running",
+  "done",
+  "failed",
+  "cancelled",
+  "interrupted",
+  "rejected",
+];
 export type FinalJobState = Exclude<JobState, "queued" | "running">;
 export const FINAL_STATES: readonly FinalJobState[] = ["done", "failed", "cancelled", "interrupted", "rejected"];
 

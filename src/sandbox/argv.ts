@@ -41,7 +41,19 @@ export interface ContainerArgs {
   seccompProfile?: string;
 }
 
-type SandboxConfig = Pick<Config, "image" | "network" | "readOnly" | "capDrop" | "noNewPrivileges" | "containerUser" | "memory" | "pids" | "cpus" | "tmpfsSize">;
+type SandboxConfig = Pick<
+  Config,
+  | "image"
+  | "network"
+  | "readOnly"
+  | "capDrop"
+  | "noNewPrivileges"
+  | "containerUser"
+  | "memory"
+  | "pids"
+  | "cpus"
+  | "tmpfsSize"
+>;
 
 /** The full argv (binary first) that starts one sandbox container attached to stdin/stdout. */
 export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] {
@@ -59,7 +71,8 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
     if (a.engine === "podman") argv.push("--read-only-tmpfs=false");
   }
   // /output: files code writes there come back as results (src/sandbox/result-files.ts).
-  for (const dir of ["/tmp", "/workspace", "/output"]) argv.push("--tmpfs", `${dir}:rw,nosuid,nodev,size=${config.tmpfsSize},mode=1777`);
+  for (const dir of ["/tmp", "/workspace", "/output"])
+    argv.push("--tmpfs", `${dir}:rw,nosuid,nodev,size=${config.tmpfsSize},mode=1777`);
   if (a.mounts) argv.push(...a.mounts);
   argv.push("--workdir", "/workspace");
   if (config.capDrop) argv.push("--cap-drop", config.capDrop);
@@ -69,7 +82,12 @@ export function buildRunArgv(config: SandboxConfig, a: ContainerArgs): string[] 
   argv.push("--memory", config.memory, "--memory-swap", config.memory);
   if (config.pids > 0) argv.push("--pids-limit", String(config.pids));
   if (config.cpus !== undefined) argv.push("--cpus", String(config.cpus));
-  argv.push("--ulimit", `nofile=${a.rlimits.nofile}:${a.rlimits.nofile}`, "--ulimit", `nproc=${a.rlimits.nproc}:${a.rlimits.nproc}`);
+  argv.push(
+    "--ulimit",
+    `nofile=${a.rlimits.nofile}:${a.rlimits.nofile}`,
+    "--ulimit",
+    `nproc=${a.rlimits.nproc}:${a.rlimits.nproc}`,
+  );
   // No POSIX message queues: their contents would outlive a call in a reused container, and their
   // per-uid quota is shared by every sandbox (a covert channel). Python does not need them.
   argv.push("--ulimit", "msgqueue=0:0");

@@ -14,8 +14,18 @@ import dataPy from "./python/data.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
 import {
-  CALL_BYTES_IN_FLIGHT, CALL_VALUES_IN_FLIGHT, MAX_CALL_BYTES, MAX_CALL_DEPTH, MAX_HEADER_FROM_SANDBOX, REPLY_BYTES_QUEUED,
-  doneBodyLimit, jsonShape, parseCall, parseDone, sandboxBodyLimit, type DoneMessage,
+  CALL_BYTES_IN_FLIGHT,
+  CALL_VALUES_IN_FLIGHT,
+  MAX_CALL_BYTES,
+  MAX_CALL_DEPTH,
+  MAX_HEADER_FROM_SANDBOX,
+  REPLY_BYTES_QUEUED,
+  doneBodyLimit,
+  jsonShape,
+  parseCall,
+  parseDone,
+  sandboxBodyLimit,
+  type DoneMessage,
 } from "./messages.ts";
 
 export type { DoneMessage } from "./messages.ts";
@@ -49,7 +59,8 @@ export function engineWorkDir(): string {
   } catch {}
   try {
     const st = lstatSync(shared);
-    if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0) return (engineDir = shared);
+    if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0)
+      return (engineDir = shared);
   } catch {}
   const own = mkdtempSync(join(tmpdir(), "bridge-engine-"));
   process.once("exit", () => rmSync(own, { recursive: true, force: true }));
@@ -62,12 +73,21 @@ export const spawnProcess: SpawnProcess = (argv) => {
   let err = "";
   void (async () => {
     const dec = new TextDecoder();
-    for await (const c of proc.stderr as ReadableStream<Uint8Array>) if (err.length < 65536) err += dec.decode(c, { stream: true });
+    for await (const c of proc.stderr as ReadableStream<Uint8Array>)
+      if (err.length < 65536) err += dec.decode(c, { stream: true });
   })().catch(() => {});
   let writing = Promise.resolve();
   return {
-    write: (data) => (writing = writing.then(async () => { proc.stdin.write(data); await proc.stdin.flush(); })),
-    closeStdin: () => { try { void proc.stdin.end(); } catch {} },
+    write: (data) =>
+      (writing = writing.then(async () => {
+        proc.stdin.write(data);
+        await proc.stdin.flush();
+      })),
+    closeStdin: () => {
+      try {
+        void proc.stdin.end();
+      } catch {}
+    },
     stdout: proc.stdout as ReadableStream<Uint8Array>,
     stderr: () => err,
     exited: proc.exited,
@@ -123,7 +143,10 @@ export class SandboxContainer {
   private readyWait = Promise.withResolvers<void>();
   private current?: Cell;
   /** Bodies over these limits are skipped, never buffered (see messages.ts). */
-  private decoder = new FrameDecoder(sandboxBodyLimit(() => this.current?.maxText ?? 0), MAX_HEADER_FROM_SANDBOX);
+  private decoder = new FrameDecoder(
+    sandboxBodyLimit(() => this.current?.maxText ?? 0),
+    MAX_HEADER_FROM_SANDBOX,
+  );
   /** Parameter bytes of host calls being handled, and reply bytes not yet written to the container. */
   private callBytes = 0;
   /** JSON values in the parameters of host calls being handled (parsed, they weigh far more than their bytes). */
@@ -144,21 +167,49 @@ export class SandboxContainer {
   /** Whether the runtime installed its in-container syscall filter (python/isolation.py). */
   syscallFilter?: boolean;
 
-  private constructor(readonly name: string, private readonly proc: ContainerProcess) {
+  private constructor(
+    readonly name: string,
+    private readonly proc: ContainerProcess,
+  ) {
     this.closed = this.pump();
   }
 
   /** Starts a container and waits until its runtime is ready. Throws SANDBOX_FAILED with the engine's error. */
-  static async start(name: string, argv: string[], init: RuntimeInit, spawn: SpawnProcess, startTimeoutMs = 120_000, data?: DataCopy): Promise<SandboxContainer> {
+  static async start(
+    name: string,
+    argv: string[],
+    init: RuntimeInit,
+    spawn: SpawnProcess,
+    startTimeoutMs = 120_000,
+    data?: DataCopy,
+  ): Promise<SandboxContainer> {
     const c = new SandboxContainer(name, spawn(argv));
     const src = encoder.encode(RUNTIME_SOURCE);
     const len = new Uint8Array(4);
     new DataView(len.buffer).setUint32(0, src.length);
-    const initFrame = encodeFrame({ t: "init", ...init, ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) });
-    void c.proc.write(len).then(() => c.proc.write(src)).then(() => c.proc.write(initFrame)).then(() => c.sendData(data)).catch(() => {});
+    const initFrame = encodeFrame({
+      t: "init",
+      ...init,
+      ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}),
+    });
+    void c.proc
+      .write(len)
+      .then(() => c.proc.write(src))
+      .then(() => c.proc.write(initFrame))
+      .then(() => c.sendData(data))
+      .catch(() => {});
     let timer: Timer | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BridgeError("SANDBOX_FAILED", `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new BridgeError(
+              "SANDBOX_FAILED",
+              `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`,
+            ),
+          ),
+        startTimeoutMs,
+      );
     });
     try {
       await Promise.race([c.readyWait.promise, timeout]);
@@ -192,7 +243,9 @@ export class SandboxContainer {
     const id = ++this.nextId;
     const done = Promise.withResolvers<DoneMessage>();
     this.current = { id, handlers, done, maxText };
-    this.proc.write(encodeFrame({ t: "exec", id, contexts, maxText }, encoder.encode(code))).catch((err) => done.reject(err));
+    this.proc
+      .write(encodeFrame({ t: "exec", id, contexts, maxText }, encoder.encode(code)))
+      .catch((err) => done.reject(err));
     this.uses++;
     return done.promise.finally(() => {
       this.current = undefined;
@@ -207,13 +260,21 @@ export class SandboxContainer {
     if (this.ended || this.current) throw new BridgeError("INTERNAL", "sandbox container cannot be reset now");
     this.readyWait = Promise.withResolvers<void>();
     const ready = this.readyWait.promise;
-    await this.proc.write(encodeFrame({ t: "reset", ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) }));
+    await this.proc.write(
+      encodeFrame({ t: "reset", ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) }),
+    );
     await this.sendData(data);
     let timer: Timer | undefined;
     try {
-      await Promise.race([ready, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new BridgeError("SANDBOX_FAILED", "sandbox container did not come back from a reset")), timeoutMs);
-      })]);
+      await Promise.race([
+        ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new BridgeError("SANDBOX_FAILED", "sandbox container did not come back from a reset")),
+            timeoutMs,
+          );
+        }),
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -240,11 +301,17 @@ export class SandboxContainer {
         for (const f of this.decoder.push(chunk)) this.dispatch(f);
       }
     } catch (err) {
-      this.fail(err instanceof BridgeError ? err : new BridgeError("SANDBOX_FAILED", `sandbox channel failed: ${(err as Error).message}`));
+      this.fail(
+        err instanceof BridgeError
+          ? err
+          : new BridgeError("SANDBOX_FAILED", `sandbox channel failed: ${(err as Error).message}`),
+      );
     }
     const code = await this.proc.exited.catch(() => -1);
     this.exited = true;
-    this.fail(new BridgeError("SANDBOX_FAILED", `the sandbox container stopped (engine exit code ${code})${this.stderrTail()}`));
+    this.fail(
+      new BridgeError("SANDBOX_FAILED", `the sandbox container stopped (engine exit code ${code})${this.stderrTail()}`),
+    );
   }
 
   private stderrTail(): string {
@@ -271,11 +338,19 @@ export class SandboxContainer {
     if (!cur || header.id !== cur.id) return; // stale frame of a finished cell
     switch (header.t) {
       case "out":
-        return cur.handlers.onOutput(dropped === undefined ? body : encoder.encode(`\n[bridge: ${dropped} bytes of output dropped: an output frame over the limit]\n`));
-      case "image": return cur.handlers.onImage(body, dropped);
-      case "file": return cur.handlers.onFile?.(header, body, dropped);
-      case "done": return cur.done.resolve(parseDone(frame, doneBodyLimit(cur.maxText)));
-      case "call": return void this.answer(cur, frame);
+        return cur.handlers.onOutput(
+          dropped === undefined
+            ? body
+            : encoder.encode(`\n[bridge: ${dropped} bytes of output dropped: an output frame over the limit]\n`),
+        );
+      case "image":
+        return cur.handlers.onImage(body, dropped);
+      case "file":
+        return cur.handlers.onFile?.(header, body, dropped);
+      case "done":
+        return cur.done.resolve(parseDone(frame, doneBodyLimit(cur.maxText)));
+      case "call":
+        return void this.answer(cur, frame);
     }
   }
 
@@ -292,14 +367,34 @@ export class SandboxContainer {
     const size = body.length;
     try {
       if (call.problem) throw new BridgeError("USAGE", call.problem);
-      if (dropped !== undefined) throw new BridgeError("USAGE", `host call ${method}: its parameters are ${dropped} bytes, more than the ${MAX_CALL_BYTES} bytes one call may send`, { hint: "Send less data per call." });
+      if (dropped !== undefined)
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: its parameters are ${dropped} bytes, more than the ${MAX_CALL_BYTES} bytes one call may send`,
+          { hint: "Send less data per call." },
+        );
       if (this.callBytes + size > CALL_BYTES_IN_FLIGHT) {
-        throw new BridgeError("USAGE", `host call ${method}: ${this.callBytes} bytes of parameters are already being handled; at most ${CALL_BYTES_IN_FLIGHT} may be in flight`, { hint: "Wait for earlier calls to finish." });
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: ${this.callBytes} bytes of parameters are already being handled; at most ${CALL_BYTES_IN_FLIGHT} may be in flight`,
+          { hint: "Wait for earlier calls to finish." },
+        );
       }
       const shape = size ? jsonShape(body, CALL_VALUES_IN_FLIGHT, MAX_CALL_DEPTH) : { values: 0, depth: 0 };
-      if (shape.depth > MAX_CALL_DEPTH) throw new BridgeError("USAGE", `host call ${method}: its parameters are nested more than ${MAX_CALL_DEPTH} levels deep`, { hint: "Send flatter data." });
+      if (shape.depth > MAX_CALL_DEPTH)
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: its parameters are nested more than ${MAX_CALL_DEPTH} levels deep`,
+          { hint: "Send flatter data." },
+        );
       if (this.callValues + shape.values > CALL_VALUES_IN_FLIGHT) {
-        throw new BridgeError("USAGE", `host call ${method}: its parameters hold ${shape.values > CALL_VALUES_IN_FLIGHT ? `more than ${CALL_VALUES_IN_FLIGHT}` : shape.values} JSON values and ${this.callValues} are already being handled; at most ${CALL_VALUES_IN_FLIGHT} may be in flight`, { hint: "Send fewer, larger values (e.g. one string instead of a list of many small items), or wait for earlier calls to finish." });
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: its parameters hold ${shape.values > CALL_VALUES_IN_FLIGHT ? `more than ${CALL_VALUES_IN_FLIGHT}` : shape.values} JSON values and ${this.callValues} are already being handled; at most ${CALL_VALUES_IN_FLIGHT} may be in flight`,
+          {
+            hint: "Send fewer, larger values (e.g. one string instead of a list of many small items), or wait for earlier calls to finish.",
+          },
+        );
       }
       this.callBytes += size;
       this.callValues += shape.values;
@@ -312,15 +407,33 @@ export class SandboxContainer {
         this.callValues -= shape.values;
       }
       const json = encoder.encode(JSON.stringify(result ?? null));
-      if (json.length > MAX_CALL_BYTES) throw new BridgeError("USAGE", `host call ${method}: its result is ${json.length} bytes, more than the ${MAX_CALL_BYTES} bytes a call may return`);
+      if (json.length > MAX_CALL_BYTES)
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: its result is ${json.length} bytes, more than the ${MAX_CALL_BYTES} bytes a call may return`,
+        );
       if (this.replyBytes + json.length > REPLY_BYTES_QUEUED) {
-        throw new BridgeError("USAGE", `host call ${method}: the sandbox has not read ${this.replyBytes} bytes of earlier results; its result was not sent`, { hint: "Read the results of earlier calls first." });
+        throw new BridgeError(
+          "USAGE",
+          `host call ${method}: the sandbox has not read ${this.replyBytes} bytes of earlier results; its result was not sent`,
+          { hint: "Read the results of earlier calls first." },
+        );
       }
       reply = encodeFrame({ t: "reply", cid, ok: true }, json);
     } catch (err) {
-      const text = err instanceof BridgeError && err.hint ? `${err.message}\n  → ${err.hint}` : err instanceof Error ? err.message : String(err);
+      const text =
+        err instanceof BridgeError && err.hint
+          ? `${err.message}\n  → ${err.hint}`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       // Headers stay small (the runtime rejects headers over 1 MiB): long messages are cut.
-      reply = encodeFrame({ t: "reply", cid, ok: false, error: text.length > 65536 ? `${text.slice(0, 65536)} [...]` : text });
+      reply = encodeFrame({
+        t: "reply",
+        cid,
+        ok: false,
+        error: text.length > 65536 ? `${text.slice(0, 65536)} [...]` : text,
+      });
     }
     if (this.current !== cur) return;
     this.replyBytes += reply.length;

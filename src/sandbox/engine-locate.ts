@@ -19,14 +19,36 @@ export function wellKnownDirs(platform: string, env: Record<string, string | und
   const inHome = (...parts: string[]) => (home ? [(platform === "win32" ? win32 : posix).join(home, ...parts)] : []);
   if (platform === "win32") {
     const pf = env.ProgramFiles || "C:\\Program Files";
-    return [win32.join(pf, "RedHat", "Podman"), win32.join(pf, "Docker", "Docker", "resources", "bin"), ...inHome("AppData", "Local", "Programs", "Podman")];
+    return [
+      win32.join(pf, "RedHat", "Podman"),
+      win32.join(pf, "Docker", "Docker", "resources", "bin"),
+      ...inHome("AppData", "Local", "Programs", "Podman"),
+    ];
   }
   const common = ["/usr/local/bin", ...inHome(".local", "bin"), ...inHome("bin")];
   const system = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
   if (platform === "darwin") {
-    return ["/opt/homebrew/bin", ...common, "/opt/podman/bin", "/Applications/Docker.app/Contents/Resources/bin", ...inHome(".docker", "bin"), ...inHome(".rd", "bin"), "/opt/local/bin", ...inHome(".nix-profile", "bin"), ...system];
+    return [
+      "/opt/homebrew/bin",
+      ...common,
+      "/opt/podman/bin",
+      "/Applications/Docker.app/Contents/Resources/bin",
+      ...inHome(".docker", "bin"),
+      ...inHome(".rd", "bin"),
+      "/opt/local/bin",
+      ...inHome(".nix-profile", "bin"),
+      ...system,
+    ];
   }
-  return [...common, "/home/linuxbrew/.linuxbrew/bin", ...inHome(".nix-profile", "bin"), "/nix/var/nix/profiles/default/bin", "/run/current-system/sw/bin", "/snap/bin", ...system];
+  return [
+    ...common,
+    "/home/linuxbrew/.linuxbrew/bin",
+    ...inHome(".nix-profile", "bin"),
+    "/nix/var/nix/profiles/default/bin",
+    "/run/current-system/sw/bin",
+    "/snap/bin",
+    ...system,
+  ];
 }
 
 /** True for an existing regular file this user may execute. */
@@ -63,12 +85,17 @@ function candidates(command: string, platform: string, env: Record<string, strin
 /** Finds `command` on PATH, else in the well-known directories. */
 export function locateCommand(command: string, deps: LocateDeps): Located | undefined {
   const sep = deps.platform === "win32" ? ";" : ":";
-  const pathDirs = (deps.env.PATH ?? deps.env.Path ?? "").split(sep).filter((d) => d && (deps.platform === "win32" ? win32 : posix).isAbsolute(d));
+  const pathDirs = (deps.env.PATH ?? deps.env.Path ?? "")
+    .split(sep)
+    .filter((d) => d && (deps.platform === "win32" ? win32 : posix).isAbsolute(d));
   const j = deps.platform === "win32" ? win32.join : join;
-  for (const dir of pathDirs) for (const name of candidates(command, deps.platform, deps.env)) if (deps.isExecutable(j(dir, name))) return { path: j(dir, name), onPath: true };
+  for (const dir of pathDirs)
+    for (const name of candidates(command, deps.platform, deps.env))
+      if (deps.isExecutable(j(dir, name))) return { path: j(dir, name), onPath: true };
   for (const dir of deps.dirs ?? wellKnownDirs(deps.platform, deps.env)) {
     if (pathDirs.includes(dir)) continue;
-    for (const name of candidates(command, deps.platform, deps.env)) if (deps.isExecutable(j(dir, name))) return { path: j(dir, name), onPath: false };
+    for (const name of candidates(command, deps.platform, deps.env))
+      if (deps.isExecutable(j(dir, name))) return { path: j(dir, name), onPath: false };
   }
   return undefined;
 }

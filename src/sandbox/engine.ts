@@ -33,7 +33,11 @@ export interface EngineInfo {
 }
 
 /** Result of running a short command. */
-export interface ExecResult { exitCode: number; stdout: string; stderr: string }
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The I/O detection needs; `defaultEngineDeps()` gives the real ones. */
 export interface EngineDeps {
@@ -57,17 +61,34 @@ export function defaultEngineDeps(env: Record<string, string | undefined> = proc
     locate,
     isExecutable: isExecutableFile,
     exec: async (argv, opts = {}) => {
-      const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? 30_000, killSignal: "SIGKILL" });
-      const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      const proc = Bun.spawn(argv, {
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: opts.timeoutMs ?? 30_000,
+        killSignal: "SIGKILL",
+      });
+      const [stdout, stderr, exitCode] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
       return { exitCode, stdout, stderr };
     },
     env: process.env,
     platform: process.platform,
-    readFile: (p) => { try { return readFileSync(p, "utf8"); } catch { return undefined; } },
+    readFile: (p) => {
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
-const INSTALL_HINT = "Install podman (recommended) or docker, or set MCP_BRIDGE_ENGINE to the engine you have (a name, or the absolute path of its CLI).";
+const INSTALL_HINT =
+  "Install podman (recommended) or docker, or set MCP_BRIDGE_ENGINE to the engine you have (a name, or the absolute path of its CLI).";
 
 /** True when a container start failed because crun cannot handle this host's cgroup setup. */
 export function isCrunCgroupError(stderr: string): boolean {
@@ -81,42 +102,73 @@ function isRemote(name: EngineName, binary: string, env: EngineDeps["env"], plat
 }
 
 /** Which engine CLI MCP_BRIDGE_ENGINE selects, and where it is. Throws ENGINE_NOT_FOUND / ENGINE_FAILED. */
-export async function locateEngine(config: Pick<Config, "engine">, deps: EngineDeps): Promise<{ name: EngineName; binary: string; located: EngineInfo["located"] }> {
+export async function locateEngine(
+  config: Pick<Config, "engine">,
+  deps: EngineDeps,
+): Promise<{ name: EngineName; binary: string; located: EngineInfo["located"] }> {
   if (config.engine.startsWith("/") || /^[A-Za-z]:[\\/]/.test(config.engine) || config.engine.startsWith("\\\\")) {
     const binary = config.engine;
     if (!(deps.isExecutable ?? isExecutableFile)(binary)) {
-      throw new BridgeError("ENGINE_NOT_FOUND", `MCP_BRIDGE_ENGINE is ${binary}, which is not an executable file.`, { hint: "Point it at podman or docker (e.g. /opt/homebrew/bin/podman), or set it to auto." });
+      throw new BridgeError("ENGINE_NOT_FOUND", `MCP_BRIDGE_ENGINE is ${binary}, which is not an executable file.`, {
+        hint: "Point it at podman or docker (e.g. /opt/homebrew/bin/podman), or set it to auto.",
+      });
     }
     let name = engineFromPath(binary);
     if (!name) {
       const v = await deps.exec([binary, "--version"], { timeoutMs: 15_000 });
       name = /podman/i.test(v.stdout) ? "podman" : /docker/i.test(v.stdout) ? "docker" : undefined;
-      if (!name) throw new BridgeError("ENGINE_FAILED", `MCP_BRIDGE_ENGINE is ${binary}, which is neither podman nor docker (\`--version\` said: ${lastLine(v.stdout || v.stderr)})`, { hint: "Point it at podman or docker." });
+      if (!name)
+        throw new BridgeError(
+          "ENGINE_FAILED",
+          `MCP_BRIDGE_ENGINE is ${binary}, which is neither podman nor docker (\`--version\` said: ${lastLine(v.stdout || v.stderr)})`,
+          { hint: "Point it at podman or docker." },
+        );
     }
     return { name, binary, located: "MCP_BRIDGE_ENGINE" };
   }
   const candidates: EngineName[] = config.engine === "auto" ? ["podman", "docker"] : [config.engine as EngineName];
   for (const c of candidates) {
-    const found = deps.locate ? deps.locate(c) : (() => { const p = deps.which(c); return p ? { path: p, onPath: true } : undefined; })();
+    const found = deps.locate
+      ? deps.locate(c)
+      : (() => {
+          const p = deps.which(c);
+          return p ? { path: p, onPath: true } : undefined;
+        })();
     if (found) return { name: c, binary: found.path, located: found.onPath ? "PATH" : "install-location" };
   }
   const what = config.engine === "auto" ? "neither podman nor docker is" : `${config.engine} is not`;
-  throw new BridgeError("ENGINE_NOT_FOUND", `No container engine: ${what} on PATH or in the usual install locations.`, { hint: INSTALL_HINT });
+  throw new BridgeError("ENGINE_NOT_FOUND", `No container engine: ${what} on PATH or in the usual install locations.`, {
+    hint: INSTALL_HINT,
+  });
 }
 
 /** Chooses the engine per MCP_BRIDGE_ENGINE and checks that it answers. Throws ENGINE_NOT_FOUND / ENGINE_FAILED. */
-export async function detectEngine(config: Pick<Config, "engine" | "ociRuntime">, deps: EngineDeps): Promise<EngineInfo> {
+export async function detectEngine(
+  config: Pick<Config, "engine" | "ociRuntime">,
+  deps: EngineDeps,
+): Promise<EngineInfo> {
   const { name, binary, located } = await locateEngine(config, deps);
-  const versionArgv = name === "podman" ? [binary, "version", "--format", "{{.Client.Version}}"] : [binary, "version", "--format", "{{.Server.Version}}"];
+  const versionArgv =
+    name === "podman"
+      ? [binary, "version", "--format", "{{.Client.Version}}"]
+      : [binary, "version", "--format", "{{.Server.Version}}"];
   const version = await deps.exec(versionArgv, { timeoutMs: 15_000 });
   if (version.exitCode !== 0) {
-    throw new BridgeError("ENGINE_FAILED", `${name} does not answer (\`${name} version\` exited ${version.exitCode}): ${lastLine(version.stderr)}`, {
-      hint: name === "docker" ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_ENGINE=podman." : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
-    });
+    throw new BridgeError(
+      "ENGINE_FAILED",
+      `${name} does not answer (\`${name} version\` exited ${version.exitCode}): ${lastLine(version.stderr)}`,
+      {
+        hint:
+          name === "docker"
+            ? "Start the docker daemon (or fix DOCKER_HOST), or set MCP_BRIDGE_ENGINE=podman."
+            : "Run `podman info` to see what is wrong (or fix CONTAINER_HOST).",
+      },
+    );
   }
-  const infoArgv = name === "podman"
-    ? [binary, "info", "--format", "{{.Host.Security.Rootless}} {{.Host.CgroupsVersion}}"]
-    : [binary, "info", "--format", "{{.CgroupVersion}} {{json .SecurityOptions}}"];
+  const infoArgv =
+    name === "podman"
+      ? [binary, "info", "--format", "{{.Host.Security.Rootless}} {{.Host.CgroupsVersion}}"]
+      : [binary, "info", "--format", "{{.CgroupVersion}} {{json .SecurityOptions}}"];
   const info = await deps.exec(infoArgv, { timeoutMs: 15_000 });
   const [first = "", ...rest] = info.exitCode === 0 ? info.stdout.trim().split(/\s+/) : [];
   const rootless = name === "podman" ? first === "true" : rest.join(" ").includes("rootless");
@@ -134,8 +186,15 @@ export async function detectEngine(config: Pick<Config, "engine" | "ociRuntime">
 }
 
 /** True when the image is present in the engine's local store. */
-export async function checkImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">): Promise<boolean> {
-  const argv = engine.name === "podman" ? [engine.binary, "image", "exists", image] : [engine.binary, "image", "inspect", "--format", "{{.Id}}", image];
+export async function checkImage(
+  engine: Pick<EngineInfo, "name" | "binary">,
+  image: string,
+  deps: Pick<EngineDeps, "exec">,
+): Promise<boolean> {
+  const argv =
+    engine.name === "podman"
+      ? [engine.binary, "image", "exists", image]
+      : [engine.binary, "image", "inspect", "--format", "{{.Id}}", image];
   const r = await deps.exec(argv, { timeoutMs: 15_000 });
   return r.exitCode === 0;
 }
@@ -149,22 +208,39 @@ export function imageFix(engine: EngineName, image: string): string {
 }
 
 /** Throws IMAGE_MISSING with the fix unless the image is present. Never pulls. */
-export async function requireImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">): Promise<void> {
+export async function requireImage(
+  engine: Pick<EngineInfo, "name" | "binary">,
+  image: string,
+  deps: Pick<EngineDeps, "exec">,
+): Promise<void> {
   if (await checkImage(engine, image, deps)) return;
-  throw new BridgeError("IMAGE_MISSING", `The sandbox image ${image} is not in ${engine.name}'s image store (bridge serve does not pull images by itself).`, {
-    hint: imageFix(engine.name, image),
-  });
+  throw new BridgeError(
+    "IMAGE_MISSING",
+    `The sandbox image ${image} is not in ${engine.name}'s image store (bridge serve does not pull images by itself).`,
+    {
+      hint: imageFix(engine.name, image),
+    },
+  );
 }
 
 /** Makes sure the image is present, pulling it once if not. Throws IMAGE_MISSING with the fix. */
-export async function ensureImage(engine: Pick<EngineInfo, "name" | "binary">, image: string, deps: Pick<EngineDeps, "exec">, onPull?: () => void): Promise<void> {
+export async function ensureImage(
+  engine: Pick<EngineInfo, "name" | "binary">,
+  image: string,
+  deps: Pick<EngineDeps, "exec">,
+  onPull?: () => void,
+): Promise<void> {
   if (await checkImage(engine, image, deps)) return;
   onPull?.();
   const pull = await deps.exec([engine.binary, "pull", image], { timeoutMs: 300_000 });
   if (pull.exitCode === 0) return;
-  throw new BridgeError("IMAGE_MISSING", `The sandbox image ${image} is not in ${engine.name}'s store and could not be pulled: ${lastLine(pull.stderr)}`, {
-    hint: `Run \`${engine.name} pull ${image}\`, or \`${asRoot()}${selfCommand()} image build --use\` (builds an image offline from Debian packages and configures it).`,
-  });
+  throw new BridgeError(
+    "IMAGE_MISSING",
+    `The sandbox image ${image} is not in ${engine.name}'s store and could not be pulled: ${lastLine(pull.stderr)}`,
+    {
+      hint: `Run \`${engine.name} pull ${image}\`, or \`${asRoot()}${selfCommand()} image build --use\` (builds an image offline from Debian packages and configures it).`,
+    },
+  );
 }
 
 /** `sudo ` unless this process is root (the offline build runs debootstrap). */

@@ -20,7 +20,11 @@ export interface HostCallContext {
  */
 export interface CallOrigin {
   /** Sends a request to that client, related to the call; resolves with the client's result object. */
-  request(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<Record<string, unknown>>;
+  request(
+    method: string,
+    params: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<Record<string, unknown>>;
   /** Reports a progress message for the call, when the client asked for progress; otherwise does nothing. */
   progress(message: string): void;
 }

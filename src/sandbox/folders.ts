@@ -175,7 +175,8 @@ export function copyFolders(folders: Folders): FolderCopy {
         copy.refused[e.target] = err.reason === "symlink" ? "a symbolic link" : "not a regular file";
         return;
       }
-      copy.refused[e.target] = `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      copy.refused[e.target] =
+        `not readable by bridge (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
       return;
     }
     if (!data) return;
@@ -183,6 +184,12 @@ export function copyFolders(folders: Folders): FolderCopy {
     copy.files.push({ path: e.target, data });
   };
   for (const f of folders.read)
-    walkFolder(f, (e) => visit(f, e), (target, code) => { copy.refused[target] = `not readable by bridge (${code})`; });
+    walkFolder(
+      f,
+      (e) => visit(f, e),
+      (target, code) => {
+        copy.refused[target] = `not readable by bridge (${code})`;
+      },
+    );
   return copy;
 }

@@ -51,7 +51,10 @@ export class FrameDecoder {
   /** Bytes of a dropped body still to skip. */
   private skip = 0;
 
-  constructor(private readonly bodyLimit: BodyLimit = () => Infinity, private readonly maxHeaderBytes = MAX_HEADER_BYTES) {}
+  constructor(
+    private readonly bodyLimit: BodyLimit = () => Infinity,
+    private readonly maxHeaderBytes = MAX_HEADER_BYTES,
+  ) {}
 
   /** Adds bytes; returns every frame now complete, in order. */
   push(chunk: Uint8Array): Frame[] {
@@ -139,7 +142,10 @@ export class FrameDecoder {
     if (this.chunks.length === 1) return this.chunks[0]!;
     const out = new Uint8Array(this.buffered);
     let off = 0;
-    for (const c of this.chunks) { out.set(c, off); off += c.length; }
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
     return out;
   }
 }

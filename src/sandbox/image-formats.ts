@@ -50,7 +50,8 @@ export function checkJpeg(b: Uint8Array, maxSide: number): ImageCheck {
       const height = (seg[1]! << 8) | seg[2]!;
       const width = (seg[3]! << 8) | seg[4]!;
       const components = seg[5]!;
-      if (components < 1 || components > 4 || seg.length !== 6 + 3 * components) return bad("invalid frame header (SOF) fields");
+      if (components < 1 || components > 4 || seg.length !== 6 + 3 * components)
+        return bad("invalid frame header (SOF) fields");
       const wrong = side(width, height, maxSide, "the frame");
       if (wrong) return wrong;
       size = { width, height };
@@ -62,9 +63,15 @@ export function checkJpeg(b: Uint8Array, maxSide: number): ImageCheck {
       // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte), RSTn, or the next marker.
       for (;;) {
         if (off >= b.length) return bad("it ends inside scan data (no end of image)");
-        if (b[off] !== 0xff) { off++; continue; }
+        if (b[off] !== 0xff) {
+          off++;
+          continue;
+        }
         const next = b[off + 1];
-        if (next === 0x00 || (next !== undefined && next >= 0xd0 && next <= 0xd7)) { off += 2; continue; }
+        if (next === 0x00 || (next !== undefined && next >= 0xd0 && next <= 0xd7)) {
+          off += 2;
+          continue;
+        }
         break;
       }
     }
@@ -101,7 +108,10 @@ export function checkGif(b: Uint8Array, maxSide: number): ImageCheck {
   for (;;) {
     if (off >= b.length) return bad("it ends without the trailer (0x3B)");
     const block = b[off]!;
-    if (block === 0x3b) { off++; break; }
+    if (block === 0x3b) {
+      off++;
+      break;
+    }
     if (block === 0x21) {
       if (off + 2 > b.length) return bad("it ends inside an extension");
       off = skipSubBlocks(b, off + 2);
@@ -109,7 +119,8 @@ export function checkGif(b: Uint8Array, maxSide: number): ImageCheck {
     } else if (block === 0x2c) {
       if (off + 10 > b.length) return bad("it ends inside an image descriptor");
       const [left, top, w, h] = [u16le(b, off + 1), u16le(b, off + 3), u16le(b, off + 5), u16le(b, off + 7)];
-      if (!w || !h || left + w > width || top + h > height) return bad(`a frame (${w}×${h} at ${left},${top}) outside the ${width}×${height} screen`);
+      if (!w || !h || left + w > width || top + h > height)
+        return bad(`a frame (${w}×${h} at ${left},${top}) outside the ${width}×${height} screen`);
       const packed = b[off + 9]!;
       off += 10 + (packed & 0x80 ? 3 * 2 ** ((packed & 7) + 1) : 0);
       const codeSize = b[off];
@@ -130,7 +141,10 @@ const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]
 const u32le = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 const fourcc = (b: Uint8Array, i: number) => String.fromCharCode(...b.subarray(i, i + 4));
 
-interface Chunk { type: string; data: Uint8Array }
+interface Chunk {
+  type: string;
+  data: Uint8Array;
+}
 
 /** The RIFF chunks of `b` from `off` to the end, or why they do not tile it exactly. */
 function riffChunks(b: Uint8Array, off: number): Chunk[] | string {
@@ -163,7 +177,8 @@ function bitstreamSize(c: Chunk): { width: number; height: number } | string {
 /** Checks that `b` is a structurally valid WebP (simple or extended) within `maxSide` px a side. */
 export function checkWebp(b: Uint8Array, maxSide: number): ImageCheck {
   if (b.length < 20 || fourcc(b, 0) !== "RIFF" || fourcc(b, 8) !== "WEBP") return bad("no WebP signature");
-  if (u32le(b, 4) + 8 !== b.length) return bad(`the RIFF header says ${u32le(b, 4) + 8} bytes, the image has ${b.length}`);
+  if (u32le(b, 4) + 8 !== b.length)
+    return bad(`the RIFF header says ${u32le(b, 4) + 8} bytes, the image has ${b.length}`);
   const chunks = riffChunks(b, 12);
   if (typeof chunks === "string") return bad(chunks);
   const first = chunks[0]!;
@@ -186,19 +201,22 @@ export function checkWebp(b: Uint8Array, maxSide: number): ImageCheck {
       if (animated) return bad("a still bitstream in an animated WebP");
       const size = bitstreamSize(c);
       if (typeof size === "string") return bad(size);
-      if (size.width !== width || size.height !== height) return bad(`a ${size.width}×${size.height} bitstream on a ${width}×${height} canvas`);
+      if (size.width !== width || size.height !== height)
+        return bad(`a ${size.width}×${size.height} bitstream on a ${width}×${height} canvas`);
       images++;
     } else if (c.type === "ANMF") {
       if (!animated || c.data.length < 16) return bad("an invalid animation frame (ANMF)");
       const [x, y, w, h] = [u24le(c.data, 0) * 2, u24le(c.data, 3) * 2, u24le(c.data, 6) + 1, u24le(c.data, 9) + 1];
-      if (x + w > width || y + h > height) return bad(`a frame (${w}×${h} at ${x},${y}) outside the ${width}×${height} canvas`);
+      if (x + w > width || y + h > height)
+        return bad(`a frame (${w}×${h} at ${x},${y}) outside the ${width}×${height} canvas`);
       const inner = riffChunks(c.data, 16);
       if (typeof inner === "string") return bad(`in an animation frame: ${inner}`);
       const bits = inner.find((i) => i.type === "VP8 " || i.type === "VP8L");
       if (!bits) return bad("an animation frame without image data");
       const size = bitstreamSize(bits);
       if (typeof size === "string") return bad(size);
-      if (size.width !== w || size.height !== h) return bad(`a ${size.width}×${size.height} bitstream in a ${w}×${h} frame`);
+      if (size.width !== w || size.height !== h)
+        return bad(`a ${size.width}×${size.height} bitstream in a ${w}×${h} frame`);
       images++;
     }
   }

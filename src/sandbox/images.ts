@@ -26,9 +26,19 @@ const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [
 export type PngCheck = { ok: true; width: number; height: number } | { ok: false; reason: string };
 
 /** The image types accepted, by MIME type, with their file extension. */
-export const IMAGE_TYPES = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp" } as const;
+export const IMAGE_TYPES = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+} as const;
 export type ImageMime = keyof typeof IMAGE_TYPES;
-const FORMAT_NAMES: Record<ImageMime, string> = { "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP" };
+const FORMAT_NAMES: Record<ImageMime, string> = {
+  "image/png": "PNG",
+  "image/jpeg": "JPEG",
+  "image/gif": "GIF",
+  "image/webp": "WebP",
+};
 
 /** The MIME type of an image by its signature, or undefined for anything else. */
 export function imageMime(b: Uint8Array): ImageMime | undefined {
@@ -44,11 +54,22 @@ export function imageMime(b: Uint8Array): ImageMime | undefined {
  * Checks an image frame's bytes: a known signature, then that format's full structural check
  * (dimensions at most MAX_IMAGE_SIDE a side). The size cap is the caller's (MAX_IMAGE_BYTES).
  */
-export function checkImage(b: Uint8Array): ({ ok: true; width: number; height: number; mime: ImageMime }) | { ok: false; reason: string } {
+export function checkImage(
+  b: Uint8Array,
+): { ok: true; width: number; height: number; mime: ImageMime } | { ok: false; reason: string } {
   const mime = imageMime(b);
   if (!mime) return { ok: false, reason: "not a PNG, JPEG, GIF or WebP image (no known signature)" };
-  const r = mime === "image/png" ? checkPng(b) : mime === "image/jpeg" ? checkJpeg(b, MAX_IMAGE_SIDE) : mime === "image/gif" ? checkGif(b, MAX_IMAGE_SIDE) : checkWebp(b, MAX_IMAGE_SIDE);
-  return r.ok ? { ...r, mime } : { ok: false, reason: mime === "image/png" ? r.reason : `${FORMAT_NAMES[mime]}: ${r.reason}` };
+  const r =
+    mime === "image/png"
+      ? checkPng(b)
+      : mime === "image/jpeg"
+        ? checkJpeg(b, MAX_IMAGE_SIDE)
+        : mime === "image/gif"
+          ? checkGif(b, MAX_IMAGE_SIDE)
+          : checkWebp(b, MAX_IMAGE_SIDE);
+  return r.ok
+    ? { ...r, mime }
+    : { ok: false, reason: mime === "image/png" ? r.reason : `${FORMAT_NAMES[mime]}: ${r.reason}` };
 }
 
 /** Checks that `b` is a structurally valid PNG within MAX_IMAGE_SIDE (pixels are not decoded). */
@@ -63,8 +84,10 @@ export function checkPng(b: Uint8Array): PngCheck {
   const height = view.getUint32(20);
   const [depth, colour, compression, filter, interlace] = [b[24]!, b[25]!, b[26]!, b[27]!, b[28]!];
   if (!width || !height) return bad(`zero-sized (${width}×${height})`);
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) return bad(`${width}×${height} px, more than ${MAX_IMAGE_SIDE} px on a side`);
-  if (!DEPTHS[colour]?.includes(depth) || compression !== 0 || filter !== 0 || interlace > 1) return bad("invalid IHDR fields");
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+    return bad(`${width}×${height} px, more than ${MAX_IMAGE_SIDE} px on a side`);
+  if (!DEPTHS[colour]?.includes(depth) || compression !== 0 || filter !== 0 || interlace > 1)
+    return bad("invalid IHDR fields");
   let off = 33;
   let sawData = false;
   while (off + 12 <= b.length) {
@@ -75,7 +98,8 @@ export function checkPng(b: Uint8Array): PngCheck {
     off += 12 + len;
     if (type === "IEND") break;
   }
-  if (off !== b.length || !IEND.every((v, i) => b[b.length - IEND.length + i] === v)) return bad("it does not end with IEND");
+  if (off !== b.length || !IEND.every((v, i) => b[b.length - IEND.length + i] === v))
+    return bad("it does not end with IEND");
   if (!sawData) return bad("no image data (IDAT)");
   return { ok: true, width, height };
 }

@@ -40,12 +40,18 @@ export const doneBodyLimit = (maxText: number): number => 2 * maxText + 4096;
 export function sandboxBodyLimit(maxText: () => number): BodyLimit {
   return (h) => {
     switch (h.t) {
-      case "out": return MAX_OUT_BODY;
-      case "image": return MAX_IMAGE_BYTES;
-      case "file": return MAX_FILE_CHUNK;
-      case "call": return MAX_CALL_BYTES;
-      case "done": return doneBodyLimit(maxText());
-      default: return 0;
+      case "out":
+        return MAX_OUT_BODY;
+      case "image":
+        return MAX_IMAGE_BYTES;
+      case "file":
+        return MAX_FILE_CHUNK;
+      case "call":
+        return MAX_CALL_BYTES;
+      case "done":
+        return doneBodyLimit(maxText());
+      default:
+        return 0;
     }
   };
 }
@@ -88,14 +94,24 @@ const decoder = new TextDecoder();
  * what was wrong (never a schema dump), marked `discard`.
  */
 export function parseDone(frame: Frame, limitBytes: number): DoneMessage {
-  if (frame.dropped !== undefined) return refused(`it was ${frame.dropped} bytes, more than the ${limitBytes} allowed for a value plus a traceback`);
+  if (frame.dropped !== undefined)
+    return refused(`it was ${frame.dropped} bytes, more than the ${limitBytes} allowed for a value plus a traceback`);
   const r = doneHeader.safeParse(frame.header);
-  if (!r.success) return refused(r.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "header"}: ${i.message}`).join("; ").slice(0, 500));
+  if (!r.success)
+    return refused(
+      r.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "header"}: ${i.message}`)
+        .join("; ")
+        .slice(0, 500),
+    );
   const { valueBytes, errorBytes, ...fields } = r.data;
   const v = valueBytes ?? 0;
   const e = errorBytes ?? 0;
-  if (v + e !== frame.body.length) return refused(`its lengths (${v} + ${e} bytes) do not match its body (${frame.body.length} bytes)`);
-  if ((fields.valueTotal ?? v) < v || (fields.errorTotal ?? e) < e) return refused("a full size smaller than the part sent");
+  if (v + e !== frame.body.length)
+    return refused(`its lengths (${v} + ${e} bytes) do not match its body (${frame.body.length} bytes)`);
+  if ((fields.valueTotal ?? v) < v || (fields.errorTotal ?? e) < e)
+    return refused("a full size smaller than the part sent");
   return {
     ...fields,
     ...(valueBytes !== undefined ? { value: decoder.decode(frame.body.subarray(0, v)) } : {}),
@@ -125,7 +141,8 @@ export function jsonShape(bytes: Uint8Array, maxValues: number, maxDepth: number
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
       continue;
     }

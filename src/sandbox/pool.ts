@@ -30,7 +30,12 @@ export class WarmPool {
   private lastError?: string;
 
   /** `graceMs`: how long a call waits for a container being freed (0 when containers are not reused). */
-  constructor(private readonly size: number, private readonly idleMs: number, private readonly deps: PoolDeps, private readonly graceMs = GRACE_MS) {}
+  constructor(
+    private readonly size: number,
+    private readonly idleMs: number,
+    private readonly deps: PoolDeps,
+    private readonly graceMs = GRACE_MS,
+  ) {}
 
   /**
    * A ready container for one call. From the pool when one is waiting; else, if calls are running
@@ -53,9 +58,13 @@ export class WarmPool {
 
   private async freedOrStarted(): Promise<SandboxContainer> {
     let take!: (c: SandboxContainer | undefined) => void;
-    const freed = new Promise<SandboxContainer | undefined>((resolve) => { take = resolve; });
+    const freed = new Promise<SandboxContainer | undefined>((resolve) => {
+      take = resolve;
+    });
     this.waiters.push(take);
-    const cancel = () => { this.waiters = this.waiters.filter((w) => w !== take); };
+    const cancel = () => {
+      this.waiters = this.waiters.filter((w) => w !== take);
+    };
     if (this.graceMs > 0 && this.busy + this.resetting > 0) {
       const early = await Promise.race([freed, Bun.sleep(this.graceMs).then(() => undefined)]);
       if (early) return early;
@@ -68,9 +77,17 @@ export class WarmPool {
       cancel();
     }
     // Whatever lost the race is not wasted: it goes to the pool (or is removed when the pool is full).
-    const keep = (c: SandboxContainer) => { if (c !== win.c && !this.put(c)) this.deps.remove(c); };
-    if (!win.fresh) started.then((s) => keep(s.c), () => {});
-    void freed.then((c) => { if (c) keep(c); });
+    const keep = (c: SandboxContainer) => {
+      if (c !== win.c && !this.put(c)) this.deps.remove(c);
+    };
+    if (!win.fresh)
+      started.then(
+        (s) => keep(s.c),
+        () => {},
+      );
+    void freed.then((c) => {
+      if (c) keep(c);
+    });
     return win.c;
   }
 
@@ -98,7 +115,9 @@ export class WarmPool {
   put(c: SandboxContainer): boolean {
     if (this.stopped || c.dead || this.ready.length + this.starting >= this.size) return false;
     this.ready.push(c);
-    void c.closed.then(() => { this.ready = this.ready.filter((x) => x !== c); });
+    void c.closed.then(() => {
+      this.ready = this.ready.filter((x) => x !== c);
+    });
     this.armIdleTimer();
     return true;
   }
@@ -115,7 +134,9 @@ export class WarmPool {
           this.lastError = undefined;
           if (this.stopped) return this.deps.remove(c);
           this.ready.push(c);
-          void c.closed.then(() => { this.ready = this.ready.filter((x) => x !== c); });
+          void c.closed.then(() => {
+            this.ready = this.ready.filter((x) => x !== c);
+          });
         },
         (err) => {
           this.starting--;

@@ -29,7 +29,10 @@ export function parseHardLimits(text: string): { nofile?: number; nproc?: number
 }
 
 /** The wanted limits, each lowered to the host's hard limit when that is known. */
-export function capRlimits(hard: { nofile?: number; nproc?: number }, wanted: SandboxRlimits = WANTED_RLIMITS): SandboxRlimits {
+export function capRlimits(
+  hard: { nofile?: number; nproc?: number },
+  wanted: SandboxRlimits = WANTED_RLIMITS,
+): SandboxRlimits {
   return {
     nofile: Math.min(wanted.nofile, hard.nofile ?? Infinity),
     nproc: Math.min(wanted.nproc, hard.nproc ?? Infinity),

@@ -48,7 +48,11 @@ export function writeProfile(dir: string): string {
  * bridge's profile unless the setting says otherwise, or the engine is a remote podman (it would
  * look for the file on its own machine).
  */
-export function seccompOption(setting: SeccompSetting, engine: Pick<EngineInfo, "name" | "remote">, dir: () => string): string | undefined {
+export function seccompOption(
+  setting: SeccompSetting,
+  engine: Pick<EngineInfo, "name" | "remote">,
+  dir: () => string,
+): string | undefined {
   if (setting === "engine") return undefined;
   if (setting !== "bridge") return setting;
   if (engine.name === "podman" && engine.remote) return undefined;

@@ -11,8 +11,23 @@ import { BridgeError, describeError } from "../errors.ts";
 import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
 import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import { engineWorkDir, SandboxContainer, spawnProcess, type DataCopy, type DoneMessage, type RuntimeInit, type SpawnProcess } from "./container.ts";
-import { detectEngine, ensureImage, isCrunCgroupError, requireImage, type EngineDeps, type EngineInfo } from "./engine.ts";
+import {
+  engineWorkDir,
+  SandboxContainer,
+  spawnProcess,
+  type DataCopy,
+  type DoneMessage,
+  type RuntimeInit,
+  type SpawnProcess,
+} from "./container.ts";
+import {
+  detectEngine,
+  ensureImage,
+  isCrunCgroupError,
+  requireImage,
+  type EngineDeps,
+  type EngineInfo,
+} from "./engine.ts";
 import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
 import { emptyFileIn, maskSpecialFiles, type Masks } from "./folder-walk.ts";
 import { copyFolders, DATA_ROOT, mountArgs, REMOTE_COPY_MAX_BYTES, resolveFolders, type Folders } from "./folders.ts";
@@ -89,7 +104,10 @@ export class SandboxService {
   /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
   private readonly reuse: boolean;
 
-  constructor(private readonly config: Config, private readonly deps: SandboxServiceDeps) {
+  constructor(
+    private readonly config: Config,
+    private readonly deps: SandboxServiceDeps,
+  ) {
     this.spawn = deps.spawn ?? spawnProcess;
     this.pid = deps.pid ?? process.pid;
     for (const ext of deps.extensions) {
@@ -97,7 +115,12 @@ export class SandboxService {
     }
     const remove = (c: SandboxContainer) => void this.remove([c]);
     this.reuse = config.recycle && config.poolSize > 0;
-    this.pool = new WarmPool(config.poolSize, config.idleTimeout, { start: () => this.startContainer(), remove, log: deps.log }, this.reuse ? GRACE_MS : 0);
+    this.pool = new WarmPool(
+      config.poolSize,
+      config.idleTimeout,
+      { start: () => this.startContainer(), remove, log: deps.log },
+      this.reuse ? GRACE_MS : 0,
+    );
     // A new session takes a warm container from the pool (it is never reset or returned).
     const startSession = async () => {
       const c = await this.pool.acquire();
@@ -111,7 +134,10 @@ export class SandboxService {
   /** Detects the engine and fills the pool in the background (errors surface on the first call). */
   warm(): void {
     if (this.config.poolSize === 0) return;
-    this.ensureEngine().then(() => this.pool.refill(), (err) => this.deps.log.warn(`sandbox: ${describeError(err)}`));
+    this.ensureEngine().then(
+      () => this.pool.refill(),
+      (err) => this.deps.log.warn(`sandbox: ${describeError(err)}`),
+    );
   }
 
   /** The engine in use and the allowed folders, checked once (retried after a failure). */
@@ -120,20 +146,31 @@ export class SandboxService {
       const folders = resolveFolders(this.config);
       const engine = await detectEngine(this.config, this.deps.engine);
       if (this.deps.pullImage === false) await requireImage(engine, this.config.image, this.deps.engine);
-      else await ensureImage(engine, this.config.image, this.deps.engine, () => this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`));
+      else
+        await ensureImage(engine, this.config.image, this.deps.engine, () =>
+          this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`),
+        );
       if (!engine.remote && folders.read.length && !this.config.noNewPrivileges)
-        throw new BridgeError("CONFIG_INVALID", `MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false: without no-new-privileges the sandbox's own syscall filter cannot be installed, and it is what keeps sandbox code from connecting to host unix sockets in the mounted folders`, {
-          hint: "Remove MCP_BRIDGE_NO_NEW_PRIVILEGES=false, or MCP_BRIDGE_FOLDERS.",
-        });
+        throw new BridgeError(
+          "CONFIG_INVALID",
+          `MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false: without no-new-privileges the sandbox's own syscall filter cannot be installed, and it is what keeps sandbox code from connecting to host unix sockets in the mounted folders`,
+          {
+            hint: "Remove MCP_BRIDGE_NO_NEW_PRIVILEGES=false, or MCP_BRIDGE_FOLDERS.",
+          },
+        );
       const rlimits = hostRlimits(this.deps.engine, engine.remote);
       if (!engine.limitsEnforced) {
         // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).
         rlimits.nproc = Math.min(rlimits.nproc, this.config.pids);
-        this.deps.log.warn(`sandbox: ${UNENFORCED_LIMITS.what}; ${UNENFORCED_LIMITS.fix}. bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`);
+        this.deps.log.warn(
+          `sandbox: ${UNENFORCED_LIMITS.what}; ${UNENFORCED_LIMITS.fix}. bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`,
+        );
       }
       return (this.setup = { engine, rlimits, folders });
     })();
-    this.engineReady.catch(() => { this.engineReady = undefined; });
+    this.engineReady.catch(() => {
+      this.engineReady = undefined;
+    });
     return this.engineReady;
   }
 
@@ -150,7 +187,14 @@ export class SandboxService {
       const contexts = await Promise.all(this.deps.extensions.map((e) => e.prepare({ servers }, callEnd.signal)));
       if (req.session !== undefined) {
         const session = req.session;
-        const { keep: _, lost: __, ...outcome } = await this.sessions.use(session, async (c, notice) => ({ ...(await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, session)), ...(notice ? { notice } : {}) }));
+        const {
+          keep: _,
+          lost: __,
+          ...outcome
+        } = await this.sessions.use(session, async (c, notice) => ({
+          ...(await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, session)),
+          ...(notice ? { notice } : {}),
+        }));
         return outcome;
       }
       const c = await this.pool.acquire();
@@ -169,7 +213,14 @@ export class SandboxService {
   }
 
   /** Runs the request in `c`. `keep`: the container may serve again; `lost`: why a session's state is gone. */
-  private async execIn(c: SandboxContainer, req: RunRequest, contexts: unknown[], timeoutMs: number, signal: AbortSignal, session?: string): Promise<RunOutcome & { keep: boolean; lost?: string }> {
+  private async execIn(
+    c: SandboxContainer,
+    req: RunRequest,
+    contexts: unknown[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    session?: string,
+  ): Promise<RunOutcome & { keep: boolean; lost?: string }> {
     const output = new OutputCollector(this.config.maxOutput);
     const files = new ResultFileCollector();
     const note = (text: string) => output.push(new TextEncoder().encode(`[bridge: ${text}]\n`));
@@ -179,26 +230,42 @@ export class SandboxService {
     const text = new TextDecoder();
     const encoder = new TextEncoder();
     const servers = req.servers ?? [];
-    const done = c.exec(req.code, contexts, {
-      onOutput: (chunk) => {
-        output.push(chunk);
-        req.onOutput?.(text.decode(chunk, { stream: true }));
+    const done = c.exec(
+      req.code,
+      contexts,
+      {
+        onOutput: (chunk) => {
+          output.push(chunk);
+          req.onOutput?.(text.decode(chunk, { stream: true }));
+        },
+        onImage: (bytes, dropped) => {
+          const check =
+            dropped === undefined
+              ? checkImage(bytes)
+              : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
+          if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
+          imageBytes += bytes.length;
+          if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
+          if (!imagesDropped)
+            output.push(
+              encoder.encode(
+                `\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`,
+              ),
+            );
+          imagesDropped = true;
+        },
+        onFile: (header, body, dropped) => files.push(header, body, dropped),
+        onCall: (method, params) => {
+          const fn = this.methods.get(method);
+          if (!fn)
+            throw new BridgeError("USAGE", `unknown host method "${method}"`, {
+              hint: `known: ${[...this.methods.keys()].join(", ") || "none"}`,
+            });
+          return fn(params, { signal, servers, origin: req.origin });
+        },
       },
-      onImage: (bytes, dropped) => {
-        const check = dropped === undefined ? checkImage(bytes) : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
-        if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
-        imageBytes += bytes.length;
-        if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
-        if (!imagesDropped) output.push(encoder.encode(`\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`));
-        imagesDropped = true;
-      },
-      onFile: (header, body, dropped) => files.push(header, body, dropped),
-      onCall: (method, params) => {
-        const fn = this.methods.get(method);
-        if (!fn) throw new BridgeError("USAGE", `unknown host method "${method}"`, { hint: `known: ${[...this.methods.keys()].join(", ") || "none"}` });
-        return fn(params, { signal, servers, origin: req.origin });
-      },
-    }, this.config.maxOutput);
+      this.config.maxOutput,
+    );
     let timer: Timer | undefined;
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -206,31 +273,52 @@ export class SandboxService {
       signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
     });
     const base = { images } as const;
-    const lostState = (why: string) => (session === undefined ? "" : ` Session "${session}" lost its state (${why}): the next call in it starts fresh.`);
+    const lostState = (why: string) =>
+      session === undefined ? "" : ` Session "${session}" lost its state (${why}): the next call in it starts fresh.`;
     try {
       const first = await Promise.race([done, stopped]);
       if (first === "timeout" || first === "cancelled") {
         done.catch(() => {});
         await this.remove([c], true);
-        const lost = first === "timeout" ? `the call before timed out after ${formatDuration(timeoutMs)}` : "the call before was cancelled";
-        const why = first === "timeout"
-          ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed; output up to that point is shown.${lostState("timeout")}`
-          : `cancelled by the client: the container was killed and removed.${lostState("cancelled")}`;
+        const lost =
+          first === "timeout"
+            ? `the call before timed out after ${formatDuration(timeoutMs)}`
+            : "the call before was cancelled";
+        const why =
+          first === "timeout"
+            ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed; output up to that point is shown.${lostState("timeout")}`
+            : `cancelled by the client: the container was killed and removed.${lostState("cancelled")}`;
         return { ...base, keep: false, lost, status: first, output: output.result(), error: why };
       }
       const results = files.files();
       const folder = this.setup?.folders.output;
       for (const n of [...files.notes, ...(folder ? saveResultFiles(results, folder) : [])]) note(n);
       const mapped = this.mapDone(first);
-      if (!first.kernelDied && !first.discard) return { ...base, ...mapped, output: output.result(), files: results, keep: true };
+      if (!first.kernelDied && !first.discard)
+        return { ...base, ...mapped, output: output.result(), files: results, keep: true };
       const lost = first.discard
         ? "the call before sent an end-of-run message bridge refused, so its container was discarded"
         : first.status === "killed" && first.signal === 9 && first.oomKilled !== false
           ? `the call before was killed, ${first.oomKilled ? "for exceeding" : "most likely for exceeding"} the memory limit (${this.config.memory})`
           : "the Python process of the call before ended";
-      const why = first.discard ? "its container was discarded" : first.status === "killed" ? "killed" : "its Python process ended";
-      const error = session === undefined ? mapped.error : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(why)}`.trim();
-      return { ...base, ...mapped, ...(error ? { error } : {}), output: output.result(), files: results, keep: false, lost };
+      const why = first.discard
+        ? "its container was discarded"
+        : first.status === "killed"
+          ? "killed"
+          : "its Python process ended";
+      const error =
+        session === undefined
+          ? mapped.error
+          : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(why)}`.trim();
+      return {
+        ...base,
+        ...mapped,
+        ...(error ? { error } : {}),
+        output: output.result(),
+        files: results,
+        keep: false,
+        lost,
+      };
     } catch (err) {
       void this.remove([c], true);
       const msg = describeError(err);
@@ -239,8 +327,17 @@ export class SandboxService {
       const reason = oom
         ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
         : `${msg}. The container was discarded.`;
-      const lost = oom ? `the container of the call before was killed (most likely the memory limit, ${this.config.memory})` : "the container of the call before stopped";
-      return { ...base, keep: false, lost, status: "killed", output: output.result(), error: `${reason}${lostState("its container stopped")}` };
+      const lost = oom
+        ? `the container of the call before was killed (most likely the memory limit, ${this.config.memory})`
+        : "the container of the call before stopped";
+      return {
+        ...base,
+        keep: false,
+        lost,
+        status: "killed",
+        output: output.result(),
+        error: `${reason}${lostState("its container stopped")}`,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -273,13 +370,27 @@ export class SandboxService {
 
   private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
     switch (d.status) {
-      case "ok": return { status: "ok", ...(d.value !== undefined ? { value: capText(d.value, this.config.maxOutput), ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}) } : {}) };
+      case "ok":
+        return {
+          status: "ok",
+          ...(d.value !== undefined
+            ? {
+                value: capText(d.value, this.config.maxOutput),
+                ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}),
+              }
+            : {}),
+        };
       case "error": {
         const error = capText(d.error ?? "error", this.config.maxOutput);
         const hint = missingModuleHint(error, this.config.image);
-        return { status: "error", error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error, ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}) };
+        return {
+          status: "error",
+          error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error,
+          ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}),
+        };
       }
-      case "exit": return { status: "exit", exitCode: d.exitCode ?? 0 };
+      case "exit":
+        return { status: "exit", exitCode: d.exitCode ?? 0 };
       case "killed": {
         const limit = this.config.memory;
         const why = d.oomKilled
@@ -302,14 +413,27 @@ export class SandboxService {
     try {
       seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
     } catch (err) {
-      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, { hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile." });
+      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, {
+        hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile.",
+      });
     }
     // A remote engine cannot mount this host's folders: their files are copied into a tmpfs instead.
     const copied = engine.remote && folders.read.length > 0;
     const mounted = !engine.remote && folders.read.length > 0;
     const masks = mounted ? this.specialFileMasks(folders) : undefined;
-    const mounts = copied ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`] : [...mountArgs(folders), ...(masks?.mounts ?? [])];
-    const argv = buildRunArgv(this.config, { engine: engine.name, binary: engine.binary, ociRuntime: usedRuntime, name, ownerPid: this.pid, rlimits, mounts, seccompProfile });
+    const mounts = copied
+      ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`]
+      : [...mountArgs(folders), ...(masks?.mounts ?? [])];
+    const argv = buildRunArgv(this.config, {
+      engine: engine.name,
+      binary: engine.binary,
+      ociRuntime: usedRuntime,
+      name,
+      ownerPid: this.pid,
+      rlimits,
+      mounts,
+      seccompProfile,
+    });
     const data = copied ? this.dataCopy() : undefined;
     this.live.set(name, undefined);
     let refusal: BridgeError | undefined;
@@ -318,15 +442,21 @@ export class SandboxService {
       if (mounted && c.syscallFilter !== true) {
         // No user code has run yet (cells come only in `exec` frames): end it before any can.
         void this.remove([c], true);
-        refusal = new BridgeError("SANDBOX_FAILED", `the sandbox's syscall filter could not be installed (${this.config.noNewPrivileges ? "unsupported CPU architecture: bridge's filter knows x86_64 and aarch64" : "no-new-privileges is off"}), and without it sandbox code could connect to host unix sockets in the allowed folders: bridge does not mount folders without it`, {
-          hint: "Remove MCP_BRIDGE_FOLDERS, or run on an x86_64 or aarch64 host.",
-        });
+        refusal = new BridgeError(
+          "SANDBOX_FAILED",
+          `the sandbox's syscall filter could not be installed (${this.config.noNewPrivileges ? "unsupported CPU architecture: bridge's filter knows x86_64 and aarch64" : "no-new-privileges is off"}), and without it sandbox code could connect to host unix sockets in the allowed folders: bridge does not mount folders without it`,
+          {
+            hint: "Remove MCP_BRIDGE_FOLDERS, or run on an x86_64 or aarch64 host.",
+          },
+        );
         throw refusal;
       }
       this.reportWarm(c);
       if (c.syscallFilter === false && !this.warnedFilter) {
         this.warnedFilter = true;
-        this.deps.log.warn(`sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`);
+        this.deps.log.warn(
+          `sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`,
+        );
       }
       if (this.live.has(name)) this.live.set(name, c);
       void c.closed.then(() => this.live.delete(name));
@@ -336,19 +466,32 @@ export class SandboxService {
       if (err === refusal) throw err;
       const msg = describeError(err);
       // Concurrent starts may all fail this way: each retries, the first switches and warns.
-      if (!retried && engine.name === "podman" && !this.config.ociRuntime && !usedRuntime && isCrunCgroupError(msg) && this.deps.engine.which("runc")) {
+      if (
+        !retried &&
+        engine.name === "podman" &&
+        !this.config.ociRuntime &&
+        !usedRuntime &&
+        isCrunCgroupError(msg) &&
+        this.deps.engine.which("runc")
+      ) {
         if (!engine.ociRuntime) {
           engine.ociRuntime = "runc";
-          this.deps.log.warn("sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.");
+          this.deps.log.warn(
+            "sandbox: crun cannot run containers on this host (hybrid cgroups); using runc. Set MCP_BRIDGE_OCI_RUNTIME=runc to skip this retry.",
+          );
         }
         return this.startContainer(true);
       }
       const killed = /exit code 137\b/.test(msg);
-      throw new BridgeError("SANDBOX_FAILED", `could not start a sandbox container with ${engine.name}: ${msg}${killed ? " (killed while starting)" : ""}`, {
-        hint: killed
-          ? `MCP_BRIDGE_MEMORY=${this.config.memory} may be too low for Python to start; try 256m or more.`
-          : "Run `bridge doctor`. On hosts where crun fails, set MCP_BRIDGE_OCI_RUNTIME=runc.",
-      });
+      throw new BridgeError(
+        "SANDBOX_FAILED",
+        `could not start a sandbox container with ${engine.name}: ${msg}${killed ? " (killed while starting)" : ""}`,
+        {
+          hint: killed
+            ? `MCP_BRIDGE_MEMORY=${this.config.memory} may be too low for Python to start; try 256m or more.`
+            : "Run `bridge doctor`. On hosts where crun fails, set MCP_BRIDGE_OCI_RUNTIME=runc.",
+        },
+      );
     }
   }
 
@@ -360,7 +503,13 @@ export class SandboxService {
     const modules: Record<string, string> = {};
     for (const ext of this.deps.extensions) Object.assign(modules, ext.modules);
     const mounted = masks ? { denyUnixSockets: true, refused: masks.refused } : {};
-    return { modules, preludes: this.deps.extensions.map((e) => e.prelude), warm: warmSpec(this.config.warmImports), folders: folders.read, ...mounted };
+    return {
+      modules,
+      preludes: this.deps.extensions.map((e) => e.prelude),
+      warm: warmSpec(this.config.warmImports),
+      folders: folders.read,
+      ...mounted,
+    };
   }
 
   /** FIFOs, sockets and devices in bind-mounted folders, hidden behind an empty read-only file (folder-walk.ts). */
@@ -369,7 +518,11 @@ export class SandboxService {
     try {
       empty = emptyFileIn(engineWorkDir());
     } catch (err) {
-      throw new BridgeError("SANDBOX_FAILED", `could not write the empty file that hides FIFOs and sockets of allowed folders: ${describeError(err)}`, { hint: "Make TMPDIR writable." });
+      throw new BridgeError(
+        "SANDBOX_FAILED",
+        `could not write the empty file that hides FIFOs and sockets of allowed folders: ${describeError(err)}`,
+        { hint: "Make TMPDIR writable." },
+      );
     }
     return maskSpecialFiles(folders, empty);
   }
@@ -385,7 +538,10 @@ export class SandboxService {
     if (this.warmReported || !c.warm) return;
     this.warmReported = true;
     const failed = Object.entries(c.warm.failed);
-    if (failed.length) this.deps.log.warn(`sandbox: warm imports failed in ${this.config.image}: ${failed.map(([m, e]) => `${m} (${e})`).join("; ")}. Fix MCP_BRIDGE_WARM_IMPORTS or the image.`);
+    if (failed.length)
+      this.deps.log.warn(
+        `sandbox: warm imports failed in ${this.config.image}: ${failed.map(([m, e]) => `${m} (${e})`).join("; ")}. Fix MCP_BRIDGE_WARM_IMPORTS or the image.`,
+      );
     else this.deps.log.debug(`sandbox: warm imports: ${c.warm.ok.join(", ") || "none"}`);
   }
 
@@ -401,7 +557,13 @@ export class SandboxService {
     if (!force || !containers.length) return;
     const ready = await this.engineReady?.catch(() => undefined);
     if (ready) {
-      await this.deps.engine.exec(buildKillArgv(ready.engine.binary, containers.map((c) => c.name)), { timeoutMs: 30_000 });
+      await this.deps.engine.exec(
+        buildKillArgv(
+          ready.engine.binary,
+          containers.map((c) => c.name),
+        ),
+        { timeoutMs: 30_000 },
+      );
       await Promise.race([Promise.all(containers.map((c) => c.closed)), Bun.sleep(KILL_WAIT_MS)]);
     }
     const left = containers.filter((c) => !c.exited);
@@ -413,8 +575,11 @@ export class SandboxService {
     if (!names.length) return;
     const ready = await this.engineReady?.catch(() => undefined);
     if (!ready) return;
-    const r = await this.deps.engine.exec(buildRemoveArgv(ready.engine.name, ready.engine.binary, names), { timeoutMs: 30_000 });
-    if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) this.deps.log.debug(`sandbox: rm -f ${names.join(" ")}: ${r.stderr.trim()}`);
+    const r = await this.deps.engine.exec(buildRemoveArgv(ready.engine.name, ready.engine.binary, names), {
+      timeoutMs: 30_000,
+    });
+    if (r.exitCode !== 0 && !/no such container/i.test(r.stderr))
+      this.deps.log.debug(`sandbox: rm -f ${names.join(" ")}: ${r.stderr.trim()}`);
   }
 
   /**

@@ -19,7 +19,9 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Throws USAGE unless the name is 1-64 letters, digits, `_`, `.` or `-`. */
 export function validateSessionName(name: string): void {
   if (!NAME.test(name)) {
-    throw new BridgeError("USAGE", `invalid session name ${JSON.stringify(name.slice(0, 80))}`, { hint: "Use 1-64 letters, digits, '_', '.' or '-'." });
+    throw new BridgeError("USAGE", `invalid session name ${JSON.stringify(name.slice(0, 80))}`, {
+      hint: "Use 1-64 letters, digits, '_', '.' or '-'.",
+    });
   }
 }
 
@@ -43,18 +45,26 @@ export class SessionStore {
   private ended = new Map<string, string>();
   private stopped = false;
 
-  constructor(private readonly idleMs: number, private readonly deps: SessionDeps) {}
+  constructor(
+    private readonly idleMs: number,
+    private readonly deps: SessionDeps,
+  ) {}
 
   /**
    * Runs `fn` with the session's container (started on first use), after earlier calls to the same
    * session. When `fn` reports `keep: false` the container is dropped (`lost` says why) and the next
    * call starts anew; `fn` then receives a notice saying so.
    */
-  use<T extends { keep: boolean; lost?: string }>(name: string, fn: (c: SandboxContainer, notice?: string) => Promise<T>): Promise<T> {
+  use<T extends { keep: boolean; lost?: string }>(
+    name: string,
+    fn: (c: SandboxContainer, notice?: string) => Promise<T>,
+  ): Promise<T> {
     let s = this.sessions.get(name);
     if (!s) {
       if (this.sessions.size >= MAX_SESSIONS) {
-        throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, { hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_IDLE_TIMEOUT)." });
+        throw new BridgeError("USAGE", `too many sessions (${MAX_SESSIONS} alive)`, {
+          hint: "Reuse a session name, or wait for idle sessions to expire (MCP_BRIDGE_IDLE_TIMEOUT).",
+        });
       }
       s = { queue: Promise.resolve(), pending: 0 };
       this.sessions.set(name, s);
@@ -64,12 +74,17 @@ export class SessionStore {
     session.pending++;
     const run = session.queue.then(async () => {
       if (this.stopped) throw new BridgeError("SANDBOX_FAILED", "bridge is shutting down");
-      if (session.container?.dead) this.remember(name, `its container stopped since the last call${session.container.stderr().trim() ? ` (${session.container.stderr().trim().split("\n").pop()})` : ""}`);
+      if (session.container?.dead)
+        this.remember(
+          name,
+          `its container stopped since the last call${session.container.stderr().trim() ? ` (${session.container.stderr().trim().split("\n").pop()})` : ""}`,
+        );
       let notice: string | undefined;
       if (!session.container || session.container.dead) {
         const why = this.ended.get(name);
         this.ended.delete(name);
-        if (why) notice = `session "${name}" starts fresh: ${why}; variables, imports and files from earlier calls are gone`;
+        if (why)
+          notice = `session "${name}" starts fresh: ${why}; variables, imports and files from earlier calls are gone`;
         session.container = await this.deps.start();
       }
       const container = session.container;
@@ -81,10 +96,12 @@ export class SessionStore {
       }
       return result;
     });
-    session.queue = run.catch(() => {}).finally(() => {
-      session.pending--;
-      this.armIdle(name, session);
-    });
+    session.queue = run
+      .catch(() => {})
+      .finally(() => {
+        session.pending--;
+        this.armIdle(name, session);
+      });
     return run;
   }
 
@@ -115,7 +132,10 @@ export class SessionStore {
       this.sessions.delete(name);
       if (session.container) {
         this.deps.remove(session.container);
-        this.remember(name, `it was idle for ${formatDuration(this.idleMs)} (MCP_BRIDGE_IDLE_TIMEOUT) and its container was removed`);
+        this.remember(
+          name,
+          `it was idle for ${formatDuration(this.idleMs)} (MCP_BRIDGE_IDLE_TIMEOUT) and its container was removed`,
+        );
       }
     }, this.idleMs);
     session.timer.unref?.();

@@ -6,7 +6,12 @@
 import { BridgeError } from "../errors.ts";
 import { paramNames, requiredParams, type ToolDoc } from "./tool-docs.ts";
 
-type JsonSchema = { type?: string | string[]; enum?: unknown[]; additionalProperties?: unknown; properties?: Record<string, JsonSchema> };
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  additionalProperties?: unknown;
+  properties?: Record<string, JsonSchema>;
+};
 
 function jsonType(v: unknown): string {
   if (v === null) return "null";
@@ -37,11 +42,16 @@ export function describeParams(tool: ToolDoc): string {
 /** Throws BridgeError(USAGE) listing every problem with `args`; returns normally when they fit. */
 export function checkToolArgs(server: string, tool: ToolDoc, args: unknown): void {
   const fail = (problems: string[]): never => {
-    throw new BridgeError("USAGE", `${server}.${tool.name}: ${problems.join("; ")}. Expected parameters: ${describeParams(tool)}.`, {
-      hint: `query_tool_docs("${server}", "${tool.name}", detail="full") shows the full schema.`,
-    });
+    throw new BridgeError(
+      "USAGE",
+      `${server}.${tool.name}: ${problems.join("; ")}. Expected parameters: ${describeParams(tool)}.`,
+      {
+        hint: `query_tool_docs("${server}", "${tool.name}", detail="full") shows the full schema.`,
+      },
+    );
   };
-  if (args === null || typeof args !== "object" || Array.isArray(args)) fail([`arguments must be keyword arguments (an object), got ${jsonType(args)}`]);
+  if (args === null || typeof args !== "object" || Array.isArray(args))
+    fail([`arguments must be keyword arguments (an object), got ${jsonType(args)}`]);
   const given = args as Record<string, unknown>;
   const schema = tool.inputSchema as JsonSchema;
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
@@ -58,7 +68,8 @@ export function checkToolArgs(server: string, tool: ToolDoc, args: unknown): voi
     if (!prop || value === undefined) continue;
     const actual = jsonType(value);
     const types = prop.type === undefined ? [] : Array.isArray(prop.type) ? prop.type : [prop.type];
-    if (types.length && !types.some((t) => typeMatches(t, actual))) problems.push(`${key} must be ${types.join(" or ")}, got ${actual}`);
+    if (types.length && !types.some((t) => typeMatches(t, actual)))
+      problems.push(`${key} must be ${types.join(" or ")}, got ${actual}`);
     else if (Array.isArray(prop.enum) && !prop.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
       problems.push(`${key} must be one of ${prop.enum.map((e) => JSON.stringify(e)).join(", ")}`);
     }

@@ -19,7 +19,28 @@ export interface SearchHit<T> {
 const FIELD_WEIGHTS = { name: 3, params: 1.5, description: 1 } as const;
 const K1 = 1.2;
 const B = 0.75;
-const STOPWORDS = new Set(["a", "an", "the", "of", "to", "and", "or", "in", "on", "for", "with", "by", "is", "it", "this", "that", "from", "as", "be", "are"]);
+const STOPWORDS = new Set([
+  "a",
+  "an",
+  "the",
+  "of",
+  "to",
+  "and",
+  "or",
+  "in",
+  "on",
+  "for",
+  "with",
+  "by",
+  "is",
+  "it",
+  "this",
+  "that",
+  "from",
+  "as",
+  "be",
+  "are",
+]);
 
 /** Light stemming so "files"/"file" and "searching"/"search" meet. */
 function stem(token: string): string {
@@ -32,9 +53,7 @@ function stem(token: string): string {
 
 /** Splits text into lowercase search terms (camelCase, snake_case, kebab-case, punctuation). */
 export function tokenize(text: string): string[] {
-  const spaced = text
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
+  const spaced = text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
   const out: string[] = [];
   for (const raw of spaced.toLowerCase().split(/[^a-z0-9]+/)) {
     if (!raw || STOPWORDS.has(raw)) continue;

@@ -61,11 +61,18 @@ function startErrorText(c: ConnectionFacts, err: unknown, crash: string | undefi
   if (c.entry.transport !== "stdio") {
     // An HTTP/SSE transport also closes when the request fails: the request's own error (refused,
     // 401, DNS) says why; there is no process and no stderr.
-    const status = typeof (err as { code?: unknown })?.code === "number" && Number(e.code) >= 100 && Number(e.code) < 600 ? `HTTP ${e.code}: ` : "";
-    return new BridgeError("UPSTREAM_FAILED", `server ${c.entry.name} could not start (${what}): ${status}${e?.message ?? crash ?? String(err)}`, {
-      hint: `Check that the server is running and reachable, and the entry in ${c.entry.source}.`,
-      cause: err,
-    });
+    const status =
+      typeof (err as { code?: unknown })?.code === "number" && Number(e.code) >= 100 && Number(e.code) < 600
+        ? `HTTP ${e.code}: `
+        : "";
+    return new BridgeError(
+      "UPSTREAM_FAILED",
+      `server ${c.entry.name} could not start (${what}): ${status}${e?.message ?? crash ?? String(err)}`,
+      {
+        hint: `Check that the server is running and reachable, and the entry in ${c.entry.source}.`,
+        cause: err,
+      },
+    );
   }
   const tail = c.stderrLog.lastLines();
   const why = crash ?? `${e?.message ?? String(err)}${tail.length ? `; last stderr lines:\n${tail.join("\n")}` : ""}`;

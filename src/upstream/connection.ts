@@ -14,7 +14,14 @@ import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { CallToolResult, Progress, ReadResourceResult, Resource, Task, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  CallToolResult,
+  Progress,
+  ReadResourceResult,
+  Resource,
+  Task,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { BridgeError } from "../errors.ts";
 import type { CallOrigin } from "../sandbox/extension.ts";
 import { VERSION } from "../version.ts";
@@ -88,7 +95,11 @@ interface Start {
 
 /** A log file name for a server: its name when that is a safe file name, else a sanitised name + hash. */
 function fileStem(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "server";
+  const safe =
+    name
+      .replace(/[^A-Za-z0-9_.-]/g, "_")
+      .replace(/^\.+/, "_")
+      .slice(0, 100) || "server";
   return safe === name ? safe : `${safe}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
 }
 
@@ -104,7 +115,10 @@ export class UpstreamConnection {
   private readonly redact: (text: string) => string;
   private readonly log: ConnectionDeps["log"];
 
-  constructor(readonly entry: ServerEntry, private readonly deps: ConnectionDeps) {
+  constructor(
+    readonly entry: ServerEntry,
+    private readonly deps: ConnectionDeps,
+  ) {
     this.redact = redactor(entry);
     this.log = { debug: (m) => deps.log.debug(this.redact(m)), warn: (m) => deps.log.warn(this.redact(m)) };
     this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => this.log.warn(m));
@@ -113,8 +127,12 @@ export class UpstreamConnection {
   /** A server's progress or status message as it may be shown: secrets masked, at most MAX_PROGRESS_MESSAGE characters. */
   private shown(message: string | undefined): string | undefined {
     if (message === undefined) return undefined;
-    const text = this.redact(message.length > 4 * MAX_PROGRESS_MESSAGE ? message.slice(0, 4 * MAX_PROGRESS_MESSAGE) : message);
-    return text.length > MAX_PROGRESS_MESSAGE ? `${text.slice(0, MAX_PROGRESS_MESSAGE)}… [${text.length - MAX_PROGRESS_MESSAGE}+ more characters]` : text;
+    const text = this.redact(
+      message.length > 4 * MAX_PROGRESS_MESSAGE ? message.slice(0, 4 * MAX_PROGRESS_MESSAGE) : message,
+    );
+    return text.length > MAX_PROGRESS_MESSAGE
+      ? `${text.slice(0, MAX_PROGRESS_MESSAGE)}… [${text.length - MAX_PROGRESS_MESSAGE}+ more characters]`
+      : text;
   }
 
   private get maxMessageBytes(): number {
@@ -156,7 +174,9 @@ export class UpstreamConnection {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.guard(live, "tools/list", () => live.client.listTools(cursor ? { cursor } : undefined, { timeout: this.deps.timeoutMs, signal }));
+      const page = await this.guard(live, "tools/list", () =>
+        live.client.listTools(cursor ? { cursor } : undefined, { timeout: this.deps.timeoutMs, signal }),
+      );
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor);
@@ -171,19 +191,32 @@ export class UpstreamConnection {
     if (!this.tools) this.refreshInBackground();
     const end = this.calls.begin(opts.origin);
     // Progress notifications restart the timeout: a slow tool that reports progress is not cut off.
-    const onprogress = (p: Progress) => opts.onProgress?.(p.message === undefined ? p : { ...p, message: this.shown(p.message) });
-    const onStatus = opts.onStatus && ((t: Task) => opts.onStatus!(t.statusMessage === undefined ? t : { ...t, statusMessage: this.shown(t.statusMessage) }));
+    const onprogress = (p: Progress) =>
+      opts.onProgress?.(p.message === undefined ? p : { ...p, message: this.shown(p.message) });
+    const onStatus =
+      opts.onStatus &&
+      ((t: Task) =>
+        opts.onStatus!(t.statusMessage === undefined ? t : { ...t, statusMessage: this.shown(t.statusMessage) }));
     try {
       if (opts.task) {
         return await this.guard(live, `tools/call ${tool}`, () =>
           callToolAsTask(live.client, tool, args, {
-            server: this.entry.name, timeoutMs: this.deps.timeoutMs, signal: opts.signal, onProgress: onprogress, onStatus,
+            server: this.entry.name,
+            timeoutMs: this.deps.timeoutMs,
+            signal: opts.signal,
+            onProgress: onprogress,
+            onStatus,
             onTask: (taskId) => this.calls.bindTask(taskId, opts.origin),
           }),
         );
       }
       return (await this.guard(live, `tools/call ${tool}`, () =>
-        live.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.deps.timeoutMs, signal: opts.signal, onprogress, resetTimeoutOnProgress: true }),
+        live.client.callTool({ name: tool, arguments: args }, undefined, {
+          timeout: this.deps.timeoutMs,
+          signal: opts.signal,
+          onprogress,
+          resetTimeoutOnProgress: true,
+        }),
       )) as CallToolResult;
     } finally {
       end();
@@ -197,7 +230,9 @@ export class UpstreamConnection {
     const out: Resource[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.guard(live, "resources/list", () => live.client.listResources(cursor ? { cursor } : undefined, { timeout: this.deps.timeoutMs, signal }));
+      const page = await this.guard(live, "resources/list", () =>
+        live.client.listResources(cursor ? { cursor } : undefined, { timeout: this.deps.timeoutMs, signal }),
+      );
       out.push(...page.resources);
       cursor = page.nextCursor;
     } while (cursor);
@@ -208,18 +243,26 @@ export class UpstreamConnection {
   async readResource(uri: string, signal?: AbortSignal): Promise<ReadResourceResult> {
     const live = await this.connect(signal);
     this.requireResources(live);
-    return this.guard(live, `resources/read ${uri}`, () => live.client.readResource({ uri }, { timeout: this.deps.timeoutMs, signal }));
+    return this.guard(live, `resources/read ${uri}`, () =>
+      live.client.readResource({ uri }, { timeout: this.deps.timeoutMs, signal }),
+    );
   }
 
   /** Tells a running server that the roots changed (the outer client's roots/list_changed). */
   notifyRootsChanged(): void {
     const live = this.live;
-    if (live && !live.crash) void live.client.sendRootsListChanged().catch((err) => this.log.debug(`upstream ${this.entry.name}: roots/list_changed: ${(err as Error).message}`));
+    if (live && !live.crash)
+      void live.client
+        .sendRootsListChanged()
+        .catch((err) => this.log.debug(`upstream ${this.entry.name}: roots/list_changed: ${(err as Error).message}`));
   }
 
   private requireResources(live: Live): void {
     if (!live.client.getServerCapabilities()?.resources) {
-      throw new BridgeError("USAGE", `server ${this.entry.name} does not offer resources (it declared no resources capability)`);
+      throw new BridgeError(
+        "USAGE",
+        `server ${this.entry.name} does not offer resources (it declared no resources capability)`,
+      );
     }
   }
 
@@ -227,7 +270,9 @@ export class UpstreamConnection {
   private refreshInBackground(): void {
     this.refreshTools()
       .then((tools) => this.deps.onToolsChanged?.(tools))
-      .catch((err) => this.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`));
+      .catch((err) =>
+        this.log.debug(`upstream ${this.entry.name}: background tools/list failed: ${(err as Error).message}`),
+      );
   }
 
   /**
@@ -241,7 +286,14 @@ export class UpstreamConnection {
     if (!this.starting) {
       const abort = new AbortController();
       const start: Start = { promise: this.start(abort.signal), abort, waiters: 0, pinned: false };
-      start.promise.then(() => {}, () => {}).finally(() => { if (this.starting === start) this.starting = undefined; });
+      start.promise
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => {
+          if (this.starting === start) this.starting = undefined;
+        });
       this.starting = start;
     }
     const start = this.starting;
@@ -279,7 +331,10 @@ export class UpstreamConnection {
         listChanged: {
           tools: {
             onChanged: (err, tools) => {
-              if (err) return this.log.warn(`upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`);
+              if (err)
+                return this.log.warn(
+                  `upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`,
+                );
               this.tools = (tools ?? []).map(toToolDoc);
               deps.onToolsChanged?.(this.tools);
             },
@@ -287,15 +342,25 @@ export class UpstreamConnection {
         },
       },
     );
-    installClientHandlers(client, capabilities, { server: entry.name, tracker: this.calls, outer: deps.outer, timeoutMs: deps.timeoutMs, onRootsAnswered });
+    installClientHandlers(client, capabilities, {
+      server: entry.name,
+      tracker: this.calls,
+      outer: deps.outer,
+      timeoutMs: deps.timeoutMs,
+      onRootsAnswered,
+    });
     return client;
   }
 
   private async start(abort: AbortSignal): Promise<Live> {
     const { entry, deps } = this;
-    const transport = deps.createTransport ? deps.createTransport(entry) : defaultTransport(entry, this.maxMessageBytes);
+    const transport = deps.createTransport
+      ? deps.createTransport(entry)
+      : defaultTransport(entry, this.maxMessageBytes);
     let rootsAnswered!: () => void;
-    const rootsSettled = new Promise<void>((resolve) => (rootsAnswered = resolve)).then(() => Bun.sleep(AFTER_ROOTS_MS));
+    const rootsSettled = new Promise<void>((resolve) => (rootsAnswered = resolve)).then(() =>
+      Bun.sleep(AFTER_ROOTS_MS),
+    );
     const client = this.newClient(rootsAnswered);
     const live: Live = { client, transport, closing: false };
     stderrOf(transport)?.on("data", (c: Buffer) => this.stderrLog.write(c));
@@ -318,7 +383,11 @@ export class UpstreamConnection {
       live.closing = true;
       await client.close().catch(() => {});
       if (abort.aborted) {
-        throw new BridgeError("CANCELLED", `starting server ${entry.name} was abandoned: ${this.closed ? "bridge is shutting down" : "every call waiting for it ended"}`, { cause: err });
+        throw new BridgeError(
+          "CANCELLED",
+          `starting server ${entry.name} was abandoned: ${this.closed ? "bridge is shutting down" : "every call waiting for it ended"}`,
+          { cause: err },
+        );
       }
       throw startError(this.about, err, live.crash);
     }
@@ -331,7 +400,13 @@ export class UpstreamConnection {
 
   /** What error messages need to know about this connection. */
   private get about(): ConnectionFacts {
-    return { entry: this.entry, timeoutMs: this.deps.timeoutMs, stderrLog: this.stderrLog, maxMessageBytes: this.maxMessageBytes, redact: this.redact };
+    return {
+      entry: this.entry,
+      timeoutMs: this.deps.timeoutMs,
+      stderrLog: this.stderrLog,
+      maxMessageBytes: this.maxMessageBytes,
+      redact: this.redact,
+    };
   }
 
   private crashMessage(live: Live): string {

@@ -39,7 +39,11 @@ function publicEntry(e: ServerEntry, alias: string | undefined, loaded: Set<stri
   };
 }
 
-const toolSummary = (t: ToolDoc) => ({ name: t.name, description: oneLine(t.description ?? t.title), params: paramNames(t.inputSchema) });
+const toolSummary = (t: ToolDoc) => ({
+  name: t.name,
+  description: oneLine(t.description ?? t.title),
+  params: paramNames(t.inputSchema),
+});
 
 /** What the prelude needs to build `mcp_<alias>` for one server. */
 export async function serverMeta(registry: UpstreamRegistry, server: string, signal?: AbortSignal) {
@@ -74,7 +78,8 @@ export function upstreamMethods(registry: UpstreamRegistry): Record<string, Host
       return entries.map((e) => publicEntry(e, aliases.get(e.name), isLoaded));
     },
 
-    "mcp.list_tools": async (p, ctx) => (await registry.tools(parse(schemas.server, p, "list_tools").server, ctx.signal)).map(toolSummary),
+    "mcp.list_tools": async (p, ctx) =>
+      (await registry.tools(parse(schemas.server, p, "list_tools").server, ctx.signal)).map(toolSummary),
 
     "mcp.describe_server": async (p, ctx) => {
       const { name: server, loaded } = parse(schemas.named, p, "describe_server");
@@ -126,17 +131,26 @@ export function upstreamMethods(registry: UpstreamRegistry): Record<string, Host
       const lines = ["# Capabilities", "", "## Loaded MCP servers"];
       for (const server of [...loadedSet].sort()) {
         const tools = await registry.tools(server, ctx.signal).catch((err: Error) => err);
-        const what = tools instanceof Error ? `unavailable: ${tools.message}` : `${tools.length} tools: ${tools.slice(0, 25).map((t) => t.name).join(", ")}${tools.length > 25 ? ", …" : ""}`;
+        const what =
+          tools instanceof Error
+            ? `unavailable: ${tools.message}`
+            : `${tools.length} tools: ${tools
+                .slice(0, 25)
+                .map((t) => t.name)
+                .join(", ")}${tools.length > 25 ? ", …" : ""}`;
         lines.push(`- mcp_${aliases.get(server) ?? server} (${server}): ${what}`);
       }
       if (!loadedSet.size) lines.push("- none (pass servers=[...] to run_python, or await load_server(name))");
       const others = entries.filter((e) => !loadedSet.has(e.name)).map((e) => e.name);
       lines.push("", "## Other allowed servers", others.length ? others.join(", ") : "none");
-      lines.push("", "## Helpers (async; each has a _sync twin)",
+      lines.push(
+        "",
+        "## Helpers (async; each has a _sync twin)",
         "search_tool_docs(query, limit=5), query_tool_docs(server, tool=None, detail), list_tools(server), describe_server(name),",
         "discovered_servers(detailed=False), list_servers(), list_loaded_server_metadata(), load_server(name), call_tool(server, tool, args, on_progress=None),",
         "list_resources(server), read_resource(server, uri), mcp_<server>.<tool>.stream(...) (progress events, then .result),",
-        "save_memory(key, value), load_memory(key, default=None), update_memory(key, fn), delete_memory(key), list_memories(), memory_exists(key), get_memory_info(key)");
+        "save_memory(key, value), load_memory(key, default=None), update_memory(key, fn), delete_memory(key), list_memories(), memory_exists(key), get_memory_info(key)",
+      );
       return lines.join("\n");
     },
   };

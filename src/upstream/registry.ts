@@ -79,7 +79,9 @@ export class UpstreamRegistry {
     this.discovering ??= this.deps
       .discover()
       .then((list) => {
-        const entries = list.filter((e) => e.status === "ok").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const entries = list
+          .filter((e) => e.status === "ok")
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         // bridge's own policy (MCP_BRIDGE_DENY_SERVERS / _ALLOW_SERVERS) hides a server from sandboxed code entirely.
         const blocked = new Map(list.filter((e) => e.status !== "ok" && e.status !== "denied").map((e) => [e.name, e]));
         this.discovered = { at: Date.now(), entries, blocked };
@@ -106,9 +108,13 @@ export class UpstreamRegistry {
     const blocked = this.discovered?.blocked.get(name);
     if (blocked) throw unavailableError(blocked);
     const names = entries.map((e) => e.name);
-    throw new BridgeError("SERVER_UNKNOWN", `unknown MCP server ${JSON.stringify(name)}; available: ${names.length ? names.join(", ") : "none (no MCP servers are configured)"}`, {
-      hint: "Use one of the names above (discovered_servers() lists them); `bridge discover` shows where servers come from.",
-    });
+    throw new BridgeError(
+      "SERVER_UNKNOWN",
+      `unknown MCP server ${JSON.stringify(name)}; available: ${names.length ? names.join(", ") : "none (no MCP servers are configured)"}`,
+      {
+        hint: "Use one of the names above (discovered_servers() lists them); `bridge discover` shows where servers come from.",
+      },
+    );
   }
 
   /** The connection for a server (created, not started); replaced when its config changed. */
@@ -158,9 +164,13 @@ export class UpstreamRegistry {
       found = tools.find((t) => t.name === tool);
     }
     if (!found) {
-      throw new BridgeError("USAGE", `server ${server} has no tool ${JSON.stringify(tool)}; its tools: ${tools.map((t) => t.name).join(", ") || "none"}`, {
-        hint: `search_tool_docs("…") finds tools across servers.`,
-      });
+      throw new BridgeError(
+        "USAGE",
+        `server ${server} has no tool ${JSON.stringify(tool)}; its tools: ${tools.map((t) => t.name).join(", ") || "none"}`,
+        {
+          hint: `search_tool_docs("…") finds tools across servers.`,
+        },
+      );
     }
     return found;
   }
@@ -191,11 +201,20 @@ export class UpstreamRegistry {
   }
 
   /** Ranked search over every usable server's tools, within the search budget; servers not listed in time are named with the reason. */
-  async search(query: string, limit: number, signal?: AbortSignal): Promise<{ results: ToolSearchHit[] } & Omit<Gathered, "lists">> {
+  async search(
+    query: string,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<{ results: ToolSearchHit[] } & Omit<Gathered, "lists">> {
     const { lists, unavailable, stale } = await this.listings.gather(await this.entries(), signal);
     lists.sort((a, b) => (a.server < b.server ? -1 : 1));
     const docs = lists.flatMap(({ server, tools }) =>
-      tools.map((t) => ({ ref: { server, tool: t.name, description: oneLine(t.description ?? t.title) }, name: `${t.name} ${t.title ?? ""}`, params: paramNames(t.inputSchema), description: t.description ?? "" })),
+      tools.map((t) => ({
+        ref: { server, tool: t.name, description: oneLine(t.description ?? t.title) },
+        name: `${t.name} ${t.title ?? ""}`,
+        params: paramNames(t.inputSchema),
+        description: t.description ?? "",
+      })),
     );
     const hits = new Bm25Index(docs).search(query, limit);
     return { results: hits.map((h) => ({ ...h.ref, score: Math.round(h.score * 1000) / 1000 })), unavailable, stale };
@@ -210,7 +229,8 @@ export class UpstreamRegistry {
       this.saveTools(conn.entry, tools);
       return tools;
     } finally {
-      if (!wasActive && !conn.usedForCalls && this.connections.get(entry.name)?.conn === conn) await this.release(entry.name);
+      if (!wasActive && !conn.usedForCalls && this.connections.get(entry.name)?.conn === conn)
+        await this.release(entry.name);
     }
   }
 

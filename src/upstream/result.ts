@@ -26,7 +26,11 @@ function textValue(text: string): unknown {
   return text;
 }
 
-const bytesMarker = (data: string, mimeType: string | undefined, uri?: string) => ({ [BYTES_KEY]: data, mimeType: mimeType ?? null, ...(uri ? { uri } : {}) });
+const bytesMarker = (data: string, mimeType: string | undefined, uri?: string) => ({
+  [BYTES_KEY]: data,
+  mimeType: mimeType ?? null,
+  ...(uri ? { uri } : {}),
+});
 
 /** One resource's contents: bytes (blob) or `{uri, mimeType, text}`. */
 export function resourceValue(r: ResourceContents): unknown {
@@ -45,17 +49,29 @@ function blockValue(block: Block, server: string): unknown {
       return resourceValue(block.resource as ResourceContents);
     case "resource_link":
       // `server` lets read_resource(link) know where to read it.
-      return { type: "resource_link", server, uri: block.uri, name: block.name, description: block.description ?? null, mimeType: block.mimeType ?? null };
+      return {
+        type: "resource_link",
+        server,
+        uri: block.uri,
+        name: block.name,
+        description: block.description ?? null,
+        mimeType: block.mimeType ?? null,
+      };
     default:
       return block;
   }
 }
 
-const isBinary = (b: Block) => b.type === "image" || b.type === "audio" || (b.type === "resource" && "blob" in b.resource);
+const isBinary = (b: Block) =>
+  b.type === "image" || b.type === "audio" || (b.type === "resource" && "blob" in b.resource);
 
 /** The error text of a failed tool result (all text blocks joined). */
 function errorText(result: CallToolResult): string {
-  const text = (result.content ?? []).filter((b) => b.type === "text").map((b) => (b as { text: string }).text).join("\n").trim();
+  const text = (result.content ?? [])
+    .filter((b) => b.type === "text")
+    .map((b) => (b as { text: string }).text)
+    .join("\n")
+    .trim();
   return text || "the tool reported an error without a message";
 }
 

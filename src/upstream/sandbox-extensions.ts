@@ -44,7 +44,11 @@ export function discoverEntries(config: Config, log: Log): () => ReturnType<Upst
  * The MCP-proxy and memory extensions, plus `close` (ends upstream server processes). `outer` is
  * the MCP client that started serve (its capabilities and roots reach upstream servers).
  */
-export function createSandboxExtensions(config: Config, log: Log, outer?: OuterClient): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
+export function createSandboxExtensions(
+  config: Config,
+  log: Log,
+  outer?: OuterClient,
+): { extensions: SandboxExtension[]; registry: UpstreamRegistry; close: () => Promise<void> } {
   const registry = new UpstreamRegistry({
     discover: discoverEntries(config, log),
     stateDir: config.stateDir,
@@ -55,5 +59,9 @@ export function createSandboxExtensions(config: Config, log: Log, outer?: OuterC
     outer,
   });
   const memory = new MemoryStore({ dir: join(config.stateDir, "memory"), maxTotalBytes: config.memoryStoreQuota });
-  return { extensions: [upstreamExtension(registry), memoryExtension(memory)], registry, close: () => registry.closeAll() };
+  return {
+    extensions: [upstreamExtension(registry), memoryExtension(memory)],
+    registry,
+    close: () => registry.closeAll(),
+  };
 }

@@ -8,13 +8,24 @@ import type { ServerEntry } from "./types.ts";
 
 export const MASK = "***";
 
-const safeDecode = (s: string) => { try { return decodeURIComponent(s); } catch { return s; } };
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 /** Path segments that look like credentials: long random-looking tokens, UUIDs, hex, or known key prefixes. */
 export function looksLikeSecret(segment: string): boolean {
   let s: string;
-  try { s = decodeURIComponent(segment); } catch { s = segment; }
-  if (/^(sk|pk|rk|ak|api|key|tok|ghp|gho|ghs|github_pat|glpat|xox[abpr]|shpat|sq0|AKIA)[-_]/i.test(s) && s.length >= 12) return true;
+  try {
+    s = decodeURIComponent(segment);
+  } catch {
+    s = segment;
+  }
+  if (/^(sk|pk|rk|ak|api|key|tok|ghp|gho|ghs|github_pat|glpat|xox[abpr]|shpat|sq0|AKIA)[-_]/i.test(s) && s.length >= 12)
+    return true;
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) return true;
   if (/^[0-9a-f]{24,}$/i.test(s)) return true;
   if (s.length < 20 || !/^[A-Za-z0-9_\-.~+=]+$/.test(s)) return false;
@@ -30,9 +41,16 @@ export function looksLikeSecret(segment: string): boolean {
  */
 export function maskUrl(url: string): string {
   let u: URL;
-  try { u = new URL(url); } catch { return "(invalid url)"; }
+  try {
+    u = new URL(url);
+  } catch {
+    return "(invalid url)";
+  }
   const auth = u.username || u.password ? `${MASK}@` : "";
-  const path = u.pathname.split("/").map((seg) => (seg && looksLikeSecret(seg) ? MASK : seg)).join("/");
+  const path = u.pathname
+    .split("/")
+    .map((seg) => (seg && looksLikeSecret(seg) ? MASK : seg))
+    .join("/");
   const query = [...u.searchParams.keys()].map((k) => `${encodeURIComponent(k)}=${MASK}`).join("&");
   return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ""}${u.hash ? `#${MASK}` : ""}`;
 }
@@ -88,7 +106,8 @@ export function maskArgs(args: readonly string[]): string[] {
   return out;
 }
 
-const maskRecord = (record: Record<string, string> | undefined) => record && Object.fromEntries(Object.keys(record).map((k) => [k, MASK]));
+const maskRecord = (record: Record<string, string> | undefined) =>
+  record && Object.fromEntries(Object.keys(record).map((k) => [k, MASK]));
 
 /** The entry as `discover` prints it without `--show-secrets`. */
 export function maskEntry<T extends Pick<ServerEntry, "env" | "headers" | "url" | "args">>(entry: T): T {
@@ -111,7 +130,7 @@ export function secretsOf(entry: Pick<ServerEntry, "env" | "headers" | "url" | "
     const parts = v.split(/\s+/);
     if (parts.length > 1) for (const p of parts) if (p.length >= 8) found.add(p);
   };
-  for (const v of Object.values(entry.env ?? {})) if (v.length >= 8 || /[A-Za-z]/.test(v) && v.length >= 6) add(v);
+  for (const v of Object.values(entry.env ?? {})) if (v.length >= 8 || (/[A-Za-z]/.test(v) && v.length >= 6)) add(v);
   for (const v of Object.values(entry.headers ?? {})) add(v);
   const urlParts = (url: string) => {
     try {
@@ -119,7 +138,11 @@ export function secretsOf(entry: Pick<ServerEntry, "env" | "headers" | "url" | "
       add(safeDecode(u.password));
       add(safeDecode(u.username));
       for (const v of u.searchParams.values()) add(v);
-      for (const seg of u.pathname.split("/")) if (seg && looksLikeSecret(seg)) { add(seg); add(safeDecode(seg)); }
+      for (const seg of u.pathname.split("/"))
+        if (seg && looksLikeSecret(seg)) {
+          add(seg);
+          add(safeDecode(seg));
+        }
       if (u.search || u.username || u.password || u.hash) add(url);
     } catch {
       add(url);

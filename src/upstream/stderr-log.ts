@@ -18,7 +18,12 @@ export class BoundedLog {
   private partial = "";
   private broken = false;
 
-  constructor(dir: string, fileStem: string, private readonly maxBytes = DEFAULT_STDERR_CAP, private readonly warn: (msg: string) => void = () => {}) {
+  constructor(
+    dir: string,
+    fileStem: string,
+    private readonly maxBytes = DEFAULT_STDERR_CAP,
+    private readonly warn: (msg: string) => void = () => {},
+  ) {
     this.path = join(dir, `${fileStem}.log`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });

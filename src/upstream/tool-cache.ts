@@ -20,8 +20,19 @@ const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 /** A stable hash of everything that decides which process/endpoint a server entry talks to. */
 export function serverConfigHash(entry: ServerEntry): string {
   const { name, transport, command, args, env, cwd, url, headers } = entry;
-  const sorted = (o?: Record<string, string>) => (o ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))) : undefined);
-  const material = JSON.stringify({ v: CACHE_VERSION, name, transport, command, args, env: sorted(env), cwd, url, headers: sorted(headers) });
+  const sorted = (o?: Record<string, string>) =>
+    o ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))) : undefined;
+  const material = JSON.stringify({
+    v: CACHE_VERSION,
+    name,
+    transport,
+    command,
+    args,
+    env: sorted(env),
+    cwd,
+    url,
+    headers: sorted(headers),
+  });
   return createHash("sha256").update(material).digest("hex").slice(0, 32);
 }
 
@@ -79,7 +90,11 @@ export class ToolCache {
       renameSync(tmp, file);
       return undefined;
     } catch (err) {
-      try { unlinkSync(tmp); } catch { /* never created, or renamed */ }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never created, or renamed */
+      }
       return err as Error;
     }
   }

@@ -17,7 +17,8 @@ const STATUS: Record<Exclude<ServerStatus, "ok" | "denied">, { what: string; nex
   },
   disabled: {
     what: "is disabled",
-    next: (e) => `The user can enable it in the client that defines it (${e.format}, ${e.source}) if they want it used.`,
+    next: (e) =>
+      `The user can enable it in the client that defines it (${e.format}, ${e.source}) if they want it used.`,
   },
   excluded: {
     what: "is excluded by its client's own policy",
@@ -48,6 +49,8 @@ export function unavailableError(entry: ServerEntry): BridgeError {
   const what = s?.what ?? `has status ${entry.status}`;
   const message = `MCP server ${JSON.stringify(entry.name)} is not available: it ${what}${entry.reason ? ` (${entry.reason})` : ""}`;
   return new BridgeError("SERVER_UNKNOWN", redact(message), {
-    hint: redact(`${s?.next(entry) ?? "`bridge discover` says why."} discovered_servers() lists the servers that are available.`),
+    hint: redact(
+      `${s?.next(entry) ?? "`bridge discover` says why."} discovered_servers() lists the servers that are available.`,
+    ),
   });
 }

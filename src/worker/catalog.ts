@@ -6,12 +6,16 @@ import { type Catalog, writeCatalog } from "../queue/catalog.ts";
 import type { QueueLayout } from "../queue/layout.ts";
 import { listScripts, type ScriptInfo } from "../host-scripts/catalog.ts";
 
-
 /**
  * Lists the scripts and writes the signed catalog when the one on disk differs (or is missing, or
  * not authentic). Returns it.
  */
-export async function publishCatalog(layout: QueueLayout, scriptsDir: string, secret: string, now: () => number = Date.now): Promise<Catalog> {
+export async function publishCatalog(
+  layout: QueueLayout,
+  scriptsDir: string,
+  secret: string,
+  now: () => number = Date.now,
+): Promise<Catalog> {
   let scripts: ScriptInfo[] = [];
   let problems: string[] = [];
   try {

@@ -15,12 +15,24 @@ import type { Journal } from "../queue/journal.ts";
 import type { JobKind } from "../queue/types.ts";
 import { cwdLockKey } from "./claude/cwd.ts";
 import { unlockCwd, type CwdLockDeps } from "./cwd-lock.ts";
-import { sharesDirectory, tryLockExclusive, tryLockShared, unlockShared, type ReadOnlyRule } from "./cwd-shared-lock.ts";
+import {
+  sharesDirectory,
+  tryLockExclusive,
+  tryLockShared,
+  unlockShared,
+  type ReadOnlyRule,
+} from "./cwd-shared-lock.ts";
 
 export type { ReadOnlyRule } from "./cwd-shared-lock.ts";
 
 /** Releases a claimed job's directory lock, shared or exclusive. */
-export function unlockJobCwd(deps: CwdLockDeps, key: string, workerId: string, jobId: string, shared: boolean | undefined): void {
+export function unlockJobCwd(
+  deps: CwdLockDeps,
+  key: string,
+  workerId: string,
+  jobId: string,
+  shared: boolean | undefined,
+): void {
   if (shared) unlockShared(deps, key, workerId, jobId);
   else unlockCwd(deps, key, workerId);
 }
@@ -29,7 +41,11 @@ export function unlockJobCwd(deps: CwdLockDeps, key: string, workerId: string, j
  * The directory a claude job locks — its cwd resolved through symlinks (default: the first
  * allow-root, where the runner would run it) — or undefined for other kinds.
  */
-export function cwdKeyOf(kind: JobKind, body: unknown, allowRoots: readonly string[] = [homedir()]): string | undefined {
+export function cwdKeyOf(
+  kind: JobKind,
+  body: unknown,
+  allowRoots: readonly string[] = [homedir()],
+): string | undefined {
   if (kind !== "claude") return undefined;
   return cwdLockKey((body as { cwd?: unknown })?.cwd, allowRoots);
 }
@@ -68,21 +84,35 @@ export class Claimer {
    * claude jobs, `sharedBusy` those of its read-only ones. Returns the claims, how many jobs were
    * seen but left (no slot, busy directory), and whether the listing was read fresh in this call.
    */
-  claim(free: number, busy: Set<string>, sharedBusy: Set<string> = new Set()): { claimed: ClaimedJob[]; left: number; fresh: boolean } {
+  claim(
+    free: number,
+    busy: Set<string>,
+    sharedBusy: Set<string> = new Set(),
+  ): { claimed: ClaimedJob[]; left: number; fresh: boolean } {
     const fresh = this.stale || this.backlog.length === 0;
     if (fresh) {
       this.stale = false;
-      try { this.backlog = this.deps.layout.d.incoming.list().sort(); } catch { this.backlog = []; }
+      try {
+        this.backlog = this.deps.layout.d.incoming.list().sort();
+      } catch {
+        this.backlog = [];
+      }
     }
     const claimed: ClaimedJob[] = [];
     const kept: string[] = [];
     let left = 0;
     let i = 0;
     for (; i < this.backlog.length; i++) {
-      if (claimed.length >= free) { left++; break; }
+      if (claimed.length >= free) {
+        left++;
+        break;
+      }
       const name = this.backlog[i]!;
       const id = name.endsWith(".json") ? name.slice(0, -5) : "";
-      if (!JOB_ID_RE.test(id)) { this.quarantine(name); continue; }
+      if (!JOB_ID_RE.test(id)) {
+        this.quarantine(name);
+        continue;
+      }
       const incoming = this.deps.layout.d.incoming;
       let key: string | undefined;
       let shared = false;
@@ -94,7 +124,11 @@ export class Claimer {
         const free = shared
           ? key && !busy.has(key) && tryLockShared(this.deps, key, this.workerId, id)
           : key && !busy.has(key) && !sharedBusy.has(key) && tryLockExclusive(this.deps, key, this.workerId);
-        if (key && !free) { left++; kept.push(name); continue; }
+        if (key && !free) {
+          left++;
+          kept.push(name);
+          continue;
+        }
       }
       try {
         renameSync(incoming.at(name), this.runDir.at(name));
@@ -112,7 +146,17 @@ export class Claimer {
   private quarantine(name: string): void {
     if (name.endsWith(".tmp")) return;
     const to = `file.${randomBytes(4).toString("hex")}.json`;
-    try { renameSync(this.deps.layout.d.incoming.at(name), this.deps.layout.d.rejected.at(to)); } catch { return; }
-    this.journal({ event: "rejected", file: name.slice(0, 200), reason: "malformed", message: "not a job file name", movedTo: to });
+    try {
+      renameSync(this.deps.layout.d.incoming.at(name), this.deps.layout.d.rejected.at(to));
+    } catch {
+      return;
+    }
+    this.journal({
+      event: "rejected",
+      file: name.slice(0, 200),
+      reason: "malformed",
+      message: "not a job file name",
+      movedTo: to,
+    });
   }
 }

@@ -20,7 +20,10 @@ function lockOwner(deps: CwdLockDeps, name: string): { owner?: string; exists: b
   const raw = readJsonQuietly(deps.layout.d.locks, name, 4096);
   if (raw === undefined) return { exists: fileAgeStamp(deps.layout.d.locks, name) !== undefined };
   const owner = (raw as { owner?: unknown }).owner;
-  const authentic = recordIsAuthentic("lock", raw, deps.secret) && (raw as { lock?: unknown }).lock === name && typeof owner === "string";
+  const authentic =
+    recordIsAuthentic("lock", raw, deps.secret) &&
+    (raw as { lock?: unknown }).lock === name &&
+    typeof owner === "string";
   return { owner: authentic ? (owner as string) : undefined, exists: true };
 }
 

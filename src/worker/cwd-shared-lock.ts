@@ -33,8 +33,17 @@ function readerIsLive(deps: CwdLockDeps, name: string): boolean {
   const m = /^[0-9a-f]{40}\.r-(.+)~(.+)$/.exec(name);
   if (!m || !NAME_SHAPES.sharedLock.test(name)) return false;
   const [, owner, job] = m as unknown as [string, string, string];
-  const raw = readJsonQuietly(deps.layout.d.locks, name, 4096) as { lock?: unknown; owner?: unknown; job?: unknown; at?: unknown } | undefined;
-  if (!recordIsAuthentic("lock", raw, deps.secret) || raw!.lock !== name || raw!.owner !== owner || raw!.job !== job || typeof raw!.at !== "string") return false;
+  const raw = readJsonQuietly(deps.layout.d.locks, name, 4096) as
+    | { lock?: unknown; owner?: unknown; job?: unknown; at?: unknown }
+    | undefined;
+  if (
+    !recordIsAuthentic("lock", raw, deps.secret) ||
+    raw!.lock !== name ||
+    raw!.owner !== owner ||
+    raw!.job !== job ||
+    typeof raw!.at !== "string"
+  )
+    return false;
   if (ownerIsGone(deps, owner, fileAgeStamp(deps.layout.d.locks, name) ?? 0)) return false;
   if (readHeartbeat(deps.layout, `${owner}.json`, deps.secret)?.running.includes(job)) return true;
   const age = deps.now() - Date.parse(raw!.at);
@@ -44,7 +53,11 @@ function readerIsLive(deps: CwdLockDeps, name: string): boolean {
 function liveReaders(deps: CwdLockDeps, key: string): string[] {
   const prefix = `${lockName(key)}.r-`;
   let names: string[];
-  try { names = deps.layout.d.locks.list(); } catch { return []; }
+  try {
+    names = deps.layout.d.locks.list();
+  } catch {
+    return [];
+  }
   return names.filter((n) => {
     if (!n.startsWith(prefix)) return false;
     if (readerIsLive(deps, n)) return true;
@@ -83,7 +96,13 @@ export function sharesDirectory(body: unknown, cwdKey: string, rule: ReadOnlyRul
 /** Shares the directory with other read-only runs; false while a live writer holds it. */
 export function tryLockShared(deps: CwdLockDeps, key: string, workerId: string, jobId: string): boolean {
   const name = readerName(key, workerId, jobId);
-  const text = JSON.stringify(signRecord("lock", { lock: name, owner: workerId, job: jobId, at: new Date(deps.now()).toISOString() }, deps.secret));
+  const text = JSON.stringify(
+    signRecord(
+      "lock",
+      { lock: name, owner: workerId, job: jobId, at: new Date(deps.now()).toISOString() },
+      deps.secret,
+    ),
+  );
   if (!createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text)) {
     // Ours from an earlier attempt, or planted under our name: make it ours.
     removeQuietly(deps.layout.d.locks, name, { special: true });
@@ -116,9 +135,14 @@ export function tryLockExclusive(deps: CwdLockDeps, key: string, workerId: strin
 export function collectSharedLocks(deps: CwdLockDeps): number {
   let removed = 0;
   for (const name of deps.layout.d.locks.list()) {
-    if (!NAME_SHAPES.sharedLock.test(name) || fileAgeStamp(deps.layout.d.locks, name, { regular: true }) === undefined) continue;
+    if (!NAME_SHAPES.sharedLock.test(name) || fileAgeStamp(deps.layout.d.locks, name, { regular: true }) === undefined)
+      continue;
     if (readerIsLive(deps, name)) continue;
-    try { if (removeFile(deps.layout.d.locks, name)) removed++; } catch { /* keep going */ }
+    try {
+      if (removeFile(deps.layout.d.locks, name)) removed++;
+    } catch {
+      /* keep going */
+    }
   }
   return removed;
 }

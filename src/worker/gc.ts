@@ -41,11 +41,19 @@ export function collectGarbage(deps: GcDeps): number {
       const stamp = fileAgeStamp(dir, name, { regular: true });
       if (stamp === undefined || now() - stamp <= ms) continue;
       onRemove?.(name);
-      try { if (removeFile(dir, name)) removed++; } catch { /* keep going */ }
+      try {
+        if (removeFile(dir, name)) removed++;
+      } catch {
+        /* keep going */
+      }
     }
   };
   const removeIfFile = (dir: QueueDir, name: string) => {
-    try { if (fileAgeStamp(dir, name, { regular: true }) !== undefined && removeFile(dir, name)) removed++; } catch { /* keep going */ }
+    try {
+      if (fileAgeStamp(dir, name, { regular: true }) !== undefined && removeFile(dir, name)) removed++;
+    } catch {
+      /* keep going */
+    }
   };
   sweep(layout.d.results, NAME_SHAPES.job, deps.retentionMs, (name) => {
     const id = name.slice(0, -5);
@@ -63,13 +71,20 @@ export function collectGarbage(deps: GcDeps): number {
   sweep(layout.d.progress, NAME_SHAPES.progress, deps.retentionMs);
   // A key record is written at submit time and read as expired past the retention (src/queue/idempotency.ts).
   sweep(layout.d.keys, NAME_SHAPES.key, deps.retentionMs);
-  try { removed += collectSharedLocks(deps); } catch { /* keep going */ }
+  try {
+    removed += collectSharedLocks(deps);
+  } catch {
+    /* keep going */
+  }
   // The journal is append-only; past JOURNAL_ROTATE_BYTES it is moved to journal.1.jsonl (one generation kept).
   try {
     const path = layout.d.queue.at(JOURNAL_FILE);
     const st = lstatSync(path);
-    if (st.isFile() && st.size > JOURNAL_ROTATE_BYTES) renameSync(path, layout.d.queue.at(JOURNAL_FILE.replace(/\.jsonl$/, ".1.jsonl")));
-  } catch { /* no journal yet */ }
+    if (st.isFile() && st.size > JOURNAL_ROTATE_BYTES)
+      renameSync(path, layout.d.queue.at(JOURNAL_FILE.replace(/\.jsonl$/, ".1.jsonl")));
+  } catch {
+    /* no journal yet */
+  }
   if (removed) deps.journal({ event: "gc", removed });
   return removed;
 }

@@ -63,28 +63,56 @@ export function takeIn(deps: IntakeDeps, dir: QueueDir, fileId: string): Job | u
     ? { ok: false as const, reason: "malformed" as RejectReason, message: readError, id: undefined }
     : verifyJob(raw, deps.secret, deps.now(), deps.maxAgeMs);
   if (verdict.ok && verdict.job.id !== fileId) {
-    verdict = { ok: false, reason: "malformed", message: `the file name ${fileId}.json does not match the job id`, id: undefined };
+    verdict = {
+      ok: false,
+      reason: "malformed",
+      message: `the file name ${fileId}.json does not match the job id`,
+      id: undefined,
+    };
   }
   if (verdict.ok) {
     if (markSeen(layout, verdict.job, deps.secret)) return verdict.job;
-    verdict = { ok: false, reason: "replayed", message: "this job (its id or nonce) was already seen", id: verdict.job.id };
+    verdict = {
+      ok: false,
+      reason: "replayed",
+      message: "this job (its id or nonce) was already seen",
+      id: verdict.job.id,
+    };
   }
   // Rejected: quarantine the file, journal, and answer the caller when that is safe.
   const quarantine = `${fileId}.${randomBytes(4).toString("hex")}.json`;
-  try { renameSync(dir.at(`${fileId}.json`), layout.d.rejected.at(quarantine)); } catch { /* already moved or removed */ }
-  journal({ event: "rejected", id: fileId, reason: verdict.reason, message: verdict.message, file: `${layout.rejected}/${quarantine}` });
+  try {
+    renameSync(dir.at(`${fileId}.json`), layout.d.rejected.at(quarantine));
+  } catch {
+    /* already moved or removed */
+  }
+  journal({
+    event: "rejected",
+    id: fileId,
+    reason: verdict.reason,
+    message: verdict.message,
+    file: `${layout.rejected}/${quarantine}`,
+  });
   // Only answer under an id nobody has legitimately used: a forged or replayed copy of a real
   // job must not overwrite or pre-empt that job's result.
   const id = fileId;
   if (JOB_ID_RE.test(id) && verdict.reason !== "replayed" && !entryExists(layout.d.seen, `i-${id}`)) {
-    writeResult(layout, {
-      id,
-      kind: kindOfId(id)!,
-      state: "rejected",
-      outcome: null,
-      error: { code: "AUTH_FAILED", message: `The worker rejected job ${id}: ${verdict.message} (${verdict.reason}).`, hint: HINTS[verdict.reason] },
-      finishedAt: new Date(deps.now()).toISOString(),
-    }, deps.secret);
+    writeResult(
+      layout,
+      {
+        id,
+        kind: kindOfId(id)!,
+        state: "rejected",
+        outcome: null,
+        error: {
+          code: "AUTH_FAILED",
+          message: `The worker rejected job ${id}: ${verdict.message} (${verdict.reason}).`,
+          hint: HINTS[verdict.reason],
+        },
+        finishedAt: new Date(deps.now()).toISOString(),
+      },
+      deps.secret,
+    );
   }
   return undefined;
 }

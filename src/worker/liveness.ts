@@ -21,7 +21,13 @@ export const UNSIGNED_LIVENESS_LIMIT_MS = 3_600_000;
 const OWN_PID_NAMESPACE = ownPidNamespace();
 
 /** Whether the worker of a (verified) heartbeat is gone. Pure but for the default pid namespace. */
-export function workerIsGone(beat: Heartbeat | undefined, nowMs: number, host: string, pidAlive: (pid: number) => boolean, pidNamespace: string | undefined = OWN_PID_NAMESPACE): boolean {
+export function workerIsGone(
+  beat: Heartbeat | undefined,
+  nowMs: number,
+  host: string,
+  pidAlive: (pid: number) => boolean,
+  pidNamespace: string | undefined = OWN_PID_NAMESPACE,
+): boolean {
   if (!beat) return true;
   if (sameHost(beat, { host, pidNamespace })) return !pidAlive(beat.pid);
   return nowMs - Date.parse(beat.at) > HEARTBEAT_STALE_MS;

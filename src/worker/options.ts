@@ -38,7 +38,8 @@ export function repeatedFlag(rawArgs: string[], flag: string): string[] {
 
 function duration(flag: string, value: string | undefined, fallback: string): number {
   const ms = parseDuration(value ?? fallback);
-  if (ms === undefined || ms <= 0) throw usage(`--${flag} ${JSON.stringify(value)} is not a duration.`, "Use e.g. 30s, 10m or 1h.");
+  if (ms === undefined || ms <= 0)
+    throw usage(`--${flag} ${JSON.stringify(value)} is not a duration.`, "Use e.g. 30s, 10m or 1h.");
   return ms;
 }
 
@@ -55,21 +56,39 @@ function resolveDir(flag: string, r: string): string {
  * Validated worker options. `trustedRootArgs` are the `--trust-project-settings-in` values:
  * directories whose project settings claude jobs may load (see WorkerOptions.trustProjectSettings).
  */
-export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], config: Config, trustedRootArgs: string[] = []): WorkerOptions {
+export function workerOptions(
+  flags: WorkerFlags,
+  allowRootArgs: string[],
+  config: Config,
+  trustedRootArgs: string[] = [],
+): WorkerOptions {
   const concurrency = Number(flags.concurrency ?? "2");
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw usage(`--concurrency ${JSON.stringify(flags.concurrency)} must be a whole number from 1 to 64.`);
   }
   const mode = (flags.permissionMode ?? "default") as PermissionMode;
   if (!PERMISSION_MODES.includes(mode)) {
-    throw usage(`--permission-mode ${JSON.stringify(flags.permissionMode)} is not a permission mode.`, `Use one of: ${PERMISSION_MODES.join(", ")}.`);
+    throw usage(
+      `--permission-mode ${JSON.stringify(flags.permissionMode)} is not a permission mode.`,
+      `Use one of: ${PERMISSION_MODES.join(", ")}.`,
+    );
   }
   const explicit = allowRootArgs.length > 0;
   const roots = explicit
     ? allowRootArgs.map((r) => resolveDir("--allow-root", r))
-    : [(() => { try { return realpathSync(homedir()); } catch { return resolve(homedir()); } })()]; // a missing home only matters once a claude job asks for it
+    : [
+        (() => {
+          try {
+            return realpathSync(homedir());
+          } catch {
+            return resolve(homedir());
+          }
+        })(),
+      ]; // a missing home only matters once a claude job asks for it
   if (flags.trustProjectSettings && trustedRootArgs.length) {
-    throw usage("--trust-project-settings trusts every directory; --trust-project-settings-in names some. Use one of them.");
+    throw usage(
+      "--trust-project-settings trusts every directory; --trust-project-settings-in names some. Use one of them.",
+    );
   }
   return {
     concurrency,
@@ -79,6 +98,8 @@ export function workerOptions(flags: WorkerFlags, allowRootArgs: string[], confi
     timeoutMs: duration("timeout", flags.timeout, "30m"),
     graceMs: duration("grace", flags.grace, "30s"),
     once: Boolean(flags.once),
-    trustProjectSettings: flags.trustProjectSettings ? "all" : trustedRootArgs.map((r) => resolveDir("--trust-project-settings-in", r)),
+    trustProjectSettings: flags.trustProjectSettings
+      ? "all"
+      : trustedRootArgs.map((r) => resolveDir("--trust-project-settings-in", r)),
   };
 }

@@ -54,8 +54,17 @@ export function recoverOrphans(deps: RecoveryDeps): string[] {
     } catch {
       // Something bridge does not recognise is left: move the whole directory out of the way.
       const to = `${workerId}.${randomBytes(4).toString("hex")}.dir`;
-      try { renameSync(layout.d.running.at(workerId), layout.d.rejected.at(to)); } catch { /* gone meanwhile */ }
-      deps.journal({ event: "rejected", worker: workerId, reason: "unknown files in a stopped worker's directory", movedTo: to });
+      try {
+        renameSync(layout.d.running.at(workerId), layout.d.rejected.at(to));
+      } catch {
+        /* gone meanwhile */
+      }
+      deps.journal({
+        event: "rejected",
+        worker: workerId,
+        reason: "unknown files in a stopped worker's directory",
+        movedTo: to,
+      });
     }
     removeQuietly(layout.d.workers, `${workerId}.json`);
   }
@@ -67,7 +76,8 @@ export function recoverOrphans(deps: RecoveryDeps): string[] {
     if (workerId === deps.selfId) continue;
     const beat = readHeartbeat(layout, f, deps.secret);
     const since = fileAgeStamp(layout.d.workers, f) ?? 0;
-    if (beat ? ownerIsGone(deps, workerId, since) : deps.now() - since > HEARTBEAT_STALE_MS) removeQuietly(layout.d.workers, f);
+    if (beat ? ownerIsGone(deps, workerId, since) : deps.now() - since > HEARTBEAT_STALE_MS)
+      removeQuietly(layout.d.workers, f);
   }
   return marked;
 }
@@ -78,14 +88,21 @@ function recoverDir(deps: RecoveryDeps, workerId: string, dir: QueueDir): string
   const marked: string[] = [];
   const quarantine = (name: string, id: string, why: string) => {
     const to = `${id}.${randomBytes(4).toString("hex")}.json`;
-    try { renameSync(dir.at(name), layout.d.rejected.at(to)); } catch { return; }
+    try {
+      renameSync(dir.at(name), layout.d.rejected.at(to));
+    } catch {
+      return;
+    }
     journal({ event: "rejected", id, worker: workerId, reason: why, movedTo: to });
   };
   for (const name of dir.list()) {
     if (!NAME_SHAPES.job.test(name)) continue;
     const id = name.slice(0, -5);
     const verdict = verifyJobSignature(readJsonQuietly(dir, name, MAX_JOB_FILE), deps.secret);
-    if (!verdict.ok || verdict.job.id !== id) { quarantine(name, id, `recovery: ${verdict.ok ? "the job id does not match its file name" : verdict.message}`); continue; }
+    if (!verdict.ok || verdict.job.id !== id) {
+      quarantine(name, id, `recovery: ${verdict.ok ? "the job id does not match its file name" : verdict.message}`);
+      continue;
+    }
     const cp = readCheckpoint(dir, id, workerId, deps.secret);
     const verified = entryExists(layout.d.seen, `i-${id}`);
     if (!cp || (!cp.startedAt && !verified)) {
@@ -99,21 +116,32 @@ function recoverDir(deps: RecoveryDeps, workerId: string, dir: QueueDir): string
     }
     const kind = kindOfId(id)!;
     const who = `worker ${workerId}`;
-    const wrote = writeResult(layout, {
-      id,
-      kind,
-      state: "interrupted",
-      outcome: cp.outcome ?? null,
-      error: {
-        code: "JOB_INTERRUPTED",
-        message: `${who} stopped while the job was running${cp.startedAt ? ` (started ${cp.startedAt})` : " (claimed, not yet started)"}; it was not re-run.`,
-        hint: kind === "claude" ? "Submit it again; pass the session_id in the outcome to resume the Claude session." : "Check what the script did, then submit it again if needed.",
+    const wrote = writeResult(
+      layout,
+      {
+        id,
+        kind,
+        state: "interrupted",
+        outcome: cp.outcome ?? null,
+        error: {
+          code: "JOB_INTERRUPTED",
+          message: `${who} stopped while the job was running${cp.startedAt ? ` (started ${cp.startedAt})` : " (claimed, not yet started)"}; it was not re-run.`,
+          hint:
+            kind === "claude"
+              ? "Submit it again; pass the session_id in the outcome to resume the Claude session."
+              : "Check what the script did, then submit it again if needed.",
+        },
+        startedAt: cp.startedAt,
+        finishedAt: new Date(deps.now()).toISOString(),
+        recovered: true,
       },
-      startedAt: cp.startedAt,
-      finishedAt: new Date(deps.now()).toISOString(),
-      recovered: true,
-    }, deps.secret);
-    try { renameSync(dir.at(name), layout.d.jobs.at(name)); } catch { /* another recoverer moved it */ }
+      deps.secret,
+    );
+    try {
+      renameSync(dir.at(name), layout.d.jobs.at(name));
+    } catch {
+      /* another recoverer moved it */
+    }
     if (wrote) {
       marked.push(id);
       journal({ event: "interrupted", id, worker: workerId, reason: "worker gone" });
@@ -127,7 +155,12 @@ function recoverDir(deps: RecoveryDeps, workerId: string, dir: QueueDir): string
 function requeue(deps: RecoveryDeps, dir: QueueDir, name: string, id: string, workerId: string): void {
   try {
     linkSync(dir.at(name), deps.layout.d.incoming.at(name));
-    deps.journal({ event: "requeued", id, worker: workerId, reason: "claimed by a worker that stopped before it started" });
+    deps.journal({
+      event: "requeued",
+      id,
+      worker: workerId,
+      reason: "claimed by a worker that stopped before it started",
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") return; // leave it for the next pass
     // The same job is still queued: this was a copy.
@@ -152,14 +185,27 @@ function recoverArchived(deps: RecoveryDeps): string[] {
     if (!verdict.ok || verdict.job.id !== id || stillInFlight(deps, name)) continue;
     // Taken in by a worker (replay markers) → it ran; otherwise only a canceller moved it here.
     const ran = entryExists(layout.d.seen, `i-${id}`);
-    const wrote = writeResult(layout, {
-      id, kind: kindOfId(id)!, state: ran ? "interrupted" : "cancelled", outcome: null,
-      error: ran
-        ? { code: "JOB_INTERRUPTED", message: "The process finishing this job stopped before recording its result; it was not re-run." }
-        : { code: "CANCELLED", message: "Cancelled before it started (the cancelling process stopped before recording it)." },
-      finishedAt: new Date(deps.now()).toISOString(),
-      recovered: true,
-    }, deps.secret);
+    const wrote = writeResult(
+      layout,
+      {
+        id,
+        kind: kindOfId(id)!,
+        state: ran ? "interrupted" : "cancelled",
+        outcome: null,
+        error: ran
+          ? {
+              code: "JOB_INTERRUPTED",
+              message: "The process finishing this job stopped before recording its result; it was not re-run.",
+            }
+          : {
+              code: "CANCELLED",
+              message: "Cancelled before it started (the cancelling process stopped before recording it).",
+            },
+        finishedAt: new Date(deps.now()).toISOString(),
+        recovered: true,
+      },
+      deps.secret,
+    );
     if (wrote) {
       marked.push(id);
       journal({ event: ran ? "interrupted" : "cancelled", id, reason: "no result recorded" });
@@ -174,8 +220,14 @@ function stillInFlight(deps: RecoveryDeps, name: string): boolean {
   for (const w of deps.layout.d.running.list()) {
     try {
       const dir = deps.layout.d.running.child(w);
-      try { if (entryExists(dir, name)) return true; } finally { dir.close(); }
-    } catch { /* not a directory */ }
+      try {
+        if (entryExists(dir, name)) return true;
+      } finally {
+        dir.close();
+      }
+    } catch {
+      /* not a directory */
+    }
   }
   return false;
 }

@@ -28,17 +28,27 @@ export interface Redacted {
 /** bridge's own patterns: [kind, regex, group holding the secret (0: whole match)]. */
 export const GENERIC_PATTERNS: Array<[string, RegExp, number]> = [
   ["bearer", /\b(?:Bearer|Token)\s+([A-Za-z0-9\-._~+/]{16,}=*)/gi, 1],
-  ["password", /(?<![A-Za-z0-9])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)(?![A-Za-z0-9])["']?\s*[:=]\s*["']?([^\s"'`,;&<>]{3,})/gi, 1],
+  [
+    "password",
+    /(?<![A-Za-z0-9])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)(?![A-Za-z0-9])["']?\s*[:=]\s*["']?([^\s"'`,;&<>]{3,})/gi,
+    1,
+  ],
   ["anthropic", /\bsk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}/g, 0],
   ["openai", /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}/g, 0],
-  ["private_key", /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, 0],
+  [
+    "private_key",
+    /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    0,
+  ],
 ];
 
-const SECRETLINT_RULES = [{
-  id: "@secretlint/secretlint-rule-preset-recommend",
-  rule: recommended,
-  rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
-}];
+const SECRETLINT_RULES = [
+  {
+    id: "@secretlint/secretlint-rule-preset-recommend",
+    rule: recommended,
+    rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
+  },
+];
 
 type Span = [start: number, end: number, kind: string];
 
@@ -53,12 +63,18 @@ function regexSpans(text: string, kind: string, re: RegExp, group: number, out: 
 }
 
 async function secretlintSpans(text: string, out: Span[]): Promise<void> {
-  const result = await lintSource({ source: { content: text, filePath: "/output.txt", contentType: "text" }, options: { config: { rules: SECRETLINT_RULES } } });
+  const result = await lintSource({
+    source: { content: text, filePath: "/output.txt", contentType: "text" },
+    options: { config: { rules: SECRETLINT_RULES } },
+  });
   for (const m of result.messages) {
     const kind = m.ruleId.replace(/^@secretlint\/secretlint-rule-/, "");
-    const values = Object.values(m.data ?? {}).filter((v): v is string => typeof v === "string" && v.length >= 8 && text.includes(v));
+    const values = Object.values(m.data ?? {}).filter(
+      (v): v is string => typeof v === "string" && v.length >= 8 && text.includes(v),
+    );
     if (values.length) {
-      for (const v of values) for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + v.length)) out.push([i, i + v.length, kind]);
+      for (const v of values)
+        for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + v.length)) out.push([i, i + v.length, kind]);
     } else if (m.range) out.push([m.range[0], m.range[1], kind]);
   }
 }
@@ -69,7 +85,9 @@ export function compilePatterns(patterns: readonly string[]): RegExp[] {
     try {
       return new RegExp(p, "g");
     } catch (err) {
-      throw new Error(`redaction pattern ${JSON.stringify(p)} is not a valid regular expression: ${(err as Error).message}`);
+      throw new Error(
+        `redaction pattern ${JSON.stringify(p)} is not a valid regular expression: ${(err as Error).message}`,
+      );
     }
   });
 }

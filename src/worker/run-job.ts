@@ -14,7 +14,15 @@ import { appendLine, removeQuietly } from "../queue/fsutil.ts";
 import type { Journal } from "../queue/journal.ts";
 import type { QueueLayout } from "../queue/layout.ts";
 import { writeResult } from "../queue/store.ts";
-import type { FinalJobState, HandlerResult, Job, JobError, JobHandler, JobResult, WorkerOptions } from "../queue/types.ts";
+import type {
+  FinalJobState,
+  HandlerResult,
+  Job,
+  JobError,
+  JobHandler,
+  JobResult,
+  WorkerOptions,
+} from "../queue/types.ts";
 import { checkpointName, saveCheckpoint, type Checkpoint } from "../queue/checkpoint.ts";
 
 const MAX_PROGRESS_EVENTS = 5000;
@@ -51,21 +59,41 @@ export function finalState(ok: boolean, cause: AbortCause | undefined): FinalJob
 
 function errorFor(state: FinalJobState, given: JobError | undefined, graceMs: number): JobError | undefined {
   if (state === "done") return undefined;
-  if (state === "cancelled") return { code: "CANCELLED", message: "Cancelled while running (cancel_job or the client cancelled the request).", hint: given?.message };
+  if (state === "cancelled")
+    return {
+      code: "CANCELLED",
+      message: "Cancelled while running (cancel_job or the client cancelled the request).",
+      hint: given?.message,
+    };
   if (state === "interrupted") {
-    return { code: "JOB_INTERRUPTED", message: `The worker was shut down and the job did not finish within the ${graceMs} ms grace period; it was stopped and will not be re-run.`, hint: "Submit it again once a worker runs." };
+    return {
+      code: "JOB_INTERRUPTED",
+      message: `The worker was shut down and the job did not finish within the ${graceMs} ms grace period; it was stopped and will not be re-run.`,
+      hint: "Submit it again once a worker runs.",
+    };
   }
   return given ?? { code: "INTERNAL", message: "The handler reported failure without saying why." };
 }
 
 /** Runs the job; resolves when its result is on disk. `controller.signal` is the job's abort signal. */
-export async function runJob(deps: RunJobDeps, job: Job, controller: AbortController, cause: () => AbortCause | undefined): Promise<JobResult> {
+export async function runJob(
+  deps: RunJobDeps,
+  job: Job,
+  controller: AbortController,
+  cause: () => AbortCause | undefined,
+): Promise<JobResult> {
   const { layout, journal } = deps;
   const startedAt = new Date(deps.now()).toISOString();
   let partial: Record<string, unknown> | undefined;
   let seq = 0;
   const checkpoint = () => {
-    const cp: Checkpoint = { job: job.id, worker: deps.workerId, claimedAt: deps.claimedAt, startedAt, outcome: partial };
+    const cp: Checkpoint = {
+      job: job.id,
+      worker: deps.workerId,
+      claimedAt: deps.claimedAt,
+      startedAt,
+      outcome: partial,
+    };
     saveCheckpoint(layout.d.tmp, deps.runDir, cp, deps.secret);
   };
 
@@ -74,7 +102,15 @@ export async function runJob(deps: RunJobDeps, job: Job, controller: AbortContro
     outcome = { ok: false, outcome: null };
     controller.abort("cancel");
   } else if (!deps.handler) {
-    outcome = { ok: false, outcome: null, error: { code: "INTERNAL", message: `This worker cannot run "${job.kind}" jobs (no handler in this build).`, hint: "Update bridge on the host." } };
+    outcome = {
+      ok: false,
+      outcome: null,
+      error: {
+        code: "INTERNAL",
+        message: `This worker cannot run "${job.kind}" jobs (no handler in this build).`,
+        hint: "Update bridge on the host.",
+      },
+    };
   } else {
     checkpoint();
     journal({ event: "started", id: job.id, kind: job.kind });
@@ -88,7 +124,11 @@ export async function runJob(deps: RunJobDeps, job: Job, controller: AbortContro
           if (++seq > MAX_PROGRESS_EVENTS) return;
           const message = String(e.message).slice(0, MAX_PROGRESS_MESSAGE);
           try {
-            const line = signRecord("progress", { job: job.id, seq, at: new Date(deps.now()).toISOString(), message, data: e.data }, deps.secret);
+            const line = signRecord(
+              "progress",
+              { job: job.id, seq, at: new Date(deps.now()).toISOString(), message, data: e.data },
+              deps.secret,
+            );
             appendLine(layout.d.progress, `${job.id}.jsonl`, JSON.stringify(line));
           } catch (err) {
             deps.log.warn(`job ${job.id}: cannot record progress: ${(err as Error).message}`);
@@ -96,14 +136,25 @@ export async function runJob(deps: RunJobDeps, job: Job, controller: AbortContro
         },
         checkpoint: (p) => {
           partial = { ...partial, ...p };
-          try { checkpoint(); } catch (err) { deps.log.warn(`job ${job.id}: cannot save checkpoint: ${(err as Error).message}`); }
+          try {
+            checkpoint();
+          } catch (err) {
+            deps.log.warn(`job ${job.id}: cannot save checkpoint: ${(err as Error).message}`);
+          }
         },
       });
     } catch (err) {
-      outcome = { ok: false, outcome: partial ?? null, error: { code: isBridgeError(err) ? err.code : "INTERNAL", message: `The ${job.kind} handler failed: ${describeError(err)}` } };
+      outcome = {
+        ok: false,
+        outcome: partial ?? null,
+        error: {
+          code: isBridgeError(err) ? err.code : "INTERNAL",
+          message: `The ${job.kind} handler failed: ${describeError(err)}`,
+        },
+      };
     }
   }
-  const aborted = controller.signal.aborted ? cause() ?? "cancel" : undefined;
+  const aborted = controller.signal.aborted ? (cause() ?? "cancel") : undefined;
   const state = finalState(outcome.ok === true, aborted);
   const result: JobResult = {
     id: job.id,
@@ -121,11 +172,20 @@ export async function runJob(deps: RunJobDeps, job: Job, controller: AbortContro
     wrote = writeResult(layout, result, deps.secret, opts);
   } catch (err) {
     // e.g. an outcome JSON cannot represent: record the failure instead of losing the job.
-    Object.assign(result, { state: "failed", outcome: null, error: { code: "INTERNAL", message: `Could not record the outcome: ${(err as Error).message}` } });
+    Object.assign(result, {
+      state: "failed",
+      outcome: null,
+      error: { code: "INTERNAL", message: `Could not record the outcome: ${(err as Error).message}` },
+    });
     wrote = writeResult(layout, result, deps.secret, opts);
   }
-  if (!wrote) journal({ event: "result-exists", id: job.id, note: "a result was already recorded; this one was dropped" });
-  try { renameSync(deps.runDir.at(`${job.id}.json`), layout.d.jobs.at(`${job.id}.json`)); } catch { /* recovered elsewhere */ }
+  if (!wrote)
+    journal({ event: "result-exists", id: job.id, note: "a result was already recorded; this one was dropped" });
+  try {
+    renameSync(deps.runDir.at(`${job.id}.json`), layout.d.jobs.at(`${job.id}.json`));
+  } catch {
+    /* recovered elsewhere */
+  }
   removeQuietly(deps.runDir, checkpointName(job.id));
   removeQuietly(layout.d.cancel, job.id);
   journal({ event: "finished", id: job.id, state, code: result.error?.code });

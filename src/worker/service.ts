@@ -29,7 +29,9 @@ export function selfCommand(execPath = process.execPath, script = process.argv[1
 }
 
 const systemdQuote = (s: string) =>
-  /^[\w@%+=:,./-]+$/.test(s) ? s.replace(/%/g, "%%") : `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")}"`;
+  /^[\w@%+=:,./-]+$/.test(s)
+    ? s.replace(/%/g, "%%")
+    : `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")}"`;
 const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Renders the unit or plist for a platform. Throws USAGE on unsupported platforms. */
@@ -56,7 +58,11 @@ export function renderService(spec: ServiceSpec): RenderedService {
       "",
     ].join("\n");
     const path = join(spec.home, ".config", "systemd", "user", "bridge-worker.service");
-    return { path, content, enable: "systemctl --user daemon-reload && systemctl --user enable --now bridge-worker.service" };
+    return {
+      path,
+      content,
+      enable: "systemctl --user daemon-reload && systemctl --user enable --now bridge-worker.service",
+    };
   }
   if (spec.platform === "darwin") {
     const label = "dev.bridge.worker";
@@ -84,9 +90,13 @@ export function renderService(spec: ServiceSpec): RenderedService {
     ].join("\n");
     return { path, content, enable: `launchctl bootstrap gui/$(id -u) ${path}` };
   }
-  throw new BridgeError("USAGE", `--install-service supports Linux (systemd) and macOS (launchd), not ${spec.platform}.`, {
-    hint: "Start `bridge worker` from your session's autostart mechanism instead.",
-  });
+  throw new BridgeError(
+    "USAGE",
+    `--install-service supports Linux (systemd) and macOS (launchd), not ${spec.platform}.`,
+    {
+      hint: "Start `bridge worker` from your session's autostart mechanism instead.",
+    },
+  );
 }
 
 /** Writes the rendered file (creating its directory). */

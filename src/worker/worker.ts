@@ -19,7 +19,14 @@ import { ensureLayout, JOURNAL_FILE, type QueueLayout } from "../queue/layout.ts
 import { describeTracking, workerTracking } from "../process/tracking.ts";
 import { ownPidNamespace, recordWorkerStop } from "../queue/liveness.ts";
 import { readSecret } from "../queue/token.ts";
-import { HEARTBEAT_INTERVAL_MS, type Heartbeat, type Job, type JobHandler, type JobKind, type WorkerOptions } from "../queue/types.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  type Heartbeat,
+  type Job,
+  type JobHandler,
+  type JobKind,
+  type WorkerOptions,
+} from "../queue/types.ts";
 import { VERSION } from "../version.ts";
 import { publishCatalog } from "./catalog.ts";
 import { saveCheckpoint } from "../queue/checkpoint.ts";
@@ -60,7 +67,9 @@ interface Slot {
 /** Waits for `p` or `ms`, whichever is first; true when the time ran out. Leaves no timer behind. */
 async function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<boolean>((r) => { timer = setTimeout(() => r(true), ms); });
+  const expired = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(true), ms);
+  });
   try {
     return await Promise.race([p.then(() => false), expired]);
   } finally {
@@ -90,7 +99,9 @@ export class QueueWorker {
   private timers: ReturnType<typeof setInterval>[] = [];
   private finished!: () => void;
   /** Resolves when the worker has stopped (after drain or shutdown). */
-  readonly stopped = new Promise<void>((r) => { this.finished = r; });
+  readonly stopped = new Promise<void>((r) => {
+    this.finished = r;
+  });
   /** What the process should exit with once stopped: 1 when it stopped because the queue was tampered with. */
   exitCode = 0;
 
@@ -101,7 +112,9 @@ export class QueueWorker {
     this.journal = journalWriter(this.layout.d.queue, JOURNAL_FILE, this.id);
     this.layout.setTamperHandler((path, why) => {
       // Someone swapped a directory under us: act in it no more, let running jobs finish, and stop.
-      this.deps.log.error(`queue directory ${path} was replaced (${why}): the worker refuses to use it and stops; check the queue folder, then start the worker again`);
+      this.deps.log.error(
+        `queue directory ${path} was replaced (${why}): the worker refuses to use it and stops; check the queue folder, then start the worker again`,
+      );
       this.journal({ event: "queue-tampered", dir: path, why });
       this.exitCode = 1;
       void this.stop(`queue directory ${path} was replaced`);
@@ -116,7 +129,9 @@ export class QueueWorker {
     mkdirSync(this.layout.d.running.at(this.id), { mode: 0o700 });
     this.runDir = this.layout.d.running.child(this.id);
     this.claimer = new Claimer(this.lockDeps, this.runDir, this.id, this.journal, this.deps.options.allowRoots, {
-      ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings,
+      ceiling: this.deps.options.permissionMode,
+      modes: this.deps.config.claudeReadOnlyModes,
+      trustProjectSettings: this.deps.options.trustProjectSettings,
     });
     this.beat();
     this.journal({ event: "worker-started", version: VERSION, concurrency: this.deps.options.concurrency });
@@ -130,7 +145,16 @@ export class QueueWorker {
     } catch (err) {
       this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`);
     }
-    for (const [dir, fn] of [[this.layout.incoming, () => { this.claimer.markStale(); this.scheduleScan(); }], [this.layout.cancel, () => this.checkCancels()]] as const) {
+    for (const [dir, fn] of [
+      [
+        this.layout.incoming,
+        () => {
+          this.claimer.markStale();
+          this.scheduleScan();
+        },
+      ],
+      [this.layout.cancel, () => this.checkCancels()],
+    ] as const) {
       try {
         const w = watch(dir, fn);
         w.on("error", (err) => this.deps.log.debug(`watch ${dir}: ${err.message} (polling continues)`));
@@ -140,23 +164,44 @@ export class QueueWorker {
       }
     }
     this.timers.push(setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS));
-    this.timers.push(setInterval(() => { this.claimer.markStale(); this.scheduleScan(); this.checkCancels(); }, POLL_MS));
+    this.timers.push(
+      setInterval(() => {
+        this.claimer.markStale();
+        this.scheduleScan();
+        this.checkCancels();
+      }, POLL_MS),
+    );
     this.timers.push(setInterval(() => this.maintain(false), MAINTENANCE_MS));
     this.timers.push(setInterval(() => this.gc(), GC_MS));
     this.deps.log.info(`process tracking: ${describeTracking(tracking)}`);
-    this.deps.log.info(`worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`);
+    this.deps.log.info(
+      `worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`,
+    );
     this.scheduleScan();
   }
 
   private beat(): void {
     const hb: Heartbeat = {
-      workerId: this.id, pid: process.pid, hostname: hostname(), version: VERSION, startedAt: this.startedAt,
-      at: new Date(this.now()).toISOString(), concurrency: this.deps.options.concurrency,
-      running: [...this.slots.keys()], draining: this.draining, ...(PID_NAMESPACE ? { pidNamespace: PID_NAMESPACE } : {}),
+      workerId: this.id,
+      pid: process.pid,
+      hostname: hostname(),
+      version: VERSION,
+      startedAt: this.startedAt,
+      at: new Date(this.now()).toISOString(),
+      concurrency: this.deps.options.concurrency,
+      running: [...this.slots.keys()],
+      draining: this.draining,
+      ...(PID_NAMESPACE ? { pidNamespace: PID_NAMESPACE } : {}),
       trustProjectSettings: trustShown(this.deps.options.trustProjectSettings),
     };
     try {
-      writeFileAtomic(this.layout.d.tmp, this.layout.d.workers, `${this.id}.json`, JSON.stringify(signHeartbeat(hb, this.secret)), { sync: false });
+      writeFileAtomic(
+        this.layout.d.tmp,
+        this.layout.d.workers,
+        `${this.id}.json`,
+        JSON.stringify(signHeartbeat(hb, this.secret)),
+        { sync: false },
+      );
     } catch (err) {
       this.deps.log.warn(`heartbeat: ${(err as Error).message}`);
     }
@@ -165,17 +210,28 @@ export class QueueWorker {
   private maintain(first: boolean): void {
     try {
       const marked = recoverOrphans({ ...this.lockDeps, journal: this.journal, selfId: this.id });
-      if (marked.length) this.deps.log.warn(`marked ${marked.length} job(s) of stopped workers as interrupted: ${marked.join(", ")}`);
+      if (marked.length)
+        this.deps.log.warn(`marked ${marked.length} job(s) of stopped workers as interrupted: ${marked.join(", ")}`);
     } catch (err) {
       this.deps.log.warn(`recovery: ${(err as Error).message}`);
     }
     if (first) this.gc();
-    else void publishCatalog(this.layout, this.deps.options.scriptsDir, this.secret, this.now).catch((err) => this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`));
+    else
+      void publishCatalog(this.layout, this.deps.options.scriptsDir, this.secret, this.now).catch((err) =>
+        this.deps.log.warn(`scripts: cannot publish the script list: ${(err as Error).message}`),
+      );
   }
 
   private gc(): void {
     try {
-      collectGarbage({ layout: this.layout, journal: this.journal, now: this.now, secret: this.secret, retentionMs: this.deps.config.jobRetention, maxAgeMs: this.deps.config.jobMaxAge });
+      collectGarbage({
+        layout: this.layout,
+        journal: this.journal,
+        now: this.now,
+        secret: this.secret,
+        retentionMs: this.deps.config.jobRetention,
+        maxAgeMs: this.deps.config.jobMaxAge,
+      });
     } catch (err) {
       this.deps.log.warn(`gc: ${(err as Error).message}`);
     }
@@ -184,18 +240,34 @@ export class QueueWorker {
   private scheduleScan(): void {
     if (this.scanQueued || this.draining) return;
     this.scanQueued = true;
-    queueMicrotask(() => { this.scanQueued = false; this.scan(); });
+    queueMicrotask(() => {
+      this.scanQueued = false;
+      this.scan();
+    });
   }
 
   private scan(): void {
     // With every slot busy there is nothing to claim; a finishing job triggers the next scan.
     if (this.draining || this.slots.size >= this.deps.options.concurrency) return;
-    const keys = (shared: boolean) => new Set([...this.slots.values()].filter((s) => Boolean(s.shared) === shared).map((s) => s.cwdKey).filter((k): k is string => Boolean(k)));
-    const { claimed, left, fresh } = this.claimer.claim(this.deps.options.concurrency - this.slots.size, keys(false), keys(true));
+    const keys = (shared: boolean) =>
+      new Set(
+        [...this.slots.values()]
+          .filter((s) => Boolean(s.shared) === shared)
+          .map((s) => s.cwdKey)
+          .filter((k): k is string => Boolean(k)),
+      );
+    const { claimed, left, fresh } = this.claimer.claim(
+      this.deps.options.concurrency - this.slots.size,
+      keys(false),
+      keys(true),
+    );
     for (const c of claimed) this.start1(c.id, c.cwdKey, c.shared);
     if (this.deps.options.once && this.slots.size === 0 && left === 0) {
       if (fresh) void this.stop("queue drained (--once)");
-      else { this.claimer.markStale(); this.scheduleScan(); } // confirm against a fresh listing first
+      else {
+        this.claimer.markStale();
+        this.scheduleScan();
+      } // confirm against a fresh listing first
     }
   }
 
@@ -208,37 +280,89 @@ export class QueueWorker {
     slot.done = (async () => {
       // Signed proof that this worker claimed the job, for recovery should it die now.
       saveCheckpoint(this.layout.d.tmp, this.runDir, { job: id, worker: this.id, claimedAt }, this.secret);
-      const job: Job | undefined = takeIn({ layout: this.layout, secret: this.secret, maxAgeMs: this.deps.config.jobMaxAge, now: this.now, journal: this.journal }, this.runDir, id);
+      const job: Job | undefined = takeIn(
+        {
+          layout: this.layout,
+          secret: this.secret,
+          maxAgeMs: this.deps.config.jobMaxAge,
+          now: this.now,
+          journal: this.journal,
+        },
+        this.runDir,
+        id,
+      );
       if (!job) {
         removeQuietly(this.runDir, `${id}.checkpoint.json`);
         return;
       }
       const verifiedKey = cwdKeyOf(job.kind, job.body, this.deps.options.allowRoots);
-      const verifiedShared = verifiedKey !== undefined && sharesDirectory(job.body, verifiedKey, { ceiling: this.deps.options.permissionMode, modes: this.deps.config.claudeReadOnlyModes, trustProjectSettings: this.deps.options.trustProjectSettings });
+      const verifiedShared =
+        verifiedKey !== undefined &&
+        sharesDirectory(job.body, verifiedKey, {
+          ceiling: this.deps.options.permissionMode,
+          modes: this.deps.config.claudeReadOnlyModes,
+          trustProjectSettings: this.deps.options.trustProjectSettings,
+        });
       if (verifiedKey && (verifiedKey !== cwdKey || verifiedShared !== Boolean(shared))) {
         // The verified body differs from the peeked one: lock what it really asks for instead.
         if (cwdKey) unlockJobCwd(this.lockDeps, cwdKey, this.id, id, shared);
         Object.assign(slot, { cwdKey: verifiedKey, shared: verifiedShared });
-        const lock = () => verifiedShared ? tryLockShared(this.lockDeps, verifiedKey, this.id, id) : tryLockExclusive(this.lockDeps, verifiedKey, this.id);
+        const lock = () =>
+          verifiedShared
+            ? tryLockShared(this.lockDeps, verifiedKey, this.id, id)
+            : tryLockExclusive(this.lockDeps, verifiedKey, this.id);
         while (!controller.signal.aborted && !lock()) await Bun.sleep(500);
       }
       const handler = (this.deps.handlers ?? handlerFor)(job.kind) as JobHandler | undefined;
-      const result = await runJob({ layout: this.layout, journal: this.journal, now: this.now, log: this.deps.log, config: this.deps.config, options: this.deps.options, runDir: this.runDir, workerId: this.id, claimedAt, handler, secret: this.secret }, job, controller, () => slot.cause);
+      const result = await runJob(
+        {
+          layout: this.layout,
+          journal: this.journal,
+          now: this.now,
+          log: this.deps.log,
+          config: this.deps.config,
+          options: this.deps.options,
+          runDir: this.runDir,
+          workerId: this.id,
+          claimedAt,
+          handler,
+          secret: this.secret,
+        },
+        job,
+        controller,
+        () => slot.cause,
+      );
       this.deps.log.info(`job ${id} (${job.kind}): ${result.state}${result.error ? ` — ${result.error.message}` : ""}`);
-    })().catch((err) => {
-      // An unexpected error (e.g. the disk): record it rather than leave the job "running".
-      this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
-      try {
-        writeResult(this.layout, { id, kind: kindOfId(id)!, state: "failed", outcome: null, error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` }, finishedAt: new Date(this.now()).toISOString() }, this.secret, { supersedeRecovered: true });
-        renameSync(this.runDir.at(`${id}.json`), this.layout.d.jobs.at(`${id}.json`));
-      } catch { /* left for recovery when this worker stops */ }
-    }).finally(() => {
-      if (slot.cwdKey) unlockJobCwd(this.lockDeps, slot.cwdKey, this.id, id, slot.shared);
-      this.slots.delete(id);
-      this.beat();
-      this.scheduleScan();
-      if (this.deps.options.once && !this.draining) this.scan();
-    });
+    })()
+      .catch((err) => {
+        // An unexpected error (e.g. the disk): record it rather than leave the job "running".
+        this.deps.log.error(`job ${id}: ${(err as Error).stack ?? err}`);
+        try {
+          writeResult(
+            this.layout,
+            {
+              id,
+              kind: kindOfId(id)!,
+              state: "failed",
+              outcome: null,
+              error: { code: "QUEUE_FAILED", message: `The worker could not run the job: ${(err as Error).message}` },
+              finishedAt: new Date(this.now()).toISOString(),
+            },
+            this.secret,
+            { supersedeRecovered: true },
+          );
+          renameSync(this.runDir.at(`${id}.json`), this.layout.d.jobs.at(`${id}.json`));
+        } catch {
+          /* left for recovery when this worker stops */
+        }
+      })
+      .finally(() => {
+        if (slot.cwdKey) unlockJobCwd(this.lockDeps, slot.cwdKey, this.id, id, slot.shared);
+        this.slots.delete(id);
+        this.beat();
+        this.scheduleScan();
+        if (this.deps.options.once && !this.draining) this.scan();
+      });
   }
 
   private checkCancels(): void {
@@ -262,7 +386,10 @@ export class QueueWorker {
     if (this.slots.size) {
       const graceOver = await raceTimeout(all(), this.deps.options.graceMs);
       if (graceOver) {
-        for (const slot of this.slots.values()) { slot.cause ??= "shutdown"; slot.controller.abort("shutdown"); }
+        for (const slot of this.slots.values()) {
+          slot.cause ??= "shutdown";
+          slot.controller.abort("shutdown");
+        }
         await raceTimeout(all(), SHUTDOWN_STOP_WAIT_MS);
       }
     }
@@ -270,9 +397,23 @@ export class QueueWorker {
     for (const t of this.timers) clearInterval(t);
     if (this.slots.size === 0) {
       this.runDir?.close();
-      try { rmdirSync(this.layout.d.running.at(this.id)); } catch { /* jobs left: the next worker marks them interrupted */ }
+      try {
+        rmdirSync(this.layout.d.running.at(this.id));
+      } catch {
+        /* jobs left: the next worker marks them interrupted */
+      }
       removeQuietly(this.layout.d.workers, `${this.id}.json`);
-      recordWorkerStop(this.layout, { workerId: this.id, pid: process.pid, hostname: hostname(), stoppedAt: new Date(this.now()).toISOString(), reason: why }, this.secret);
+      recordWorkerStop(
+        this.layout,
+        {
+          workerId: this.id,
+          pid: process.pid,
+          hostname: hostname(),
+          stoppedAt: new Date(this.now()).toISOString(),
+          reason: why,
+        },
+        this.secret,
+      );
     }
     this.journal({ event: "worker-stopped", reason: why });
     this.finished();

@@ -8,7 +8,12 @@ const root = tempDir();
 afterAll(root.cleanup);
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = Bun.spawnSync([bin, ...args], { env: bridgeEnv(root.path, env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([bin, ...args], {
+    env: bridgeEnv(root.path, env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -25,17 +30,18 @@ describe("bridge CLI", () => {
     for (const cmd of ["serve", "run", "worker", "discover", "doctor"]) expect(r.stdout).toContain(cmd);
   });
 
-  test.each([[["frobnicate"], "unknown command"], [["--frobnicate"], "unknown option"], [["serve", "--no-such-flag"], "unknown option"]])(
-    "%p → one clear line on stderr, exit 2",
-    (args, message) => {
-      const r = run(args);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe("");
-      const lines = r.stderr.trim().split("\n");
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(message);
-    },
-  );
+  test.each([
+    [["frobnicate"], "unknown command"],
+    [["--frobnicate"], "unknown option"],
+    [["serve", "--no-such-flag"], "unknown option"],
+  ])("%p → one clear line on stderr, exit 2", (args, message) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+  });
 
   test("serve refuses to start with an invalid setting, naming it and what is accepted", () => {
     const r = run(["serve"], { MCP_BRIDGE_TIMEOUT: "forever" });
@@ -50,9 +56,20 @@ describe("bridge CLI", () => {
     try {
       await Bun.write(`${dir.path}/.env`, "MCP_BRIDGE_TIMEOUT=broken\n");
       await Bun.write(`${dir.path}/bunfig.toml`, "this is = not [valid toml\n");
-      const r = Bun.spawnSync([bin, "--version"], { cwd: dir.path, env: bridgeEnv(root.path), stdout: "pipe", stderr: "pipe" });
+      const r = Bun.spawnSync([bin, "--version"], {
+        cwd: dir.path,
+        env: bridgeEnv(root.path),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(r.exitCode).toBe(0);
-      const s = Bun.spawnSync([bin, "serve"], { cwd: dir.path, env: bridgeEnv(root.path), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      const s = Bun.spawnSync([bin, "serve"], {
+        cwd: dir.path,
+        env: bridgeEnv(root.path),
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(s.stderr.toString()).not.toContain("MCP_BRIDGE_TIMEOUT");
       expect(s.exitCode).toBe(0);
     } finally {

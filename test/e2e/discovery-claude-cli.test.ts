@@ -47,15 +47,30 @@ describe("bridge discover agrees with the real Claude Code CLI", () => {
 
   test("every server of the fixture: same verdict and same scope", () => {
     mkdirSync(join(fx.home, ".bridge"), { recursive: true });
-    const r = Bun.spawnSync([bin, "discover", "--json"], { cwd: fx.project, env: { ...bridgeEnv(join(fx.home, ".bridge"), env), HOME: fx.home }, stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync([bin, "discover", "--json"], {
+      cwd: fx.project,
+      env: { ...bridgeEnv(join(fx.home, ".bridge"), env), HOME: fx.home },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(r.exitCode).toBe(0);
-    const servers = (JSON.parse(r.stdout.toString()) as { servers: Array<{ name: string; status: string; scope: string; format: string }> }).servers.filter((s) => s.format === "claude-code");
+    const servers = (
+      JSON.parse(r.stdout.toString()) as {
+        servers: Array<{ name: string; status: string; scope: string; format: string }>;
+      }
+    ).servers.filter((s) => s.format === "claude-code");
     const byName = new Map(servers.map((s) => [s.name, s]));
     const names = [...Object.keys(fx.expected.runs[0]!.servers), ...(fx.expected.runs[0]!.absent ?? [])];
     const cliEnv: Record<string, string> = { ...env, NO_COLOR: "1" };
     for (const k of ["ANTHROPIC_API_KEY", "CLAUDECODE", "CLAUDE_CONFIG_DIR"]) delete cliEnv[k];
     for (const name of names) {
-      const cli = Bun.spawnSync([CLAUDE, "mcp", "get", name], { cwd: fx.project, env: cliEnv, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+      const cli = Bun.spawnSync([CLAUDE, "mcp", "get", name], {
+        cwd: fx.project,
+        env: cliEnv,
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: 60_000,
+      });
       const claude = claudeVerdict(cli.stdout.toString() + cli.stderr.toString());
       const mine = byName.get(name);
       const expected = mine?.status === "not-usable" ? "runs" : bridgeVerdict(mine?.status);

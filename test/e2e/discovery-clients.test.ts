@@ -26,8 +26,18 @@ afterAll(tools.cleanup);
 function discover(fx: { home: string; project: string }, env: Record<string, string>, args: string[]) {
   const r = Bun.spawnSync([bin, "discover", ...args], {
     cwd: fx.project,
-    env: { ...bridgeEnv(join(fx.home, ".bridge"), { HOME: fx.home, PATH: `${tools.path}:/usr/bin:/bin`, XDG_CONFIG_HOME: join(fx.home, ".config"), ...env }), HOME: fx.home },
-    stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    env: {
+      ...bridgeEnv(join(fx.home, ".bridge"), {
+        HOME: fx.home,
+        PATH: `${tools.path}:/usr/bin:/bin`,
+        XDG_CONFIG_HOME: join(fx.home, ".config"),
+        ...env,
+      }),
+      HOME: fx.home,
+    },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
@@ -41,7 +51,10 @@ describe.each(CLIENT_FIXTURES)("client fixture %s", (client) => {
     test(run.name, () => {
       const r = discover(fx, run.env ?? {}, run.args ?? ["--json", "--show-secrets"]);
       expect(r.code, r.stderr).toBe(0);
-      const doc = JSON.parse(r.stdout) as { servers: Array<Record<string, unknown>>; problems: Array<{ file: string; reason: string }> };
+      const doc = JSON.parse(r.stdout) as {
+        servers: Array<Record<string, unknown>>;
+        problems: Array<{ file: string; reason: string }>;
+      };
       const byName = Object.fromEntries(doc.servers.map((s) => [s.name as string, s]));
       for (const [name, want] of Object.entries(run.servers)) {
         expect({ name, ...(byName[name] ?? { missing: true }) }).toMatchObject({ name, ...want });

@@ -6,7 +6,12 @@ const root = tempDir();
 afterAll(root.cleanup);
 
 async function doctor(env: Record<string, string>, args: string[] = ["--json"]) {
-  const p = Bun.spawn([requireBinary(), "doctor", ...args], { env: bridgeEnv(root.path, env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([requireBinary(), "doctor", ...args], {
+    env: bridgeEnv(root.path, env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { out, err, code };
 }

@@ -58,12 +58,20 @@ async function run(opts: RunOpts = {}) {
     log,
     config,
     workerOptions: {
-      concurrency: 1, allowRoots: [repo], scriptsDir: join(base, "scripts"), permissionMode: opts.ceiling ?? "default",
-      timeoutMs: opts.timeoutMs ?? 60_000, graceMs: 1000, once: false,
+      concurrency: 1,
+      allowRoots: [repo],
+      scriptsDir: join(base, "scripts"),
+      permissionMode: opts.ceiling ?? "default",
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      graceMs: 1000,
+      once: false,
     },
   };
   const job: Job<"claude"> = {
-    id: `job-${++n}`, kind: "claude", createdAt: new Date().toISOString(), nonce: "0".repeat(32),
+    id: `job-${++n}`,
+    kind: "claude",
+    createdAt: new Date().toISOString(),
+    nonce: "0".repeat(32),
     body: { request: "say hello", cwd: repo, ...opts.body },
   };
   const result = await createClaudeHandler({ env, isRoot: process.getuid?.() === 0 })(job, ctx);
@@ -74,7 +82,14 @@ describe("claude handler with the real CLI", () => {
   test("success: result text, pre-assigned session id checkpointed, progress", async () => {
     const r = await run();
     expect(r.ok).toBe(true);
-    expect(r.outcome).toMatchObject({ classification: "success", result: "hello from fake", is_error: false, exit_code: 0, num_turns: 1, permission_denials: [] });
+    expect(r.outcome).toMatchObject({
+      classification: "success",
+      result: "hello from fake",
+      is_error: false,
+      exit_code: 0,
+      num_turns: 1,
+      permission_denials: [],
+    });
     expect(r.outcome.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.checkpoints).toEqual([{ session_id: r.outcome.session_id }]);
     expect(r.events.map((e) => e.message)).toContain("hello from fake");
@@ -89,22 +104,44 @@ describe("claude handler with the real CLI", () => {
 
   test("resume continues the same session", async () => {
     const first = await run();
-    const again = await run({ body: { session_id: first.outcome.session_id! }, replies: [{ kind: "text", text: "second" }] });
-    expect(again.outcome).toMatchObject({ classification: "success", result: "second", session_id: first.outcome.session_id });
+    const again = await run({
+      body: { session_id: first.outcome.session_id! },
+      replies: [{ kind: "text", text: "second" }],
+    });
+    expect(again.outcome).toMatchObject({
+      classification: "success",
+      result: "second",
+      session_id: first.outcome.session_id,
+    });
   });
 
   test("a Bash tool use without permission is denied: not success, listed, nothing done", async () => {
-    const r = await run({ replies: [{ kind: "tool_use", name: "Bash", input: { command: "touch denied.txt" } }, { kind: "text", text: "made it" }] });
+    const r = await run({
+      replies: [
+        { kind: "tool_use", name: "Bash", input: { command: "touch denied.txt" } },
+        { kind: "text", text: "made it" },
+      ],
+    });
     expect(r.ok).toBe(false);
     expect(r.outcome.classification).toBe("permission_denied");
-    expect(r.outcome.permission_denials[0]).toMatchObject({ tool_name: "Bash", tool_input: { command: "touch denied.txt" } });
+    expect(r.outcome.permission_denials[0]).toMatchObject({
+      tool_name: "Bash",
+      tool_input: { command: "touch denied.txt" },
+    });
     expect(existsSync(join(repo, "denied.txt"))).toBe(false);
     expect(r.events.map((e) => e.message)).toContain("tool: Bash touch denied.txt");
   });
 
   test("a Write with acceptEdits (within the ceiling) writes the file", async () => {
     const file = join(repo, "written.txt");
-    const r = await run({ ceiling: "acceptEdits", body: { permission_mode: "acceptEdits" }, replies: [{ kind: "tool_use", name: "Write", input: { file_path: file, content: "hi\n" } }, { kind: "text", text: "wrote" }] });
+    const r = await run({
+      ceiling: "acceptEdits",
+      body: { permission_mode: "acceptEdits" },
+      replies: [
+        { kind: "tool_use", name: "Write", input: { file_path: file, content: "hi\n" } },
+        { kind: "text", text: "wrote" },
+      ],
+    });
     expect(r.outcome).toMatchObject({ classification: "success", result: "wrote", permission_denials: [] });
     expect(await Bun.file(file).text()).toBe("hi\n");
   });
@@ -129,7 +166,10 @@ describe("claude handler with the real CLI", () => {
   });
 
   test("HTTP 500 with retries exhausted → api_error", async () => {
-    const r = await run({ replies: [{ kind: "error", status: 500, sticky: true }], env: { CLAUDE_CODE_MAX_RETRIES: "1" } });
+    const r = await run({
+      replies: [{ kind: "error", status: 500, sticky: true }],
+      env: { CLAUDE_CODE_MAX_RETRIES: "1" },
+    });
     expect(r.outcome).toMatchObject({ classification: "api_error", api_error_status: 500 });
   });
 
@@ -170,10 +210,28 @@ describe("claude handler with the real CLI", () => {
     const config = { ...loadConfig({ env: { BRIDGE_ROOT: base }, readFile: () => undefined }), claudeBin: CLAUDE_BIN };
     const ac = new AbortController();
     const ctx = (signal: AbortSignal): HandlerContext => ({
-      signal, progress() {}, checkpoint() {}, log, config,
-      workerOptions: { concurrency: 2, allowRoots: [repo], scriptsDir: base, permissionMode: "default", timeoutMs: 30_000, graceMs: 100, once: false },
+      signal,
+      progress() {},
+      checkpoint() {},
+      log,
+      config,
+      workerOptions: {
+        concurrency: 2,
+        allowRoots: [repo],
+        scriptsDir: base,
+        permissionMode: "default",
+        timeoutMs: 30_000,
+        graceMs: 100,
+        once: false,
+      },
     });
-    const job = (id: string): Job<"claude"> => ({ id, kind: "claude", createdAt: new Date().toISOString(), nonce: "2".repeat(32), body: { request: "go on", cwd: repo, session_id: sid } });
+    const job = (id: string): Job<"claude"> => ({
+      id,
+      kind: "claude",
+      createdAt: new Date().toISOString(),
+      nonce: "2".repeat(32),
+      body: { request: "go on", cwd: repo, session_id: sid },
+    });
     const running = handler(job("job-a"), ctx(ac.signal));
     while (fake.hangingCount() === 0) await Bun.sleep(20);
     const second = await handler(job("job-b"), ctx(new AbortController().signal));
@@ -184,17 +242,47 @@ describe("claude handler with the real CLI", () => {
   });
 
   test("max_turns from the job", async () => {
-    const r = await run({ body: { max_turns: 1 }, replies: [{ kind: "tool_use", name: "Bash", input: { command: "echo hi" } }, { kind: "text", text: "x" }] });
+    const r = await run({
+      body: { max_turns: 1 },
+      replies: [
+        { kind: "tool_use", name: "Bash", input: { command: "echo hi" } },
+        { kind: "text", text: "x" },
+      ],
+    });
     expect(r.outcome.classification).toBe("max_turns");
   });
 
   test("a missing CLI is reported as cli_missing", async () => {
     fake.script([]);
-    const config = { ...loadConfig({ env: { BRIDGE_ROOT: base }, readFile: () => undefined }), claudeBin: join(base, "no-claude") };
+    const config = {
+      ...loadConfig({ env: { BRIDGE_ROOT: base }, readFile: () => undefined }),
+      claudeBin: join(base, "no-claude"),
+    };
     const handler = createClaudeHandler({ env: claudeEnv(fake, join(base, "home")) });
     const r = await handler(
-      { id: "j-missing", kind: "claude", createdAt: new Date().toISOString(), nonce: "1".repeat(32), body: { request: "x", cwd: repo } },
-      { signal: new AbortController().signal, progress() {}, checkpoint() {}, log, config, workerOptions: { concurrency: 1, allowRoots: [repo], scriptsDir: base, permissionMode: "default", timeoutMs: 5000, graceMs: 100, once: false } },
+      {
+        id: "j-missing",
+        kind: "claude",
+        createdAt: new Date().toISOString(),
+        nonce: "1".repeat(32),
+        body: { request: "x", cwd: repo },
+      },
+      {
+        signal: new AbortController().signal,
+        progress() {},
+        checkpoint() {},
+        log,
+        config,
+        workerOptions: {
+          concurrency: 1,
+          allowRoots: [repo],
+          scriptsDir: base,
+          permissionMode: "default",
+          timeoutMs: 5000,
+          graceMs: 100,
+          once: false,
+        },
+      },
     );
     expect((r.outcome as ClaudeOutcome).classification).toBe("cli_missing");
   });

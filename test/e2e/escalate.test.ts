@@ -38,7 +38,11 @@ interface Setup {
  * A fresh BRIDGE_ROOT (`bridge worker --init`), a worker running the real CLI with `workerArgs`
  * and `env`, and `bridge serve` connected over stdio.
  */
-async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extraEnv: Record<string, string> = {}): Promise<Setup> {
+async function setup(
+  fake: FakeAnthropic | undefined,
+  workerArgs: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<Setup> {
   const bin = requireBinary();
   const dir = tempDir("bridge-escalate-");
   const root = join(dir.path, "root");
@@ -57,7 +61,10 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
   if (init.exitCode !== 0) throw new Error(`worker --init failed: ${init.stderr.toString()}`);
   const workers: WorkerProc[] = [];
   const startWorker = async (): Promise<WorkerProc> => {
-    const proc = spawn(bin, ["worker", "--allow-root", repo, ...workerArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(bin, ["worker", "--allow-root", repo, ...workerArgs], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let log = "";
     proc.stderr!.on("data", (c: Buffer) => (log += c.toString()));
     proc.stdout!.on("data", (c: Buffer) => (log += c.toString()));
@@ -72,10 +79,21 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
   };
   const worker = await startWorker();
   // serve gets only what an MCP client config would give it: the root and the token file.
-  const serveEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, BRIDGE_ROOT: root, BRIDGE_TOKEN_FILE: join(root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" };
+  const serveEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    BRIDGE_ROOT: root,
+    BRIDGE_TOKEN_FILE: join(root, "token"),
+    MCP_BRIDGE_LOG_LEVEL: "warn",
+  };
   const bridge = await startBridge({ env: serveEnv });
   return {
-    root, repo, bridge, worker, workerLog: () => worker.log(), startWorker,
+    root,
+    repo,
+    bridge,
+    worker,
+    workerLog: () => worker.log(),
+    startWorker,
     close: async () => {
       await bridge.close();
       for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill("SIGTERM");
@@ -87,13 +105,31 @@ async function setup(fake: FakeAnthropic | undefined, workerArgs: string[], extr
 }
 
 type Structured = {
-  job_id?: string; state: string; next?: string;
-  outcome?: { classification: string; result?: string; session_id?: string; permission_denials?: Array<{ tool_name: string; tool_input?: unknown }>; api_error_status?: number; num_turns?: number; total_cost_usd?: number; message?: string };
+  job_id?: string;
+  state: string;
+  next?: string;
+  outcome?: {
+    classification: string;
+    result?: string;
+    session_id?: string;
+    permission_denials?: Array<{ tool_name: string; tool_input?: unknown }>;
+    api_error_status?: number;
+    num_turns?: number;
+    total_cost_usd?: number;
+    message?: string;
+  };
   error?: { code: string; message: string; hint?: string };
 };
 
-async function escalate(s: Setup, args: Record<string, unknown>, opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {}) {
-  const res = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: args }, CallToolResultSchema, { ...opts, timeout: 120_000 });
+async function escalate(
+  s: Setup,
+  args: Record<string, unknown>,
+  opts: { onprogress?: (p: { message?: string }) => void; signal?: AbortSignal } = {},
+) {
+  const res = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: args }, CallToolResultSchema, {
+    ...opts,
+    timeout: 120_000,
+  });
   return { res, s: res.structuredContent as Structured, text: resultText(res as { content?: unknown }) };
 }
 
@@ -118,7 +154,12 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
   test("tools/list: what the annotations mean (only non-default hints are listed)", async () => {
     const { tools } = await s.bridge.client.listTools();
     const tool = tools.find((t) => t.name === "escalate_to_claude")!;
-    expect(effectiveHints(tool.annotations)).toEqual({ readOnly: false, destructive: true, idempotent: false, openWorld: true });
+    expect(effectiveHints(tool.annotations)).toEqual({
+      readOnly: false,
+      destructive: true,
+      idempotent: false,
+      openWorld: true,
+    });
   });
 
   test("success: Claude's answer, session id, cost and turns", async () => {
@@ -146,7 +187,10 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
 
   test("a permitted Write (acceptEdits) creates the file in the repo", async () => {
     const file = join(s.repo, "hello.txt");
-    script([{ kind: "tool_use", name: "Write", input: { file_path: file, content: "written by claude\n" } }, { kind: "text", text: "wrote it" }]);
+    script([
+      { kind: "tool_use", name: "Write", input: { file_path: file, content: "written by claude\n" } },
+      { kind: "text", text: "wrote it" },
+    ]);
     const { s: out } = await escalate(s, { request: "write hello.txt", cwd: s.repo, permission_mode: "acceptEdits" });
     expect(out.outcome).toMatchObject({ classification: "success", result: "wrote it" });
     expect(readFileSync(file, "utf8")).toBe("written by claude\n");
@@ -154,12 +198,22 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
 
   test("a refused tool use is reported in permission_denials, not as success, and nothing is written", async () => {
     const file = join(s.repo, "denied.txt");
-    script([{ kind: "tool_use", name: "Bash", input: { command: `touch ${file}` } }, { kind: "text", text: "I made the file" }]);
-    const { res, s: out, text } = await escalate(s, { request: "touch denied.txt", cwd: s.repo, permission_mode: "default" });
+    script([
+      { kind: "tool_use", name: "Bash", input: { command: `touch ${file}` } },
+      { kind: "text", text: "I made the file" },
+    ]);
+    const {
+      res,
+      s: out,
+      text,
+    } = await escalate(s, { request: "touch denied.txt", cwd: s.repo, permission_mode: "default" });
     expect(res.isError).toBe(true);
     expect(out.state).toBe("failed");
     expect(out.outcome?.classification).toBe("permission_denied");
-    expect(out.outcome?.permission_denials?.[0]).toMatchObject({ tool_name: "Bash", tool_input: { command: `touch ${file}` } });
+    expect(out.outcome?.permission_denials?.[0]).toMatchObject({
+      tool_name: "Bash",
+      tool_input: { command: `touch ${file}` },
+    });
     expect(existsSync(file)).toBe(false);
     expect(text).toContain("Refused tool calls");
   });
@@ -187,9 +241,16 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
   });
 
   test("progress notifications arrive with a progressToken", async () => {
-    script([{ kind: "tool_use", name: "Bash", input: { command: "echo progress-check" } }, { kind: "text", text: "all done" }]);
+    script([
+      { kind: "tool_use", name: "Bash", input: { command: "echo progress-check" } },
+      { kind: "text", text: "all done" },
+    ]);
     const messages: string[] = [];
-    const { s: out } = await escalate(s, { request: "run echo", cwd: s.repo }, { onprogress: (p) => messages.push(p.message ?? "") });
+    const { s: out } = await escalate(
+      s,
+      { request: "run echo", cwd: s.repo },
+      { onprogress: (p) => messages.push(p.message ?? "") },
+    );
     expect(out.state).toBe("done");
     expect(messages.some((m) => m.startsWith("Claude Code started"))).toBe(true);
     expect(messages).toContain("tool: Bash echo progress-check");
@@ -202,15 +263,26 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     expect(res.isError).toBeFalsy();
     expect(["queued", "running"]).toContain(out.state);
     expect(out.next).toContain("get_job");
-    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: out.job_id, wait_seconds: 30 } });
-    expect(got.structuredContent).toMatchObject({ job_id: out.job_id, state: "done", outcome: { classification: "success", result: "later" } });
+    const got = await s.bridge.client.callTool({
+      name: "get_job",
+      arguments: { job_id: out.job_id, wait_seconds: 30 },
+    });
+    expect(got.structuredContent).toMatchObject({
+      job_id: out.job_id,
+      state: "done",
+      outcome: { classification: "success", result: "later" },
+    });
   });
 
   test("notifications/cancelled cancels the running job", async () => {
     script([{ kind: "hang" }]);
     const ac = new AbortController();
     const seen: string[] = [];
-    const call = escalate(s, { request: "hang", cwd: s.repo }, { signal: ac.signal, onprogress: (p) => seen.push(p.message ?? "") });
+    const call = escalate(
+      s,
+      { request: "hang", cwd: s.repo },
+      { signal: ac.signal, onprogress: (p) => seen.push(p.message ?? "") },
+    );
     const started = Date.now();
     while (!seen.some((m) => m.startsWith("Claude Code started")) && Date.now() - started < 20_000) await Bun.sleep(50);
     ac.abort("user pressed stop");
@@ -223,12 +295,20 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
 
   test("a client-side request timeout does not cancel the job: get_job still gets the answer", async () => {
     script([{ kind: "text", text: "worth the wait", delayMs: 2_500 }]);
-    const call = s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "slow", cwd: s.repo } }, CallToolResultSchema, { timeout: 1_000, onprogress: () => {} });
+    const call = s.bridge.client.callTool(
+      { name: "escalate_to_claude", arguments: { request: "slow", cwd: s.repo } },
+      CallToolResultSchema,
+      { timeout: 1_000, onprogress: () => {} },
+    );
     await expect(call).rejects.toThrow(/timed out/i);
     const jobs = await s.bridge.client.callTool({ name: "get_job", arguments: {} });
     const id = (jobs.structuredContent as { jobs: Array<{ job_id: string }> }).jobs[0]!.job_id;
     const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 30 } });
-    expect(got.structuredContent).toMatchObject({ job_id: id, state: "done", outcome: { classification: "success", result: "worth the wait" } });
+    expect(got.structuredContent).toMatchObject({
+      job_id: id,
+      state: "done",
+      outcome: { classification: "success", result: "worth the wait" },
+    });
   });
 
   test("cwd outside the allow-roots and a mode above the ceiling are refused by the worker", async () => {
@@ -257,7 +337,9 @@ describe("escalate_to_claude (worker ceiling acceptEdits, API retries limited to
     expect(link.s.error?.message).toContain("not a directory inside the worker's allowed roots");
     expect(link.s.error?.message).not.toContain(s.root); // where the link leads is not told
 
-    const badSession = await s.bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "x", session_id: "--resume" } }).catch((err: Error) => ({ isError: true, content: [{ type: "text", text: err.message }] }));
+    const badSession = await s.bridge.client
+      .callTool({ name: "escalate_to_claude", arguments: { request: "x", session_id: "--resume" } })
+      .catch((err: Error) => ({ isError: true, content: [{ type: "text", text: err.message }] }));
     expect(badSession.isError).toBe(true);
   });
 
@@ -321,7 +403,11 @@ describe("escalate_to_claude when the worker is killed mid-run", () => {
 
     await s.startWorker();
     const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: 20 } });
-    expect(got.structuredContent).toMatchObject({ job_id: id, state: "interrupted", error: { code: "JOB_INTERRUPTED" } });
+    expect(got.structuredContent).toMatchObject({
+      job_id: id,
+      state: "interrupted",
+      error: { code: "JOB_INTERRUPTED" },
+    });
     expect((got.structuredContent as { outcome: { session_id: string } }).outcome.session_id).toMatch(SESSION);
     await Bun.sleep(1500);
     expect(fake.requests.filter((r) => r.scripted).length).toBe(scriptedBefore);
@@ -341,10 +427,22 @@ describe("escalate_to_claude across restarts", () => {
     fake.script([{ kind: "text", text: "finished while serve was away", delayMs: 2_000 }]);
     const { s: queued } = await escalate(s, { request: "slow", cwd: s.repo, wait_seconds: 0 });
     await s.bridge.close();
-    const serveEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: s.root, BRIDGE_ROOT: s.root, BRIDGE_TOKEN_FILE: join(s.root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" };
+    const serveEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: s.root,
+      BRIDGE_ROOT: s.root,
+      BRIDGE_TOKEN_FILE: join(s.root, "token"),
+      MCP_BRIDGE_LOG_LEVEL: "warn",
+    };
     s.bridge = await startBridge({ env: serveEnv });
-    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: queued.job_id, wait_seconds: 30 } });
-    expect(got.structuredContent).toMatchObject({ state: "done", outcome: { classification: "success", result: "finished while serve was away" } });
+    const got = await s.bridge.client.callTool({
+      name: "get_job",
+      arguments: { job_id: queued.job_id, wait_seconds: 30 },
+    });
+    expect(got.structuredContent).toMatchObject({
+      state: "done",
+      outcome: { classification: "success", result: "finished while serve was away" },
+    });
   });
 
   test("SIGTERM the worker mid-run: after the grace period the run is stopped and the job is interrupted, resumable", async () => {
@@ -356,7 +454,10 @@ describe("escalate_to_claude across restarts", () => {
     s.worker.proc.kill("SIGTERM");
     await s.worker.exited;
     expect(fake.hangingCount()).toBe(0);
-    const got = await s.bridge.client.callTool({ name: "get_job", arguments: { job_id: queued.job_id, wait_seconds: 0 } });
+    const got = await s.bridge.client.callTool({
+      name: "get_job",
+      arguments: { job_id: queued.job_id, wait_seconds: 0 },
+    });
     const view = got.structuredContent as { state: string; outcome: { classification: string; session_id: string } };
     expect(view.state).toBe("interrupted");
     expect(view.outcome.classification).toBe("interrupted");
@@ -403,9 +504,21 @@ describe("escalate_to_claude with no worker", () => {
   test("says so at once with the command to start one, and queues nothing", async () => {
     const dir = tempDir("bridge-escalate-noworker-");
     const root = join(dir.path, "root");
-    const init = Bun.spawnSync([requireBinary(), "worker", "--init"], { env: { PATH: process.env.PATH ?? "", HOME: dir.path, BRIDGE_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    const init = Bun.spawnSync([requireBinary(), "worker", "--init"], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir.path, BRIDGE_ROOT: root },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(init.exitCode).toBe(0);
-    const bridge = await startBridge({ env: { PATH: process.env.PATH ?? "", HOME: dir.path, BRIDGE_ROOT: root, BRIDGE_TOKEN_FILE: join(root, "token"), MCP_BRIDGE_LOG_LEVEL: "warn" } });
+    const bridge = await startBridge({
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir.path,
+        BRIDGE_ROOT: root,
+        BRIDGE_TOKEN_FILE: join(root, "token"),
+        MCP_BRIDGE_LOG_LEVEL: "warn",
+      },
+    });
     try {
       const started = Date.now();
       const res = await bridge.client.callTool({ name: "escalate_to_claude", arguments: { request: "hi" } });

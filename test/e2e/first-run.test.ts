@@ -24,22 +24,30 @@ describe("first run", () => {
     for (const cmd of ["serve", "run", "worker", "discover", "doctor"]) expect(err).toContain(cmd);
   });
 
-  test.skipIf(!hasScript)(`\`bridge serve\` on a terminal says what it is and how to add it to a client, on one stderr line${hasScript ? "" : " (skipped: no util-linux script)"}`, async () => {
-    const r = await runWithTtyStdin([bin, "serve"], bridgeEnv(root.path));
-    expect(r.code).toBe(2); // it exits by itself: nobody has to type anything
-    expect(r.stdout).toBe(""); // stdout stays the protocol's
-    const lines = r.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("MCP server");
-    const snippet = /add (\{.*\}) to your client's config/.exec(lines[0]!)?.[1];
-    expect(JSON.parse(snippet!)).toEqual({ mcpServers: { bridge: { command: bin, args: ["serve"] } } });
-  }, 30_000);
+  test.skipIf(!hasScript)(
+    `\`bridge serve\` on a terminal says what it is and how to add it to a client, on one stderr line${hasScript ? "" : " (skipped: no util-linux script)"}`,
+    async () => {
+      const r = await runWithTtyStdin([bin, "serve"], bridgeEnv(root.path));
+      expect(r.code).toBe(2); // it exits by itself: nobody has to type anything
+      expect(r.stdout).toBe(""); // stdout stays the protocol's
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain("MCP server");
+      const snippet = /add (\{.*\}) to your client's config/.exec(lines[0]!)?.[1];
+      expect(JSON.parse(snippet!)).toEqual({ mcpServers: { bridge: { command: bin, args: ["serve"] } } });
+    },
+    30_000,
+  );
 
   test("`bridge worker --init` prints JSON client config with the token file, and a Claude Code command that works", () => {
     const home = tempDir();
     try {
       const bridgeRoot = join(home.path, "bridge-root");
-      const r = Bun.spawnSync([bin, "worker", "--init"], { env: bridgeEnv(bridgeRoot, { HOME: home.path }), stdout: "pipe", stderr: "pipe" });
+      const r = Bun.spawnSync([bin, "worker", "--init"], {
+        env: bridgeEnv(bridgeRoot, { HOME: home.path }),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(r.exitCode, r.stderr.toString()).toBe(0);
       const out = r.stdout.toString();
       expect(out).not.toContain("$(cat");
@@ -52,7 +60,11 @@ describe("first run", () => {
       // The Claude Code line, run by the real CLI, registers the same server.
       const line = lines.find((l) => l.trim().startsWith("claude mcp add"))!.trim();
       const argv = line.split(" ").slice(1); // no quoting needed: the temp paths are plain
-      const add = Bun.spawnSync([CLAUDE_BIN, ...argv], { env: claudeEnv(undefined, home.path), stdout: "pipe", stderr: "pipe" });
+      const add = Bun.spawnSync([CLAUDE_BIN, ...argv], {
+        env: claudeEnv(undefined, home.path),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(add.exitCode, add.stderr.toString()).toBe(0);
       const registered = JSON.parse(readFileSync(join(home.path, ".claude.json"), "utf8")).mcpServers.bridge;
       expect(registered).toMatchObject({ command: bin, args: ["serve"], env });

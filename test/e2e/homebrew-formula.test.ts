@@ -14,7 +14,9 @@ const ruby = Bun.which("ruby");
 const dir = tempDir("bridge-brew-");
 afterAll(dir.cleanup);
 const shim = resolve(import.meta.dir, "../support/homebrew-test-block.rb");
-const sums = Object.fromEntries(["darwin-arm64", "darwin-x64", "linux-arm64", "linux-x64"].map((p) => [`bridge-${p}.tar.gz`, "0".repeat(64)]));
+const sums = Object.fromEntries(
+  ["darwin-arm64", "darwin-x64", "linux-arm64", "linux-x64"].map((p) => [`bridge-${p}.tar.gz`, "0".repeat(64)]),
+);
 
 /** Writes the formula for `version`, "installs" dist/bridge into a keg's bin, runs `test do`. */
 function brewTest(version: string, keg: string) {
@@ -25,13 +27,20 @@ function brewTest(version: string, keg: string) {
   mkdirSync(testpath);
   symlinkSync(requireBinary(), join(bin, "bridge"));
   writeFileSync(rb, renderFormula({ version, baseUrl: "https://example.test", sums }));
-  const r = Bun.spawnSync([ruby!, shim, rb, bin, testpath], { env: { PATH: process.env.PATH! }, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([ruby!, shim, rb, bin, testpath], {
+    env: { PATH: process.env.PATH! },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: r.exitCode, out: r.stdout.toString() + r.stderr.toString(), rb };
 }
 
 describe(`Homebrew formula${ruby ? "" : " (skipped: no ruby on PATH)"}`, () => {
   test.skipIf(!ruby)("is valid Ruby, and its `test do` passes against the real binary", () => {
-    const { code, out, rb } = brewTest((Bun.spawnSync([requireBinary(), "--version"]).stdout.toString().trim()).split("+")[0]!, "good");
+    const { code, out, rb } = brewTest(
+      Bun.spawnSync([requireBinary(), "--version"]).stdout.toString().trim().split("+")[0]!,
+      "good",
+    );
     expect(Bun.spawnSync([ruby!, "-c", rb]).exitCode).toBe(0);
     expect(code, out).toBe(0);
     expect(out).toContain("test do: passed");

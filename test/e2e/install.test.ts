@@ -20,7 +20,11 @@ const archive = `bridge-${platform}.tar.gz`;
 const shells = ["dash", "bash"].filter((s) => Bun.which(s));
 
 beforeAll(() => {
-  const r = Bun.spawnSync(["bun", "scripts/release.ts", "--no-mcpb", platform], { cwd: repo, env: { ...process.env, BRIDGE_RELEASE_OUT: release.path }, stderr: "pipe" });
+  const r = Bun.spawnSync(["bun", "scripts/release.ts", "--no-mcpb", platform], {
+    cwd: repo,
+    env: { ...process.env, BRIDGE_RELEASE_OUT: release.path },
+    stderr: "pipe",
+  });
   if (r.exitCode !== 0) throw new Error(`release build failed: ${r.stderr.toString()}`);
   // A release whose binary dies at start, like an AVX2 build on an older CPU.
   const stage = join(broken.path, "stage");
@@ -28,22 +32,42 @@ beforeAll(() => {
   writeFileSync(join(stage, "bridge"), "#!/bin/sh\necho 'Illegal instruction' >&2\nexit 132\n");
   chmodSync(join(stage, "bridge"), 0o755);
   Bun.spawnSync(["tar", "-C", stage, "-czf", join(broken.path, archive), "bridge"]);
-  const sum = createHash("sha256").update(readFileSync(join(broken.path, archive))).digest("hex");
+  const sum = createHash("sha256")
+    .update(readFileSync(join(broken.path, archive)))
+    .digest("hex");
   writeFileSync(join(broken.path, "SHA256SUMS"), `${sum}  ${archive}\n`);
-  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => {
-    const path = new URL(req.url).pathname;
-    const base = path.startsWith("/broken/") ? broken.path : release.path;
-    const file = Bun.file(join(base, path.replace(/^\/broken/, "")));
-    return file.size ? new Response(file) : new Response("not found", { status: 404 });
-  } });
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req) => {
+      const path = new URL(req.url).pathname;
+      const base = path.startsWith("/broken/") ? broken.path : release.path;
+      const file = Bun.file(join(base, path.replace(/^\/broken/, "")));
+      return file.size ? new Response(file) : new Response("not found", { status: 404 });
+    },
+  });
 }, 120_000);
-afterAll(() => { server?.stop(true); release.cleanup(); broken.cleanup(); home.cleanup(); });
+afterAll(() => {
+  server?.stop(true);
+  release.cleanup();
+  broken.cleanup();
+  home.cleanup();
+});
 
 /** Runs install.sh with `shell` asynchronously (the archive server lives in this event loop). */
 async function install(dest: string, opts: { shell?: string; env?: Record<string, string>; url?: string } = {}) {
   const p = Bun.spawn([opts.shell ?? "sh", `${repo}/install.sh`], {
-    env: { PATH: process.env.PATH!, HOME: home.path, SHELL: "/bin/bash", BRIDGE_DOWNLOAD_URL: opts.url ?? `http://127.0.0.1:${server.port}`, BRIDGE_INSTALL_DIR: dest, ...opts.env },
-    stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    env: {
+      PATH: process.env.PATH!,
+      HOME: home.path,
+      SHELL: "/bin/bash",
+      BRIDGE_DOWNLOAD_URL: opts.url ?? `http://127.0.0.1:${server.port}`,
+      BRIDGE_INSTALL_DIR: dest,
+      ...opts.env,
+    },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
@@ -89,25 +113,37 @@ describe("install.sh", () => {
     expect(Bun.spawnSync([`${dest}/bridge`, "--version"]).exitCode).toBe(0);
   }, 60_000);
 
-  test.each(shells)("under %s: prints the PATH line for the user's shell, and that line works", async (shell) => {
-    const cases = [
-      { SHELL: "/bin/bash", profile: ".bashrc", line: `echo 'export PATH="$HOME/apps-${shell}/bin:$PATH"' >> ~/.bashrc` },
-      { SHELL: "/bin/dash", profile: ".profile", line: `echo 'export PATH="$HOME/apps-${shell}/bin:$PATH"' >> ~/.profile` },
-    ];
-    for (const c of cases) {
-      const dest = join(home.path, `apps-${shell}`, "bin");
-      const r = await install(dest, { shell, env: { SHELL: c.SHELL } });
-      expect(r.code, r.err).toBe(0);
-      expect(r.out).toContain(`${dest} is not on your PATH`);
-      expect(r.out).toContain(`  ${c.line}\n`);
-      // Run the printed line; then the profile, read by a new shell, makes `bridge` ours (ahead of /usr/sbin).
-      const env = { HOME: home.path, PATH: "/usr/bin:/bin:/usr/sbin:/sbin" };
-      expect(Bun.spawnSync([shell, "-c", c.line], { env }).exitCode).toBe(0);
-      const reader = c.profile === ".bashrc" ? "bash" : "dash";
-      const which = Bun.spawnSync([reader, "-c", `. ~/${c.profile}; command -v bridge`], { env, stdout: "pipe" });
-      expect(which.stdout.toString().trim()).toBe(`${dest}/bridge`);
-    }
-  }, 120_000);
+  test.each(shells)(
+    "under %s: prints the PATH line for the user's shell, and that line works",
+    async (shell) => {
+      const cases = [
+        {
+          SHELL: "/bin/bash",
+          profile: ".bashrc",
+          line: `echo 'export PATH="$HOME/apps-${shell}/bin:$PATH"' >> ~/.bashrc`,
+        },
+        {
+          SHELL: "/bin/dash",
+          profile: ".profile",
+          line: `echo 'export PATH="$HOME/apps-${shell}/bin:$PATH"' >> ~/.profile`,
+        },
+      ];
+      for (const c of cases) {
+        const dest = join(home.path, `apps-${shell}`, "bin");
+        const r = await install(dest, { shell, env: { SHELL: c.SHELL } });
+        expect(r.code, r.err).toBe(0);
+        expect(r.out).toContain(`${dest} is not on your PATH`);
+        expect(r.out).toContain(`  ${c.line}\n`);
+        // Run the printed line; then the profile, read by a new shell, makes `bridge` ours (ahead of /usr/sbin).
+        const env = { HOME: home.path, PATH: "/usr/bin:/bin:/usr/sbin:/sbin" };
+        expect(Bun.spawnSync([shell, "-c", c.line], { env }).exitCode).toBe(0);
+        const reader = c.profile === ".bashrc" ? "bash" : "dash";
+        const which = Bun.spawnSync([reader, "-c", `. ~/${c.profile}; command -v bridge`], { env, stdout: "pipe" });
+        expect(which.stdout.toString().trim()).toBe(`${dest}/bridge`);
+      }
+    },
+    120_000,
+  );
 
   test("warns when `bridge` on PATH is another program (iproute2's /usr/sbin/bridge)", async () => {
     const other = join(home.path, "other-bin");
@@ -126,19 +162,31 @@ describe("install.sh", () => {
     function fakeHost(uname: { s: string; m: string }, translated: string) {
       const bin = tempDir("bridge-fakebin-");
       const log = join(bin.path, "urls.log");
-      const tool = (name: string, body: string) => { writeFileSync(join(bin.path, name), `#!/bin/sh\n${body}\n`); chmodSync(join(bin.path, name), 0o755); };
+      const tool = (name: string, body: string) => {
+        writeFileSync(join(bin.path, name), `#!/bin/sh\n${body}\n`);
+        chmodSync(join(bin.path, name), 0o755);
+      };
       tool("curl", `for a in "$@"; do case "$a" in http*) echo "$a" >>${log};; esac; done\nexit 22`);
       tool("uname", `[ "$1" = -s ] && echo ${uname.s}\n[ "$1" = -m ] && echo ${uname.m}\nexit 0`);
       tool("sysctl", `echo ${translated}`);
-      return { path: `${bin.path}:${process.env.PATH}`, urls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []), cleanup: bin.cleanup };
+      return {
+        path: `${bin.path}:${process.env.PATH}`,
+        urls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []),
+        cleanup: bin.cleanup,
+      };
     }
 
     test("BRIDGE_VERSION=v0.1.0 asks for /download/v0.1.0/, not vv0.1.0", async () => {
       const host = fakeHost({ s: "Linux", m: "x86_64" }, "0");
       try {
-        const r = await install(join(home.path, "v"), { url: "", env: { PATH: host.path, BRIDGE_VERSION: "v0.1.0", BRIDGE_DOWNLOAD_URL: "" } });
+        const r = await install(join(home.path, "v"), {
+          url: "",
+          env: { PATH: host.path, BRIDGE_VERSION: "v0.1.0", BRIDGE_DOWNLOAD_URL: "" },
+        });
         expect(r.code).toBe(1);
-        expect(host.urls()).toEqual(["https://github.com/bridge-mcp/bridge/releases/download/v0.1.0/bridge-linux-x64.tar.gz"]);
+        expect(host.urls()).toEqual([
+          "https://github.com/bridge-mcp/bridge/releases/download/v0.1.0/bridge-linux-x64.tar.gz",
+        ]);
       } finally {
         host.cleanup();
       }

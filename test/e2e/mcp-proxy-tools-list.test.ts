@@ -12,10 +12,25 @@ afterAll(() => {
 async function rawToolsList(extraServers: number): Promise<string> {
   const root = tempDir("bridge-e2e-toolslist-");
   dirs.push(root);
-  const config = writeServersConfig(root.path, { filesRoot: root.path, only: extraServers ? [] : ["everything"], extra: extraServers });
-  const proc = Bun.spawn([requireBinary(), "serve"], { env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config }), cwd: root.path, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const config = writeServersConfig(root.path, {
+    filesRoot: root.path,
+    only: extraServers ? [] : ["everything"],
+    extra: extraServers,
+  });
+  const proc = Bun.spawn([requireBinary(), "serve"], {
+    env: bridgeEnv(root.path, { MCP_SERVERS_CONFIG: config }),
+    cwd: root.path,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const send = (msg: unknown) => proc.stdin.write(`${JSON.stringify(msg)}\n`);
-  send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+  send({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+  });
   send({ jsonrpc: "2.0", method: "notifications/initialized" });
   send({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
   await proc.stdin.flush();

@@ -14,7 +14,11 @@ const files = tempDir("bridge-e2e-files-");
 let bridge: RunningBridge;
 
 async function runPython(code: string, servers?: string[], timeout = 120_000) {
-  const result = await bridge.client.callTool({ name: "run_python", arguments: { code, ...(servers ? { servers } : {}) } }, undefined, { timeout });
+  const result = await bridge.client.callTool(
+    { name: "run_python", arguments: { code, ...(servers ? { servers } : {}) } },
+    undefined,
+    { timeout },
+  );
   return { text: resultText(result as { content?: unknown }), isError: Boolean(result.isError) };
 }
 
@@ -51,28 +55,37 @@ print("GRAPH", [e["name"] for e in graph["entities"]])
     const path = join(files.path, "big.txt");
     writeFileSync(path, content);
     const sha = createHash("sha256").update(content).digest("hex");
-    const r = await runPython(`
+    const r = await runPython(
+      `
 import hashlib
 r = await mcp_files.read_text_file(path=${JSON.stringify(path)})
 text = r["content"] if isinstance(r, dict) else r
 print("LEN", len(text), "SHA", hashlib.sha256(text.encode()).hexdigest())
-`, ["files"]);
+`,
+      ["files"],
+    );
     expect(r.text).toContain(`LEN ${1024 * 1024} SHA ${sha}`);
   }, 300_000);
 
   test("two different servers sets in consecutive calls both work", async () => {
-    const a = await runPython(`
+    const a = await runPython(
+      `
 print("A", sorted(k for k in globals() if k.startswith("mcp_") and k != "mcp_servers"))
 print("A", await mcp_everything.get_sum(a=20, b=22))
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(a.text).toContain("A ['mcp_everything']");
     expect(a.text).toContain("The sum of 20 and 22 is 42");
-    const b = await runPython(`
+    const b = await runPython(
+      `
 from mcp.servers.files import list_allowed_directories
 print("B", sorted(mcp_servers))
 print("B", await list_allowed_directories())
 print("B", len(mcp_knowledge_graph.read_graph_sync()["entities"]) >= 0)
-`, ["files", "knowledge-graph"]);
+`,
+      ["files", "knowledge-graph"],
+    );
     expect(b.isError).toBe(false);
     expect(b.text).toContain("B ['files', 'knowledge-graph']");
     expect(b.text).toContain(files.path.split("/").pop()!);
@@ -80,16 +93,20 @@ print("B", len(mcp_knowledge_graph.read_graph_sync()["entities"]) >= 0)
   }, 300_000);
 
   test("images arrive as bytes; the capabilities resource documents the helpers", async () => {
-    const r = await runPython(`
+    const r = await runPython(
+      `
 img = await mcp_everything.get_tiny_image()
 blobs = [x for x in (img if isinstance(img, list) else [img]) if isinstance(x, bytes)]
 print("PNG", len(blobs), blobs[0][:8] == b"\\x89PNG\\r\\n\\x1a\\n")
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(r.text).toContain("PNG 1 True");
     const res = await bridge.client.readResource({ uri: "resource://bridge/capabilities" });
     const text = (res.contents[0] as { text: string }).text;
     expect(res.contents[0]!.mimeType).toBe("text/markdown");
-    for (const helper of ["search_tool_docs", "query_tool_docs", "load_server", "update_memory", "_sync"]) expect(text).toContain(helper);
+    for (const helper of ["search_tool_docs", "query_tool_docs", "load_server", "update_memory", "_sync"])
+      expect(text).toContain(helper);
   }, 300_000);
 
   test("an unknown server name fails with the available names", async () => {
@@ -99,12 +116,15 @@ print("PNG", len(blobs), blobs[0][:8] == b"\\x89PNG\\r\\n\\x1a\\n")
   }, 300_000);
 
   test("bad arguments name the expected parameters", async () => {
-    const r = await runPython(`
+    const r = await runPython(
+      `
 try:
     await mcp_everything.get_sum(a=1, c=2)
 except Exception as e:
     print("ERR", e)
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(r.text).toContain("missing required parameter b; unknown parameter c");
     expect(r.text).toContain("Expected parameters: a (number, required), b (number, required)");
   }, 300_000);
@@ -113,13 +133,16 @@ except Exception as e:
     await runPython(`print(await mcp_everything.echo(message="warm"))`, ["everything"]);
     const pids = childProcesses(bridge.pid()!, "mcp-server-everything");
     expect(pids.length).toBe(1);
-    const slow = runPython(`
+    const slow = runPython(
+      `
 try:
     await mcp_everything.trigger_long_running_operation(duration=15, steps=3)
     print("NO ERROR")
 except Exception as e:
     print("ERR", e)
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     await Bun.sleep(4000);
     process.kill(pids[0]!, "SIGKILL");
     const r = await slow;
@@ -132,11 +155,21 @@ except Exception as e:
   }, 300_000);
 
   test("closing bridge ends the upstream server processes", async () => {
-    await runPython(`print(await mcp_files.list_allowed_directories(), await mcp_everything.echo(message="x"))`, ["files", "everything"]);
+    await runPython(`print(await mcp_files.list_allowed_directories(), await mcp_everything.echo(message="x"))`, [
+      "files",
+      "everything",
+    ]);
     const kids = childProcesses(bridge.pid()!, "mcp-server-");
     expect(kids.length).toBeGreaterThanOrEqual(2);
     await bridge.close();
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && kids.some(alive)) await Bun.sleep(100);
     expect(kids.filter(alive)).toEqual([]);
@@ -147,21 +180,37 @@ describe("server policy from run_python", () => {
   test("a denied server is invisible: not listed, not searchable, not loadable", async () => {
     const home = tempDir("bridge-e2e-policy-");
     const config = writeServersConfig(home.path, { filesRoot: files.path });
-    const denied = await startBridge({ env: bridgeEnv(home.path, { MCP_SERVERS_CONFIG: config, MCP_BRIDGE_DENY_SERVERS: "file*" }), cwd: home.path });
+    const denied = await startBridge({
+      env: bridgeEnv(home.path, { MCP_SERVERS_CONFIG: config, MCP_BRIDGE_DENY_SERVERS: "file*" }),
+      cwd: home.path,
+    });
     try {
-      const result = await denied.client.callTool({ name: "run_python", arguments: { code: `
+      const result = await denied.client.callTool(
+        {
+          name: "run_python",
+          arguments: {
+            code: `
 print("SERVERS", await discovered_servers())
 print("HITS", sorted({h["server"] for h in await search_tool_docs("read text file directory", limit=20)}))
 try:
     await load_server("files")
 except Exception as e:
     print("LOAD", e)
-` } }, undefined, { timeout: 120_000 });
+`,
+          },
+        },
+        undefined,
+        { timeout: 120_000 },
+      );
       const text = resultText(result as { content?: unknown });
       expect(text).toContain("SERVERS ['everything', 'knowledge-graph']");
       expect(text).not.toMatch(/HITS .*'files'/);
       expect(text).toContain('LOAD unknown MCP server "files"; available: everything, knowledge-graph');
-      const denyCall = await denied.client.callTool({ name: "run_python", arguments: { code: "print(1)", servers: ["files"] } }, undefined, { timeout: 120_000 });
+      const denyCall = await denied.client.callTool(
+        { name: "run_python", arguments: { code: "print(1)", servers: ["files"] } },
+        undefined,
+        { timeout: 120_000 },
+      );
       expect(denyCall.isError).toBe(true);
     } finally {
       await denied.close();

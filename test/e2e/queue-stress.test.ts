@@ -8,8 +8,12 @@ import { join } from "node:path";
 import { queueRoot, type QueueRoot } from "../support/queue-worker.ts";
 
 let q: QueueRoot;
-beforeAll(async () => { q = await queueRoot({ MCP_BRIDGE_LOG_LEVEL: "warn" }); });
-afterAll(async () => { await q.cleanup(); });
+beforeAll(async () => {
+  q = await queueRoot({ MCP_BRIDGE_LOG_LEVEL: "warn" });
+});
+afterAll(async () => {
+  await q.cleanup();
+});
 
 test("4 workers, 1,000 script jobs: each runs exactly once", async () => {
   const log = join(q.root, "ran.log");
@@ -30,7 +34,10 @@ test("4 workers, 1,000 script jobs: each runs exactly once", async () => {
   expect(lines.length).toBe(1000);
   expect(new Set(lines).size).toBe(1000);
   // The work was shared (every worker claimed some) and nothing is left behind.
-  const journal = readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const journal = readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const claimedBy = new Map<string, number>();
   for (const e of journal) if (e.event === "claimed") claimedBy.set(e.actor, (claimedBy.get(e.actor) ?? 0) + 1);
   expect([...claimedBy.values()].reduce((a, b) => a + b, 0)).toBe(1000);

@@ -9,7 +9,10 @@ import { BRIDGE_BIN } from "../support/bridge.ts";
 import { queueRoot, until, type QueueRoot } from "../support/queue-worker.ts";
 
 let q: QueueRoot | undefined;
-afterEach(async () => { await q?.cleanup(); q = undefined; });
+afterEach(async () => {
+  await q?.cleanup();
+  q = undefined;
+});
 
 test("SIGTERM: a job that finishes within --grace is done; one that does not is interrupted; the worker exits 0", async () => {
   q = await queueRoot();
@@ -18,7 +21,11 @@ test("SIGTERM: a job that finishes within --grace is done; one that does not is 
   const w1 = q.startWorker(["--grace", "5s"]);
   await w1.ready();
   const a = await q.queue().submit("script", { name: "short", args: [] });
-  await until(async () => ((await q!.queue().get(a.id))?.state === "running" ? true : undefined), 10_000, "short running");
+  await until(
+    async () => ((await q!.queue().get(a.id))?.state === "running" ? true : undefined),
+    10_000,
+    "short running",
+  );
   w1.proc.kill("SIGTERM");
   expect(await w1.exited).toBe(0);
   expect((await q.queue().get(a.id))?.result).toMatchObject({ state: "done", outcome: { stdout: "finished\n" } });
@@ -26,12 +33,19 @@ test("SIGTERM: a job that finishes within --grace is done; one that does not is 
   const w2 = q.startWorker(["--grace", "500ms"]);
   await w2.ready();
   const b = await q.queue().submit("script", { name: "long", args: [] });
-  await until(async () => ((await q!.queue().get(b.id))?.state === "running" ? true : undefined), 10_000, "long running");
+  await until(
+    async () => ((await q!.queue().get(b.id))?.state === "running" ? true : undefined),
+    10_000,
+    "long running",
+  );
   const t0 = Date.now();
   w2.proc.kill("SIGTERM");
   expect(await w2.exited).toBe(0);
   expect(Date.now() - t0).toBeLessThan(10_000);
-  expect((await q.queue().get(b.id))?.result).toMatchObject({ state: "interrupted", error: { code: "JOB_INTERRUPTED" } });
+  expect((await q.queue().get(b.id))?.result).toMatchObject({
+    state: "interrupted",
+    error: { code: "JOB_INTERRUPTED" },
+  });
   // Nothing is left: no heartbeat, no running directory.
   expect(readdirSync(join(q.root, "queue", "workers"))).toEqual([]);
   expect(readdirSync(join(q.root, "queue", "running"))).toEqual([]);
@@ -58,7 +72,8 @@ test("--once drains the queue and exits; the heartbeat describes the worker whil
 
 test("--init is idempotent and private; --install-service --print renders a unit with this binary; bad flags exit 2", async () => {
   q = await queueRoot();
-  const run = (args: string[]) => Bun.spawnSync([BRIDGE_BIN, "worker", ...args], { env: q!.env, stdout: "pipe", stderr: "pipe" });
+  const run = (args: string[]) =>
+    Bun.spawnSync([BRIDGE_BIN, "worker", ...args], { env: q!.env, stdout: "pipe", stderr: "pipe" });
   const again = run(["--init"]);
   expect(again.exitCode).toBe(0);
   expect(again.stdout.toString()).toContain("already existed, unchanged");
@@ -83,13 +98,22 @@ test("--init is idempotent and private; --install-service --print renders a unit
     expect(installed.stdout.toString()).toContain("systemctl --user enable --now bridge-worker.service");
     expect(readFileSync(unitPath, "utf8")).toContain(`ExecStart=${BRIDGE_BIN} worker`);
   }
-  for (const bad of [["--concurrency", "0"], ["--permission-mode", "yolo"], ["--allow-rot", "/"], ["--allow-root", "/nonexistent-xyz"]]) {
+  for (const bad of [
+    ["--concurrency", "0"],
+    ["--permission-mode", "yolo"],
+    ["--allow-rot", "/"],
+    ["--allow-root", "/nonexistent-xyz"],
+  ]) {
     const r = run(bad);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString().length).toBeGreaterThan(0);
   }
   // The worker refuses to start without a token, saying how to create one.
-  const noToken = Bun.spawnSync([BRIDGE_BIN, "worker"], { env: { ...q.env, BRIDGE_TOKEN_FILE: join(q.root, "missing") }, stdout: "pipe", stderr: "pipe" });
+  const noToken = Bun.spawnSync([BRIDGE_BIN, "worker"], {
+    env: { ...q.env, BRIDGE_TOKEN_FILE: join(q.root, "missing") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   expect(noToken.exitCode).toBe(1);
   expect(noToken.stderr.toString()).toContain("bridge worker --init");
 }, 30_000);

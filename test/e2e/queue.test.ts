@@ -30,7 +30,11 @@ type Structured = Record<string, any>;
 
 describe("queue e2e", () => {
   test("run_script passes argv verbatim; without a name it lists schemas and flags", async () => {
-    q.addScript("echo-args", ECHO, { description: "prints its args", args: { type: "array", items: { type: "string" } }, readOnly: true });
+    q.addScript("echo-args", ECHO, {
+      description: "prints its args",
+      args: { type: "array", items: { type: "string" } },
+      readOnly: true,
+    });
     q.addScript("plain", "#!/bin/sh\nexit 0\n");
     const w = q.startWorker();
     await w.ready();
@@ -38,7 +42,12 @@ describe("queue e2e", () => {
     const listed = await call("run_script", {});
     const scripts = (listed.structuredContent as Structured).scripts;
     expect(scripts.map((s: Structured) => s.name)).toEqual(["echo-args", "plain"]);
-    expect(scripts[0]).toMatchObject({ description: "prints its args", read_only: true, destructive: false, args_schema: { type: "array" } });
+    expect(scripts[0]).toMatchObject({
+      description: "prints its args",
+      read_only: true,
+      destructive: false,
+      args_schema: { type: "array" },
+    });
     expect(scripts[1]).toMatchObject({ read_only: false, destructive: true });
 
     const args = ["--help", "two words", "$(rm -rf /)", "line1\nline2", "", "'quoted'", "; ls", "*"];
@@ -68,7 +77,13 @@ describe("queue e2e", () => {
     q.addScript("mark", `#!/bin/sh\necho "$1" >> ${marker}\n`);
     await q.startWorker().ready();
     const incoming = join(q.root, "queue", "incoming");
-    const make = (at = Date.now()): Job<"script"> => ({ id: newJobId("script", at), kind: "script", createdAt: new Date(at).toISOString(), nonce: newNonce(), body: { name: "mark", args: ["x"] } });
+    const make = (at = Date.now()): Job<"script"> => ({
+      id: newJobId("script", at),
+      kind: "script",
+      createdAt: new Date(at).toISOString(),
+      nonce: newNonce(),
+      body: { name: "mark", args: ["x"] },
+    });
     // Written whole and renamed in (as a writer would): the worker must judge the content, not a half-written file.
     const put = (obj: unknown, id: string) => {
       const tmp = join(q.root, "queue", "tmp", `${id}.test`);
@@ -95,7 +110,14 @@ describe("queue e2e", () => {
     put(JSON.parse(readFileSync(archived, "utf8")), good.id);
 
     serve = await startBridge({ env: q.env });
-    const expectReason: Array<[string, string]> = [[forged.id, "forged"], [unsigned.id, "unsigned"], [expired.id, "expired"], [future.id, "future"], [tampered.id, "forged"], [kindSwap.id, "malformed"]];
+    const expectReason: Array<[string, string]> = [
+      [forged.id, "forged"],
+      [unsigned.id, "unsigned"],
+      [expired.id, "expired"],
+      [future.id, "future"],
+      [tampered.id, "forged"],
+      [kindSwap.id, "malformed"],
+    ];
     for (const [id, reason] of expectReason) {
       const res = await call("get_job", { job_id: id, wait_seconds: 10 });
       const s = res.structuredContent as Structured;
@@ -104,8 +126,16 @@ describe("queue e2e", () => {
       expect(s.error.message).toContain(`(${reason})`);
       expect(res.isError).toBe(true);
     }
-    const readJournal = () => readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    await until(() => (readJournal().some((e) => e.event === "rejected" && e.id === good.id) ? true : undefined), 5000, "replay journaled");
+    const readJournal = () =>
+      readFileSync(join(q.root, "queue", "journal.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    await until(
+      () => (readJournal().some((e) => e.event === "rejected" && e.id === good.id) ? true : undefined),
+      5000,
+      "replay journaled",
+    );
     const journal = readJournal();
     const rejections = journal.filter((e) => e.event === "rejected");
     expect(rejections.find((e) => e.id === good.id)?.reason).toBe("replayed");
@@ -130,7 +160,18 @@ describe("queue e2e", () => {
     await w1.exited;
     // The watchdog in the script's process group stops it once the worker is gone.
     const scriptPid = Number(readFileSync(pidFile, "utf8"));
-    await until(() => { try { process.kill(scriptPid, 0); return undefined; } catch { return true; } }, 10_000, "orphaned script stopped");
+    await until(
+      () => {
+        try {
+          process.kill(scriptPid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      "orphaned script stopped",
+    );
     expect((await q.queue().get(job.id))?.state).toBe("running");
     const w2 = q.startWorker();
     await w2.ready();
@@ -165,10 +206,16 @@ describe("queue e2e", () => {
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
     const progress: string[] = [];
-    const pending = serve.client.callTool({ name: "run_script", arguments: { name: "long", wait_seconds: 30 } }, undefined, {
-      onprogress: (p) => { progress.push(String(p.message)); },
-      timeout: 60_000,
-    });
+    const pending = serve.client.callTool(
+      { name: "run_script", arguments: { name: "long", wait_seconds: 30 } },
+      undefined,
+      {
+        onprogress: (p) => {
+          progress.push(String(p.message));
+        },
+        timeout: 60_000,
+      },
+    );
     await until(() => (progress.length ? true : undefined), 10_000, "a progress notification");
     expect(progress[0]).toContain("running script long");
     const listed = (await call("get_job", {})).structuredContent as Structured;
@@ -185,8 +232,12 @@ describe("queue e2e", () => {
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
     const abort = new AbortController();
-    const pending = serve.client.callTool({ name: "run_script", arguments: { name: "long", wait_seconds: 30 } }, undefined, { signal: abort.signal }).catch((e) => e);
-    const id = await until(async () => ((await q.queue().list("running"))[0]?.id), 10_000, "job running");
+    const pending = serve.client
+      .callTool({ name: "run_script", arguments: { name: "long", wait_seconds: 30 } }, undefined, {
+        signal: abort.signal,
+      })
+      .catch((e) => e);
+    const id = await until(async () => (await q.queue().list("running"))[0]?.id, 10_000, "job running");
     abort.abort();
     await pending;
     const result = await q.queue().wait(id, { timeoutMs: 10_000 });
@@ -214,24 +265,35 @@ describe("queue e2e", () => {
     expect(await q.queue().list()).toEqual([]);
   }, 20_000);
 
-  test.skipIf(process.platform !== "linux")("neither serve nor worker holds a listening socket", async () => {
-    q.addScript("plain", "#!/bin/sh\nexit 0\n");
-    const w = q.startWorker();
-    await w.ready();
-    serve = await startBridge({ env: q.env });
-    await call("run_script", { name: "plain", wait_seconds: 10 });
-    expect(listeningSockets(serve.pid()!)).toEqual([]);
-    expect(listeningSockets(w.proc.pid!)).toEqual([]);
-    // The check itself can see a listener: a throwaway TCP server on loopback.
-    const listener = spawn("bun", ["-e", "Bun.listen({hostname:'127.0.0.1',port:0,socket:{data(){}}}); setTimeout(()=>{}, 60000); console.log('up')"], { stdio: ["ignore", "pipe", "ignore"] });
-    try {
-      await new Promise((r) => listener.stdout!.once("data", r));
-      expect(listeningSockets(listener.pid!).length).toBeGreaterThan(0);
-      expect(socketCount(listener.pid!)).toBeGreaterThan(0);
-    } finally {
-      listener.kill("SIGKILL");
-    }
-  }, 30_000);
+  test.skipIf(process.platform !== "linux")(
+    "neither serve nor worker holds a listening socket",
+    async () => {
+      q.addScript("plain", "#!/bin/sh\nexit 0\n");
+      const w = q.startWorker();
+      await w.ready();
+      serve = await startBridge({ env: q.env });
+      await call("run_script", { name: "plain", wait_seconds: 10 });
+      expect(listeningSockets(serve.pid()!)).toEqual([]);
+      expect(listeningSockets(w.proc.pid!)).toEqual([]);
+      // The check itself can see a listener: a throwaway TCP server on loopback.
+      const listener = spawn(
+        "bun",
+        [
+          "-e",
+          "Bun.listen({hostname:'127.0.0.1',port:0,socket:{data(){}}}); setTimeout(()=>{}, 60000); console.log('up')",
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      try {
+        await new Promise((r) => listener.stdout!.once("data", r));
+        expect(listeningSockets(listener.pid!).length).toBeGreaterThan(0);
+        expect(socketCount(listener.pid!)).toBeGreaterThan(0);
+      } finally {
+        listener.kill("SIGKILL");
+      }
+    },
+    30_000,
+  );
 });
 
 describe("queue e2e: hostile input", () => {
@@ -246,7 +308,16 @@ describe("queue e2e: hostile input", () => {
     const { symlinkSync } = await import("node:fs");
     symlinkSync(secretTarget, join(incoming, `${linkedId}.json`));
     const bigId = newJobId("script");
-    const big = signJob({ id: bigId, kind: "script", createdAt: new Date().toISOString(), nonce: newNonce(), body: { name: "plain", args: ["x".repeat(3 * 1024 * 1024)] } }, q.token);
+    const big = signJob(
+      {
+        id: bigId,
+        kind: "script",
+        createdAt: new Date().toISOString(),
+        nonce: newNonce(),
+        body: { name: "plain", args: ["x".repeat(3 * 1024 * 1024)] },
+      },
+      q.token,
+    );
     writeFileSync(join(q.root, "queue", "tmp", "big"), JSON.stringify(big));
     renameSync(join(q.root, "queue", "tmp", "big"), join(incoming, `${bigId}.json`));
     serve = await startBridge({ env: q.env });
@@ -269,7 +340,16 @@ describe("queue e2e: hostile input", () => {
     // A result planted by someone without the token is ignored, and the worker's real result replaces it.
     q.addScript("nap", "#!/bin/sh\nsleep 1\necho real\n");
     const napped = await q.queue().submit("script", { name: "nap", args: [] });
-    writeFileSync(join(q.root, "queue", "results", `${napped.id}.json`), JSON.stringify({ id: napped.id, kind: "script", state: "done", outcome: { exit_code: 0, stdout: "fake" }, finishedAt: new Date().toISOString() }));
+    writeFileSync(
+      join(q.root, "queue", "results", `${napped.id}.json`),
+      JSON.stringify({
+        id: napped.id,
+        kind: "script",
+        state: "done",
+        outcome: { exit_code: 0, stdout: "fake" },
+        finishedAt: new Date().toISOString(),
+      }),
+    );
     const real = (await call("get_job", { job_id: napped.id, wait_seconds: 15 })).structuredContent as Structured;
     expect(real.state).toBe("done");
     expect(real.outcome.stdout).toBe("real\n");

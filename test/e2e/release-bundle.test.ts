@@ -18,12 +18,19 @@ const repo = resolve(import.meta.dir, "../..");
 const platform = `${process.platform}-${process.arch}`;
 const release = tempDir("bridge-release-");
 const work = tempDir("bridge-bundle-");
-afterAll(() => { release.cleanup(); work.cleanup(); });
+afterAll(() => {
+  release.cleanup();
+  work.cleanup();
+});
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 let buildLog = "";
 beforeAll(() => {
-  const r = Bun.spawnSync(["bun", "scripts/release.ts", platform], { cwd: repo, env: { ...process.env, BRIDGE_RELEASE_OUT: release.path }, stderr: "pipe" });
+  const r = Bun.spawnSync(["bun", "scripts/release.ts", platform], {
+    cwd: repo,
+    env: { ...process.env, BRIDGE_RELEASE_OUT: release.path },
+    stderr: "pipe",
+  });
   buildLog = r.stderr.toString();
   if (r.exitCode !== 0) throw new Error(`release build failed: ${buildLog}`);
 }, 240_000);
@@ -41,15 +48,30 @@ describe(`release outputs for ${platform}`, () => {
 
     // Start it as Claude Desktop would: ${__dirname} and each ${user_config.*} (its default) substituted.
     const home = join(work.path, "home");
-    const defaults = Object.fromEntries(Object.entries(manifest.user_config as Record<string, { default: string }>).map(([k, v]) => [k, v.default]));
-    const substitute = (s: string) => s.replace("${__dirname}", dir).replace("${HOME}", home).replace(/\$\{user_config\.(\w+)\}/g, (_, k) => String(defaults[k]).replace("${HOME}", home));
+    const defaults = Object.fromEntries(
+      Object.entries(manifest.user_config as Record<string, { default: string }>).map(([k, v]) => [k, v.default]),
+    );
+    const substitute = (s: string) =>
+      s
+        .replace("${__dirname}", dir)
+        .replace("${HOME}", home)
+        .replace(/\$\{user_config\.(\w+)\}/g, (_, k) => String(defaults[k]).replace("${HOME}", home));
     const { command, args, env } = manifest.server.mcp_config;
     const transport = new StdioClientTransport({
-      command: substitute(command), args: args.map(substitute), stderr: "pipe",
-      env: { PATH: process.env.PATH!, HOME: home, MCP_BRIDGE_POOL_SIZE: "0", ...Object.fromEntries(Object.entries(env as Record<string, string>).map(([k, v]) => [k, substitute(v)])) },
+      command: substitute(command),
+      args: args.map(substitute),
+      stderr: "pipe",
+      env: {
+        PATH: process.env.PATH!,
+        HOME: home,
+        MCP_BRIDGE_POOL_SIZE: "0",
+        ...Object.fromEntries(Object.entries(env as Record<string, string>).map(([k, v]) => [k, substitute(v)])),
+      },
     });
     let stderr = "";
-    transport.stderr?.on("data", (c: Buffer) => { stderr += c.toString(); });
+    transport.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
     const client = new Client({ name: "bundle-test", version: "1" });
     try {
       await client.connect(transport);
@@ -78,13 +100,17 @@ describe(`release outputs for ${platform}`, () => {
   });
 
   test("the archive ships the binary with LICENSE and the third-party notices of what it bundles", () => {
-    const list = Bun.spawnSync(["tar", "-tzf", join(release.path, `bridge-${platform}.tar.gz`)], { stdout: "pipe" }).stdout.toString().split("\n").filter(Boolean);
+    const list = Bun.spawnSync(["tar", "-tzf", join(release.path, `bridge-${platform}.tar.gz`)], { stdout: "pipe" })
+      .stdout.toString()
+      .split("\n")
+      .filter(Boolean);
     expect(list.sort()).toEqual(["LICENSE", "THIRD_PARTY_NOTICES.md", "bridge"]);
     const x = join(work.path, "archive");
     Bun.spawnSync(["mkdir", "-p", x]);
     Bun.spawnSync(["tar", "-xzf", join(release.path, `bridge-${platform}.tar.gz`), "-C", x]);
     const notices = readFileSync(join(x, "THIRD_PARTY_NOTICES.md"), "utf8");
-    for (const pkg of ["@modelcontextprotocol/sdk", "zod", "citty", "jsonc-parser", "smol-toml"]) expect(notices).toContain(`- ${pkg} `);
+    for (const pkg of ["@modelcontextprotocol/sdk", "zod", "citty", "jsonc-parser", "smol-toml"])
+      expect(notices).toContain(`- ${pkg} `);
     expect(notices).toContain("JavaScriptCore");
     expect(notices).toContain("Permission is hereby granted"); // the license texts themselves
   });

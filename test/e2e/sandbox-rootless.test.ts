@@ -7,15 +7,31 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { BRIDGE_BIN, TEST_IMAGE, requireBinary, resultText, tempDir } from "../support/bridge.ts";
 
 const USER = "bridge-rootless";
 const RUNUSER = Bun.which("runuser") ?? "runuser";
-const enabled = process.getuid?.() === 0 && Boolean(process.env.CI || process.env.BRIDGE_TEST_ROOTLESS) &&
+const enabled =
+  process.getuid?.() === 0 &&
+  Boolean(process.env.CI || process.env.BRIDGE_TEST_ROOTLESS) &&
   Boolean(Bun.which("podman") && Bun.which("runuser") && Bun.which("useradd") && Bun.which("newuidmap"));
-const why = process.getuid?.() !== 0 ? "not root" : !(process.env.CI || process.env.BRIDGE_TEST_ROOTLESS) ? "set BRIDGE_TEST_ROOTLESS=1 (creates a user)" : "needs podman, runuser, useradd, uidmap";
+const why =
+  process.getuid?.() !== 0
+    ? "not root"
+    : !(process.env.CI || process.env.BRIDGE_TEST_ROOTLESS)
+      ? "set BRIDGE_TEST_ROOTLESS=1 (creates a user)"
+      : "needs podman, runuser, useradd, uidmap";
 
 const work = tempDir("bridge-rootless-");
 let uid = 0;
@@ -24,7 +40,9 @@ let bin = "";
 let cgroupV1 = false;
 
 const sh = (argv: string[], opts: { asUser?: boolean } = {}) => {
-  const full = opts.asUser ? [RUNUSER, "-u", USER, "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
+  const full = opts.asUser
+    ? [RUNUSER, "-u", USER, "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv]
+    : argv;
   const r = Bun.spawnSync(full, { stdout: "pipe", stderr: "pipe", env: opts.asUser ? {} : process.env });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 };
@@ -48,7 +66,15 @@ beforeAll(() => {
   const root = join(work.path, "root");
   mkdirSync(root, { mode: 0o700 });
   chownSync(root, uid, uid);
-  env = { HOME: home, USER, PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", XDG_RUNTIME_DIR: runtimeDir, BRIDGE_ROOT: root, MCP_BRIDGE_IMAGE: TEST_IMAGE, MCP_BRIDGE_LOG_LEVEL: "warn" };
+  env = {
+    HOME: home,
+    USER,
+    PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+    XDG_RUNTIME_DIR: runtimeDir,
+    BRIDGE_ROOT: root,
+    MCP_BRIDGE_IMAGE: TEST_IMAGE,
+    MCP_BRIDGE_LOG_LEVEL: "warn",
+  };
   // Podman may fall back to vfs for a new rootless user, which copies the whole image per
   // container (~10 s each here); native overlay works on current kernels.
   const storageConf = join(home, ".config/containers/storage.conf");
@@ -95,7 +121,8 @@ describe.skipIf(!enabled)(`rootless podman (${enabled ? `user ${USER}` : `SKIPPE
   }, 120_000);
 
   test("a fork bomb is stopped (cgroup pids limit, or the nproc rlimit on cgroup v1), then the next call works", () => {
-    const bomb = "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(3)\n            os._exit(0)\n        n += 1\nexcept OSError as e:\n    print('refused after', n)";
+    const bomb =
+      "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(3)\n            os._exit(0)\n        n += 1\nexcept OSError as e:\n    print('refused after', n)";
     const r = sh([bin, "run", "--timeout", "30s", "-c", bomb], { asUser: true });
     expect(r.code, r.err).toBe(0);
     const n = Number(/refused after (\d+)/.exec(r.out)?.[1]);
@@ -113,8 +140,11 @@ describe.skipIf(!enabled)(`rootless podman (${enabled ? `user ${USER}` : `SKIPPE
     }
     writeFileSync(join(data, "q3.csv"), "region,amount\nnorth,10\n");
     chmodSync(join(data, "q3.csv"), 0o644);
-    const code = "print(open('/data/rl-sales/q3.csv').read().splitlines()[1])\n_ = open('/output/r.txt', 'w').write('ok')";
-    const r = sh(["env", `MCP_BRIDGE_FOLDERS=${data}`, `MCP_BRIDGE_OUTPUT_FOLDER=${out}`, bin, "run", "-c", code], { asUser: true });
+    const code =
+      "print(open('/data/rl-sales/q3.csv').read().splitlines()[1])\n_ = open('/output/r.txt', 'w').write('ok')";
+    const r = sh(["env", `MCP_BRIDGE_FOLDERS=${data}`, `MCP_BRIDGE_OUTPUT_FOLDER=${out}`, bin, "run", "-c", code], {
+      asUser: true,
+    });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe("north,10\n");
     expect(readFileSync(join(out, "r.txt"), "utf8")).toBe("ok");
@@ -124,14 +154,25 @@ describe.skipIf(!enabled)(`rootless podman (${enabled ? `user ${USER}` : `SKIPPE
   test("run_python over MCP from a rootless serve", async () => {
     const transport = new StdioClientTransport({
       command: RUNUSER,
-      args: ["-u", USER, "--", "env", ...Object.entries({ ...env, MCP_BRIDGE_POOL_SIZE: "1" }).map(([k, v]) => `${k}=${v}`), bin, "serve"],
+      args: [
+        "-u",
+        USER,
+        "--",
+        "env",
+        ...Object.entries({ ...env, MCP_BRIDGE_POOL_SIZE: "1" }).map(([k, v]) => `${k}=${v}`),
+        bin,
+        "serve",
+      ],
       env: {},
       stderr: "pipe",
     });
     const client = new Client({ name: "rootless-test", version: "1" });
     await client.connect(transport);
     try {
-      const r = await client.callTool({ name: "run_python", arguments: { code: "import getpass\nprint('hello')\ngetpass.getuser()" } });
+      const r = await client.callTool({
+        name: "run_python",
+        arguments: { code: "import getpass\nprint('hello')\ngetpass.getuser()" },
+      });
       expect(r.isError).toBeFalsy();
       expect(resultText(r as { content?: unknown })).toContain("hello");
       expect((r.structuredContent as { result?: string }).result).toBe("'nobody'");

@@ -32,10 +32,24 @@ describe("scripts e2e", () => {
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
 
-    const names = ((await serve.client.callTool({ name: "run_script", arguments: {} })).structuredContent as Structured).scripts.map((s: Structured) => s.name);
+    const names = (
+      (await serve.client.callTool({ name: "run_script", arguments: {} })).structuredContent as Structured
+    ).scripts.map((s: Structured) => s.name);
     expect(names).toEqual(["alias", "ok"]);
 
-    const hostile = ["../outside", "/bin/sh", "..", "evil", "notexec", "nope", "ok/../../outside", "ok\0", "ok.json", "-rf", "sub/ok"];
+    const hostile = [
+      "../outside",
+      "/bin/sh",
+      "..",
+      "evil",
+      "notexec",
+      "nope",
+      "ok/../../outside",
+      "ok\0",
+      "ok.json",
+      "-rf",
+      "sub/ok",
+    ];
     for (const name of hostile) {
       const res = await serve.client.callTool({ name: "run_script", arguments: { name, wait_seconds: 5 } });
       expect(res.isError).toBe(true);
@@ -57,13 +71,16 @@ describe("scripts e2e", () => {
 
   test("args schema is enforced; env is minimal (PATH + allowlist); stdin is passed; output is capped", async () => {
     q = await queueRoot({ SECRET_THING: "leak", ALLOWED_VAR: "fine", MCP_BRIDGE_MAX_OUTPUT: "1k" });
-    q.addScript("pick", '#!/bin/sh\necho "$1"\n', { args: { type: "array", items: { enum: ["red", "green"] }, maxItems: 1 } });
+    q.addScript("pick", '#!/bin/sh\necho "$1"\n', {
+      args: { type: "array", items: { enum: ["red", "green"] }, maxItems: 1 },
+    });
     q.addScript("env", "#!/bin/sh\nenv | sort\n", { env: ["ALLOWED_VAR"] });
     q.addScript("cat", "#!/bin/sh\ncat\n");
     q.addScript("big", "#!/bin/sh\nhead -c 5000 /dev/zero | tr '\\0' x\n");
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
-    const run = (name: string, extra: Record<string, unknown> = {}) => serve!.client.callTool({ name: "run_script", arguments: { name, wait_seconds: 10, ...extra } });
+    const run = (name: string, extra: Record<string, unknown> = {}) =>
+      serve!.client.callTool({ name: "run_script", arguments: { name, wait_seconds: 10, ...extra } });
 
     expect(((await run("pick", { args: ["red"] })).structuredContent as Structured).outcome.stdout).toBe("red\n");
     const bad = await run("pick", { args: ["blue"] });
@@ -73,11 +90,17 @@ describe("scripts e2e", () => {
     expect((await q.queue().wait(direct.id, { timeoutMs: 10_000 }))?.error?.code).toBe("SCRIPT_REJECTED");
 
     const envOut: string = ((await run("env")).structuredContent as Structured).outcome.stdout;
-    const keys = envOut.trim().split("\n").map((l) => l.split("=")[0]).filter((k) => k !== "PWD" && k !== "SHLVL" && k !== "_");
+    const keys = envOut
+      .trim()
+      .split("\n")
+      .map((l) => l.split("=")[0])
+      .filter((k) => k !== "PWD" && k !== "SHLVL" && k !== "_");
     expect(keys.sort()).toEqual(["ALLOWED_VAR", "BRIDGE_JOB_ID", "PATH"]);
     expect(envOut).not.toContain("leak");
 
-    expect(((await run("cat", { stdin: "from stdin\n$(x)" })).structuredContent as Structured).outcome.stdout).toBe("from stdin\n$(x)");
+    expect(((await run("cat", { stdin: "from stdin\n$(x)" })).structuredContent as Structured).outcome.stdout).toBe(
+      "from stdin\n$(x)",
+    );
     const big = ((await run("big")).structuredContent as Structured).outcome;
     expect(big.truncated).toBe(true);
     expect(big.stdout.length).toBe(1024);
@@ -96,7 +119,18 @@ describe("scripts e2e", () => {
     expect(s.error.code).toBe("TIMEOUT");
     expect(s.outcome.timed_out).toBe(true);
     const child = Number(readFileSync(pidFile, "utf8"));
-    await until(() => { try { process.kill(child, 0); return undefined; } catch { return true; } }, 5000, "background child gone");
+    await until(
+      () => {
+        try {
+          process.kill(child, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      5000,
+      "background child gone",
+    );
   }, 40_000);
 
   test("a scripts directory others can write to is refused", async () => {
@@ -120,10 +154,14 @@ describe("scripts e2e", () => {
     const early = await serve.client.callTool({ name: "run_script", arguments: { name: "added" } });
     // Unless the worker's refresh already ran: then it simply works.
     if (early.isError) expect(resultText(early as { content?: unknown })).toContain("listed within 5 s");
-    const res = await until(async () => {
-      const r = await serve!.client.callTool({ name: "run_script", arguments: { name: "added", wait_seconds: 10 } });
-      return r.isError ? undefined : r;
-    }, 15_000, "the added script to be listed");
+    const res = await until(
+      async () => {
+        const r = await serve!.client.callTool({ name: "run_script", arguments: { name: "added", wait_seconds: 10 } });
+        return r.isError ? undefined : r;
+      },
+      15_000,
+      "the added script to be listed",
+    );
     expect((res.structuredContent as Structured).outcome.stdout).toBe("added\n");
   }, 40_000);
 });

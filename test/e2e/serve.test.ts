@@ -27,7 +27,12 @@ function childrenOf(pid: number): number[] {
   return kids;
 }
 const alive = (pid: number) => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** Speaks raw JSON-RPC to a spawned serve and collects every stdout line. */
@@ -53,7 +58,10 @@ function rawSession(env: Record<string, string>) {
     if (buf) lines.push(buf);
   })();
   let nextId = 1;
-  const send = (msg: object) => { proc.stdin.write(JSON.stringify(msg) + "\n"); proc.stdin.flush(); };
+  const send = (msg: object) => {
+    proc.stdin.write(JSON.stringify(msg) + "\n");
+    proc.stdin.flush();
+  };
   const request = (method: string, params: object = {}) => {
     const id = nextId++;
     const reply = new Promise<any>((resolve) => waiters.set(id, resolve));
@@ -64,7 +72,11 @@ function rawSession(env: Record<string, string>) {
 }
 
 async function initialize(s: ReturnType<typeof rawSession>) {
-  const init = await s.request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
+  const init = await s.request("initialize", {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  });
   s.send({ jsonrpc: "2.0", method: "notifications/initialized" });
   return init;
 }
@@ -75,12 +87,27 @@ describe("bridge serve", () => {
     try {
       expect(bridge.client.getServerVersion()?.name).toBe("bridge");
       expect(bridge.client.getServerVersion()?.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(bridge.client.getInstructions()).toBe(instructionsFor(TOOL_GROUPS, "Files it writes to /output come back with the result."));
+      expect(bridge.client.getInstructions()).toBe(
+        instructionsFor(TOOL_GROUPS, "Files it writes to /output come back with the result."),
+      );
       const { tools } = await bridge.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(["run_python", "escalate_to_claude", "run_script", "get_job", "cancel_job"]);
+      expect(tools.map((t) => t.name)).toEqual([
+        "run_python",
+        "escalate_to_claude",
+        "run_script",
+        "get_job",
+        "cancel_job",
+      ]);
       // Only hints that differ from the spec defaults are listed; what they mean is unchanged.
-      expect(effectiveHints(tools.find((t) => t.name === "get_job")!.annotations)).toMatchObject({ readOnly: true, openWorld: false });
-      expect(effectiveHints(tools.find((t) => t.name === "cancel_job")!.annotations)).toMatchObject({ readOnly: false, destructive: true, idempotent: true });
+      expect(effectiveHints(tools.find((t) => t.name === "get_job")!.annotations)).toMatchObject({
+        readOnly: true,
+        openWorld: false,
+      });
+      expect(effectiveHints(tools.find((t) => t.name === "cancel_job")!.annotations)).toMatchObject({
+        readOnly: false,
+        destructive: true,
+        idempotent: true,
+      });
     } finally {
       await bridge.close();
     }
@@ -93,7 +120,10 @@ describe("bridge serve", () => {
     const list = await s.request("tools/list");
     expect(list.result.tools.length).toBeGreaterThan(0);
     // A session call leaves an idle timer and a live container; a bad call exercises error paths.
-    const call = await s.request("tools/call", { name: "run_python", arguments: { code: "x = 41\nprint('hi')\nx + 1", session: "t" } });
+    const call = await s.request("tools/call", {
+      name: "run_python",
+      arguments: { code: "x = 41\nprint('hi')\nx + 1", session: "t" },
+    });
     expect(call.result.isError).toBeFalsy();
     const bad = await s.request("tools/call", { name: "no_such_tool", arguments: {} });
     expect(bad.error ?? bad.result?.isError).toBeTruthy();
@@ -116,11 +146,14 @@ describe("bridge serve", () => {
     // host); what must not happen is anything lingering.
     const owner = String(s.proc.pid);
     const leftovers = () => {
-      const ps = Bun.spawnSync(["podman", "ps", "-a", "-q", "--filter", `label=io.bridge.owner=${owner}`], { stdout: "pipe" });
+      const ps = Bun.spawnSync(["podman", "ps", "-a", "-q", "--filter", `label=io.bridge.owner=${owner}`], {
+        stdout: "pipe",
+      });
       return { processes: kids.filter(alive), containers: ps.stdout.toString().trim().split("\n").filter(Boolean) };
     };
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && (leftovers().processes.length || leftovers().containers.length)) await Bun.sleep(250);
+    while (Date.now() < deadline && (leftovers().processes.length || leftovers().containers.length))
+      await Bun.sleep(250);
     expect(leftovers(), "processes or containers left behind").toEqual({ processes: [], containers: [] });
   }, 120_000);
 

@@ -17,7 +17,25 @@ afterAll(() => {
 });
 
 /** Real tools the script needs besides the ones a variant fakes. */
-const BASE_TOOLS = ["bash", "sh", "cat", "sed", "grep", "head", "tail", "seq", "sleep", "dirname", "tr", "cut", "printf", "touch", "cp", "chmod", "rm"];
+const BASE_TOOLS = [
+  "bash",
+  "sh",
+  "cat",
+  "sed",
+  "grep",
+  "head",
+  "tail",
+  "seq",
+  "sleep",
+  "dirname",
+  "tr",
+  "cut",
+  "printf",
+  "touch",
+  "cp",
+  "chmod",
+  "rm",
+];
 const PODMAN_PACKAGES = "podman runc uidmap slirp4netns fuse-overlayfs";
 const NO_DAEMON = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
 
@@ -54,24 +72,44 @@ function makeHost(h: Host) {
   chmodSync(log, 0o666);
   for (const tool of BASE_TOOLS) symlinkSync(Bun.which(tool)!, join(bin, tool));
   if (h.uid === "real") symlinkSync(Bun.which("id")!, join(bin, "id"));
-  else fake(bin, "id", `[ "$1" = -u ] && { echo ${h.uid ?? 0}; exit 0; }\n[ "$1" = -un ] && { echo someone; exit 0; }\nexit 1`);
+  else
+    fake(
+      bin,
+      "id",
+      `[ "$1" = -u ] && { echo ${h.uid ?? 0}; exit 0; }\n[ "$1" = -un ] && { echo someone; exit 0; }\nexit 1`,
+    );
   fake(bin, "uname", `echo ${h.os ?? "Linux"}`);
   const working = `echo "podman $*" >>${log}\nexit 0`;
   writeFileSync(join(state, "podman-working"), `#!/bin/sh\n${working}\n`);
-  if (h.podman === "rootless") fake(bin, "podman", `echo "podman $*" >>${log}\n[ "$1" = info ] && echo 'host: security: rootless: true'\nexit 0`);
-  if (h.podman === "no-subuid") fake(bin, "podman", `echo "podman $*" >>${log}\necho 'Error: cannot set up namespace using "/usr/bin/newuidmap": no subuid ranges found for user "someone" in /etc/subuid' >&2\nexit 125`);
+  if (h.podman === "rootless")
+    fake(bin, "podman", `echo "podman $*" >>${log}\n[ "$1" = info ] && echo 'host: security: rootless: true'\nexit 0`);
+  if (h.podman === "no-subuid")
+    fake(
+      bin,
+      "podman",
+      `echo "podman $*" >>${log}\necho 'Error: cannot set up namespace using "/usr/bin/newuidmap": no subuid ranges found for user "someone" in /etc/subuid' >&2\nexit 125`,
+    );
   if (h.docker) {
-    const refusal = h.docker === "permission-denied"
-      ? "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock"
-      : NO_DAEMON;
-    fake(bin, "docker", `echo "docker $*" >>${log}\n[ -e ${state}/dockerd-up ] && exit 0\necho '${refusal}' >&2\nexit 1`);
+    const refusal =
+      h.docker === "permission-denied"
+        ? "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock"
+        : NO_DAEMON;
+    fake(
+      bin,
+      "docker",
+      `echo "docker $*" >>${log}\n[ -e ${state}/dockerd-up ] && exit 0\necho '${refusal}' >&2\nexit 1`,
+    );
   }
   if (h.dockerd) fake(bin, "dockerd", `echo "dockerd $*" >>${log}\ntouch ${state}/dockerd-up`);
   if (h.sudo) fake(bin, "sudo", `echo "sudo $*" >>${log}\nexit 1`);
   if (h.apt) {
     fake(bin, "dpkg", "exit 1"); // nothing is installed
     // `apt-get install podman` leaves a podman that answers, as the real package would.
-    fake(bin, "apt-get", `echo "apt-get $*" >>${log}\ncase " $* " in *" install "*" podman "*) cp ${state}/podman-working ${bin}/podman; chmod 755 ${bin}/podman;; esac\nexit 0`);
+    fake(
+      bin,
+      "apt-get",
+      `echo "apt-get $*" >>${log}\ncase " $* " in *" install "*" podman "*) cp ${state}/podman-working ${bin}/podman; chmod 755 ${bin}/podman;; esac\nexit 0`,
+    );
   }
   // A copy of the script under test: the checkout may be unreadable to the unprivileged user (/root/…).
   mkdirSync(join(dir.path, "repo/scripts/lib"), { recursive: true });
@@ -79,17 +117,27 @@ function makeHost(h: Host) {
   return { bin, state, log, home: dir.path };
 }
 
-interface Run { code: number; stderr: string; engine: string; calls: string[] }
+interface Run {
+  code: number;
+  stderr: string;
+  engine: string;
+  calls: string[];
+}
 
 /** Sources prereqs.sh as setup.sh does and runs ensure_engine on the simulated host. */
 function ensureEngine(h: Host, opts: { asNobody?: boolean } = {}): Run {
   const host = makeHost(h);
   const script = `. ${host.home}/repo/scripts/lib/prereqs.sh; ensure_engine; echo "ENGINE=$BRIDGE_ENGINE"`;
   const argv = ["bash", "-c", script, "./scripts/setup.sh"];
-  const cmd = opts.asNobody ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ...argv] : argv;
+  const cmd = opts.asNobody
+    ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ...argv]
+    : argv;
   const r = Bun.spawnSync(cmd, {
     env: { PATH: host.bin, HOME: host.home, USER: "someone", BRIDGE_DOCKERD_LOG: join(host.state, "dockerd.log") },
-    cwd: host.home, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    cwd: host.home,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   const stdout = r.stdout.toString();
   return {
@@ -138,14 +186,18 @@ describe("setup.sh engine step on real-world hosts", () => {
   test("unprivileged user without sudo, docker client without a daemon: names exactly what to install", () => {
     const r = ensureEngine({ docker: "no-daemon", apt: true, uid: 1000 });
     expect(r.code).toBe(1);
-    expect(stopLine(r)).toBe(`error: no container engine answers: ask an administrator to run 'apt-get install ${PODMAN_PACKAGES}' (this account is not root and has no sudo), then run ./scripts/setup.sh again`);
+    expect(stopLine(r)).toBe(
+      `error: no container engine answers: ask an administrator to run 'apt-get install ${PODMAN_PACKAGES}' (this account is not root and has no sudo), then run ./scripts/setup.sh again`,
+    );
     expect(r.calls.some((c) => c.startsWith("apt-get"))).toBe(false);
   });
 
   test("unprivileged user with sudo, no engine: the sudo command, not run for them", () => {
     const r = ensureEngine({ apt: true, sudo: true, uid: 1000 });
     expect(r.code).toBe(1);
-    expect(stopLine(r)).toBe(`error: no container engine answers: sudo apt-get install ${PODMAN_PACKAGES}, then run ./scripts/setup.sh again`);
+    expect(stopLine(r)).toBe(
+      `error: no container engine answers: sudo apt-get install ${PODMAN_PACKAGES}, then run ./scripts/setup.sh again`,
+    );
     expect(r.calls).toEqual([]);
   });
 
@@ -158,7 +210,9 @@ describe("setup.sh engine step on real-world hosts", () => {
   test("rootless podman without subordinate ids: the usermod command", () => {
     const r = ensureEngine({ podman: "no-subuid", apt: true, sudo: true, uid: 1000 });
     expect(r.code).toBe(1);
-    expect(stopLine(r)).toBe("error: rootless podman needs subordinate ids for this user: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 someone, then run ./scripts/setup.sh again");
+    expect(stopLine(r)).toBe(
+      "error: rootless podman needs subordinate ids for this user: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 someone, then run ./scripts/setup.sh again",
+    );
   });
 
   test("no apt-get (another distribution), as root: names the packages for its package manager", () => {
@@ -170,20 +224,27 @@ describe("setup.sh engine step on real-world hosts", () => {
   test("macOS without an engine: the Homebrew podman commands", () => {
     const r = ensureEngine({ os: "Darwin", uid: 501 });
     expect(r.code).toBe(1);
-    expect(stopLine(r)).toBe("error: no container engine answers: brew install podman && podman machine init --now, then run ./scripts/setup.sh again");
+    expect(stopLine(r)).toBe(
+      "error: no container engine answers: brew install podman && podman machine init --now, then run ./scripts/setup.sh again",
+    );
   });
 
   test("macOS with Docker Desktop installed but not running: start it", () => {
     const r = ensureEngine({ os: "Darwin", docker: "no-daemon", uid: 501 });
     expect(r.code).toBe(1);
-    expect(stopLine(r)).toBe("error: docker's daemon is not running: start Docker Desktop (open -a Docker), then run ./scripts/setup.sh again");
+    expect(stopLine(r)).toBe(
+      "error: docker's daemon is not running: start Docker Desktop (open -a Docker), then run ./scripts/setup.sh again",
+    );
   });
 
   const root = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
-  test.skipIf(!root)(`a real unprivileged user (uid 65534 via setpriv${root ? "" : "; skipped: needs root"}), docker client without a daemon: names what to install`, () => {
-    const r = ensureEngine({ docker: "no-daemon", apt: true, uid: "real" }, { asNobody: true });
-    expect(r.code).toBe(1);
-    expect(stopLine(r)).toContain(`ask an administrator to run 'apt-get install ${PODMAN_PACKAGES}'`);
-    expect(r.calls).toContain("docker info");
-  });
+  test.skipIf(!root)(
+    `a real unprivileged user (uid 65534 via setpriv${root ? "" : "; skipped: needs root"}), docker client without a daemon: names what to install`,
+    () => {
+      const r = ensureEngine({ docker: "no-daemon", apt: true, uid: "real" }, { asNobody: true });
+      expect(r.code).toBe(1);
+      expect(stopLine(r)).toContain(`ask an administrator to run 'apt-get install ${PODMAN_PACKAGES}'`);
+      expect(r.calls).toContain("docker info");
+    },
+  );
 });

@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { bridgeEnv, requireBinary, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES, containersOwnedBy, waitFor } from "../support/sandbox-engines.ts";
 
-type Result = { content: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown>; isError?: boolean };
+type Result = {
+  content: Array<{ type: string; text?: string }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+};
 const usable = ENGINES.find((e) => e.usable);
 const engine = usable?.engine ?? "podman";
 
@@ -30,9 +34,18 @@ const logged = (log: string) => (existsSync(log) ? readFileSync(log, "utf8") : "
 describe.skipIf(!usable)(`run_python results survive whatever the code does (${engine})`, () => {
   const root = tempDir();
   let b: RunningBridge;
-  const run = async (args: Record<string, unknown>) => (await b.client.callTool({ name: "run_python", arguments: args }, undefined, { timeout: 180_000 })) as Result;
+  const run = async (args: Record<string, unknown>) =>
+    (await b.client.callTool({ name: "run_python", arguments: args }, undefined, { timeout: 180_000 })) as Result;
   beforeAll(async () => {
-    b = await startBridge({ env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "1", MCP_BRIDGE_TIMEOUT: "10s", MCP_BRIDGE_MAX_TIMEOUT: "20s", MCP_BRIDGE_TOOLS: "sandbox" }) });
+    b = await startBridge({
+      env: bridgeEnv(root.path, {
+        MCP_BRIDGE_ENGINE: engine,
+        MCP_BRIDGE_POOL_SIZE: "1",
+        MCP_BRIDGE_TIMEOUT: "10s",
+        MCP_BRIDGE_MAX_TIMEOUT: "20s",
+        MCP_BRIDGE_TOOLS: "sandbox",
+      }),
+    });
   });
   afterAll(async () => {
     await b?.close();
@@ -40,7 +53,11 @@ describe.skipIf(!usable)(`run_python results survive whatever the code does (${e
   }, 60_000);
 
   test("sys.exit(False), sys.exit('bye'), sys.exit(2.5): printed output and the exit status Python would give", async () => {
-    const cases: Array<[string, number, boolean, string]> = [["False", 0, false, ""], ['"bye"', 1, true, "bye"], ["2.5", 1, true, "2.5"]];
+    const cases: Array<[string, number, boolean, string]> = [
+      ["False", 0, false, ""],
+      ['"bye"', 1, true, "bye"],
+      ["2.5", 1, true, "2.5"],
+    ];
     for (const [arg, code, isError, printed] of cases) {
       const r = await run({ code: `print("before")\nimport sys\nsys.exit(${arg})` });
       expect(r.structuredContent, arg).toMatchObject({ status: "exit", exit_code: code });
@@ -56,7 +73,9 @@ describe.skipIf(!usable)(`run_python results survive whatever the code does (${e
     expect(huge.isError).toBeFalsy();
     expect(huge.structuredContent).toMatchObject({ status: "ok", output: "before\n" });
     expect(String(huge.structuredContent!.result).length).toBeLessThan(200_000);
-    const bytes = await run({ code: 'import sys\nsys.stdout.buffer.write(b"ok \\xff\\xfe\\xc3 end\\n")\nsys.stdout.flush()\nprint("after")' });
+    const bytes = await run({
+      code: 'import sys\nsys.stdout.buffer.write(b"ok \\xff\\xfe\\xc3 end\\n")\nsys.stdout.flush()\nprint("after")',
+    });
     expect(bytes.isError).toBeFalsy();
     expect(bytes.structuredContent!.status).toBe("ok");
     expect(String(bytes.structuredContent!.output)).toMatch(/^ok .+ end\nafter\n$/s);
@@ -73,7 +92,10 @@ describe.skipIf(!usable)(`run_python results survive whatever the code does (${e
 
   test("a timeout above the maximum is clamped and the result says so", async () => {
     const r = await run({ code: "1", timeout: "500" });
-    expect(r.structuredContent).toMatchObject({ status: "ok", note: "timeout 500 s is above the maximum; ran with 20 s" });
+    expect(r.structuredContent).toMatchObject({
+      status: "ok",
+      note: "timeout 500 s is above the maximum; ran with 20 s",
+    });
     expect(resultText(r)).toContain("ran with 20 s");
   }, 60_000);
 
@@ -90,9 +112,16 @@ describe("tool groups start only what they need", () => {
   test("an escalation-only bridge never runs a container engine", async () => {
     const log = join(root.path, "engine.log");
     const shims = engineShims(join(root.path, "shims"), log, false);
-    const b = await startBridge({ env: bridgeEnv(root.path, { PATH: `${shims}:${process.env.PATH}` }), args: ["--tools", "escalation,jobs"] });
+    const b = await startBridge({
+      env: bridgeEnv(root.path, { PATH: `${shims}:${process.env.PATH}` }),
+      args: ["--tools", "escalation,jobs"],
+    });
     try {
-      expect((await b.client.listTools()).tools.map((t) => t.name)).toEqual(["escalate_to_claude", "get_job", "cancel_job"]);
+      expect((await b.client.listTools()).tools.map((t) => t.name)).toEqual([
+        "escalate_to_claude",
+        "get_job",
+        "cancel_job",
+      ]);
       // No worker (or not even a queue token) here: either way it answers at once, without any engine.
       const r = (await b.client.callTool({ name: "escalate_to_claude", arguments: { request: "hi" } })) as Result;
       expect(r.isError).toBe(true);
@@ -105,7 +134,11 @@ describe("tool groups start only what they need", () => {
   }, 60_000);
 
   test("a bad --tools value is a usage error naming the groups", async () => {
-    const r = Bun.spawnSync([requireBinary(), "serve", "--tools", "sandbox,nope"], { env: bridgeEnv(root.path), stdin: "ignore", stderr: "pipe" });
+    const r = Bun.spawnSync([requireBinary(), "serve", "--tools", "sandbox,nope"], {
+      env: bridgeEnv(root.path),
+      stdin: "ignore",
+      stderr: "pipe",
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString()).toContain("sandbox, escalation, scripts, jobs");
   });
@@ -119,12 +152,27 @@ describe.skipIf(!usable)(`startup footprint (${engine})`, () => {
     const log = join(root.path, "warm.log");
     const shims = engineShims(join(root.path, "shims-warm"), log, true);
     const proc = Bun.spawn([requireBinary(), "serve"], {
-      env: bridgeEnv(root.path, { PATH: `${shims}:${process.env.PATH}`, MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "1", MCP_BRIDGE_TOOLS: "sandbox" }),
-      stdin: "pipe", stdout: "pipe", stderr: "pipe",
+      env: bridgeEnv(root.path, {
+        PATH: `${shims}:${process.env.PATH}`,
+        MCP_BRIDGE_ENGINE: engine,
+        MCP_BRIDGE_POOL_SIZE: "1",
+        MCP_BRIDGE_TOOLS: "sandbox",
+      }),
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
     });
-    const send = (msg: unknown) => { proc.stdin.write(`${JSON.stringify(msg)}\n`); proc.stdin.flush(); };
+    const send = (msg: unknown) => {
+      proc.stdin.write(`${JSON.stringify(msg)}\n`);
+      proc.stdin.flush();
+    };
     const reader = proc.stdout.getReader();
-    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toContain('"serverInfo"');
     await Bun.sleep(1500);
@@ -139,7 +187,14 @@ describe.skipIf(!usable)(`startup footprint (${engine})`, () => {
   test("serve never pulls: a missing image is an error that says how to get one", async () => {
     const log = join(root.path, "pull.log");
     const shims = engineShims(join(root.path, "shims-pull"), log, true);
-    const b = await startBridge({ env: bridgeEnv(root.path, { PATH: `${shims}:${process.env.PATH}`, MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_IMAGE: "localhost/bridge-no-such-image:0", MCP_BRIDGE_TOOLS: "sandbox" }) });
+    const b = await startBridge({
+      env: bridgeEnv(root.path, {
+        PATH: `${shims}:${process.env.PATH}`,
+        MCP_BRIDGE_ENGINE: engine,
+        MCP_BRIDGE_IMAGE: "localhost/bridge-no-such-image:0",
+        MCP_BRIDGE_TOOLS: "sandbox",
+      }),
+    });
     try {
       const r = (await b.client.callTool({ name: "run_python", arguments: { code: "1" } })) as Result;
       expect(r.isError).toBe(true);

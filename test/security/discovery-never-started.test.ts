@@ -33,42 +33,93 @@ const STATUS: Record<string, string> = {
   "cursor-off": "is disabled",
 };
 
-describe.skipIf(!engine)(`servers the user did not approve never start (${engine ?? "SKIPPED: no usable engine"})`, () => {
-  const dir = tempDir("bridge-never-started-");
-  const home = join(dir.path, "home");
-  const project = join(dir.path, "project");
-  const markers = join(dir.path, "markers");
-  let bridge: RunningBridge;
-  const marker = (name: string) => ({ command: process.execPath, args: [MARKER, markers, name] });
+describe.skipIf(!engine)(
+  `servers the user did not approve never start (${engine ?? "SKIPPED: no usable engine"})`,
+  () => {
+    const dir = tempDir("bridge-never-started-");
+    const home = join(dir.path, "home");
+    const project = join(dir.path, "project");
+    const markers = join(dir.path, "markers");
+    let bridge: RunningBridge;
+    const marker = (name: string) => ({ command: process.execPath, args: [MARKER, markers, name] });
 
-  beforeAll(async () => {
-    for (const d of [markers, join(home, ".gemini"), join(home, ".cursor"), join(project, ".claude")]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(home, ".claude.json"), JSON.stringify({
-      mcpServers: { "user-ok": marker("user-ok"), shadowed: marker("shadowed-user"), "claude-disabled": marker("claude-disabled") },
-      projects: { [project]: { hasTrustDialogAccepted: true, disabledMcpServers: ["claude-disabled"] } },
-    }));
-    writeFileSync(join(project, ".mcp.json"), JSON.stringify({ mcpServers: { rejected: marker("rejected"), pending: marker("pending"), shadowed: marker("shadowed-project") } }));
-    writeFileSync(join(project, ".claude", "settings.local.json"), JSON.stringify({ disabledMcpjsonServers: ["rejected"] }));
-    writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify({ mcp: { excluded: ["gemini-excluded"] }, mcpServers: { "gemini-excluded": marker("gemini-excluded") } }));
-    writeFileSync(join(home, ".cursor", "mcp.json"), JSON.stringify({ mcpServers: { "cursor-off": { ...marker("cursor-off"), disabled: true }, "not-allowed": marker("not-allowed") } }));
-    // Every name but "not-allowed" is allowed: an allowed name must still not start a definition the user did not approve.
-    const allow = ["user-ok", "shadowed", ...FORBIDDEN.filter((n) => n !== "not-allowed")].join(",");
-    bridge = await startBridge({ env: bridgeEnv(join(dir.path, "root"), { HOME: home, MCP_BRIDGE_ENGINE: engine!, MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_ALLOW_SERVERS: allow }), cwd: project });
-  }, 60_000);
-  afterAll(async () => {
-    await bridge?.close();
-    dir.cleanup();
-  });
+    beforeAll(async () => {
+      for (const d of [markers, join(home, ".gemini"), join(home, ".cursor"), join(project, ".claude")])
+        mkdirSync(d, { recursive: true });
+      writeFileSync(
+        join(home, ".claude.json"),
+        JSON.stringify({
+          mcpServers: {
+            "user-ok": marker("user-ok"),
+            shadowed: marker("shadowed-user"),
+            "claude-disabled": marker("claude-disabled"),
+          },
+          projects: { [project]: { hasTrustDialogAccepted: true, disabledMcpServers: ["claude-disabled"] } },
+        }),
+      );
+      writeFileSync(
+        join(project, ".mcp.json"),
+        JSON.stringify({
+          mcpServers: {
+            rejected: marker("rejected"),
+            pending: marker("pending"),
+            shadowed: marker("shadowed-project"),
+          },
+        }),
+      );
+      writeFileSync(
+        join(project, ".claude", "settings.local.json"),
+        JSON.stringify({ disabledMcpjsonServers: ["rejected"] }),
+      );
+      writeFileSync(
+        join(home, ".gemini", "settings.json"),
+        JSON.stringify({
+          mcp: { excluded: ["gemini-excluded"] },
+          mcpServers: { "gemini-excluded": marker("gemini-excluded") },
+        }),
+      );
+      writeFileSync(
+        join(home, ".cursor", "mcp.json"),
+        JSON.stringify({
+          mcpServers: {
+            "cursor-off": { ...marker("cursor-off"), disabled: true },
+            "not-allowed": marker("not-allowed"),
+          },
+        }),
+      );
+      // Every name but "not-allowed" is allowed: an allowed name must still not start a definition the user did not approve.
+      const allow = ["user-ok", "shadowed", ...FORBIDDEN.filter((n) => n !== "not-allowed")].join(",");
+      bridge = await startBridge({
+        env: bridgeEnv(join(dir.path, "root"), {
+          HOME: home,
+          MCP_BRIDGE_ENGINE: engine!,
+          MCP_BRIDGE_POOL_SIZE: "0",
+          MCP_BRIDGE_ALLOW_SERVERS: allow,
+        }),
+        cwd: project,
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await bridge?.close();
+      dir.cleanup();
+    });
 
-  const started = () => readdirSync(markers).map((f) => f.replace(/\.started$/, "")).sort();
+    const started = () =>
+      readdirSync(markers)
+        .map((f) => f.replace(/\.started$/, ""))
+        .sort();
 
-  async function runPython(code: string, servers?: string[]) {
-    const r = await bridge.client.callTool({ name: "run_python", arguments: { code, ...(servers ? { servers } : {}) } }, undefined, { timeout: 180_000 });
-    return { text: resultText(r as { content?: unknown }), isError: Boolean(r.isError) };
-  }
+    async function runPython(code: string, servers?: string[]) {
+      const r = await bridge.client.callTool(
+        { name: "run_python", arguments: { code, ...(servers ? { servers } : {}) } },
+        undefined,
+        { timeout: 180_000 },
+      );
+      return { text: resultText(r as { content?: unknown }), isError: Boolean(r.isError) };
+    }
 
-  test("search_tool_docs, discovered_servers and load_server reach only the approved servers", async () => {
-    const r = await runPython(`
+    test("search_tool_docs, discovered_servers and load_server reach only the approved servers", async () => {
+      const r = await runPython(`
 hits = await search_tool_docs("marker tool", limit=50)
 print("HITS", sorted({h["server"] for h in hits}))
 print("DISCOVERED", sorted(await discovered_servers()))
@@ -93,31 +144,46 @@ for name in ${JSON.stringify([...FORBIDDEN, "shadowed"])}:
         except Exception as e:
             print("HELPER-REFUSED", helper, name, "|", str(e).splitlines()[0])
 `);
-    expect(r.isError, r.text).toBe(false);
-    expect(r.text).toContain("HITS ['shadowed', 'user-ok']");
-    expect(r.text).toContain("DISCOVERED ['shadowed', 'user-ok']");
-    for (const name of FORBIDDEN) {
-      // bridge's own policy (MCP_BRIDGE_ALLOW_SERVERS) keeps a server unknown; the others say their status.
-      const refusal = name === "not-allowed" ? `unknown MCP server "${name}"` : `MCP server "${name}" is not available`;
-      expect(r.text).toContain(name === "not-allowed" ? `REFUSED ${name} | ${refusal}` : `REFUSED ${name} | ${refusal}: it ${STATUS[name]}`);
-      for (const helper of ["list_resources", "read_resource", "call_tool", "call_tool_progress", "describe_server", "query_tool_docs"]) {
-        expect(r.text).toContain(`HELPER-REFUSED ${helper} ${name} | ${refusal}`);
+      expect(r.isError, r.text).toBe(false);
+      expect(r.text).toContain("HITS ['shadowed', 'user-ok']");
+      expect(r.text).toContain("DISCOVERED ['shadowed', 'user-ok']");
+      for (const name of FORBIDDEN) {
+        // bridge's own policy (MCP_BRIDGE_ALLOW_SERVERS) keeps a server unknown; the others say their status.
+        const refusal =
+          name === "not-allowed" ? `unknown MCP server "${name}"` : `MCP server "${name}" is not available`;
+        expect(r.text).toContain(
+          name === "not-allowed" ? `REFUSED ${name} | ${refusal}` : `REFUSED ${name} | ${refusal}: it ${STATUS[name]}`,
+        );
+        for (const helper of [
+          "list_resources",
+          "read_resource",
+          "call_tool",
+          "call_tool_progress",
+          "describe_server",
+          "query_tool_docs",
+        ]) {
+          expect(r.text).toContain(`HELPER-REFUSED ${helper} ${name} | ${refusal}`);
+        }
       }
-    }
-    expect(r.text).not.toContain(`HELPER-RAN call_tool `);
-    expect(r.text).toContain("LOADED shadowed");
-    expect(started()).toEqual(["shadowed-user", "user-ok"]);
-  }, 300_000);
+      expect(r.text).not.toContain(`HELPER-RAN call_tool `);
+      expect(r.text).toContain("LOADED shadowed");
+      expect(started()).toEqual(["shadowed-user", "user-ok"]);
+    }, 300_000);
 
-  test("servers=[…] with a server that may not run is refused, and starts nothing", async () => {
-    for (const name of FORBIDDEN) {
-      const r = await runPython("print('ran')", [name]);
-      expect(r.isError).toBe(true);
-      expect(r.text).toContain(name === "not-allowed" ? `unknown MCP server "${name}"` : `MCP server "${name}" is not available: it ${STATUS[name]}`);
-    }
-    // The repository's "shadowed" is pending: the user's definition is the one that runs.
-    const shadow = await runPython("print(await mcp_shadowed.marker_shadowed_user())", ["shadowed"]);
-    expect(shadow.text).toContain("marker shadowed-user");
-    expect(started()).toEqual(["shadowed-user", "user-ok"]);
-  }, 300_000);
-});
+    test("servers=[…] with a server that may not run is refused, and starts nothing", async () => {
+      for (const name of FORBIDDEN) {
+        const r = await runPython("print('ran')", [name]);
+        expect(r.isError).toBe(true);
+        expect(r.text).toContain(
+          name === "not-allowed"
+            ? `unknown MCP server "${name}"`
+            : `MCP server "${name}" is not available: it ${STATUS[name]}`,
+        );
+      }
+      // The repository's "shadowed" is pending: the user's definition is the one that runs.
+      const shadow = await runPython("print(await mcp_shadowed.marker_shadowed_user())", ["shadowed"]);
+      expect(shadow.text).toContain("marker shadowed-user");
+      expect(started()).toEqual(["shadowed-user", "user-ok"]);
+    }, 300_000);
+  },
+);

@@ -24,26 +24,53 @@ describe("FIFOs named like config files", () => {
   for (const fifo of [join(home, ".claude.json"), join(project, ".mcp.json"), join(home, ".cursor", "mcp.json")]) {
     expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
   }
-  writeFileSync(join(home, ".kiro", "settings", "mcp.json"), JSON.stringify({ mcpServers: { still: { command: "sh" } } }));
+  writeFileSync(
+    join(home, ".kiro", "settings", "mcp.json"),
+    JSON.stringify({ mcpServers: { still: { command: "sh" } } }),
+  );
   const env = bridgeEnv(join(dir.path, "root"), { HOME: home });
 
   test("bridge discover finishes, reports each FIFO, and still reads the other files", () => {
-    const r = Bun.spawnSync([bin, "discover", "--json"], { cwd: project, env, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+    const r = Bun.spawnSync([bin, "discover", "--json"], {
+      cwd: project,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 30_000,
+    });
     expect(r.exitCode).toBe(0);
-    const doc = JSON.parse(r.stdout.toString()) as { servers: Array<{ name: string }>; problems: Array<{ file: string; reason: string }> };
+    const doc = JSON.parse(r.stdout.toString()) as {
+      servers: Array<{ name: string }>;
+      problems: Array<{ file: string; reason: string }>;
+    };
     expect(doc.servers.map((s) => s.name)).toEqual(["still"]);
-    expect(doc.problems.filter((p) => p.reason.includes("not a regular file (a FIFO)")).map((p) => p.file).sort())
-      .toEqual([join(home, ".claude.json"), join(home, ".cursor", "mcp.json"), join(project, ".mcp.json")].sort());
+    expect(
+      doc.problems
+        .filter((p) => p.reason.includes("not a regular file (a FIFO)"))
+        .map((p) => p.file)
+        .sort(),
+    ).toEqual([join(home, ".claude.json"), join(home, ".cursor", "mcp.json"), join(project, ".mcp.json")].sort());
   }, 60_000);
 
-  test.skipIf(!engine)(`serve keeps answering; discovery from run_python completes (${engine ?? "SKIPPED: no engine"})`, async () => {
-    const bridge = await startBridge({ env: { ...env, MCP_BRIDGE_ENGINE: engine!, MCP_BRIDGE_POOL_SIZE: "0" }, cwd: project });
-    try {
-      const r = await bridge.client.callTool({ name: "run_python", arguments: { code: "print(await discovered_servers())" } }, undefined, { timeout: 120_000 });
-      expect(resultText(r as { content?: unknown })).toContain("['still']");
-      await bridge.client.ping({ timeout: 10_000 });
-    } finally {
-      await bridge.close();
-    }
-  }, 180_000);
+  test.skipIf(!engine)(
+    `serve keeps answering; discovery from run_python completes (${engine ?? "SKIPPED: no engine"})`,
+    async () => {
+      const bridge = await startBridge({
+        env: { ...env, MCP_BRIDGE_ENGINE: engine!, MCP_BRIDGE_POOL_SIZE: "0" },
+        cwd: project,
+      });
+      try {
+        const r = await bridge.client.callTool(
+          { name: "run_python", arguments: { code: "print(await discovered_servers())" } },
+          undefined,
+          { timeout: 120_000 },
+        );
+        expect(resultText(r as { content?: unknown })).toContain("['still']");
+        await bridge.client.ping({ timeout: 10_000 });
+      } finally {
+        await bridge.close();
+      }
+    },
+    180_000,
+  );
 });

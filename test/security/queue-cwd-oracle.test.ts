@@ -29,8 +29,15 @@ afterAll(async () => {
 
 /** The refusal for `cwd`, with the path the caller gave replaced by <cwd>. */
 async function refusal(cwd: string): Promise<string> {
-  const r = await serve.client.callTool({ name: "escalate_to_claude", arguments: { request: "x", cwd, wait_seconds: 20 } }, undefined, { timeout: 60_000 });
-  const s = r.structuredContent as { outcome: { classification: string } | null; error: { message: string; hint?: string } | null };
+  const r = await serve.client.callTool(
+    { name: "escalate_to_claude", arguments: { request: "x", cwd, wait_seconds: 20 } },
+    undefined,
+    { timeout: 60_000 },
+  );
+  const s = r.structuredContent as {
+    outcome: { classification: string } | null;
+    error: { message: string; hint?: string } | null;
+  };
   expect(s.outcome?.classification).toBe("refused");
   return JSON.stringify(s.error).replaceAll(cwd, "<cwd>");
 }

@@ -6,7 +6,17 @@
  * directory of the user's documents.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureLayout } from "../../src/queue/layout.ts";
@@ -23,7 +33,11 @@ afterEach(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs = [];
 });
-const temp = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); dirs.push(d); return d; };
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
 const HOURS_AGO = (h: number) => (Date.now() - h * 3_600_000) / 1000;
 /** GC's clock, two days ahead: ctime cannot be set back, so "old" files are made by moving time on. */
 const LATER = () => Date.now() + 48 * 3_600_000;
@@ -52,7 +66,11 @@ describe("queue directories are re-verified before every use", () => {
     expect(readdirSync(docs).sort()).toEqual(["c-00000000a-0123456789abcdef.json", "notes.txt", "thesis.docx"]);
     expect(readdirSync(join(q.root, "queue", "rejected"))).toEqual([]);
     expect(readdirSync(join(q.root, "queue", "jobs"))).toEqual([]);
-    await until(() => journalEntries(q!.root).find((e) => e.event === "queue-tampered"), 5_000, "a queue-tampered journal entry");
+    await until(
+      () => journalEntries(q!.root).find((e) => e.event === "queue-tampered"),
+      5_000,
+      "a queue-tampered journal entry",
+    );
     expect(w.stderr()).toContain("was replaced");
   }, 60_000);
 
@@ -65,8 +83,18 @@ describe("queue directories are re-verified before every use", () => {
     const events: Array<Record<string, unknown>> = [];
     layout.setTamperHandler?.((path: string, why: string) => events.push({ path, why }));
     try {
-      collectGarbage({ layout, journal: (e: Record<string, unknown>) => void events.push(e), now: LATER, selfId: "w-1-00000000", secret: SECRET, retentionMs: 3_600_000, maxAgeMs: 3_600_000 } as never);
-    } catch { /* refused: what matters is what is left */ }
+      collectGarbage({
+        layout,
+        journal: (e: Record<string, unknown>) => void events.push(e),
+        now: LATER,
+        selfId: "w-1-00000000",
+        secret: SECRET,
+        retentionMs: 3_600_000,
+        maxAgeMs: 3_600_000,
+      } as never);
+    } catch {
+      /* refused: what matters is what is left */
+    }
     expect(readdirSync(docs).sort()).toEqual(["scan.json.1234.deadbeef.tmp", "tax-2025.pdf"]);
     expect(events.some((e) => String(e.why ?? "").includes("symlink"))).toBe(true);
   });
@@ -75,13 +103,30 @@ describe("queue directories are re-verified before every use", () => {
     const root = temp("bridge-gc-shapes-");
     const layout = ensureLayout({ root });
     const old = (p: string, h = 24 * 30) => utimesSync(p, HOURS_AGO(h), HOURS_AGO(h));
-    const foreign = [join(layout.tmp, "report.docx"), join(layout.rejected, "photo.jpg"), join(layout.seen, "keep-me"), join(layout.cancel, "letter.txt"), join(layout.progress, "diary.md")];
-    for (const f of foreign) { writeFileSync(f, "mine"); old(f); }
+    const foreign = [
+      join(layout.tmp, "report.docx"),
+      join(layout.rejected, "photo.jpg"),
+      join(layout.seen, "keep-me"),
+      join(layout.cancel, "letter.txt"),
+      join(layout.progress, "diary.md"),
+    ];
+    for (const f of foreign) {
+      writeFileSync(f, "mine");
+      old(f);
+    }
     mkdirSync(join(layout.rejected, "album"));
     const stale = join(layout.tmp, "c-00000000a-0123456789abcdef.json.4242.0123abcd.tmp");
     writeFileSync(stale, "{}");
     old(stale, 2);
-    collectGarbage({ layout, journal: () => {}, now: LATER, selfId: "w-1-00000000", secret: SECRET, retentionMs: 3_600_000, maxAgeMs: 3_600_000 } as never);
+    collectGarbage({
+      layout,
+      journal: () => {},
+      now: LATER,
+      selfId: "w-1-00000000",
+      secret: SECRET,
+      retentionMs: 3_600_000,
+      maxAgeMs: 3_600_000,
+    } as never);
     for (const f of foreign) expect(existsSync(f)).toBe(true);
     expect(existsSync(join(layout.rejected, "album"))).toBe(true);
     expect(existsSync(stale)).toBe(false);

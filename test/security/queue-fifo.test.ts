@@ -14,7 +14,9 @@ import { queueRoot, until, type QueueRoot } from "../support/queue-worker.ts";
 
 let q: QueueRoot;
 let serve: RunningBridge | undefined;
-beforeEach(async () => { q = await queueRoot(); });
+beforeEach(async () => {
+  q = await queueRoot();
+});
 afterEach(async () => {
   await serve?.close().catch(() => {});
   serve = undefined;
@@ -36,7 +38,8 @@ const beatAt = (pid: number) => {
   return f ? (JSON.parse(f) as { at: string }).at : "";
 };
 /** Calls a tool with a bound: a frozen serve fails the test instead of hanging it. */
-const call = (name: string, args: Record<string, unknown>, timeout = 20_000) => serve!.client.callTool({ name, arguments: args }, undefined, { timeout });
+const call = (name: string, args: Record<string, unknown>, timeout = 20_000) =>
+  serve!.client.callTool({ name, arguments: args }, undefined, { timeout });
 
 describe("a FIFO named like a queue file freezes nothing", () => {
   test("worker: a FIFO named like a job in incoming/ — heartbeats go on and a 2 s script timeout still fires", async () => {
@@ -60,7 +63,17 @@ describe("a FIFO named like a queue file freezes nothing", () => {
     q.addScript("slow", "#!/bin/sh\nsleep 3\necho done\n");
     const w = q.startWorker();
     await w.ready();
-    await until(() => { try { return readFileSync(queueDir("scripts.json"), "utf8") ? true : undefined; } catch { return undefined; } }, 10_000, "the catalog");
+    await until(
+      () => {
+        try {
+          return readFileSync(queueDir("scripts.json"), "utf8") ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      10_000,
+      "the catalog",
+    );
     serve = await startBridge({ env: q.env });
     const started = await call("run_script", { name: "slow", wait_seconds: 0 });
     const id = (started.structuredContent as { job_id: string }).job_id;
@@ -91,7 +104,12 @@ describe("a FIFO as bridge's own config file", () => {
       const config = join(dir.path, "config.json");
       fifo(config);
       const started = Date.now();
-      const r = Bun.spawnSync([requireBinary(), "doctor", "--print-image"], { env: { ...process.env, BRIDGE_ROOT: dir.path, MCP_BRIDGE_CONFIG: config }, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+      const r = Bun.spawnSync([requireBinary(), "doctor", "--print-image"], {
+        env: { ...process.env, BRIDGE_ROOT: dir.path, MCP_BRIDGE_CONFIG: config },
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: 10_000,
+      });
       expect(Date.now() - started).toBeLessThan(9_000);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.toString()).toContain("not a regular file");

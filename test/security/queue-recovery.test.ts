@@ -17,7 +17,7 @@ let q: QueueRoot;
 let serve: RunningBridge | undefined;
 beforeEach(async () => {
   q = await queueRoot();
-  q.addScript("real", "#!/bin/sh\nsleep \"${1:-0}\"\necho REAL-OUTPUT\n");
+  q.addScript("real", '#!/bin/sh\nsleep "${1:-0}"\necho REAL-OUTPUT\n');
 });
 afterEach(async () => {
   await serve?.close().catch(() => {});
@@ -29,7 +29,11 @@ type View = { state: string; outcome?: { stdout?: string } | null; error?: { cod
 const PLANTED = { exit_code: 0, stdout: "PLANTED-OUTCOME", stderr: "" };
 const checkpoint = JSON.stringify({ startedAt: "2026-01-01T00:00:00.000Z", outcome: PLANTED });
 const getJob = async (id: string, wait = 30): Promise<View> =>
-  (await serve!.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: wait } }, undefined, { timeout: 120_000 })).structuredContent as View;
+  (
+    await serve!.client.callTool({ name: "get_job", arguments: { job_id: id, wait_seconds: wait } }, undefined, {
+      timeout: 120_000,
+    })
+  ).structuredContent as View;
 const jobFile = (id: string, where: string) => readFileSync(join(q.root, "queue", where, `${id}.json`), "utf8");
 
 describe("recovery signs nothing unsigned", () => {
@@ -58,14 +62,24 @@ describe("recovery signs nothing unsigned", () => {
       expect({ id, state: v.state, stdout: v.outcome?.stdout }).toEqual({ id, state: "done", stdout: "REAL-OUTPUT\n" });
     }
     // The planted directories were dealt with (quarantined), and nothing changed the results afterwards.
-    await until(() => (!existsSync(join(q.root, "queue", "running", w1)) && !existsSync(join(q.root, "queue", "running", w2)) ? true : undefined), 20_000, "planted directories handled");
+    await until(
+      () =>
+        !existsSync(join(q.root, "queue", "running", w1)) && !existsSync(join(q.root, "queue", "running", w2))
+          ? true
+          : undefined,
+      20_000,
+      "planted directories handled",
+    );
     for (const id of [a, b, c, d]) expect((await getJob(id, 0)).outcome?.stdout).toBe("REAL-OUTPUT\n");
   }, 90_000);
 
   test("a planted 'dead worker' holding a job that is running: the real result stands", async () => {
     await q.startWorker().ready();
     serve = await startBridge({ env: q.env });
-    const started = await serve.client.callTool({ name: "run_script", arguments: { name: "real", args: ["7"], wait_seconds: 0 } });
+    const started = await serve.client.callTool({
+      name: "run_script",
+      arguments: { name: "real", args: ["7"], wait_seconds: 0 },
+    });
     const id = (started.structuredContent as { job_id: string }).job_id;
     await until(async () => ((await getJob(id, 0)).state === "running" ? true : undefined), 10_000, "job running");
     const pid = deadPid();
@@ -74,14 +88,23 @@ describe("recovery signs nothing unsigned", () => {
     forgedHeartbeat(q.root, w1, pid, new Date(Date.now() - 60_000));
     // A signed copy of the running job (readable by anyone who can read the folder), forged checkpoint.
     const running = join(q.root, "queue", "running");
-    const real = (await import("node:fs")).readdirSync(running).find((w) => existsSync(join(running, w, `${id}.json`)) && w !== w1)!;
+    const real = (await import("node:fs"))
+      .readdirSync(running)
+      .find((w) => existsSync(join(running, w, `${id}.json`)) && w !== w1)!;
     const w2 = `w-${pid + 1}-0000beef`;
-    plantRunningDir(q.root, w2, { [`${id}.json`]: readFileSync(join(running, real, `${id}.json`), "utf8"), [`${id}.checkpoint.json`]: checkpoint });
+    plantRunningDir(q.root, w2, {
+      [`${id}.json`]: readFileSync(join(running, real, `${id}.json`), "utf8"),
+      [`${id}.checkpoint.json`]: checkpoint,
+    });
     forgedHeartbeat(q.root, w2, pid + 1, new Date(Date.now() - 60_000));
     const v = await getJob(id, 60);
     expect(v.state).toBe("done");
     expect(v.outcome?.stdout).toBe("REAL-OUTPUT\n");
-    await until(() => (!existsSync(join(running, w1)) && !existsSync(join(running, w2)) ? true : undefined), 20_000, "planted directories handled");
+    await until(
+      () => (!existsSync(join(running, w1)) && !existsSync(join(running, w2)) ? true : undefined),
+      20_000,
+      "planted directories handled",
+    );
     expect((await getJob(id, 0)).outcome?.stdout).toBe("REAL-OUTPUT\n");
   }, 90_000);
 });

@@ -16,9 +16,18 @@ const engine = ENGINES.find((e) => e.usable)?.engine;
 
 /** Runs `bridge run ARGS`; a run still going after `ms` is killed and reported as hung. */
 async function bridgeRun(args: string[], ms = 30_000, eng: string = engine ?? "auto") {
-  const proc = Bun.spawn([BRIDGE_BIN, "run", ...args], { env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: eng }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([BRIDGE_BIN, "run", ...args], {
+    env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: eng }),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), ms);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { stdout, stderr, code, hung: proc.signalCode === "SIGKILL" };
 }

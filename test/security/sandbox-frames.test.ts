@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { ENGINES } from "../support/sandbox-engines.ts";
 
-type Result = { content: Array<{ type: string; text?: string; data?: string; mimeType?: string }>; structuredContent?: { status: string; output: string; error?: string; result?: string }; isError?: boolean };
+type Result = {
+  content: Array<{ type: string; text?: string; data?: string; mimeType?: string }>;
+  structuredContent?: { status: string; output: string; error?: string; result?: string };
+  isError?: boolean;
+};
 
 const FORGE = "k = show_image.__self__  # the kernel object: it holds the nonce\n";
 /** Python that builds a real w×h PNG (8-bit grey). */
@@ -27,9 +31,15 @@ for (const { engine, usable } of ENGINES) {
   describe.skipIf(!usable)(`forged sandbox frames on ${engine}${usable ? "" : " (SKIPPED: not installed)"}`, () => {
     const root = tempDir();
     let b: RunningBridge;
-    const run = async (code: string): Promise<Result> => (await b.client.callTool({ name: "run_python", arguments: { code } }, undefined, { timeout: 120_000 })) as Result;
-    beforeAll(async () => { b = await startBridge({ env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine }) }); });
-    afterAll(async () => { await b?.close(); root.cleanup(); }, 60_000);
+    const run = async (code: string): Promise<Result> =>
+      (await b.client.callTool({ name: "run_python", arguments: { code } }, undefined, { timeout: 120_000 })) as Result;
+    beforeAll(async () => {
+      b = await startBridge({ env: bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine }) });
+    });
+    afterAll(async () => {
+      await b?.close();
+      root.cleanup();
+    }, 60_000);
 
     /** A forged done must give a clear, honest error (no schema dump, no memory blame) and leave the next call working. */
     const expectRefused = async (r: Result, mention: RegExp) => {
@@ -43,19 +53,35 @@ for (const { engine, usable } of ENGINES) {
     };
 
     test("a done frame with an unknown status", async () => {
-      await expectRefused(await run(`${FORGE}k.send({"t": "done", "status": "owned"})\nimport time; time.sleep(5)`), /status/);
+      await expectRefused(
+        await run(`${FORGE}k.send({"t": "done", "status": "owned"})\nimport time; time.sleep(5)`),
+        /status/,
+      );
     }, 120_000);
 
     test("a done frame with a non-integer exit code", async () => {
-      await expectRefused(await run(`${FORGE}k.send({"t": "done", "status": "exit", "exitCode": "zero"})\nimport time; time.sleep(5)`), /exitCode/);
+      await expectRefused(
+        await run(`${FORGE}k.send({"t": "done", "status": "exit", "exitCode": "zero"})\nimport time; time.sleep(5)`),
+        /exitCode/,
+      );
     }, 120_000);
 
     test("a done frame whose body is not what its header says (the old JSON body)", async () => {
-      await expectRefused(await run(`${FORGE}k.send({"t": "done", "status": "ok"}, b'{"value": "spoofed", not json')\nimport time; time.sleep(5)`), /do not match its body/);
+      await expectRefused(
+        await run(
+          `${FORGE}k.send({"t": "done", "status": "ok"}, b'{"value": "spoofed", not json')\nimport time; time.sleep(5)`,
+        ),
+        /do not match its body/,
+      );
     }, 120_000);
 
     test("a done frame claiming a 20 MB value is refused unread", async () => {
-      await expectRefused(await run(`${FORGE}k.send({"t": "done", "status": "ok", "valueBytes": 20_000_000}, b"v" * 20_000_000)\nimport time; time.sleep(5)`), /20000000 bytes/);
+      await expectRefused(
+        await run(
+          `${FORGE}k.send({"t": "done", "status": "ok", "valueBytes": 20_000_000}, b"v" * 20_000_000)\nimport time; time.sleep(5)`,
+        ),
+        /20000000 bytes/,
+      );
     }, 120_000);
 
     test("images are checked on the host: signature-only bytes, absurd dimensions and bad CRCs are dropped, a real PNG passes", async () => {

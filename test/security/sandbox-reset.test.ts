@@ -11,7 +11,8 @@ import { bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/
 import { ENGINES } from "../support/sandbox-engines.ts";
 
 type Result = { structuredContent?: { status: string; output: string; result?: string; error?: string } };
-const run = async (b: RunningBridge, code: string): Promise<Result> => (await b.client.callTool({ name: "run_python", arguments: { code } }, undefined, { timeout: 120_000 })) as Result;
+const run = async (b: RunningBridge, code: string): Promise<Result> =>
+  (await b.client.callTool({ name: "run_python", arguments: { code } }, undefined, { timeout: 120_000 })) as Result;
 
 const PRELUDE = `
 import os, socket, ctypes, json, time
@@ -76,74 +77,86 @@ print(json.dumps(left))
 socket.gethostname()
 `;
 
-const CLEAN = { files: [], sysv: [[], [], []], sockets: [false, false], mqueue: false, semaphore: false, keyring_reachable: false, processes: [] };
+const CLEAN = {
+  files: [],
+  sysv: [[], [], []],
+  sockets: [false, false],
+  mqueue: false,
+  semaphore: false,
+  keyring_reachable: false,
+  processes: [],
+};
 
 for (const { engine, usable } of ENGINES) {
-  describe.skipIf(!usable)(`nothing survives the pool reset on ${engine}${usable ? "" : " (SKIPPED: not installed)"}`, () => {
-    const root = tempDir();
-    afterAll(root.cleanup);
-    const env = () => bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "1" });
+  describe.skipIf(!usable)(
+    `nothing survives the pool reset on ${engine}${usable ? "" : " (SKIPPED: not installed)"}`,
+    () => {
+      const root = tempDir();
+      afterAll(root.cleanup);
+      const env = () => bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "1" });
 
-    test("files, POSIX and SysV IPC, keyrings, abstract sockets and daemons are gone in the reused container", async () => {
-      const b = await startBridge({ env: env() });
-      try {
-        await run(b, "1"); // the pool is full after this: the next calls share one container
-        await Bun.sleep(1000);
-        const dirty = await run(b, DIRTY);
-        expect(dirty.structuredContent?.status).toBe("ok");
-        const made = JSON.parse(dirty.structuredContent!.output);
-        expect(made.sem_open).toBe(true);
-        expect(made.sysv).toEqual([true, true, true]);
-        const host = dirty.structuredContent!.result;
-        // The reset container must be the one checked; on a loaded host a call may race the reset
-        // and get a new container, so retry a few times, and every attempt must be clean.
-        const seen: string[] = [];
-        for (let attempt = 0; attempt < 4 && !seen.includes(String(host)); attempt++) {
-          await Bun.sleep(1500);
-          const check = await run(b, CHECK);
-          expect(check.structuredContent?.status).toBe("ok");
-          expect(JSON.parse(check.structuredContent!.output)).toEqual(CLEAN);
-          seen.push(String(check.structuredContent!.result));
+      test("files, POSIX and SysV IPC, keyrings, abstract sockets and daemons are gone in the reused container", async () => {
+        const b = await startBridge({ env: env() });
+        try {
+          await run(b, "1"); // the pool is full after this: the next calls share one container
+          await Bun.sleep(1000);
+          const dirty = await run(b, DIRTY);
+          expect(dirty.structuredContent?.status).toBe("ok");
+          const made = JSON.parse(dirty.structuredContent!.output);
+          expect(made.sem_open).toBe(true);
+          expect(made.sysv).toEqual([true, true, true]);
+          const host = dirty.structuredContent!.result;
+          // The reset container must be the one checked; on a loaded host a call may race the reset
+          // and get a new container, so retry a few times, and every attempt must be clean.
+          const seen: string[] = [];
+          for (let attempt = 0; attempt < 4 && !seen.includes(String(host)); attempt++) {
+            await Bun.sleep(1500);
+            const check = await run(b, CHECK);
+            expect(check.structuredContent?.status).toBe("ok");
+            expect(JSON.parse(check.structuredContent!.output)).toEqual(CLEAN);
+            seen.push(String(check.structuredContent!.result));
+          }
+          expect(seen, "the reset container was reused").toContain(String(host));
+          expect(made.mq_open, "POSIX message queues are refused up front (RLIMIT_MSGQUEUE 0)").toBe(false);
+          expect(made.keyring, "keyrings are unreachable (seccomp)").toBe(false);
+        } finally {
+          await b.close();
         }
-        expect(seen, "the reset container was reused").toContain(String(host));
-        expect(made.mq_open, "POSIX message queues are refused up front (RLIMIT_MSGQUEUE 0)").toBe(false);
-        expect(made.keyring, "keyrings are unreachable (seccomp)").toBe(false);
-      } finally {
-        await b.close();
-      }
-    }, 120_000);
+      }, 120_000);
 
-    test("lowering PID 1's rlimits, renicing it or pinning its CPUs does not carry over to the next call", async () => {
-      const b = await startBridge({ env: env() });
-      try {
-        const probe = "import os, resource\n(resource.getrlimit(resource.RLIMIT_NOFILE), os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)))";
-        const before = (await run(b, probe)).structuredContent!.result;
-        await Bun.sleep(1000);
-        const tamper = [
-          "import os, resource",
-          "resource.prlimit(1, resource.RLIMIT_NOFILE, (64, 64))",
-          "os.setpriority(os.PRIO_PROCESS, 1, 7)",
-          "os.sched_setaffinity(1, {min(os.sched_getaffinity(1))})",
-          "(resource.prlimit(1, resource.RLIMIT_NOFILE), os.getpriority(os.PRIO_PROCESS, 1))",
-        ].join("\n");
-        expect((await run(b, tamper)).structuredContent!.result).toBe("((64, 64), 7)");
-        for (let i = 0; i < 3; i++) {
-          await Bun.sleep(1500);
-          expect((await run(b, probe)).structuredContent!.result).toBe(before);
+      test("lowering PID 1's rlimits, renicing it or pinning its CPUs does not carry over to the next call", async () => {
+        const b = await startBridge({ env: env() });
+        try {
+          const probe =
+            "import os, resource\n(resource.getrlimit(resource.RLIMIT_NOFILE), os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)))";
+          const before = (await run(b, probe)).structuredContent!.result;
+          await Bun.sleep(1000);
+          const tamper = [
+            "import os, resource",
+            "resource.prlimit(1, resource.RLIMIT_NOFILE, (64, 64))",
+            "os.setpriority(os.PRIO_PROCESS, 1, 7)",
+            "os.sched_setaffinity(1, {min(os.sched_getaffinity(1))})",
+            "(resource.prlimit(1, resource.RLIMIT_NOFILE), os.getpriority(os.PRIO_PROCESS, 1))",
+          ].join("\n");
+          expect((await run(b, tamper)).structuredContent!.result).toBe("((64, 64), 7)");
+          for (let i = 0; i < 3; i++) {
+            await Bun.sleep(1500);
+            expect((await run(b, probe)).structuredContent!.result).toBe(before);
+          }
+        } finally {
+          await b.close();
         }
-      } finally {
-        await b.close();
-      }
-    }, 120_000);
+      }, 120_000);
 
-    test("SIGINT to PID 1 is dropped like every other signal", async () => {
-      const b = await startBridge({ env: env() });
-      try {
-        const r = await run(b, "import os, signal, time\nos.kill(1, signal.SIGINT)\ntime.sleep(0.5)\nprint('alive')");
-        expect(r.structuredContent).toMatchObject({ status: "ok", output: "alive\n" });
-      } finally {
-        await b.close();
-      }
-    }, 120_000);
-  });
+      test("SIGINT to PID 1 is dropped like every other signal", async () => {
+        const b = await startBridge({ env: env() });
+        try {
+          const r = await run(b, "import os, signal, time\nos.kill(1, signal.SIGINT)\ntime.sleep(0.5)\nprint('alive')");
+          expect(r.structuredContent).toMatchObject({ status: "ok", output: "alive\n" });
+        } finally {
+          await b.close();
+        }
+      }, 120_000);
+    },
+  );
 }

@@ -16,7 +16,10 @@ const env = (extra: Record<string, string> = {}) => bridgeEnv(root.path, { MCP_B
 /** A tools/call line of about `bytes` bytes, with its members in the order a client SDK writes them. */
 function bigCall(id: number | string, bytes: number, order: "id-last" | "id-first"): string {
   const params = { name: "run_python", arguments: { code: `x = "${"a".repeat(bytes)}"` } };
-  const msg = order === "id-last" ? { method: "tools/call", params, jsonrpc: "2.0", id } : { jsonrpc: "2.0", id, method: "tools/call", params };
+  const msg =
+    order === "id-last"
+      ? { method: "tools/call", params, jsonrpc: "2.0", id }
+      : { jsonrpc: "2.0", id, method: "tools/call", params };
   return `${JSON.stringify(msg)}\n`;
 }
 
@@ -48,7 +51,9 @@ describe("serve's stdin", () => {
       await s.initialize();
       const before = s.memory().now;
       const piece = "b".repeat(256 * 1024);
-      await s.write('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"run_python","arguments":{"code":"');
+      await s.write(
+        '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"run_python","arguments":{"code":"',
+      );
       for (let i = 0; i < 1024; i++) await s.write(piece);
       await s.write('"}}}\n');
       const answer = await s.waitFor((m) => m.id === 7);
@@ -82,20 +87,28 @@ describe("serve's stdin", () => {
   }, 60_000);
 
   for (const { engine, usable } of ENGINES) {
-    test.skipIf(!usable)(`after an oversized message serve still exits on EOF and removes its containers (${engine}${usable ? "" : ": SKIPPED, not installed"})`, async () => {
-      const s = rawServe(env({ MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "2" }));
-      await s.initialize();
-      const call = await s.request("tools/call", { name: "run_python", arguments: { code: "print('warm')" } }, { timeoutMs: 120_000 });
-      expect(call.result.structuredContent.output).toBe("warm\n");
-      await s.write(bigCall(99, LIMIT + 1, "id-last"));
-      expect((await s.waitFor((m) => m.id === 99)).error.code).toBe(-32600);
-      expect((await s.request("ping")).result).toEqual({});
-      const pid = s.proc.pid;
-      s.proc.stdin.end();
-      const exited = await Promise.race([s.proc.exited, Bun.sleep(10_000).then(() => "still running")]);
-      expect(exited).toBe(0);
-      const clean = await waitFor(() => containersOwnedBy(engine, pid).length === 0, 15_000);
-      expect(clean ? [] : containersOwnedBy(engine, pid)).toEqual([]);
-    }, 180_000);
+    test.skipIf(!usable)(
+      `after an oversized message serve still exits on EOF and removes its containers (${engine}${usable ? "" : ": SKIPPED, not installed"})`,
+      async () => {
+        const s = rawServe(env({ MCP_BRIDGE_ENGINE: engine, MCP_BRIDGE_POOL_SIZE: "2" }));
+        await s.initialize();
+        const call = await s.request(
+          "tools/call",
+          { name: "run_python", arguments: { code: "print('warm')" } },
+          { timeoutMs: 120_000 },
+        );
+        expect(call.result.structuredContent.output).toBe("warm\n");
+        await s.write(bigCall(99, LIMIT + 1, "id-last"));
+        expect((await s.waitFor((m) => m.id === 99)).error.code).toBe(-32600);
+        expect((await s.request("ping")).result).toEqual({});
+        const pid = s.proc.pid;
+        s.proc.stdin.end();
+        const exited = await Promise.race([s.proc.exited, Bun.sleep(10_000).then(() => "still running")]);
+        expect(exited).toBe(0);
+        const clean = await waitFor(() => containersOwnedBy(engine, pid).length === 0, 15_000);
+        expect(clean ? [] : containersOwnedBy(engine, pid)).toEqual([]);
+      },
+      180_000,
+    );
   }
 });

@@ -14,7 +14,9 @@ test("a FIFO as a tool-cache entry reads as a cache miss at once", () => {
   try {
     const src = resolve(import.meta.dir, "../../src/upstream/tool-cache.ts");
     const script = join(dir.path, "read-cache.ts");
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serverConfigHash, ToolCache } from ${JSON.stringify(src)};
@@ -25,7 +27,8 @@ Bun.spawnSync(["mkfifo", join(dir, serverConfigHash(entry as never) + ".json")])
 const started = Date.now();
 const tools = new ToolCache(dir).read(entry as never);
 process.stdout.write(JSON.stringify({ miss: tools === undefined, ms: Date.now() - started }));
-`);
+`,
+    );
     const r = Bun.spawnSync([process.execPath, script], { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ miss: true });

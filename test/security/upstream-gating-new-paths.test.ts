@@ -27,13 +27,26 @@ const markers = join(dir, "markers");
 const state = join(dir, "state");
 
 const server = (name: string, status: ServerStatus, extra: Partial<ServerEntry> = {}): ServerEntry => ({
-  name, source: "/p/.mcp.json", format: "claude-code", scope: "project", transport: "stdio", command: process.execPath, args: [MARKER, markers, name],
-  env: { NOTES_TOKEN: "tok-9f8e7d6c5b4a" }, status, ...extra,
+  name,
+  source: "/p/.mcp.json",
+  format: "claude-code",
+  scope: "project",
+  transport: "stdio",
+  command: process.execPath,
+  args: [MARKER, markers, name],
+  env: { NOTES_TOKEN: "tok-9f8e7d6c5b4a" },
+  status,
+  ...extra,
 });
 const BLOCKED: ServerEntry[] = [
-  server("pending", "pending-approval", { reason: "project-level server in .mcp.json, not approved", approve: 'run `claude` in /p and approve "pending" when asked' }),
+  server("pending", "pending-approval", {
+    reason: "project-level server in .mcp.json, not approved",
+    approve: 'run `claude` in /p and approve "pending" when asked',
+  }),
   server("off", "disabled", { reason: "listed in disabledMcpServers" }),
-  server("not-allowed", "denied", { reason: "not in MCP_BRIDGE_ALLOW_SERVERS (this definition: not-allowed@claude-code:project)" }),
+  server("not-allowed", "denied", {
+    reason: "not in MCP_BRIDGE_ALLOW_SERVERS (this definition: not-allowed@claude-code:project)",
+  }),
   server("excluded", "excluded", { reason: "in Gemini CLI's mcp.excluded" }),
   server("leaks", "command-not-found", { reason: "command tok-9f8e7d6c5b4a not found" }),
 ];
@@ -46,12 +59,22 @@ const EXPECTED: Record<string, RegExp> = {
 
 let registry: UpstreamRegistry;
 const ctx = () => ({ signal: new AbortController().signal, servers: [] as string[] });
-const started = () => readdirSync(markers).map((f) => f.replace(/\.started$/, "")).sort();
+const started = () =>
+  readdirSync(markers)
+    .map((f) => f.replace(/\.started$/, ""))
+    .sort();
 
 beforeAll(() => {
   mkdirSync(markers, { recursive: true });
   const cache = new ToolCache(join(state, "tool-cache"));
-  for (const e of BLOCKED) cache.write({ ...e, status: "ok" }, [{ name: `marker_${e.name.replace(/-/g, "_")}`, description: "A marker tool from an earlier, approved time", inputSchema: { type: "object" } }]);
+  for (const e of BLOCKED)
+    cache.write({ ...e, status: "ok" }, [
+      {
+        name: `marker_${e.name.replace(/-/g, "_")}`,
+        description: "A marker tool from an earlier, approved time",
+        inputSchema: { type: "object" },
+      },
+    ]);
   registry = new UpstreamRegistry({
     discover: async () => [server("user-ok", "ok"), ...BLOCKED],
     stateDir: state,
@@ -67,8 +90,13 @@ afterAll(async () => {
 
 describe("servers discovery marks as not usable are never started by the proxies' helpers", () => {
   test("search lists only the usable server, with no stale list of a blocked one", async () => {
-    const r = (await upstreamMethods(registry)["mcp.search_tool_docs"]!({ query: "marker tool", limit: 50 }, ctx())) as {
-      results: Array<{ server: string }>; unavailable: unknown[]; stale: unknown[];
+    const r = (await upstreamMethods(registry)["mcp.search_tool_docs"]!(
+      { query: "marker tool", limit: 50 },
+      ctx(),
+    )) as {
+      results: Array<{ server: string }>;
+      unavailable: unknown[];
+      stale: unknown[];
     };
     expect([...new Set(r.results.map((h) => h.server))]).toEqual(["user-ok"]);
     expect(r.unavailable).toEqual([]);
@@ -81,9 +109,13 @@ describe("servers discovery marks as not usable are never started by the proxies
     const attempts: Array<[string, Record<string, unknown>]> = [];
     for (const { name } of BLOCKED) {
       attempts.push(
-        ["mcp.load_server", { name }], ["mcp.list_tools", { server: name }], ["mcp.describe_server", { name }],
-        ["mcp.query_tool_docs", { server: name }], ["mcp.list_resources", { server: name }],
-        ["mcp.read_resource", { server: name, uri: "file:///etc/passwd" }], ["mcp.call_tool", { server: name, tool: "marker_x", args: {} }],
+        ["mcp.load_server", { name }],
+        ["mcp.list_tools", { server: name }],
+        ["mcp.describe_server", { name }],
+        ["mcp.query_tool_docs", { server: name }],
+        ["mcp.list_resources", { server: name }],
+        ["mcp.read_resource", { server: name, uri: "file:///etc/passwd" }],
+        ["mcp.call_tool", { server: name, tool: "marker_x", args: {} }],
         ["mcp.call_start", { server: name, tool: "marker_x", args: {} }],
       );
     }
@@ -110,16 +142,21 @@ describe("servers discovery marks as not usable are never started by the proxies
       expect(`${e.message} ${e.hint}`).not.toContain("tok-9f8e7d6c5b4a");
     }
     const summary = (await mcp["mcp.capability_summary"]!({ loaded: BLOCKED.map((b) => b.name) }, ctx())) as string;
-    for (const { name } of BLOCKED.filter((b) => b.status !== "denied")) expect(summary).toContain(`(${name}): unavailable: MCP server "${name}" is not available`);
+    for (const { name } of BLOCKED.filter((b) => b.status !== "denied"))
+      expect(summary).toContain(`(${name}): unavailable: MCP server "${name}" is not available`);
     expect(summary).toContain('(not-allowed): unavailable: unknown MCP server "not-allowed"');
     expect(started()).toEqual(["user-ok"]);
   }, 60_000);
 
   test("the next step is the user's: the approval command or the client; bridge's own policy keeps a server unknown", async () => {
     const hint = async (name: string) => ((await registry.entry(name).catch((e) => e)) as { hint: string }).hint;
-    expect(await hint("pending")).toContain('Only the user can approve it: run `claude` in /p and approve "pending" when asked');
+    expect(await hint("pending")).toContain(
+      'Only the user can approve it: run `claude` in /p and approve "pending" when asked',
+    );
     expect(await hint("off")).toContain("enable it in the client that defines it (claude-code, /p/.mcp.json)");
-    expect(((await registry.entry("not-allowed").catch((e) => e)) as Error).message).toStartWith('unknown MCP server "not-allowed"');
+    expect(((await registry.entry("not-allowed").catch((e) => e)) as Error).message).toStartWith(
+      'unknown MCP server "not-allowed"',
+    );
     const unknown = (await registry.entry("nobody").catch((e) => e)) as Error;
     expect(unknown.message).toContain('unknown MCP server "nobody"; available: user-ok');
     expect(started()).toEqual(["user-ok"]);

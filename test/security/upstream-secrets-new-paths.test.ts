@@ -25,7 +25,15 @@ let leaky: LeakyServer;
 let registry: UpstreamRegistry;
 let closedPort = 0;
 
-const entry = (name: string, url: string): ServerEntry => ({ name, source: "/h/.cursor/mcp.json", format: "cursor", scope: "user", transport: "http", url, status: "ok" });
+const entry = (name: string, url: string): ServerEntry => ({
+  name,
+  source: "/h/.cursor/mcp.json",
+  format: "cursor",
+  scope: "user",
+  transport: "http",
+  url,
+  status: "ok",
+});
 const origin: CallOrigin = {
   request: async () => ({}),
   progress: (message) => void progress.push(message),
@@ -38,7 +46,10 @@ beforeAll(async () => {
   closedPort = probe.port!;
   probe.stop(true);
   registry = new UpstreamRegistry({
-    discover: async () => [entry("leaky", leaky.url), entry("refused", `http://127.0.0.1:${closedPort}/mcp?apiKey=${KEY2}`)],
+    discover: async () => [
+      entry("leaky", leaky.url),
+      entry("refused", `http://127.0.0.1:${closedPort}/mcp?apiKey=${KEY2}`),
+    ],
     stateDir: state,
     timeoutMs: 10_000,
     searchBudgetMs: 5000,
@@ -62,7 +73,9 @@ describe("a server URL's key never reaches sandboxed code, the client or the log
     const mcp = upstreamMethods(registry);
     const listed = (await mcp["mcp.list_resources"]!({ server: "leaky" }, ctx())) as Array<{ uri: string }>;
     expect(listed.map((r) => r.uri)).toEqual(["leaky://doc"]);
-    const err = (await mcp["mcp.read_resource"]!({ server: "leaky", uri: "leaky://doc" }, ctx()).catch((e) => e)) as Error;
+    const err = (await mcp["mcp.read_resource"]!({ server: "leaky", uri: "leaky://doc" }, ctx()).catch(
+      (e) => e,
+    )) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toContain("cannot read leaky://doc");
     expect(err.message).toContain("apiKey=***");
@@ -71,7 +84,10 @@ describe("a server URL's key never reaches sandboxed code, the client or the log
 
   test("search names the server it could not list, with a masked reason", async () => {
     const mcp = upstreamMethods(registry);
-    const r = (await mcp["mcp.search_tool_docs"]!({ query: "work progress" }, ctx())) as { results: Array<{ server: string }>; unavailable: Array<{ server: string; error: string }> };
+    const r = (await mcp["mcp.search_tool_docs"]!({ query: "work progress" }, ctx())) as {
+      results: Array<{ server: string }>;
+      unavailable: Array<{ server: string; error: string }>;
+    };
     expect(r.results.some((h) => h.server === "leaky")).toBe(true);
     const refused = r.unavailable.find((u) => u.server === "refused");
     expect(refused?.error).toContain("could not be listed");
@@ -86,11 +102,17 @@ describe("a server URL's key never reaches sandboxed code, the client or the log
     const { call } = (await mcp["mcp.call_start"]!({ server: "leaky", tool: "work", args: {} }, c)) as { call: string };
     const events: Array<{ message: string | null }> = [];
     for (;;) {
-      const step = (await mcp["mcp.call_next"]!({ call }, c)) as { events: Array<{ message: string | null }>; done: boolean };
+      const step = (await mcp["mcp.call_next"]!({ call }, c)) as {
+        events: Array<{ message: string | null }>;
+        done: boolean;
+      };
       events.push(...step.events);
       if (step.done) break;
     }
-    expect(events.map((e) => e.message)).toEqual([expect.stringContaining("step 1 reached at"), expect.stringContaining("step 2 reached at")]);
+    expect(events.map((e) => e.message)).toEqual([
+      expect.stringContaining("step 1 reached at"),
+      expect.stringContaining("step 2 reached at"),
+    ]);
     expect(progress).toHaveLength(2);
     for (const text of [JSON.stringify(events), ...progress]) {
       expect(text).toContain("(key ***)");
@@ -105,7 +127,9 @@ describe("a server URL's key never reaches sandboxed code, the client or the log
     const { call } = (await mcp["mcp.call_start"]!({ server: "leaky", tool: "job", args: {} }, c)) as { call: string };
     const events: Array<{ status: string | null; message: string | null }> = [];
     for (;;) {
-      const step = await (mcp["mcp.call_next"]!({ call }, c) as Promise<{ events: typeof events; done: boolean }>).catch((e: Error) => ({ events: [], done: true, error: e }));
+      const step = await (
+        mcp["mcp.call_next"]!({ call }, c) as Promise<{ events: typeof events; done: boolean }>
+      ).catch((e: Error) => ({ events: [], done: true, error: e }));
       events.push(...step.events);
       if ("error" in step) clean((step.error as Error).message);
       if (step.done) break;

@@ -29,7 +29,8 @@ export function tempDir(prefix = "bridge-test-"): { path: string; cleanup: () =>
 export function bridgeEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  for (const k of Object.keys(env)) if (k.startsWith("MCP_BRIDGE_") || k === "MCP_SERVERS_CONFIG" || k === "BRIDGE_TOKEN") delete env[k];
+  for (const k of Object.keys(env))
+    if (k.startsWith("MCP_BRIDGE_") || k === "MCP_SERVERS_CONFIG" || k === "BRIDGE_TOKEN") delete env[k];
   return {
     ...env,
     BRIDGE_ROOT: root,
@@ -50,7 +51,11 @@ export interface RunningBridge {
 }
 
 /** Starts `dist/bridge serve` with `env` and connects a Client. */
-export async function startBridge(opts: { env: Record<string, string>; args?: string[]; cwd?: string }): Promise<RunningBridge> {
+export async function startBridge(opts: {
+  env: Record<string, string>;
+  args?: string[];
+  cwd?: string;
+}): Promise<RunningBridge> {
   const transport = new StdioClientTransport({
     command: requireBinary(),
     args: ["serve", ...(opts.args ?? [])],
@@ -59,7 +64,9 @@ export async function startBridge(opts: { env: Record<string, string>; args?: st
     stderr: "pipe",
   });
   let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const client = new Client({ name: "bridge-tests", version: "1.0.0" });
   try {
     await client.connect(transport);
@@ -78,5 +85,8 @@ export async function startBridge(opts: { env: Record<string, string>; args?: st
 /** Text of all text content blocks of a tool result, joined. */
 export function resultText(result: { content?: unknown }): string {
   const content = (result.content ?? []) as Array<{ type: string; text?: string }>;
-  return content.filter((c) => c.type === "text").map((c) => c.text ?? "").join("\n");
+  return content
+    .filter((c) => c.type === "text")
+    .map((c) => c.text ?? "")
+    .join("\n");
 }

@@ -9,10 +9,21 @@ import type { FakeAnthropic } from "./fake-anthropic.ts";
 export const CLAUDE_BIN = resolve(import.meta.dir, "../../node_modules/.bin/claude");
 
 /** Environment for the CLI (or a worker that runs it): points it at `fake`, HOME at `home`. */
-export function claudeEnv(fake: FakeAnthropic | undefined, home: string, extra: Record<string, string> = {}): Record<string, string> {
+export function claudeEnv(
+  fake: FakeAnthropic | undefined,
+  home: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith("ANTHROPIC_") || k.startsWith("CLAUDE") || k.startsWith("BRIDGE_") || k.startsWith("MCP_BRIDGE_")) continue;
+    if (
+      v === undefined ||
+      k.startsWith("ANTHROPIC_") ||
+      k.startsWith("CLAUDE") ||
+      k.startsWith("BRIDGE_") ||
+      k.startsWith("MCP_BRIDGE_")
+    )
+      continue;
     env[k] = v;
   }
   return {

@@ -9,7 +9,11 @@ import type { DiscoveryFs } from "../../src/upstream/discovery/index.ts";
 import { tempDir } from "./bridge.ts";
 
 /** A DiscoveryFs over a map of absolute path → file text; `executables` are the runnable paths, `dirs` extra existing directories. */
-export function memoryFs(files: Record<string, string>, executables: string[] = [], dirs: string[] = []): DiscoveryFs & { reads: string[] } {
+export function memoryFs(
+  files: Record<string, string>,
+  executables: string[] = [],
+  dirs: string[] = [],
+): DiscoveryFs & { reads: string[] } {
   const reads: string[] = [];
   const sep = (path: string) => (path.includes("\\") && !path.includes("/") ? "\\" : "/");
   const under = (path: string) => (path.endsWith(sep(path)) ? path : `${path}${sep(path)}`);
@@ -22,7 +26,9 @@ export function memoryFs(files: Record<string, string>, executables: string[] = 
     },
     async listDir(path) {
       const prefix = under(path);
-      const names = Object.keys(files).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split(/[\\/]/)[0]!);
+      const names = Object.keys(files)
+        .filter((f) => f.startsWith(prefix))
+        .map((f) => f.slice(prefix.length).split(/[\\/]/)[0]!);
       return [...new Set(names)];
     },
     async isExecutable(path) {
@@ -58,12 +64,17 @@ export function copyDiscoveryFixture(): { root: string; home: string; project: s
   const project = join(dir.path, "project");
   cpSync(join(FIXTURES, "discovery", "home"), home, { recursive: true });
   cpSync(join(FIXTURES, "discovery", "project"), project, { recursive: true });
-  replaceIn(dir.path, [["@@PROJECT@@", project], ["@@HOME@@", home]]);
+  replaceIn(dir.path, [
+    ["@@PROJECT@@", project],
+    ["@@HOME@@", home],
+  ]);
   return { root: dir.path, home, project, cleanup: dir.cleanup };
 }
 
 /** The clients that have a fixture in test/fixtures/clients/. */
-export const CLIENT_FIXTURES = readdirSync(join(FIXTURES, "clients")).filter((n) => statSync(join(FIXTURES, "clients", n)).isDirectory()).sort();
+export const CLIENT_FIXTURES = readdirSync(join(FIXTURES, "clients"))
+  .filter((n) => statSync(join(FIXTURES, "clients", n)).isDirectory())
+  .sort();
 
 /** A client fixture's expectations (test/fixtures/clients/<client>/expect.json). */
 export interface ClientExpectation {
@@ -82,16 +93,30 @@ export interface ClientExpectation {
  * HOME and working directory, `above/` the project's parent; `@@HOME@@`, `@@PROJECT@@` and `@@ROOT@@`
  * are replaced in every file. Also returns its expect.json with the same replacements.
  */
-export function copyClientFixture(client: string): { root: string; home: string; project: string; expected: ClientExpectation; cleanup: () => void } {
+export function copyClientFixture(client: string): {
+  root: string;
+  home: string;
+  project: string;
+  expected: ClientExpectation;
+  cleanup: () => void;
+} {
   const dir = tempDir(`bridge-client-${client}-`);
   const home = join(dir.path, "home");
   const project = join(dir.path, "project");
-  for (const [part, to] of [["home", home], ["project", project], ["above", dir.path]] as const) {
+  for (const [part, to] of [
+    ["home", home],
+    ["project", project],
+    ["above", dir.path],
+  ] as const) {
     const from = join(FIXTURES, "clients", client, part);
     if (existsSync(from)) cpSync(from, to, { recursive: true });
     else mkdirSync(to, { recursive: true });
   }
-  const pairs: Array<[string, string]> = [["@@PROJECT@@", project], ["@@HOME@@", home], ["@@ROOT@@", dir.path]];
+  const pairs: Array<[string, string]> = [
+    ["@@PROJECT@@", project],
+    ["@@HOME@@", home],
+    ["@@ROOT@@", dir.path],
+  ];
   replaceIn(dir.path, pairs);
   let text = readFileSync(join(FIXTURES, "clients", client, "expect.json"), "utf8");
   for (const [from, to] of pairs) text = text.replaceAll(from, to);

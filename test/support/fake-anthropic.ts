@@ -9,9 +9,15 @@
 
 /** One scripted answer to a POST /v1/messages. */
 export type FakeReply =
-  | { kind: "text"; text: string; /** answer only after this many ms */ delayMs?: number }
+  | { kind: "text"; text: string /** answer only after this many ms */; delayMs?: number }
   | { kind: "tool_use"; name: string; input: Record<string, unknown>; text?: string }
-  | { kind: "error"; status: number; type?: string; message?: string; /** never consumed: every later request gets it too */ sticky?: boolean }
+  | {
+      kind: "error";
+      status: number;
+      type?: string;
+      message?: string /** never consumed: every later request gets it too */;
+      sticky?: boolean;
+    }
   | { kind: "hang" };
 
 /** A recorded request to /v1/messages. */
@@ -57,19 +63,57 @@ function blocksFor(reply: Extract<FakeReply, { kind: "text" | "tool_use" }>): an
 function streamBody(blocks: any[], stopReason: string): string {
   const id = `msg_fake${++counter}`;
   const events: Array<[string, unknown]> = [
-    ["message_start", { type: "message_start", message: { id, type: "message", role: "assistant", model: MODEL, content: [], stop_reason: null, stop_sequence: null, usage: usage() } }],
+    [
+      "message_start",
+      {
+        type: "message_start",
+        message: {
+          id,
+          type: "message",
+          role: "assistant",
+          model: MODEL,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: usage(),
+        },
+      },
+    ],
   ];
   blocks.forEach((block, index) => {
     if (block.type === "text") {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
-      events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } }]);
+      events.push([
+        "content_block_start",
+        { type: "content_block_start", index, content_block: { type: "text", text: "" } },
+      ]);
+      events.push([
+        "content_block_delta",
+        { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } },
+      ]);
     } else {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
-      events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) } }]);
+      events.push([
+        "content_block_start",
+        {
+          type: "content_block_start",
+          index,
+          content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+        },
+      ]);
+      events.push([
+        "content_block_delta",
+        {
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+        },
+      ]);
     }
     events.push(["content_block_stop", { type: "content_block_stop", index }]);
   });
-  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } }]);
+  events.push([
+    "message_delta",
+    { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } },
+  ]);
   events.push(["message_stop", { type: "message_stop" }]);
   return sse(events);
 }
@@ -97,7 +141,8 @@ export function startFakeAnthropic(initial: FakeReply[] = []): FakeAnthropic {
     async fetch(req) {
       const url = new URL(req.url);
       if (req.method === "HEAD" || req.method === "GET") return new Response(null, { status: 200 });
-      if (req.method !== "POST" || !url.pathname.startsWith("/v1/messages")) return new Response("not found", { status: 404 });
+      if (req.method !== "POST" || !url.pathname.startsWith("/v1/messages"))
+        return new Response("not found", { status: 404 });
       const body: any = await req.json().catch(() => ({}));
       if (url.pathname !== "/v1/messages") {
         requests.push({ path: url.pathname, body, scripted: false });
@@ -105,7 +150,8 @@ export function startFakeAnthropic(initial: FakeReply[] = []): FakeAnthropic {
       }
       const scripted = !isAuxiliary(body);
       requests.push({ path: url.pathname, body, scripted });
-      if (process.env.FAKE_ANTHROPIC_DEBUG) console.error("fake-anthropic:", req.method, url.pathname, scripted, JSON.stringify(body).slice(0, 300));
+      if (process.env.FAKE_ANTHROPIC_DEBUG)
+        console.error("fake-anthropic:", req.method, url.pathname, scripted, JSON.stringify(body).slice(0, 300));
       const reply: FakeReply = scripted ? nextReply() : { kind: "text", text: "Fake title" };
       if (reply.kind === "hang") {
         return new Promise<Response>((resolve) => {
@@ -115,14 +161,33 @@ export function startFakeAnthropic(initial: FakeReply[] = []): FakeAnthropic {
         });
       }
       if (reply.kind === "error") {
-        const type = reply.type ?? (reply.status === 401 ? "authentication_error" : reply.status === 400 ? "invalid_request_error" : "api_error");
-        return Response.json({ type: "error", error: { type, message: reply.message ?? `fake ${reply.status}` } }, { status: reply.status });
+        const type =
+          reply.type ??
+          (reply.status === 401
+            ? "authentication_error"
+            : reply.status === 400
+              ? "invalid_request_error"
+              : "api_error");
+        return Response.json(
+          { type: "error", error: { type, message: reply.message ?? `fake ${reply.status}` } },
+          { status: reply.status },
+        );
       }
       if (reply.kind === "text" && reply.delayMs) await Bun.sleep(reply.delayMs);
       const blocks = blocksFor(reply);
       const stopReason = reply.kind === "tool_use" ? "tool_use" : "end_turn";
-      if (body.stream) return new Response(streamBody(blocks, stopReason), { headers: { "content-type": "text/event-stream" } });
-      return Response.json({ id: `msg_fake${++counter}`, type: "message", role: "assistant", model: MODEL, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: usage() });
+      if (body.stream)
+        return new Response(streamBody(blocks, stopReason), { headers: { "content-type": "text/event-stream" } });
+      return Response.json({
+        id: `msg_fake${++counter}`,
+        type: "message",
+        role: "assistant",
+        model: MODEL,
+        content: blocks,
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage: usage(),
+      });
     },
   });
 

@@ -13,8 +13,12 @@ if (!dir || !name) throw new Error("usage: marker-server.ts <dir> <name>");
 appendFileSync(join(dir, `${name}.started`), `${process.pid}\n`);
 
 const server = new McpServer({ name: `marker-${name}`, version: "1.0.0" });
-server.registerTool(`marker_${name.replace(/[^A-Za-z0-9_]/g, "_")}`, { description: `A marker tool of server ${name}`, inputSchema: {} }, async () => ({
-  content: [{ type: "text", text: `marker ${name}` }],
-}));
+server.registerTool(
+  `marker_${name.replace(/[^A-Za-z0-9_]/g, "_")}`,
+  { description: `A marker tool of server ${name}`, inputSchema: {} },
+  async () => ({
+    content: [{ type: "text", text: `marker ${name}` }],
+  }),
+);
 await server.connect(new StdioServerTransport());
 process.stdin.on("end", () => process.exit(0));

@@ -21,7 +21,8 @@ for (; i < 100; i++) {
 }
 const leftovers = readdirSync(dir).filter((f) => !/^k\d+\.json$/.test(f));
 // Every stored value must still be whole (a short write must not pass for a complete file).
-for (let j = 0; j < i; j++) if (store.read(`k${j}`)?.value !== "x".repeat(40_000)) leftovers.push(`k${j}.json is damaged`);
+for (let j = 0; j < i; j++)
+  if (store.read(`k${j}`)?.value !== "x".repeat(40_000)) leftovers.push(`k${j}.json is damaged`);
 let savedAfterFreeing = false;
 try {
   await store.delete("k0");

@@ -20,7 +20,11 @@ export function makePng(width: number, height: number, padTo = 0): Uint8Array {
   ihdr.set([8, 2, 0, 0, 0], 8);
   const rows = new Uint8Array(height * (1 + width * 3)).fill(128);
   for (let y = 0; y < height; y++) rows[y * (1 + width * 3)] = 0;
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows))];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+  ];
   const size = parts.reduce((n, p) => n + p.length, 0) + 12;
   if (padTo > size + 12) parts.push(chunk("tEXt", new Uint8Array(padTo - size - 12).fill(0x61)));
   parts.push(chunk("IEND", new Uint8Array(0)));

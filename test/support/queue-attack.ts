@@ -10,14 +10,34 @@ import { join } from "node:path";
 /** A pid no process has on this machine right now. */
 export function deadPid(): number {
   for (let pid = 3_999_999; pid > 1000; pid -= 7) {
-    try { process.kill(pid, 0); } catch (err) { if ((err as NodeJS.ErrnoException).code === "ESRCH") return pid; }
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") return pid;
+    }
   }
   throw new Error("no free pid found");
 }
 
 /** A heartbeat as the worker writes it, but unsigned (the attacker has no token); `running` lists jobs it claims to run. */
-export function forgedHeartbeat(root: string, workerId: string, pid: number, at = new Date(), running: string[] = []): void {
-  const beat = { workerId, pid, hostname: hostname(), version: "0.1.0", startedAt: at.toISOString(), at: at.toISOString(), concurrency: 2, running, draining: false };
+export function forgedHeartbeat(
+  root: string,
+  workerId: string,
+  pid: number,
+  at = new Date(),
+  running: string[] = [],
+): void {
+  const beat = {
+    workerId,
+    pid,
+    hostname: hostname(),
+    version: "0.1.0",
+    startedAt: at.toISOString(),
+    at: at.toISOString(),
+    concurrency: 2,
+    running,
+    draining: false,
+  };
   writeFileSync(join(root, "queue", "workers", `${workerId}.json`), JSON.stringify(beat));
 }
 
@@ -33,5 +53,14 @@ export function plantRunningDir(root: string, workerId: string, files: Record<st
 export function journalEntries(root: string): Array<Record<string, unknown>> {
   const path = join(root, "queue", "journal.jsonl");
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return {};
+      }
+    });
 }

@@ -11,14 +11,20 @@ function socketInodes(pid: number): Set<string> {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
       if (m) out.add(m[1]!);
-    } catch { /* fd closed meanwhile */ }
+    } catch {
+      /* fd closed meanwhile */
+    }
   }
   return out;
 }
 
 function table(pid: number, name: string): string[][] {
   try {
-    return readFileSync(`/proc/${pid}/net/${name}`, "utf8").trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/));
+    return readFileSync(`/proc/${pid}/net/${name}`, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
   } catch {
     return [];
   }

@@ -47,7 +47,10 @@ export async function queueRoot(extraEnv: Record<string, string> = {}): Promise<
   const workers: WorkerProc[] = [];
   let client: QueueClient | undefined;
   return {
-    root, scripts, env, token,
+    root,
+    scripts,
+    env,
+    token,
     queue: () => (client ??= openQueue(loadConfig({ env: { BRIDGE_ROOT: root, BRIDGE_TOKEN: token } }))),
     addScript(name, body, manifest) {
       mkdirSync(scripts, { recursive: true, mode: 0o700 });
@@ -60,11 +63,15 @@ export async function queueRoot(extraEnv: Record<string, string> = {}): Promise<
     startWorker(args = []) {
       const proc = spawn(requireBinary(), ["worker", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
-      proc.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+      proc.stderr!.on("data", (c: Buffer) => {
+        stderr += c.toString();
+      });
       proc.stdout!.on("data", () => {});
       const exited = new Promise<number | string>((res) => proc.on("exit", (code, sig) => res(code ?? sig ?? -1)));
       const w: WorkerProc = {
-        proc, stderr: () => stderr, exited,
+        proc,
+        stderr: () => stderr,
+        exited,
         ready: async () => {
           const dir = join(root, "queue", "workers");
           for (let i = 0; i < 200; i++) {
@@ -87,7 +94,11 @@ export async function queueRoot(extraEnv: Record<string, string> = {}): Promise<
 }
 
 /** Polls until `check` returns a value (not undefined) or the timeout passes. */
-export async function until<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const v = await check();

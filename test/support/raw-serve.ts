@@ -40,7 +40,11 @@ export function rawServe(env: Record<string, string>): RawServe {
       while ((i = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
-        try { messages.push(JSON.parse(line)); } catch { messages.push({ unparsable: line }); }
+        try {
+          messages.push(JSON.parse(line));
+        } catch {
+          messages.push({ unparsable: line });
+        }
         for (const l of listeners) l();
       }
     }
@@ -63,7 +67,11 @@ export function rawServe(env: Record<string, string>): RawServe {
       };
       const timer = setTimeout(() => {
         listeners.delete(check);
-        reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 2000)}; stderr: ${err.slice(-2000)}`));
+        reject(
+          new Error(
+            `no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 2000)}; stderr: ${err.slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       listeners.add(check);
       check();
@@ -74,7 +82,11 @@ export function rawServe(env: Record<string, string>): RawServe {
     return waitFor((m) => m.id === id && ("result" in m || "error" in m), opts.timeoutMs);
   };
   const initialize = async () => {
-    const init = await request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
+    const init = await request("initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "1" },
+    });
     await send({ jsonrpc: "2.0", method: "notifications/initialized" });
     return init;
   };

@@ -12,12 +12,22 @@ export function engineUsable(engine: Engine): boolean {
 }
 
 /** Both engines with whether they can be tested, for parametrized describe blocks. */
-export const ENGINES: Array<{ engine: Engine; usable: boolean }> = (["podman", "docker"] as const).map((engine) => ({ engine, usable: engineUsable(engine) }));
+export const ENGINES: Array<{ engine: Engine; usable: boolean }> = (["podman", "docker"] as const).map((engine) => ({
+  engine,
+  usable: engineUsable(engine),
+}));
 
 function ps(engine: Engine, filter: string): string[] {
-  const r = Bun.spawnSync([engine, "ps", "-a", "--filter", filter, "--format", "{{.ID}} {{.Names}}"], { stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([engine, "ps", "-a", "--filter", filter, "--format", "{{.ID}} {{.Names}}"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (r.exitCode !== 0) throw new Error(`${engine} ps failed: ${r.stderr.toString()}`);
-  return r.stdout.toString().split("\n").map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .toString()
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Containers (any state) labelled as owned by this bridge pid. */

@@ -21,7 +21,10 @@ export interface FakeBehaviour {
 }
 
 /** A `done` reply in the runtime's format: value and error as UTF-8 in the body, their lengths in the header. */
-export function doneFrame(fields: { status: string; value?: string; error?: string; [k: string]: unknown }): { header: Record<string, unknown>; body: string } {
+export function doneFrame(fields: { status: string; value?: string; error?: string; [k: string]: unknown }): {
+  header: Record<string, unknown>;
+  body: string;
+} {
   const { value, error, ...rest } = fields;
   const header: Record<string, unknown> = { t: "done", ...rest };
   if (value !== undefined) header.valueBytes = Buffer.byteLength(value);
@@ -75,9 +78,15 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
         if (!gotRuntime) {
           // 4-byte length + runtime source, then the init frame.
           const all = new Uint8Array([...pending, ...data]);
-          if (all.length < 4) { pending = all; return; }
+          if (all.length < 4) {
+            pending = all;
+            return;
+          }
           const n = new DataView(all.buffer).getUint32(0);
-          if (all.length < 4 + n) { pending = all; return; }
+          if (all.length < 4 + n) {
+            pending = all;
+            return;
+          }
           gotRuntime = true;
           data = all.subarray(4 + n);
         }
@@ -86,7 +95,13 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
           if (f.header.t === "init" || f.header.t === "reset") {
             resets += f.header.t === "reset" ? 1 : 0;
             if (f.header.t === "init" && behaviour.startDelayMs) await Bun.sleep(behaviour.startDelayMs);
-            await writer.write(encodeFrame({ t: "ready", pid: 1, ...(f.header.t === "init" ? { filter: behaviour.filter ?? true } : {}) }));
+            await writer.write(
+              encodeFrame({
+                t: "ready",
+                pid: 1,
+                ...(f.header.t === "init" ? { filter: behaviour.filter ?? true } : {}),
+              }),
+            );
           }
           if (f.header.t === "exec") {
             const code = new TextDecoder().decode(f.body);
@@ -94,11 +109,19 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
             if (delay) await Bun.sleep(delay);
             const reply = behaviour.onExec?.(code) ?? [{ header: { t: "done", status: "ok" } }];
             if (reply === "hang") continue;
-            for (const r of reply) await writer.write(encodeFrame({ id: f.header.id, ...r.header } as never, typeof r.body === "string" || r.body === undefined ? new TextEncoder().encode(r.body ?? "") : r.body));
+            for (const r of reply)
+              await writer.write(
+                encodeFrame(
+                  { id: f.header.id, ...r.header } as never,
+                  typeof r.body === "string" || r.body === undefined ? new TextEncoder().encode(r.body ?? "") : r.body,
+                ),
+              );
           }
         }
       },
-      closeStdin: () => { if (!behaviour.ignoreStdinClose) end(0); },
+      closeStdin: () => {
+        if (!behaviour.ignoreStdinClose) end(0);
+      },
       stdout: out.readable,
       stderr: () => err,
       exited: exited.promise,
@@ -106,6 +129,8 @@ export function fakeSpawn(behaviour: FakeBehaviour): {
     };
     return proc;
   };
-  const kill = (names: string[]) => { for (const n of names) byName.get(n)?.(137); };
+  const kill = (names: string[]) => {
+    for (const n of names) byName.get(n)?.(137);
+  };
   return { spawn, argvs, alive: () => alive, resets: () => resets, kill, received };
 }

@@ -23,16 +23,31 @@ export interface TtyResult {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs argv with a terminal on stdin; kills it after `timeoutMs`. */
-export async function runWithTtyStdin(argv: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<TtyResult> {
+export async function runWithTtyStdin(
+  argv: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<TtyResult> {
   const dir = tempDir("bridge-tty-");
   try {
     const [out, err, code] = ["out", "err", "code"].map((f) => join(dir.path, f));
     const inner = `${argv.map(quote).join(" ")} >${quote(out!)} 2>${quote(err!)}; echo $? >${quote(code!)}`;
-    const p = Bun.spawn(["script", "-q", "-e", "-c", inner, "/dev/null"], { env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const p = Bun.spawn(["script", "-q", "-e", "-c", inner, "/dev/null"], {
+      env,
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
     await p.exited;
     clearTimeout(timer);
-    const read = (f: string) => { try { return readFileSync(f, "utf8"); } catch { return ""; } };
+    const read = (f: string) => {
+      try {
+        return readFileSync(f, "utf8");
+      } catch {
+        return "";
+      }
+    };
     const status = read(code!).trim();
     return { code: status ? Number(status) : null, stdout: read(out!), stderr: read(err!) };
   } finally {

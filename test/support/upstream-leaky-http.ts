@@ -30,15 +30,22 @@ export async function startLeakyServer(key: string): Promise<LeakyServer> {
   server.registerResource("secret-doc", "leaky://doc", { description: "a document that cannot be read" }, async () => {
     throw new Error(`cannot read leaky://doc ${leak()}`);
   });
-  server.registerTool("work", { description: "Reports progress, then answers", inputSchema: {} }, async (_args, extra) => {
-    const token = extra._meta?.progressToken;
-    if (token !== undefined) {
-      for (let i = 1; i <= 2; i++) {
-        await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: i, total: 2, message: `step ${i} ${leak()}` } });
+  server.registerTool(
+    "work",
+    { description: "Reports progress, then answers", inputSchema: {} },
+    async (_args, extra) => {
+      const token = extra._meta?.progressToken;
+      if (token !== undefined) {
+        for (let i = 1; i <= 2; i++) {
+          await extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress: i, total: 2, message: `step ${i} ${leak()}` },
+          });
+        }
       }
-    }
-    return { content: [{ type: "text", text: "worked" }] };
-  });
+      return { content: [{ type: "text", text: "worked" }] };
+    },
+  );
   server.experimental.tasks.registerToolTask(
     "job",
     { description: "A task-only tool", inputSchema: {}, execution: { taskSupport: "required" } },
@@ -48,7 +55,10 @@ export async function startLeakyServer(key: string): Promise<LeakyServer> {
         void (async () => {
           await extra.taskStore.updateTaskStatus(task.taskId, "working", `working ${leak()}`);
           await Bun.sleep(400);
-          await extra.taskStore.storeTaskResult(task.taskId, "failed", { content: [{ type: "text", text: "job failed" }], isError: true });
+          await extra.taskStore.storeTaskResult(task.taskId, "failed", {
+            content: [{ type: "text", text: "job failed" }],
+            isError: true,
+          });
         })();
         return { task };
       },

@@ -13,7 +13,8 @@ export function writeServersConfig(dir: string, opts: { filesRoot: string; extra
   };
   const servers: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(all)) if (!opts.only || opts.only.includes(k)) servers[k] = v;
-  for (let i = 0; i < (opts.extra ?? 0); i++) servers[`dummy-${i}`] = { command: bin("mcp-server-everything"), args: ["stdio"] };
+  for (let i = 0; i < (opts.extra ?? 0); i++)
+    servers[`dummy-${i}`] = { command: bin("mcp-server-everything"), args: ["stdio"] };
   const file = join(dir, "mcp-servers.json");
   writeFileSync(file, JSON.stringify({ mcpServers: servers }, null, 2));
   return file;

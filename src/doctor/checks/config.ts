@@ -7,11 +7,15 @@ import type { CheckResult } from "../types.ts";
 
 /** Failed results for each problem, or one ok result when there is none. */
 export function configResults(problems: ConfigProblem[], file: string): CheckResult[] {
-  if (!problems.length) return [{ name: "settings", status: "ok", detail: `no invalid values (environment; ${file} if present)` }];
+  if (!problems.length)
+    return [{ name: "settings", status: "ok", detail: `no invalid values (environment; ${file} if present)` }];
   return problems.map((p) => ({
     name: "settings",
     status: "fail",
     detail: p.fallback === undefined ? p.message : `${p.message} (the checks below used ${JSON.stringify(p.fallback)})`,
-    fix: p.value === undefined ? `fix ${p.setting} (see docs/configuration.md)` : `fix or unset ${p.setting} (see docs/configuration.md)`,
+    fix:
+      p.value === undefined
+        ? `fix ${p.setting} (see docs/configuration.md)`
+        : `fix or unset ${p.setting} (see docs/configuration.md)`,
   }));
 }

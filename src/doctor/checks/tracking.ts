@@ -26,10 +26,13 @@ export function trackingCheck(choose: (s: TrackingSetting) => Tracking = chooseT
     const escapes = ESCAPES[t.mode];
     if (!escapes) return { name: "process tracking", status: "ok", detail: describeTracking(t) };
     return {
-      name: "process tracking", status: "warn", detail: `${describeTracking(t)}: ${escapes}`,
-      fix: process.platform === "linux"
-        ? "run the worker as a systemd user service (`bridge worker --install-service`, which delegates its cgroup) or where a systemd user manager runs"
-        : "on this OS only the process group is tracked; keep scripts from daemonising",
+      name: "process tracking",
+      status: "warn",
+      detail: `${describeTracking(t)}: ${escapes}`,
+      fix:
+        process.platform === "linux"
+          ? "run the worker as a systemd user service (`bridge worker --install-service`, which delegates its cgroup) or where a systemd user manager runs"
+          : "on this OS only the process group is tracked; keep scripts from daemonising",
     };
   };
 }

@@ -40,7 +40,8 @@ export function claudeOutcome(raw: unknown): CompactClaudeOutcome | undefined {
   if (o.num_turns !== null) out.num_turns = o.num_turns;
   if (o.api_error_status !== null) out.api_error_status = o.api_error_status;
   if (o.redacted) out.redacted = o.redacted;
-  if (o.permission_denials.length) out.permission_denials = o.permission_denials.map((d) => ({ tool_name: d.tool_name, tool_input: d.tool_input }));
+  if (o.permission_denials.length)
+    out.permission_denials = o.permission_denials.map((d) => ({ tool_name: d.tool_name, tool_input: d.tool_input }));
   return out;
 }
 
@@ -48,19 +49,29 @@ export function claudeOutcome(raw: unknown): CompactClaudeOutcome | undefined {
 export function claudeText(v: JobView): string {
   const o = v.outcome as CompactClaudeOutcome | undefined;
   const lines: string[] = [];
-  const redactedNote = o?.redacted ? `(${o.redacted.count} secret${o.redacted.count === 1 ? "" : "s"} redacted by the worker: ${o.redacted.kinds.join(", ")})` : undefined;
+  const redactedNote = o?.redacted
+    ? `(${o.redacted.count} secret${o.redacted.count === 1 ? "" : "s"} redacted by the worker: ${o.redacted.kinds.join(", ")})`
+    : undefined;
   if (v.state === "done" && o?.classification === "success") {
     const cost = o.total_cost_usd === undefined ? "" : `, $${o.total_cost_usd.toFixed(4)}`;
-    lines.push(`Claude finished (session ${o.session_id ?? "?"}, ${o.num_turns ?? "?"} turns${cost}).`, "", o.result ?? "(no text)");
+    lines.push(
+      `Claude finished (session ${o.session_id ?? "?"}, ${o.num_turns ?? "?"} turns${cost}).`,
+      "",
+      o.result ?? "(no text)",
+    );
     if (redactedNote) lines.push(redactedNote);
     return lines.join("\n");
   }
-  const what = o && o.classification !== "unknown" ? `${o.classification}: ${o.message ?? ""}` : `${v.state}: ${v.error?.message ?? "no details"}`;
+  const what =
+    o && o.classification !== "unknown"
+      ? `${o.classification}: ${o.message ?? ""}`
+      : `${v.state}: ${v.error?.message ?? "no details"}`;
   lines.push(`Job ${v.job_id} ${v.state} — ${what}`);
   if (v.error?.hint) lines.push(`→ ${v.error.hint}`);
   if (o?.permission_denials?.length) {
     lines.push("Refused tool calls:");
-    for (const d of o.permission_denials.slice(0, 10)) lines.push(`- ${d.tool_name} ${JSON.stringify(d.tool_input ?? {}).slice(0, 200)}`);
+    for (const d of o.permission_denials.slice(0, 10))
+      lines.push(`- ${d.tool_name} ${JSON.stringify(d.tool_input ?? {}).slice(0, 200)}`);
   }
   if (o?.result) lines.push("", o.result);
   if (redactedNote) lines.push(redactedNote);

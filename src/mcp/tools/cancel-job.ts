@@ -22,13 +22,19 @@ export const cancelJob: ToolModule = {
         const before = await q.get(args.job_id);
         if (!before) return jobNotFound(args.job_id);
         if (before.result) {
-          return jobResult(jobView(before, `The job had already finished (${before.state}); nothing to cancel.`), before, ctx.config.maxOutput);
+          return jobResult(
+            jobView(before, `The job had already finished (${before.state}); nothing to cancel.`),
+            before,
+            ctx.config.maxOutput,
+          );
         }
         await q.cancel(args.job_id);
         // A running job stops within a moment; report the final state when it is there.
         const waited = await waitForJob(q, args.job_id, 5000, extra);
         const status = waited.status ?? before;
-        const note = status.result ? undefined : `Cancellation requested; the worker stops the job shortly. ${waited.note ?? ""}`.trim();
+        const note = status.result
+          ? undefined
+          : `Cancellation requested; the worker stops the job shortly. ${waited.note ?? ""}`.trim();
         return jobResult(jobView(status, note), status, ctx.config.maxOutput);
       } catch (err) {
         return errorResult(err);

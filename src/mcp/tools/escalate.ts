@@ -44,14 +44,31 @@ export const escalate: ToolModule = {
         const prior = key === undefined ? undefined : await q.findKey("claude", body, key);
         if (!prior) {
           const workers = await q.workerStatus();
-          if (!workers.alive) return jobResult(noWorkerView(workerOfflineNote(workers), workers.startCommand), undefined, ctx.config.maxOutput);
+          if (!workers.alive)
+            return jobResult(
+              noWorkerView(workerOfflineNote(workers), workers.startCommand),
+              undefined,
+              ctx.config.maxOutput,
+            );
         }
         const job = prior ? { id: prior, reused: true } : await submitWithKey(q, "claude", body, key);
         ctx.log.debug(`escalate_to_claude: ${job.reused ? "reused" : "queued"} ${job.id}`);
-        const waited = await waitForJob(q, job.id, waitMsFor(wait_seconds, extra._meta?.progressToken !== undefined, ESCALATE_WAIT_SECONDS), extra);
+        const waited = await waitForJob(
+          q,
+          job.id,
+          waitMsFor(wait_seconds, extra._meta?.progressToken !== undefined, ESCALATE_WAIT_SECONDS),
+          extra,
+        );
         const status = waited.status ?? (await q.get(job.id));
-        if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, { hint: "Check the journal in BRIDGE_ROOT/queue." });
-        return jobResult({ ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) }, status, ctx.config.maxOutput);
+        if (!status)
+          throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`, {
+            hint: "Check the journal in BRIDGE_ROOT/queue.",
+          });
+        return jobResult(
+          { ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) },
+          status,
+          ctx.config.maxOutput,
+        );
       } catch (err) {
         return errorResult(err);
       }

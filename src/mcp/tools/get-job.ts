@@ -12,7 +12,8 @@ import { jobNotFound, jobResult, jobView } from "../results/job.ts";
 
 export const GET_JOB_SPEC = {
   name: "get_job",
-  description: "State and result of a run_script or escalate_to_claude job, waiting up to wait_seconds (default 25) for it to finish. Without job_id: the recent jobs.",
+  description:
+    "State and result of a run_script or escalate_to_claude job, waiting up to wait_seconds (default 25) for it to finish. Without job_id: the recent jobs.",
   input: {
     job_id: z.string().optional(),
     wait_seconds: z.number().optional(),
@@ -27,11 +28,18 @@ async function listJobs(ctx: ToolContext): Promise<CallToolResult> {
   const q = ctx.services.queue();
   const [jobs, workers] = await Promise.all([q.list(undefined, LIST_LIMIT), q.workerStatus()]);
   const rows = jobs.map((j) => ({
-    job_id: j.id, state: j.state, kind: j.kind, summary: j.summary, created_at: j.createdAt,
+    job_id: j.id,
+    state: j.state,
+    kind: j.kind,
+    summary: j.summary,
+    created_at: j.createdAt,
     ...(j.result?.error ? { error_code: j.result.error.code } : {}),
   }));
   const next = workers.alive ? undefined : workerOfflineNote(workers);
-  const lines = rows.map((j) => `${j.job_id}  ${j.state.padEnd(11)} ${j.kind.padEnd(6)} ${j.summary}${j.error_code ? `  [${j.error_code}]` : ""}`);
+  const lines = rows.map(
+    (j) =>
+      `${j.job_id}  ${j.state.padEnd(11)} ${j.kind.padEnd(6)} ${j.summary}${j.error_code ? `  [${j.error_code}]` : ""}`,
+  );
   const text = [lines.length ? lines.join("\n") : "No jobs.", next].filter(Boolean).join("\n");
   return { content: [{ type: "text", text }], structuredContent: { jobs: rows, ...(next ? { next } : {}) } };
 }
@@ -47,7 +55,12 @@ export const getJob: ToolModule = {
         if (!status) return jobNotFound(args.job_id);
         let note: string | undefined;
         if (!status.result) {
-          const waited = await waitForJob(q, args.job_id, waitMsFor(args.wait_seconds, extra._meta?.progressToken !== undefined), extra);
+          const waited = await waitForJob(
+            q,
+            args.job_id,
+            waitMsFor(args.wait_seconds, extra._meta?.progressToken !== undefined),
+            extra,
+          );
           status = waited.status ?? status;
           note = waited.note;
         }

@@ -12,7 +12,14 @@ import { z } from "zod";
 import type { Config } from "../../config/index.ts";
 import { describeError } from "../../errors.ts";
 import { fitOutcome } from "../../output/fit.ts";
-import { formatText, isFailure, normalizeOutcome, toStructured, type OutcomeFile, type RunOutcome } from "../../output/format.ts";
+import {
+  formatText,
+  isFailure,
+  normalizeOutcome,
+  toStructured,
+  type OutcomeFile,
+  type RunOutcome,
+} from "../../output/format.ts";
 import { isTextType } from "../../sandbox/result-files.ts";
 import { ProgressStreamer } from "../../output/progress.ts";
 import type { CallOrigin } from "../../sandbox/extension.ts";
@@ -36,7 +43,11 @@ export function runPythonSpec(config: Pick<Config, "timeout" | "maxTimeout">, re
       "Run Python 3 in an isolated container (no network; fresh state unless `session`). Returns output, last expression's repr, tracebacks, images (matplotlib, show_image), files saved to /output. Top-level await works. Code can use the user's other MCP servers: `await search_tool_docs('query')` finds tools, `await mcp_<server>.<tool>(...)` calls them; `await save_memory(key, value)`/`load_memory(key)` persist data.",
     input: {
       code: z.string(),
-      timeout: z.number().positive().optional().describe(`seconds (default ${seconds(config.timeout)}, max ${seconds(config.maxTimeout)})`),
+      timeout: z
+        .number()
+        .positive()
+        .optional()
+        .describe(`seconds (default ${seconds(config.timeout)}, max ${seconds(config.maxTimeout)})`),
       session: z.string().optional().describe("name: keep variables across calls"),
       servers: z.array(z.string()).optional().describe("MCP servers to preload as mcp_<name>"),
     },
@@ -69,8 +80,19 @@ function fileContent(files: OutcomeFile[], uris: string[]): CallToolResult["cont
     if (small) budget -= f.data.length;
     const text = small && isTextType(f.mimeType) ? utf8(f.data) : undefined;
     if (text !== undefined) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, text } };
-    if (small) return { type: "resource" as const, resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") } };
-    return { type: "resource_link" as const, uri, name: f.name, mimeType: f.mimeType, size: f.data.length, ...(f.savedTo ? { description: `saved to ${f.savedTo}` } : {}) };
+    if (small)
+      return {
+        type: "resource" as const,
+        resource: { uri, mimeType: f.mimeType, blob: Buffer.from(f.data).toString("base64") },
+      };
+    return {
+      type: "resource_link" as const,
+      uri,
+      name: f.name,
+      mimeType: f.mimeType,
+      size: f.data.length,
+      ...(f.savedTo ? { description: `saved to ${f.savedTo}` } : {}),
+    };
   });
 }
 
@@ -81,14 +103,27 @@ export interface ResultOptions {
 }
 
 /** The tool result for an outcome, its text fields fitted to `maxBytes`; a shaping failure still returns the output, with a note. */
-export function runResult(raw: RunOutcome, mode: Config["outputMode"], note?: string, { maxBytes = Infinity, store }: ResultOptions = {}): CallToolResult {
-  const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({ type: "image" as const, data: Buffer.from(bytes).toString("base64"), mimeType: imageMime(bytes) ?? "image/png" }));
+export function runResult(
+  raw: RunOutcome,
+  mode: Config["outputMode"],
+  note?: string,
+  { maxBytes = Infinity, store }: ResultOptions = {},
+): CallToolResult {
+  const images = (Array.isArray(raw.images) ? raw.images : []).map((bytes) => ({
+    type: "image" as const,
+    data: Buffer.from(bytes).toString("base64"),
+    mimeType: imageMime(bytes) ?? "image/png",
+  }));
   try {
     const outcome = fitOutcome(normalizeOutcome(raw), maxBytes);
     const files = outcome.files ?? [];
     const uris = store ? files.map((f) => store.put(f)) : [];
     return {
-      content: [{ type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note, uris) }, ...images, ...(store ? fileContent(files, uris) : [])],
+      content: [
+        { type: "text", text: formatText(outcome, mode, TEXT_OUTPUT_LIMIT, note, uris) },
+        ...images,
+        ...(store ? fileContent(files, uris) : []),
+      ],
       structuredContent: toStructured(outcome, note, uris),
       isError: isFailure(outcome),
     };
@@ -127,11 +162,22 @@ export const runPython: ToolModule = {
     ctx.register(runPythonSpec(ctx.config, ctx.sandboxReachesServers), async (args, extra): Promise<CallToolResult> => {
       const token = extra._meta?.progressToken;
       let count = 0;
-      const notify = token === undefined ? undefined : (message: string) =>
-        void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++count, message } }).catch(() => {});
+      const notify =
+        token === undefined
+          ? undefined
+          : (message: string) =>
+              void extra
+                .sendNotification({
+                  method: "notifications/progress",
+                  params: { progressToken: token, progress: ++count, message },
+                })
+                .catch(() => {});
       const progress = notify && new ProgressStreamer({ send: (_n, message) => notify(message) });
       const requested = args.timeout === undefined ? undefined : Math.round(args.timeout * 1000);
-      const note = requested !== undefined && requested > max ? `timeout ${seconds(requested)} s is above the maximum; ran with ${seconds(max)} s` : undefined;
+      const note =
+        requested !== undefined && requested > max
+          ? `timeout ${seconds(requested)} s is above the maximum; ran with ${seconds(max)} s`
+          : undefined;
       try {
         const outcome = await sandbox.run({
           code: args.code,
@@ -143,7 +189,10 @@ export const runPython: ToolModule = {
           origin: callOrigin(extra, progress && ((message) => progress.notice(message))),
         });
         progress?.end();
-        return runResult(outcome, ctx.config.outputMode, note, { maxBytes: mcpResultLimit(ctx.config), store: ctx.services.files });
+        return runResult(outcome, ctx.config.outputMode, note, {
+          maxBytes: mcpResultLimit(ctx.config),
+          store: ctx.services.files,
+        });
       } catch (err) {
         progress?.end(false);
         return errorResult(err);

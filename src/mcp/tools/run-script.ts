@@ -44,18 +44,44 @@ async function listScripts(ctx: ToolContext): Promise<CallToolResult> {
     destructive: s.destructive,
   }));
   const problems = catalog?.problems ?? [];
-  const next = !catalog ? `No script list yet: it is published by the worker. ${workerOfflineNote(workers)}` : workers.alive ? undefined : workerOfflineNote(workers);
-  const lines = scripts.map((s) => `${s.name}${s.read_only ? " (read-only)" : s.destructive ? " (destructive)" : ""}: ${s.description ?? "no description"}${s.args_schema ? `\n  args: ${JSON.stringify(s.args_schema)}` : ""}`);
-  const text = [lines.length ? lines.join("\n") : "No scripts are whitelisted.", ...problems.map((p) => `skipped ${p}`), next].filter(Boolean).join("\n");
-  return { content: [{ type: "text", text }], structuredContent: { scripts, ...(problems.length ? { problems } : {}), ...(next ? { next } : {}) } };
+  const next = !catalog
+    ? `No script list yet: it is published by the worker. ${workerOfflineNote(workers)}`
+    : workers.alive
+      ? undefined
+      : workerOfflineNote(workers);
+  const lines = scripts.map(
+    (s) =>
+      `${s.name}${s.read_only ? " (read-only)" : s.destructive ? " (destructive)" : ""}: ${s.description ?? "no description"}${s.args_schema ? `\n  args: ${JSON.stringify(s.args_schema)}` : ""}`,
+  );
+  const text = [
+    lines.length ? lines.join("\n") : "No scripts are whitelisted.",
+    ...problems.map((p) => `skipped ${p}`),
+    next,
+  ]
+    .filter(Boolean)
+    .join("\n");
+  return {
+    content: [{ type: "text", text }],
+    structuredContent: { scripts, ...(problems.length ? { problems } : {}), ...(next ? { next } : {}) },
+  };
 }
 
 /** Waits for the (new or reused) job and returns its view. */
-async function finish(ctx: ToolContext, q: QueueClient, job: { id: string; reused: boolean }, waitSeconds: number | undefined, extra: ToolExtra): Promise<CallToolResult> {
+async function finish(
+  ctx: ToolContext,
+  q: QueueClient,
+  job: { id: string; reused: boolean },
+  waitSeconds: number | undefined,
+  extra: ToolExtra,
+): Promise<CallToolResult> {
   const waited = await waitForJob(q, job.id, waitMsFor(waitSeconds, extra._meta?.progressToken !== undefined), extra);
   const status = waited.status ?? (await q.get(job.id));
   if (!status) throw new BridgeError("QUEUE_FAILED", `Job ${job.id} disappeared from the queue.`);
-  return jobResult({ ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) }, status, ctx.config.maxOutput);
+  return jobResult(
+    { ...jobView(status, waited.note), ...(job.reused ? { reused: true } : {}) },
+    status,
+    ctx.config.maxOutput,
+  );
 }
 
 export const runScript: ToolModule = {
@@ -65,7 +91,11 @@ export const runScript: ToolModule = {
       try {
         if (args.name === undefined) return await listScripts(ctx);
         assertScriptName(args.name);
-        const body = checkedBody(ScriptBodySchema, { name: args.name, args: args.args ?? [], stdin: args.stdin }, "run_script");
+        const body = checkedBody(
+          ScriptBodySchema,
+          { name: args.name, args: args.args ?? [], stdin: args.stdin },
+          "run_script",
+        );
         const catalog = ctx.services.catalog();
         const q = ctx.services.queue();
         const key = args.idempotency_key;
@@ -78,7 +108,11 @@ export const runScript: ToolModule = {
           const names = catalog.scripts.map((s) => s.name);
           // The worker re-reads its scripts directory periodically: a script the user just added is not listed yet.
           const fresh = `a script added to the worker's scripts directory is listed within ${CATALOG_REFRESH_MS / 1000} s`;
-          throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, { hint: names.length ? `Available: ${names.join(", ")} (${fresh}).` : `No scripts are whitelisted; the user adds executables to the worker's scripts directory (${fresh}).` });
+          throw new BridgeError("SCRIPT_REJECTED", `"${body.name}" is not a whitelisted script.`, {
+            hint: names.length
+              ? `Available: ${names.join(", ")} (${fresh}).`
+              : `No scripts are whitelisted; the user adds executables to the worker's scripts directory (${fresh}).`,
+          });
         }
         if (script) validateArgs(script, body.args);
         return await finish(ctx, q, await submitWithKey(q, "script", body, key), args.wait_seconds, extra);

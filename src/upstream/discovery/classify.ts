@@ -15,7 +15,10 @@ export function parsePattern(pattern: string): { name: string; client?: string; 
 }
 
 /** True when the server (name, client format, scope) matches one of the patterns. */
-export function matchesAny(server: { name: string; format?: string; scope?: ServerScope }, patterns: readonly string[]): boolean {
+export function matchesAny(
+  server: { name: string; format?: string; scope?: ServerScope },
+  patterns: readonly string[],
+): boolean {
   return patterns.some((pattern) => {
     const p = parsePattern(pattern);
     if (!globMatch(p.name, server.name)) return false;
@@ -26,9 +29,14 @@ export function matchesAny(server: { name: string; format?: string; scope?: Serv
 }
 
 /** Why policy hides a server, or undefined when it is allowed. Deny wins over allow. */
-export function policyReason(server: { name: string; format?: string; scope?: ServerScope }, allow: readonly string[], deny: readonly string[]): string | undefined {
+export function policyReason(
+  server: { name: string; format?: string; scope?: ServerScope },
+  allow: readonly string[],
+  deny: readonly string[],
+): string | undefined {
   if (matchesAny(server, deny)) return "denied by MCP_BRIDGE_DENY_SERVERS";
-  if (allow.length && !matchesAny(server, allow)) return `not in MCP_BRIDGE_ALLOW_SERVERS (this definition: ${server.name}@${server.format}:${server.scope})`;
+  if (allow.length && !matchesAny(server, allow))
+    return `not in MCP_BRIDGE_ALLOW_SERVERS (this definition: ${server.name}@${server.format}:${server.scope})`;
   return undefined;
 }
 
@@ -39,7 +47,11 @@ const RUNTIMES = new Set(["bun", "bun.exe", "node", "node.exe", "deno", "deno.ex
  * this very executable with `serve` (unless the executable is a generic runtime such as bun,
  * which is what it is when bridge runs from source).
  */
-export function isSelfServer(entry: Pick<ServerEntry, "command" | "args" | "resolvedCommand">, execPath: string | undefined, windows: boolean): boolean {
+export function isSelfServer(
+  entry: Pick<ServerEntry, "command" | "args" | "resolvedCommand">,
+  execPath: string | undefined,
+  windows: boolean,
+): boolean {
   if (!entry.command || entry.args?.[0] !== "serve") return false;
   const p = windows ? win32 : posix;
   const base = p.basename(entry.command).toLowerCase();
@@ -61,7 +73,12 @@ function envValue(env: Record<string, string | undefined>, name: string, windows
  */
 export async function resolveCommand(
   command: string,
-  opts: { cwd: string; env: Record<string, string | undefined>; windows: boolean; isExecutable: (path: string) => Promise<boolean> },
+  opts: {
+    cwd: string;
+    env: Record<string, string | undefined>;
+    windows: boolean;
+    isExecutable: (path: string) => Promise<boolean>;
+  },
 ): Promise<string | undefined> {
   const p = opts.windows ? win32 : posix;
   const exts = opts.windows
@@ -86,20 +103,37 @@ export async function resolveCommand(
 export async function classify(
   entry: ServerEntry,
   opts: {
-    allowSelf: boolean; execPath?: string;
-    cwd: string; env: Record<string, string | undefined>; windows: boolean;
-    isExecutable: (path: string) => Promise<boolean>; isDirectory: (path: string) => Promise<boolean>;
+    allowSelf: boolean;
+    execPath?: string;
+    cwd: string;
+    env: Record<string, string | undefined>;
+    windows: boolean;
+    isExecutable: (path: string) => Promise<boolean>;
+    isDirectory: (path: string) => Promise<boolean>;
   },
 ): Promise<{ status: ServerStatus; reason?: string; resolvedCommand?: string }> {
   if (entry.transport !== "stdio") return { status: "ok" };
   const cwd = entry.cwd ? (opts.windows ? win32 : posix).resolve(opts.cwd, entry.cwd) : opts.cwd;
-  if (entry.cwd && !(await opts.isDirectory(cwd))) return { status: "cwd-not-found", reason: `its working directory ${JSON.stringify(entry.cwd)} does not exist` };
-  const resolvedCommand = await resolveCommand(entry.command!, { cwd, env: { ...opts.env, ...pathOverride(entry.env) }, windows: opts.windows, isExecutable: opts.isExecutable });
+  if (entry.cwd && !(await opts.isDirectory(cwd)))
+    return { status: "cwd-not-found", reason: `its working directory ${JSON.stringify(entry.cwd)} does not exist` };
+  const resolvedCommand = await resolveCommand(entry.command!, {
+    cwd,
+    env: { ...opts.env, ...pathOverride(entry.env) },
+    windows: opts.windows,
+    isExecutable: opts.isExecutable,
+  });
   if (!opts.allowSelf && isSelfServer({ ...entry, resolvedCommand }, opts.execPath, opts.windows)) {
-    return { status: "self", reason: "would start bridge itself (set MCP_BRIDGE_ALLOW_SELF_SERVER=1 to allow)", resolvedCommand };
+    return {
+      status: "self",
+      reason: "would start bridge itself (set MCP_BRIDGE_ALLOW_SELF_SERVER=1 to allow)",
+      resolvedCommand,
+    };
   }
   if (!resolvedCommand) {
-    const where = entry.command!.includes("/") || entry.command!.includes("\\") ? "no executable file at that path" : "not found on PATH";
+    const where =
+      entry.command!.includes("/") || entry.command!.includes("\\")
+        ? "no executable file at that path"
+        : "not found on PATH";
     return { status: "command-not-found", reason: `command "${entry.command}": ${where}` };
   }
   return { status: "ok", resolvedCommand };

@@ -7,7 +7,14 @@ import { posix, win32 } from "node:path";
 import type { ConfigProblem, ServerScope } from "../types.ts";
 import { readText, type DiscoveryFs } from "./fs.ts";
 import type { ExpandContext } from "./expand.ts";
-import { EntryError, isObject, nameProblem, normalizeServer, type Dialect, type NormalizedServer } from "./normalize.ts";
+import {
+  EntryError,
+  isObject,
+  nameProblem,
+  normalizeServer,
+  type Dialect,
+  type NormalizedServer,
+} from "./normalize.ts";
 import { locateJsonPath, parseConfigText, type ConfigSyntax } from "./parse-file.ts";
 import { readRegularFile } from "../../fs/read.ts";
 
@@ -32,7 +39,12 @@ export interface Candidate {
   source: string;
   server: NormalizedServer;
   /** Set when the client itself would not run it. */
-  state?: { status: "disabled" | "pending-approval" | "excluded" | "not-usable"; reason: string; approve?: string; rejected?: boolean };
+  state?: {
+    status: "disabled" | "pending-approval" | "excluded" | "not-usable";
+    reason: string;
+    approve?: string;
+    rejected?: boolean;
+  };
 }
 
 /** One parsed file. */
@@ -56,15 +68,27 @@ export class ReadContext {
     this.p = this.windows ? win32 : posix;
   }
 
-  get home(): string { return this.inputs.home; }
-  get cwd(): string { return this.inputs.cwd; }
-  get env(): Record<string, string | undefined> { return this.inputs.env; }
-  get fs(): DiscoveryFs { return this.inputs.fs; }
+  get home(): string {
+    return this.inputs.home;
+  }
+  get cwd(): string {
+    return this.inputs.cwd;
+  }
+  get env(): Record<string, string | undefined> {
+    return this.inputs.env;
+  }
+  get fs(): DiscoveryFs {
+    return this.inputs.fs;
+  }
 
   /** `~/…` */
-  h(...parts: string[]): string { return this.p.join(this.home, ...parts); }
+  h(...parts: string[]): string {
+    return this.p.join(this.home, ...parts);
+  }
   /** `./…` (the working directory) */
-  c(...parts: string[]): string { return this.p.join(this.cwd, ...parts); }
+  c(...parts: string[]): string {
+    return this.p.join(this.cwd, ...parts);
+  }
 
   /** An absolute environment path, or undefined (relative values are ignored, as XDG says). */
   absEnv(name: string): string | undefined {
@@ -73,9 +97,13 @@ export class ReadContext {
   }
 
   /** `$XDG_CONFIG_HOME` or `~/.config`. */
-  get xdgConfig(): string { return (!this.windows && this.absEnv("XDG_CONFIG_HOME")) || this.h(".config"); }
+  get xdgConfig(): string {
+    return (!this.windows && this.absEnv("XDG_CONFIG_HOME")) || this.h(".config");
+  }
   /** `%APPDATA%` (Windows). */
-  get appData(): string { return this.absEnv("APPDATA") ?? this.h("AppData", "Roaming"); }
+  get appData(): string {
+    return this.absEnv("APPDATA") ?? this.h("AppData", "Roaming");
+  }
   /** The per-user application data directory of an app: `%APPDATA%\X`, `~/Library/Application Support/X`, `$XDG_CONFIG_HOME/X`. */
   appDir(name: string): string {
     if (this.windows) return this.p.join(this.appData, name);
@@ -93,7 +121,11 @@ export class ReadContext {
     return pending;
   }
 
-  private async readUncached(file: string, syntax: ConfigSyntax, opts: { required?: string; maxBytes?: number }): Promise<ReadFile> {
+  private async readUncached(
+    file: string,
+    syntax: ConfigSyntax,
+    opts: { required?: string; maxBytes?: number },
+  ): Promise<ReadFile> {
     let text: string | undefined;
     try {
       text = await readText(this.fs, file, opts.maxBytes);
@@ -116,8 +148,14 @@ export class ReadContext {
   }
 
   /** Records a problem at a key path of a file (with line and column for JSON). */
-  problem(file: ReadFile & { path?: string }, filePath: string, reason: string, keyPath?: Array<string | number>): void {
-    const where = keyPath && file.text ? locateJsonPath(file.text, file.syntax === "json" ? "json" : "toml", keyPath) : undefined;
+  problem(
+    file: ReadFile & { path?: string },
+    filePath: string,
+    reason: string,
+    keyPath?: Array<string | number>,
+  ): void {
+    const where =
+      keyPath && file.text ? locateJsonPath(file.text, file.syntax === "json" ? "json" : "toml", keyPath) : undefined;
     this.problems.push({ file: filePath, ...where, reason });
   }
 
@@ -130,7 +168,10 @@ export class ReadContext {
       this.problems.push({ file: dir, reason: `cannot list directory: ${(err as Error).message}` });
       return [];
     }
-    const files = names.filter((n) => exts.some((e) => n.toLowerCase().endsWith(e))).sort().map((n) => this.p.join(dir, n));
+    const files = names
+      .filter((n) => exts.some((e) => n.toLowerCase().endsWith(e)))
+      .sort()
+      .map((n) => this.p.join(dir, n));
     if (!files.length) this.searched.push({ file: this.p.join(dir, `*${exts[0]}`), found: false });
     return files;
   }
@@ -188,11 +229,22 @@ export class ReadContext {
   entries(
     map: unknown,
     where: { file: string; read: ReadFile; keyPath: Array<string | number> },
-    meta: { format: string; scope: ServerScope; dialect: Dialect; allowFiles: boolean; secrets?: Record<string, string> },
+    meta: {
+      format: string;
+      scope: ServerScope;
+      dialect: Dialect;
+      allowFiles: boolean;
+      secrets?: Record<string, string>;
+    },
   ): Candidate[] {
     if (map === undefined || map === null) return [];
     if (!isObject(map)) {
-      this.problem(where.read, where.file, `"${where.keyPath.join(".")}" must be an object of servers by name, not ${Array.isArray(map) ? "an array" : typeof map}`, where.keyPath);
+      this.problem(
+        where.read,
+        where.file,
+        `"${where.keyPath.join(".")}" must be an object of servers by name, not ${Array.isArray(map) ? "an array" : typeof map}`,
+        where.keyPath,
+      );
       return [];
     }
     const out: Candidate[] = [];
@@ -208,7 +260,13 @@ export class ReadContext {
     name: string,
     value: unknown,
     where: { file: string; read: ReadFile; keyPath: Array<string | number> },
-    meta: { format: string; scope: ServerScope; dialect: Dialect; allowFiles: boolean; secrets?: Record<string, string> },
+    meta: {
+      format: string;
+      scope: ServerScope;
+      dialect: Dialect;
+      allowFiles: boolean;
+      secrets?: Record<string, string>;
+    },
   ): Candidate | undefined {
     const path = [...where.keyPath, name];
     const badName = nameProblem(name);
@@ -217,8 +275,15 @@ export class ReadContext {
       return undefined;
     }
     const ctx: ExpandContext = {
-      env: this.env, home: this.home, cwd: this.cwd, windows: this.windows, syntax: meta.dialect.syntax, notes: [],
-      fileDir: this.p.dirname(where.file), allowFiles: meta.allowFiles, secrets: meta.secrets,
+      env: this.env,
+      home: this.home,
+      cwd: this.cwd,
+      windows: this.windows,
+      syntax: meta.dialect.syntax,
+      notes: [],
+      fileDir: this.p.dirname(where.file),
+      allowFiles: meta.allowFiles,
+      secrets: meta.secrets,
     };
     try {
       const server = normalizeServer(value, meta.dialect, ctx, {
@@ -231,7 +296,8 @@ export class ReadContext {
           }
         },
       });
-      if (ctx.needsInput?.length && !server.notUsable) server.notUsable = `needs input in VS Code (\${input:${ctx.needsInput.join("}, ${input:")}})`;
+      if (ctx.needsInput?.length && !server.notUsable)
+        server.notUsable = `needs input in VS Code (\${input:${ctx.needsInput.join("}, ${input:")}})`;
       return { name, format: meta.format, scope: meta.scope, source: where.file, server };
     } catch (err) {
       if (!(err instanceof EntryError)) throw err;

@@ -8,8 +8,12 @@ import type { Dialect } from "./normalize.ts";
 /** bridge's own generic format (~/MCPs, MCP_SERVERS_CONFIG): the common subset, generously. */
 export const GENERIC: Dialect = {
   syntax: { braces: true, defaults: true, envPrefix: true, editorVars: true, tilde: true },
-  cwdKey: "cwd", urlKeys: ["url", "serverUrl", "httpUrl"], urlTransport: "guess", urlKeyTransport: { httpUrl: "http" },
-  headerKeys: ["headers", "http_headers"], envKeys: ["env", "environment"],
+  cwdKey: "cwd",
+  urlKeys: ["url", "serverUrl", "httpUrl"],
+  urlTransport: "guess",
+  urlKeyTransport: { httpUrl: "http" },
+  headerKeys: ["headers", "http_headers"],
+  envKeys: ["env", "environment"],
 };
 
 /**
@@ -17,7 +21,10 @@ export const GENERIC: Dialect = {
  * stays as written; the default applies only when unset); no cwd; a URL needs `type`.
  */
 export const CLAUDE: Dialect = {
-  syntax: { braces: true, defaults: true, claudeRules: true }, urlKeys: ["url"], urlTransport: "guess", urlNeedsType: true,
+  syntax: { braces: true, defaults: true, claudeRules: true },
+  urlKeys: ["url"],
+  urlTransport: "guess",
+  urlNeedsType: true,
   types: { "sse-ide": "not-usable", "ws-ide": "not-usable", "claudeai-proxy": "not-usable", sdk: "not-usable" },
 };
 
@@ -25,22 +32,55 @@ export const CLAUDE: Dialect = {
 export const CLAUDE_DESKTOP: Dialect = { syntax: {}, urlKeys: ["url"], urlTransport: "guess" };
 
 /** Cursor (and LM Studio, which follows Cursor's notation): `${env:NAME}`, `${userHome}`, `${workspaceFolder}` …, `envFile`. */
-export const CURSOR: Dialect = { syntax: { envPrefix: true, editorVars: true }, urlKeys: ["url"], urlTransport: "guess", envFile: true };
+export const CURSOR: Dialect = {
+  syntax: { envPrefix: true, editorVars: true },
+  urlKeys: ["url"],
+  urlTransport: "guess",
+  envFile: true,
+};
 
 /** VS Code `mcp.json`: `type` is stdio | http | sse; `${input:…}`, `${env:…}`, predefined variables; `envFile`; `cwd`. */
-export const VSCODE: Dialect = { syntax: { envPrefix: true, editorVars: true, inputs: true }, cwdKey: "cwd", urlKeys: ["url"], urlTransport: "guess", envFile: true };
+export const VSCODE: Dialect = {
+  syntax: { envPrefix: true, editorVars: true, inputs: true },
+  cwdKey: "cwd",
+  urlKeys: ["url"],
+  urlTransport: "guess",
+  envFile: true,
+};
 
 /** Windsurf: `serverUrl` (or `url`), `${env:VAR}`, `${file:/path}`. */
-export const WINDSURF: Dialect = { syntax: { envPrefix: true, fileRefs: true }, urlKeys: ["serverUrl", "url"], urlTransport: "guess" };
+export const WINDSURF: Dialect = {
+  syntax: { envPrefix: true, fileRefs: true },
+  urlKeys: ["serverUrl", "url"],
+  urlTransport: "guess",
+};
 
 /** Gemini CLI: `url` is SSE, `httpUrl` streamable HTTP (or `type`); `$VAR` / `${VAR}` (and `%VAR%` on Windows); `cwd`. */
-export const GEMINI: Dialect = { syntax: { braces: true, dollar: true, percent: true }, cwdKey: "cwd", urlKeys: ["httpUrl", "url"], urlTransport: "sse", urlKeyTransport: { httpUrl: "http" } };
+export const GEMINI: Dialect = {
+  syntax: { braces: true, dollar: true, percent: true },
+  cwdKey: "cwd",
+  urlKeys: ["httpUrl", "url"],
+  urlTransport: "sse",
+  urlKeyTransport: { httpUrl: "http" },
+};
 
 /** Codex: TOML, no interpolation; `url` is streamable HTTP; headers in `http_headers`. */
-export const CODEX: Dialect = { syntax: {}, cwdKey: "cwd", urlKeys: ["url"], urlTransport: "http", headerKeys: ["http_headers"] };
+export const CODEX: Dialect = {
+  syntax: {},
+  cwdKey: "cwd",
+  urlKeys: ["url"],
+  urlTransport: "http",
+  headerKeys: ["http_headers"],
+};
 
 /** opencode: `type` local | remote, command as an array, `environment`, `{env:VAR}` / `{file:path}`. */
-export const OPENCODE: Dialect = { syntax: { opencode: true }, urlKeys: ["url"], urlTransport: "http", envKeys: ["environment"], types: { local: "stdio", remote: "http" } };
+export const OPENCODE: Dialect = {
+  syntax: { opencode: true },
+  urlKeys: ["url"],
+  urlTransport: "http",
+  envKeys: ["environment"],
+  types: { local: "stdio", remote: "http" },
+};
 
 /** The old Go opencode (`~/.opencode.json`): `mcpServers`, `type` stdio | sse, env as a list of KEY=VALUE. */
 export const OPENCODE_LEGACY: Dialect = { syntax: {}, urlKeys: ["url"], urlTransport: "sse" };
@@ -67,13 +107,29 @@ export const COPILOT: Dialect = { syntax: {}, cwdKey: "cwd", urlKeys: ["url"], u
 export const JUNIE: Dialect = { syntax: {}, cwdKey: "workingDirectory", urlKeys: ["url"], urlTransport: "http" };
 
 /** Warp: `working_directory`, `url` or `serverUrl`. */
-export const WARP: Dialect = { syntax: {}, cwdKey: "working_directory", urlKeys: ["url", "serverUrl"], urlTransport: "guess" };
+export const WARP: Dialect = {
+  syntax: {},
+  cwdKey: "working_directory",
+  urlKeys: ["url", "serverUrl"],
+  urlTransport: "guess",
+};
 
 /** Continue: YAML blocks with `name`, `type` stdio | sse | streamable-http, `cwd`, `${{ secrets.NAME }}`. */
-export const CONTINUE: Dialect = { syntax: { continueSecrets: true }, cwdKey: "cwd", urlKeys: ["url"], urlTransport: "sse", headerKeys: ["headers"] };
+export const CONTINUE: Dialect = {
+  syntax: { continueSecrets: true },
+  cwdKey: "cwd",
+  urlKeys: ["url"],
+  urlTransport: "sse",
+  headerKeys: ["headers"],
+};
 
 /** goose extensions: `cmd`, `args`, `envs`, `uri`, `type` stdio | sse | streamable_http | builtin …, `enabled`. */
 export const GOOSE: Dialect = {
-  syntax: {}, cwdKey: "cwd", urlKeys: ["uri", "url"], urlTransport: "sse", envKeys: ["envs"], headerKeys: ["headers"],
+  syntax: {},
+  cwdKey: "cwd",
+  urlKeys: ["uri", "url"],
+  urlTransport: "sse",
+  envKeys: ["envs"],
+  headerKeys: ["headers"],
   types: { builtin: "not-usable", platform: "not-usable", frontend: "not-usable", inline_python: "not-usable" },
 };

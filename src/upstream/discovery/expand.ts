@@ -96,11 +96,19 @@ function fileValue(ctx: ExpandContext, path: string, written: string): string {
 function editorVar(ctx: ExpandContext, body: string): string | undefined {
   const p = ctx.windows ? win32 : posix;
   switch (body) {
-    case "workspaceFolder": case "workspaceRoot": case "cwd": return ctx.cwd;
-    case "workspaceFolderBasename": return p.basename(ctx.cwd);
-    case "userHome": return ctx.home;
-    case "pathSeparator": case "/": return p.sep;
-    default: return undefined;
+    case "workspaceFolder":
+    case "workspaceRoot":
+    case "cwd":
+      return ctx.cwd;
+    case "workspaceFolderBasename":
+      return p.basename(ctx.cwd);
+    case "userHome":
+      return ctx.home;
+    case "pathSeparator":
+    case "/":
+      return p.sep;
+    default:
+      return undefined;
   }
 }
 
@@ -143,14 +151,18 @@ export function expandString(input: string, ctx: ExpandContext): string {
   const s = ctx.syntax;
   const parts: string[] = [];
   // One combined scan so the output of one syntax is never re-read by another.
-  const re = /\$\{\{\s*secrets\.([A-Za-z0-9_.-]+)\s*\}\}|\$\{([^{}]*)\}|\{(env|file):([^{}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%/g;
+  const re =
+    /\$\{\{\s*secrets\.([A-Za-z0-9_.-]+)\s*\}\}|\$\{([^{}]*)\}|\{(env|file):([^{}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%/g;
   let last = 0;
   for (let m = re.exec(input); m; m = re.exec(input)) {
     const [written, secret, body, ocKind, ocArg, dollar, percent] = m;
     let value: string | undefined;
     if (secret !== undefined && s.continueSecrets) {
       value = ctx.secrets?.[secret] ?? lookup(ctx, secret);
-      if (value === undefined) { note(ctx, `secret ${secret} is not in ~/.continue/.env or the environment; ${written} was left empty`); value = ""; }
+      if (value === undefined) {
+        note(ctx, `secret ${secret} is not in ~/.continue/.env or the environment; ${written} was left empty`);
+        value = "";
+      }
     } else if (body !== undefined && secret === undefined) {
       if (s.braces || s.envPrefix || s.editorVars || s.fileRefs || s.inputs) value = braced(ctx, body.trim(), written);
     } else if (ocKind !== undefined && s.opencode) {
@@ -178,7 +190,10 @@ export function expandPath(input: string, ctx: ExpandContext): string {
 }
 
 /** Expands every value of a string map (keys are left as written). */
-export function expandRecord(record: Record<string, string> | undefined, ctx: ExpandContext): Record<string, string> | undefined {
+export function expandRecord(
+  record: Record<string, string> | undefined,
+  ctx: ExpandContext,
+): Record<string, string> | undefined {
   if (!record) return undefined;
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, expandString(value, ctx)]));
 }

@@ -31,9 +31,17 @@ export interface DiscoveryFs {
 const missing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
 
 /** Reads a text file through `fs` (UTF-8, BOM stripped). */
-export async function readText(fs: DiscoveryFs, path: string, maxBytes = MAX_CONFIG_BYTES): Promise<string | undefined> {
+export async function readText(
+  fs: DiscoveryFs,
+  path: string,
+  maxBytes = MAX_CONFIG_BYTES,
+): Promise<string | undefined> {
   const bytes = await fs.readBytes(path, maxBytes);
-  return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8").replace(/^\uFEFF/, "");
+  return bytes === undefined
+    ? undefined
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        .toString("utf8")
+        .replace(/^\uFEFF/, "");
 }
 
 /** DiscoveryFs on the local disk. */

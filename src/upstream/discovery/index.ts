@@ -26,7 +26,9 @@ import { nodeDiscoveryFs, type DiscoveryFs } from "./fs.ts";
 
 /** Inputs of `discoverServers`. */
 export interface DiscoverOptions {
-  config: Pick<Config, "serversConfig" | "allowServers" | "denyServers" | "allowSelfServer"> & { trustedProjects?: readonly string[] };
+  config: Pick<Config, "serversConfig" | "allowServers" | "denyServers" | "allowSelfServer"> & {
+    trustedProjects?: readonly string[];
+  };
   /** The user's home directory (HOME / USERPROFILE). */
   home: string;
   /** The working directory project-level configs are read from. */
@@ -80,14 +82,25 @@ function clientState(c: Candidate): Candidate["state"] {
 /** Not approved: must neither replace nor hide another definition of the name. */
 const soft = (c: Candidate) => c.state?.status === "pending-approval" || c.state?.rejected === true;
 
-const other = (c: Candidate, status: OtherDefinition["status"], reason?: string): OtherDefinition => ({ source: c.source, format: c.format, scope: c.scope, status, ...(reason ? { reason } : {}) });
+const other = (c: Candidate, status: OtherDefinition["status"], reason?: string): OtherDefinition => ({
+  source: c.source,
+  format: c.format,
+  scope: c.scope,
+  status,
+  ...(reason ? { reason } : {}),
+});
 
 /** Discovers every configured MCP server. */
 export async function discoverServers(opts: DiscoverOptions): Promise<DiscoveryResult> {
   const fs = opts.fs ?? nodeDiscoveryFs;
   const ctx = new ReadContext({
-    home: opts.home, cwd: opts.cwd, platform: opts.platform, env: opts.env, fs,
-    trustedProjects: opts.config.trustedProjects ?? [], systemDirs: opts.systemDirs,
+    home: opts.home,
+    cwd: opts.cwd,
+    platform: opts.platform,
+    env: opts.env,
+    fs,
+    trustedProjects: opts.config.trustedProjects ?? [],
+    systemDirs: opts.systemDirs,
   });
   const readers = [explicitReader(opts.config.serversConfig), ...CLIENT_ORDER];
   const byName = new Map<string, { winner: Candidate; conflicts: Candidate[]; shadowed: Candidate[] }>();
@@ -104,23 +117,41 @@ export async function discoverServers(opts: DiscoverOptions): Promise<DiscoveryR
   }
 
   const windows = opts.platform === "win32";
-  const servers = await Promise.all([...byName.values()].map(async ({ winner: c, conflicts, shadowed }): Promise<ServerEntry> => {
-    const entry: ServerEntry = {
-      name: c.name, source: c.source, format: c.format, scope: c.scope, transport: c.server.transport,
-      command: c.server.command, args: c.server.args, env: c.server.env, cwd: c.server.cwd, url: c.server.url, headers: c.server.headers,
-      status: "ok", notes: c.server.notes,
-      shadowed: shadowed.length ? [...new Set(shadowed.map((s) => s.source))] : undefined,
-      conflicts: conflicts.length ? conflicts.map((x) => other(x, x.state!.status, x.state!.reason)) : undefined,
-    };
-    const denied = policyReason(entry, opts.config.allowServers, opts.config.denyServers);
-    if (denied) return dropUndefined({ ...entry, status: "denied", reason: denied });
-    if (c.state) return dropUndefined({ ...entry, status: c.state.status, reason: c.state.reason, approve: c.state.approve });
-    const verdict = await classify(entry, {
-      allowSelf: opts.config.allowSelfServer, execPath: opts.execPath, cwd: opts.cwd, env: opts.env, windows,
-      isExecutable: (p) => fs.isExecutable(p), isDirectory: (p) => fs.isDirectory(p),
-    });
-    return dropUndefined({ ...entry, ...verdict });
-  }));
+  const servers = await Promise.all(
+    [...byName.values()].map(async ({ winner: c, conflicts, shadowed }): Promise<ServerEntry> => {
+      const entry: ServerEntry = {
+        name: c.name,
+        source: c.source,
+        format: c.format,
+        scope: c.scope,
+        transport: c.server.transport,
+        command: c.server.command,
+        args: c.server.args,
+        env: c.server.env,
+        cwd: c.server.cwd,
+        url: c.server.url,
+        headers: c.server.headers,
+        status: "ok",
+        notes: c.server.notes,
+        shadowed: shadowed.length ? [...new Set(shadowed.map((s) => s.source))] : undefined,
+        conflicts: conflicts.length ? conflicts.map((x) => other(x, x.state!.status, x.state!.reason)) : undefined,
+      };
+      const denied = policyReason(entry, opts.config.allowServers, opts.config.denyServers);
+      if (denied) return dropUndefined({ ...entry, status: "denied", reason: denied });
+      if (c.state)
+        return dropUndefined({ ...entry, status: c.state.status, reason: c.state.reason, approve: c.state.approve });
+      const verdict = await classify(entry, {
+        allowSelf: opts.config.allowSelfServer,
+        execPath: opts.execPath,
+        cwd: opts.cwd,
+        env: opts.env,
+        windows,
+        isExecutable: (p) => fs.isExecutable(p),
+        isDirectory: (p) => fs.isDirectory(p),
+      });
+      return dropUndefined({ ...entry, ...verdict });
+    }),
+  );
   return { servers, problems: ctx.problems, searched: ctx.searched };
 }
 

@@ -24,12 +24,17 @@ function transportFor(server: ServerEntry): { transport: Transport; stderrTail: 
       stderr: "pipe",
     });
     let tail = "";
-    transport.stderr?.on("data", (chunk: Buffer) => { tail = (tail + chunk.toString("utf8")).slice(-STDERR_TAIL); });
+    transport.stderr?.on("data", (chunk: Buffer) => {
+      tail = (tail + chunk.toString("utf8")).slice(-STDERR_TAIL);
+    });
     return { transport, stderrTail: () => tail.trim() };
   }
   const requestInit = { headers: server.headers ?? {} };
   const url = new URL(server.url!);
-  const transport = server.transport === "sse" ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+  const transport =
+    server.transport === "sse"
+      ? new SSEClientTransport(url, { requestInit })
+      : new StreamableHTTPClientTransport(url, { requestInit });
   return { transport, stderrTail: () => "" };
 }
 
@@ -56,7 +61,11 @@ export const listServerTools: ListTools = async (server, signal) => {
   } catch (err) {
     const tail = stderrTail();
     // The error may quote the URL (keys in its path or query) or echo a token: print the masked form.
-    throw new Error(redactor(server)(`${(err as Error).message}${tail ? `\n    server stderr: ${tail.split("\n").slice(-3).join("\n    ")}` : ""}`));
+    throw new Error(
+      redactor(server)(
+        `${(err as Error).message}${tail ? `\n    server stderr: ${tail.split("\n").slice(-3).join("\n    ")}` : ""}`,
+      ),
+    );
   } finally {
     signal.removeEventListener("abort", closeOnAbort);
     await client.close().catch(() => {});

@@ -8,7 +8,8 @@ import type { ServerEntry } from "../types.ts";
 import { expandPath, expandRecord, expandString, type ExpandContext, type VarSyntax } from "./expand.ts";
 
 /** True for a plain JSON/TOML/YAML object (not an array, not null). */
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** How one client writes a server. */
 export interface Dialect {
@@ -34,14 +35,20 @@ export interface Dialect {
 }
 
 /** The entry fields a config value determines, whether its own file turns it off, and why bridge cannot use a valid entry. */
-export type NormalizedServer = Pick<ServerEntry, "transport" | "command" | "args" | "env" | "cwd" | "url" | "headers" | "notes"> & {
+export type NormalizedServer = Pick<
+  ServerEntry,
+  "transport" | "command" | "args" | "env" | "cwd" | "url" | "headers" | "notes"
+> & {
   disabled: boolean;
   notUsable?: string;
 };
 
 /** A value that cannot become a server; `field` is the offending key, for the error position. */
 export class EntryError extends Error {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -78,28 +85,42 @@ export function stringList(v: unknown, key: string): string[] | undefined {
 export function stringMap(v: unknown, key: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) {
-    return Object.fromEntries(stringList(v, key)!.map((item) => {
-      const eq = item.indexOf("=");
-      if (eq <= 0) throw new EntryError(`"${key}" entries must look like KEY=VALUE, not "${item}"`, key);
-      return [item.slice(0, eq), item.slice(eq + 1)];
-    }));
+    return Object.fromEntries(
+      stringList(v, key)!.map((item) => {
+        const eq = item.indexOf("=");
+        if (eq <= 0) throw new EntryError(`"${key}" entries must look like KEY=VALUE, not "${item}"`, key);
+        return [item.slice(0, eq), item.slice(eq + 1)];
+      }),
+    );
   }
   if (!isObject(v)) throw new EntryError(`"${key}" must be an object of strings`, key);
-  return Object.fromEntries(Object.entries(v).map(([k, val]) => {
-    if (typeof val === "string") return [k, val];
-    if (typeof val === "number" || typeof val === "boolean") return [k, String(val)];
-    throw new EntryError(`"${key}.${k}" must be a string`, key);
-  }));
+  return Object.fromEntries(
+    Object.entries(v).map(([k, val]) => {
+      if (typeof val === "string") return [k, val];
+      if (typeof val === "number" || typeof val === "boolean") return [k, String(val)];
+      throw new EntryError(`"${key}.${k}" must be a string`, key);
+    }),
+  );
 }
 
 const COMMON_TYPES: Record<string, ServerEntry["transport"] | "not-usable"> = {
-  stdio: "stdio", local: "stdio",
-  http: "http", "streamable-http": "http", streamablehttp: "http", streamable_http: "http", remote: "http",
+  stdio: "stdio",
+  local: "stdio",
+  http: "http",
+  "streamable-http": "http",
+  streamablehttp: "http",
+  streamable_http: "http",
+  remote: "http",
   sse: "sse",
-  ws: "not-usable", websocket: "not-usable",
+  ws: "not-usable",
+  websocket: "not-usable",
 };
 
-function commandParts(obj: Record<string, unknown>): { command?: string; args?: string[]; env?: Record<string, string> } {
+function commandParts(obj: Record<string, unknown>): {
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+} {
   const cmd = obj.command;
   if (cmd === undefined || cmd === null) return {};
   if (typeof cmd === "string") return { command: cmd, args: stringList(obj.args, "args") };
@@ -143,27 +164,49 @@ export interface NormalizeIO {
 }
 
 /** Normalizes one server value. Throws EntryError when it cannot describe a server. */
-export function normalizeServer(value: unknown, dialect: Dialect, ctx: ExpandContext, io: NormalizeIO = {}): NormalizedServer {
-  if (!isObject(value)) throw new EntryError(`a server must be an object, not ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
+export function normalizeServer(
+  value: unknown,
+  dialect: Dialect,
+  ctx: ExpandContext,
+  io: NormalizeIO = {},
+): NormalizedServer {
+  if (!isObject(value))
+    throw new EntryError(
+      `a server must be an object, not ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    );
   const disabled = value.disabled === true || value.enabled === false;
   const types = { ...COMMON_TYPES, ...dialect.types };
   const rawType = value.type ?? value.transport;
   let typed: ServerEntry["transport"] | undefined;
   if (rawType !== undefined && rawType !== null) {
     if (typeof rawType !== "string" || !types[rawType.toLowerCase()]) {
-      throw new EntryError(`unknown "type" ${JSON.stringify(rawType)} (expected ${Object.keys(types).filter((t) => types[t] !== "not-usable").join(", ")})`, value.type !== undefined ? "type" : "transport");
+      throw new EntryError(
+        `unknown "type" ${JSON.stringify(rawType)} (expected ${Object.keys(types)
+          .filter((t) => types[t] !== "not-usable")
+          .join(", ")})`,
+        value.type !== undefined ? "type" : "transport",
+      );
     }
     const t = types[rawType.toLowerCase()]!;
     if (t === "not-usable") {
       const url = dialect.urlKeys.map((k) => value[k]).find((v): v is string => typeof v === "string");
-      return { transport: "stdio", url: url === undefined ? undefined : expandString(url, ctx), disabled, notUsable: `its "${rawType}" transport is not supported by bridge`, notes: ctx.notes.length ? ctx.notes : undefined };
+      return {
+        transport: "stdio",
+        url: url === undefined ? undefined : expandString(url, ctx),
+        disabled,
+        notUsable: `its "${rawType}" transport is not supported by bridge`,
+        notes: ctx.notes.length ? ctx.notes : undefined,
+      };
     }
     typed = t;
   }
   const urlKey = dialect.urlKeys.find((k) => value[k] !== undefined && value[k] !== null);
   const rawUrl = urlKey ? stringField(value, urlKey) : undefined;
   const { command, args, env: commandEnv } = commandParts(value);
-  const envFromKeys = Object.assign({}, ...(dialect.envKeys ?? ["env"]).map((k) => stringMap(value[k], k) ?? {})) as Record<string, string>;
+  const envFromKeys = Object.assign(
+    {},
+    ...(dialect.envKeys ?? ["env"]).map((k) => stringMap(value[k], k) ?? {}),
+  ) as Record<string, string>;
   let fileEnv: Record<string, string> = {};
   if (dialect.envFile && value.envFile !== undefined) {
     const path = expandPath(stringField(value, "envFile")!, ctx);
@@ -174,18 +217,48 @@ export function normalizeServer(value: unknown, dialect: Dialect, ctx: ExpandCon
   const notes = () => (ctx.notes.length ? ctx.notes : undefined);
 
   if (rawUrl !== undefined && typed !== "stdio") {
-    if (dialect.urlNeedsType && typed === undefined) throw new EntryError(`has "${urlKey}" but no "type" (use "http" or "sse")`, urlKey);
+    if (dialect.urlNeedsType && typed === undefined)
+      throw new EntryError(`has "${urlKey}" but no "type" (use "http" or "sse")`, urlKey);
     const url = expandString(rawUrl, ctx);
     let parsed: URL;
-    try { parsed = new URL(url); } catch { throw new EntryError(`"${urlKey}" is not a valid URL`, urlKey); }
-    if (parsed.protocol === "ws:" || parsed.protocol === "wss:") return { transport: "stdio", url, disabled, notUsable: "its WebSocket URL is not supported by bridge", notes: notes() };
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new EntryError(`"${urlKey}" must be an http(s) URL, not ${parsed.protocol}`, urlKey);
-    const transport = typed ?? dialect.urlKeyTransport?.[urlKey!] ?? (dialect.urlTransport === "guess" ? (/\/sse\/?$/.test(parsed.pathname) ? "sse" : "http") : dialect.urlTransport);
-    const headers = Object.assign({}, ...(dialect.headerKeys ?? ["headers"]).map((k) => stringMap(value[k], k) ?? {})) as Record<string, string>;
-    return { transport, url, headers: Object.keys(headers).length ? expandRecord(headers, ctx) : undefined, disabled, notes: notes() };
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new EntryError(`"${urlKey}" is not a valid URL`, urlKey);
+    }
+    if (parsed.protocol === "ws:" || parsed.protocol === "wss:")
+      return {
+        transport: "stdio",
+        url,
+        disabled,
+        notUsable: "its WebSocket URL is not supported by bridge",
+        notes: notes(),
+      };
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+      throw new EntryError(`"${urlKey}" must be an http(s) URL, not ${parsed.protocol}`, urlKey);
+    const transport =
+      typed ??
+      dialect.urlKeyTransport?.[urlKey!] ??
+      (dialect.urlTransport === "guess" ? (/\/sse\/?$/.test(parsed.pathname) ? "sse" : "http") : dialect.urlTransport);
+    const headers = Object.assign(
+      {},
+      ...(dialect.headerKeys ?? ["headers"]).map((k) => stringMap(value[k], k) ?? {}),
+    ) as Record<string, string>;
+    return {
+      transport,
+      url,
+      headers: Object.keys(headers).length ? expandRecord(headers, ctx) : undefined,
+      disabled,
+      notes: notes(),
+    };
   }
-  if (typed !== undefined && typed !== "stdio") throw new EntryError(`"type" is ${String(rawType)} but there is no ${dialect.urlKeys.map((k) => `"${k}"`).join(" or ")}`, "type");
-  if (command === undefined) throw new EntryError(`has neither "command" nor ${dialect.urlKeys.map((k) => `"${k}"`).join(" / ")}`);
+  if (typed !== undefined && typed !== "stdio")
+    throw new EntryError(
+      `"type" is ${String(rawType)} but there is no ${dialect.urlKeys.map((k) => `"${k}"`).join(" or ")}`,
+      "type",
+    );
+  if (command === undefined)
+    throw new EntryError(`has neither "command" nor ${dialect.urlKeys.map((k) => `"${k}"`).join(" / ")}`);
   if (command.trim() === "") throw new EntryError(`"command" is empty`, "command");
   const written = { ...commandEnv, ...envFromKeys };
   const env = { ...fileEnv, ...expandRecord(written, ctx) };

@@ -5,7 +5,13 @@
  * and smol-toml; values come from Bun.JSONC, which keeps `__proto__` as an own key instead of
  * setting the prototype. YAML (Continue, goose) uses Bun.YAML, which reports no position.
  */
-import { findNodeAtLocation, parse as parseJsoncTolerant, parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
+import {
+  findNodeAtLocation,
+  parse as parseJsoncTolerant,
+  parseTree,
+  printParseErrorCode,
+  type ParseError,
+} from "jsonc-parser";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { ConfigProblem } from "../types.ts";
 
@@ -19,7 +25,10 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   return { line, column: offset - lineStart + 1 };
 }
@@ -38,7 +47,9 @@ function jsonSyntaxProblem(file: string, text: string, cause: unknown): ConfigPr
   }
   const first = errors[0];
   if (!first) return { file, reason: `not valid JSON: ${(cause as Error).message ?? String(cause)}` };
-  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const words = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
   return { file, ...lineColumnAt(text, first.offset), reason: `not valid JSON: ${words}` };
 }
 
@@ -50,7 +61,10 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
     } catch (err) {
       if (err instanceof TomlError) {
         const firstLine = err.message.split("\n")[0]!.replace(/^Invalid TOML document:\s*/, "");
-        return { ok: false, problem: { file, line: err.line, column: err.column, reason: `not valid TOML: ${firstLine}` } };
+        return {
+          ok: false,
+          problem: { file, line: err.line, column: err.column, reason: `not valid TOML: ${firstLine}` },
+        };
       }
       return { ok: false, problem: { file, reason: `not valid TOML: ${(err as Error).message}` } };
     }
@@ -59,10 +73,14 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
     try {
       return { ok: true, value: Bun.YAML.parse(text) ?? {} };
     } catch (err) {
-      return { ok: false, problem: { file, reason: `not valid YAML: ${(err as Error).message.replace(/^YAML Parse error:\s*/, "")}` } };
+      return {
+        ok: false,
+        problem: { file, reason: `not valid YAML: ${(err as Error).message.replace(/^YAML Parse error:\s*/, "")}` },
+      };
     }
   }
-  if (text.trim() === "") return { ok: false, problem: { file, line: 1, column: 1, reason: "the file is empty (expected a JSON object)" } };
+  if (text.trim() === "")
+    return { ok: false, problem: { file, line: 1, column: 1, reason: "the file is empty (expected a JSON object)" } };
   try {
     return { ok: true, value: Bun.JSONC.parse(text) };
   } catch (err) {
@@ -74,7 +92,11 @@ export function parseConfigText(file: string, text: string, syntax: ConfigSyntax
  * Where a value sits in a JSON file (path of keys), for shape errors; undefined when unknown
  * (TOML files, or a path that does not exist).
  */
-export function locateJsonPath(text: string, syntax: ConfigSyntax, path: Array<string | number>): { line: number; column: number } | undefined {
+export function locateJsonPath(
+  text: string,
+  syntax: ConfigSyntax,
+  path: Array<string | number>,
+): { line: number; column: number } | undefined {
   if (syntax !== "json") return undefined;
   let tree: ReturnType<typeof parseTree>;
   try {

@@ -7,11 +7,21 @@
  * `JSON.parse` needs ~2.5×. Scalars outside the wanted slices are not validated.
  */
 
-const Q = 0x22, BS = 0x5c, LB = 0x7b, RB = 0x7d, LS = 0x5b, RS = 0x5d, CO = 0x3a, CM = 0x2c;
+const Q = 0x22,
+  BS = 0x5c,
+  LB = 0x7b,
+  RB = 0x7d,
+  LS = 0x5b,
+  RS = 0x5d,
+  CO = 0x3a,
+  CM = 0x2c;
 
 /** A structural error at a byte offset. */
 export class JsonScanError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -56,7 +66,10 @@ function skipValue(b: Buffer, i: number): number {
   const stack: number[] = [];
   for (; i < b.length; i++) {
     const ch = b[i]!;
-    if (ch === Q) { i = endOfString(b, i) - 1; continue; }
+    if (ch === Q) {
+      i = endOfString(b, i) - 1;
+      continue;
+    }
     if (ch === LB || ch === LS) stack.push(ch);
     else if (ch === RB || ch === RS) {
       const open = stack.pop();
@@ -87,7 +100,10 @@ function members(b: Buffer, i: number, fn: (key: string, start: number, end: num
     const valueEnd = skipValue(b, i);
     fn(key, i, valueEnd);
     i = ws(b, valueEnd);
-    if (b[i] === CM) { i = ws(b, i + 1); continue; }
+    if (b[i] === CM) {
+      i = ws(b, i + 1);
+      continue;
+    }
     if (b[i] === RB) return i + 1;
     throw new JsonScanError("comma or closing brace expected", i);
   }

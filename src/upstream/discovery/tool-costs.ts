@@ -40,7 +40,10 @@ export interface ToolCostReport {
 /** o200k tokens of a tool list: per tool, the JSON of {name, description, inputSchema}. */
 export function toolSchemaTokens(tools: readonly ToolListing[], countTokens: (text: string) => number): number {
   let total = 0;
-  for (const tool of tools) total += countTokens(JSON.stringify({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
+  for (const tool of tools)
+    total += countTokens(
+      JSON.stringify({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }),
+    );
   return total;
 }
 
@@ -79,18 +82,36 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 /** Lists and prices every server's tools (`concurrency` at a time, default 8); one failing server is reported, not fatal. */
 export async function measureToolCosts(
   servers: readonly ServerEntry[],
-  deps: { listTools: ListTools; countTokens: (text: string) => number; bridgeTools: ToolListing[]; timeoutMs: number; concurrency?: number; now?: () => number },
+  deps: {
+    listTools: ListTools;
+    countTokens: (text: string) => number;
+    bridgeTools: ToolListing[];
+    timeoutMs: number;
+    concurrency?: number;
+    now?: () => number;
+  },
 ): Promise<ToolCostReport> {
   const now = deps.now ?? (() => performance.now());
-  const results = await mapLimited(servers, Math.max(1, deps.concurrency ?? 8), async (server): Promise<ServerToolCost> => {
-    const started = now();
-    try {
-      const tools = await withDeadline(deps.timeoutMs, `server "${server.name}"`, (signal) => deps.listTools(server, signal));
-      return { name: server.name, tools: tools.length, tokens: toolSchemaTokens(tools, deps.countTokens), ms: Math.round(now() - started) };
-    } catch (err) {
-      return { name: server.name, error: (err as Error).message, ms: Math.round(now() - started) };
-    }
-  });
+  const results = await mapLimited(
+    servers,
+    Math.max(1, deps.concurrency ?? 8),
+    async (server): Promise<ServerToolCost> => {
+      const started = now();
+      try {
+        const tools = await withDeadline(deps.timeoutMs, `server "${server.name}"`, (signal) =>
+          deps.listTools(server, signal),
+        );
+        return {
+          name: server.name,
+          tools: tools.length,
+          tokens: toolSchemaTokens(tools, deps.countTokens),
+          ms: Math.round(now() - started),
+        };
+      } catch (err) {
+        return { name: server.name, error: (err as Error).message, ms: Math.round(now() - started) };
+      }
+    },
+  );
   const totalTokens = results.reduce((sum, r) => sum + (r.tokens ?? 0), 0);
   const bridgeByTool = deps.bridgeTools.map((t) => ({ name: t.name, tokens: toolSchemaTokens([t], deps.countTokens) }));
   const bridgeTokens = bridgeByTool.reduce((sum, t) => sum + t.tokens, 0);

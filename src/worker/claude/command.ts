@@ -35,9 +35,13 @@ export interface ClaudeCommandSpec {
 /** Validates a job's session_id (a UUID) and returns it; throws a clear error otherwise. */
 export function checkSessionId(id: unknown): string {
   if (typeof id !== "string" || !UUID.test(id)) {
-    throw new BridgeError("CLAUDE_FAILED", `session_id must be a Claude Code session UUID (got ${JSON.stringify(String(id).slice(0, 60))}).`, {
-      hint: "Use the session_id from an earlier escalate_to_claude outcome.",
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `session_id must be a Claude Code session UUID (got ${JSON.stringify(String(id).slice(0, 60))}).`,
+      {
+        hint: "Use the session_id from an earlier escalate_to_claude outcome.",
+      },
+    );
   }
   return id.toLowerCase();
 }
@@ -45,9 +49,13 @@ export function checkSessionId(id: unknown): string {
 /** Validates a model name or alias (e.g. "sonnet", "claude-sonnet-4-5", "opus[1m]"). */
 export function checkModel(model: unknown): string {
   if (typeof model !== "string" || !MODEL.test(model)) {
-    throw new BridgeError("CLAUDE_FAILED", `model ${JSON.stringify(String(model).slice(0, 60))} is not a valid model name.`, {
-      hint: 'Use an alias such as "sonnet" or "opus", or a full model id.',
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `model ${JSON.stringify(String(model).slice(0, 60))} is not a valid model name.`,
+      {
+        hint: 'Use an alias such as "sonnet" or "opus", or a full model id.',
+      },
+    );
   }
   return model;
 }
@@ -57,8 +65,14 @@ export function checkModel(model: unknown): string {
  * Throws for values that are not positive whole numbers.
  */
 export function effectiveMaxTurns(requested: unknown, workerLimit: number): number | undefined {
-  if (requested !== undefined && (typeof requested !== "number" || !Number.isInteger(requested) || requested < 1 || requested > 10_000)) {
-    throw new BridgeError("CLAUDE_FAILED", `max_turns must be a whole number from 1 to 10000 (got ${JSON.stringify(requested)}).`);
+  if (
+    requested !== undefined &&
+    (typeof requested !== "number" || !Number.isInteger(requested) || requested < 1 || requested > 10_000)
+  ) {
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `max_turns must be a whole number from 1 to 10000 (got ${JSON.stringify(requested)}).`,
+    );
   }
   const limit = workerLimit > 0 ? workerLimit : undefined;
   if (requested === undefined) return limit;
@@ -82,7 +96,10 @@ export function buildClaudeArgs(spec: ClaudeCommandSpec): string[] {
 }
 
 /** The child's environment: the worker's, minus DROPPED_ENV. Reports whether an API key will be used. */
-export function buildClaudeEnv(base: Record<string, string | undefined>): { env: Record<string, string>; apiKeyOverrides: boolean } {
+export function buildClaudeEnv(base: Record<string, string | undefined>): {
+  env: Record<string, string>;
+  apiKeyOverrides: boolean;
+} {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
     if (value !== undefined && !(DROPPED_ENV as readonly string[]).includes(key)) env[key] = value;

@@ -40,15 +40,23 @@ export function resolveJobCwd(cwd: string | undefined, allowRoots: readonly stri
     }
   }
   if (roots.length === 0) {
-    throw new BridgeError("CLAUDE_FAILED", "The worker has no existing --allow-root directory, so no Claude job may run.", {
-      hint: "Restart the worker with --allow-root <dir> pointing at the projects Claude may work in.",
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      "The worker has no existing --allow-root directory, so no Claude job may run.",
+      {
+        hint: "Restart the worker with --allow-root <dir> pointing at the projects Claude may work in.",
+      },
+    );
   }
   const wanted = cwd ?? roots[0]!;
   if (typeof wanted !== "string" || wanted.length === 0 || wanted.includes("\0") || !isAbsolute(wanted)) {
-    throw new BridgeError("CLAUDE_FAILED", `cwd must be an absolute path (got ${JSON.stringify(String(wanted).slice(0, 200))}).`, {
-      hint: `Pass a directory inside one of the worker's allow-roots: ${roots.join(", ")}.`,
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `cwd must be an absolute path (got ${JSON.stringify(String(wanted).slice(0, 200))}).`,
+      {
+        hint: `Pass a directory inside one of the worker's allow-roots: ${roots.join(", ")}.`,
+      },
+    );
   }
   // One answer for "outside the roots" whether or not the path exists, and never where a link
   // leads: refusals must not let the caller probe the host's file system (an existence oracle).
@@ -64,12 +72,18 @@ export function resolveJobCwd(cwd: string | undefined, allowRoots: readonly stri
     });
   }
   if (resolved === undefined || !roots.some((root) => isInside(resolved, root))) {
-    throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} is not a directory inside the worker's allowed roots (it is outside them, or missing).`, {
-      hint: `Use a directory inside: ${roots.join(", ")}; or restart the worker with another --allow-root.`,
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `cwd ${wanted} is not a directory inside the worker's allowed roots (it is outside them, or missing).`,
+      {
+        hint: `Use a directory inside: ${roots.join(", ")}; or restart the worker with another --allow-root.`,
+      },
+    );
   }
   if (!fs.isDirectory(resolved)) {
-    throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} is not a directory.`, { hint: "Pass a directory, not a file." });
+    throw new BridgeError("CLAUDE_FAILED", `cwd ${wanted} is not a directory.`, {
+      hint: "Pass a directory, not a file.",
+    });
   }
   return resolved;
 }
@@ -80,7 +94,7 @@ export function resolveJobCwd(cwd: string | undefined, allowRoots: readonly stri
  * (a job that will be refused still gets a key).
  */
 export function cwdLockKey(cwd: unknown, allowRoots: readonly string[], fs: CwdFs = nodeCwdFs): string {
-  const wanted = typeof cwd === "string" && cwd ? cwd : allowRoots[0] ?? "/";
+  const wanted = typeof cwd === "string" && cwd ? cwd : (allowRoots[0] ?? "/");
   try {
     return fs.realpath(wanted);
   } catch {

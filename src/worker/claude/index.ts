@@ -8,7 +8,12 @@ import type { Config } from "../../config/index.ts";
 import { BridgeError } from "../../errors.ts";
 import type { HandlerResult, JobHandler } from "../../queue/types.ts";
 import {
-  buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns, newSessionId,
+  buildClaudeArgs,
+  buildClaudeEnv,
+  checkModel,
+  checkSessionId,
+  effectiveMaxTurns,
+  newSessionId,
 } from "./command.ts";
 import { isInside, resolveJobCwd } from "./cwd.ts";
 import type { ClaudeOutcome } from "../../queue/outcome.ts";
@@ -29,15 +34,22 @@ let preflight: Promise<AuthReport> | undefined;
  * Checks `claude auth status` once per process and logs the result (a warning when not logged in
  * or the CLI is missing). Never throws; later calls return the first answer.
  */
-export function preflightClaude(config: Config, log: ConsolaInstance, env: Record<string, string | undefined> = process.env): Promise<AuthReport> {
+export function preflightClaude(
+  config: Config,
+  log: ConsolaInstance,
+  env: Record<string, string | undefined> = process.env,
+): Promise<AuthReport> {
   preflight ??= (async () => {
     const { env: childEnv, apiKeyOverrides } = buildClaudeEnv(env);
     if (apiKeyOverrides) {
-      log.warn("claude: ANTHROPIC_API_KEY is set in the worker's environment; Claude Code will bill that API key instead of the user's subscription login.");
+      log.warn(
+        "claude: ANTHROPIC_API_KEY is set in the worker's environment; Claude Code will bill that API key instead of the user's subscription login.",
+      );
     }
     const report = await checkClaudeAuth(claudeBin(config), childEnv);
     if (report.state === "logged_in") log.info(`claude: ${report.detail}`);
-    else if (report.state === "not_logged_in" && apiKeyOverrides) log.info("claude: not logged in to a subscription; runs will use ANTHROPIC_API_KEY.");
+    else if (report.state === "not_logged_in" && apiKeyOverrides)
+      log.info("claude: not logged in to a subscription; runs will use ANTHROPIC_API_KEY.");
     else log.warn(`claude: ${report.detail}`);
     return report;
   })();
@@ -47,8 +59,18 @@ export function preflightClaude(config: Config, log: ConsolaInstance, env: Recor
 /** An outcome for a job the worker refused before starting Claude. */
 function refusedOutcome(message: string, sessionId: string | null): ClaudeOutcome {
   return {
-    classification: "refused", message, result: null, session_id: sessionId, total_cost_usd: null, num_turns: null,
-    duration_ms: 0, permission_denials: [], is_error: true, subtype: null, exit_code: null, api_error_status: null,
+    classification: "refused",
+    message,
+    result: null,
+    session_id: sessionId,
+    total_cost_usd: null,
+    num_turns: null,
+    duration_ms: 0,
+    permission_denials: [],
+    is_error: true,
+    subtype: null,
+    exit_code: null,
+    api_error_status: null,
   };
 }
 
@@ -72,14 +94,20 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     let plan: { cwd: string; spec: ClaudeCommandSpec };
     try {
       if (typeof body.request !== "string" || body.request.trim() === "") {
-        throw new BridgeError("CLAUDE_FAILED", "The request is empty.", { hint: "Describe the task for Claude Code in request." });
+        throw new BridgeError("CLAUDE_FAILED", "The request is empty.", {
+          hint: "Describe the task for Claude Code in request.",
+        });
       }
       const resume = body.session_id !== undefined ? checkSessionId(body.session_id) : undefined;
       const holder = resume && activeSessions.get(resume);
       if (holder) {
-        throw new BridgeError("CLAUDE_FAILED", `Session ${resume} is in use by job ${holder}, which is still running.`, {
-          hint: `Wait for ${holder} (get_job) and then continue the session, or cancel it first.`,
-        });
+        throw new BridgeError(
+          "CLAUDE_FAILED",
+          `Session ${resume} is in use by job ${holder}, which is still running.`,
+          {
+            hint: `Wait for ${holder} (get_job) and then continue the session, or cancel it first.`,
+          },
+        );
       }
       const cwd = resolveJobCwd(body.cwd, workerOptions.allowRoots);
       const trust = workerOptions.trustProjectSettings ?? [];
@@ -100,7 +128,11 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     } catch (err) {
       if (!(err instanceof BridgeError)) throw err;
       log.warn(`claude job ${job.id} refused: ${err.message}`);
-      return { ok: false, outcome: refusedOutcome(err.message, null), error: { code: err.code, message: err.message, hint: err.hint } };
+      return {
+        ok: false,
+        outcome: refusedOutcome(err.message, null),
+        error: { code: err.code, message: err.message, hint: err.hint },
+      };
     }
 
     const { sessionId } = plan.spec;
@@ -109,18 +141,28 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     // Progress is redacted in order: each line waits for the one before it.
     let progressChain = Promise.resolve();
     const progress = (event: { message: string; data?: unknown }) => {
-      progressChain = progressChain.then(async () => ctx.progress({ ...event, message: await scrub.text(event.message) })).catch(() => {});
+      progressChain = progressChain
+        .then(async () => ctx.progress({ ...event, message: await scrub.text(event.message) }))
+        .catch(() => {});
     };
     let facts: RunFacts;
     try {
       await preflightClaude(config, log, baseEnv);
       const { env } = buildClaudeEnv(baseEnv);
       ctx.checkpoint({ session_id: sessionId });
-      log.info(`claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode}, ${plan.spec.projectSettings ? "project settings trusted" : "user settings only"})`);
+      log.info(
+        `claude job ${job.id}: ${plan.spec.resume ? "resuming" : "new"} session ${sessionId} in ${plan.cwd} (${plan.spec.permissionMode}, ${plan.spec.projectSettings ? "project settings trusted" : "user settings only"})`,
+      );
       facts = await runClaude(
         {
-          bin: claudeBin(config), args: buildClaudeArgs(plan.spec), cwd: plan.cwd, env, prompt: body.request,
-          timeoutMs: workerOptions.timeoutMs, signal: ctx.signal, onProgress: progress,
+          bin: claudeBin(config),
+          args: buildClaudeArgs(plan.spec),
+          cwd: plan.cwd,
+          env,
+          prompt: body.request,
+          timeoutMs: workerOptions.timeoutMs,
+          signal: ctx.signal,
+          onProgress: progress,
           processes: workerTracking().forJob(job.id),
         },
         deps.runner ?? nodeRunnerDeps,
@@ -136,12 +178,18 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     for (const d of outcome.permission_denials) {
       if (d.tool_input === undefined) continue;
       const text = await scrub.text(JSON.stringify(d.tool_input));
-      try { d.tool_input = JSON.parse(text); } catch { d.tool_input = text; }
+      try {
+        d.tool_input = JSON.parse(text);
+      } catch {
+        d.tool_input = text;
+      }
     }
     const redacted = scrub.summary();
     if (redacted) outcome.redacted = redacted;
     if (classified.error) classified.error.message = await scrub.text(classified.error.message);
-    log.info(`claude job ${job.id}: ${outcome.classification} (exit ${outcome.exit_code ?? facts.signal ?? "-"}, ${outcome.num_turns ?? 0} turns, $${outcome.total_cost_usd ?? 0})`);
+    log.info(
+      `claude job ${job.id}: ${outcome.classification} (exit ${outcome.exit_code ?? facts.signal ?? "-"}, ${outcome.num_turns ?? 0} turns, $${outcome.total_cost_usd ?? 0})`,
+    );
     return classified;
   };
 }

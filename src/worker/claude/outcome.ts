@@ -61,7 +61,8 @@ export function normalizeDenials(raw: unknown[] | undefined, seen: StreamState["
     if (typeof rec.tool_use_id === "string") denial.tool_use_id = rec.tool_use_id;
     if (rec.tool_input !== undefined) {
       const json = JSON.stringify(rec.tool_input) ?? "";
-      denial.tool_input = json.length <= MAX_DENIAL_INPUT_CHARS ? rec.tool_input : { truncated: json.slice(0, MAX_DENIAL_INPUT_CHARS) };
+      denial.tool_input =
+        json.length <= MAX_DENIAL_INPUT_CHARS ? rec.tool_input : { truncated: json.slice(0, MAX_DENIAL_INPUT_CHARS) };
     }
     out.push(denial);
   }
@@ -86,7 +87,12 @@ export function classifyRun(f: RunFacts): Classified {
     exit_code: f.exitCode,
     api_error_status: num(r?.api_error_status) ?? null,
   };
-  const fail = (classification: Classification, message: string, hint?: string, code = "CLAUDE_FAILED"): Classified => ({
+  const fail = (
+    classification: Classification,
+    message: string,
+    hint?: string,
+    code = "CLAUDE_FAILED",
+  ): Classified => ({
     ok: false,
     outcome: { classification, message, ...base },
     error: { code, message, ...(hint ? { hint } : {}) },
@@ -95,11 +101,19 @@ export function classifyRun(f: RunFacts): Classified {
   const stderrLine = f.stderrTail.trim().split("\n").filter(Boolean).slice(-3).join(" | ").slice(0, 500);
 
   if (f.spawnError) {
-    return fail("cli_missing", `Claude Code CLI could not be started (${f.bin}): ${f.spawnError.message}`,
-      "Install Claude Code (npm i -g @anthropic-ai/claude-code) or set BRIDGE_CLAUDE_BIN to its path, then restart the worker.");
+    return fail(
+      "cli_missing",
+      `Claude Code CLI could not be started (${f.bin}): ${f.spawnError.message}`,
+      "Install Claude Code (npm i -g @anthropic-ai/claude-code) or set BRIDGE_CLAUDE_BIN to its path, then restart the worker.",
+    );
   }
   if (f.cancelled && f.abortReason === "shutdown") {
-    return fail("interrupted", `The worker shut down and stopped the Claude run before it finished.${resume}`, "Submit it again (with session_id to resume) once a worker runs.", "JOB_INTERRUPTED");
+    return fail(
+      "interrupted",
+      `The worker shut down and stopped the Claude run before it finished.${resume}`,
+      "Submit it again (with session_id to resume) once a worker runs.",
+      "JOB_INTERRUPTED",
+    );
   }
   if (f.cancelled) return fail("cancelled", `The Claude run was cancelled.${resume}`, undefined, "CANCELLED");
   if (f.timedOut) {
@@ -107,50 +121,85 @@ export function classifyRun(f: RunFacts): Classified {
     const retry = f.stream.lastApiRetry;
     if (retry && !r) {
       base.api_error_status = retry.error_status ?? null;
-      return fail("api_error",
+      return fail(
+        "api_error",
         `Claude Code was still retrying a failed API call (HTTP ${retry.error_status ?? "?"}${retry.error ? `, ${retry.error}` : ""}, attempt ${retry.attempt ?? "?"}/${retry.max_retries ?? "?"}) when the worker's ${seconds}s timeout stopped it.${resume}`,
-        "Check the Anthropic API status and the user's login, then retry.");
+        "Check the Anthropic API status and the user's login, then retry.",
+      );
     }
-    return fail("timeout", `The Claude run did not finish within the worker's ${seconds}s timeout and was stopped.${resume}`,
-      "Resume the session with a narrower request, or restart the worker with a longer --timeout.", "TIMEOUT");
+    return fail(
+      "timeout",
+      `The Claude run did not finish within the worker's ${seconds}s timeout and was stopped.${resume}`,
+      "Resume the session with a narrower request, or restart the worker with a longer --timeout.",
+      "TIMEOUT",
+    );
   }
   if (r) {
     const text = typeof r.result === "string" ? r.result : "";
     if (r.is_error && NOT_LOGGED_IN.test(text)) {
-      return fail("not_logged_in", `Claude Code is not logged in on the worker's machine: ${text.slice(0, 200)}`,
-        "On that machine run `claude` once and log in (/login), then retry.");
+      return fail(
+        "not_logged_in",
+        `Claude Code is not logged in on the worker's machine: ${text.slice(0, 200)}`,
+        "On that machine run `claude` once and log in (/login), then retry.",
+      );
     }
     if (r.subtype === "error_max_turns") {
-      return fail("max_turns", `Claude stopped after reaching the maximum number of turns (${base.num_turns ?? "?"}).${resume}`,
-        "Resume the session to continue, or allow more turns (max_turns, up to the worker's BRIDGE_CLAUDE_MAX_TURNS).");
+      return fail(
+        "max_turns",
+        `Claude stopped after reaching the maximum number of turns (${base.num_turns ?? "?"}).${resume}`,
+        "Resume the session to continue, or allow more turns (max_turns, up to the worker's BRIDGE_CLAUDE_MAX_TURNS).",
+      );
     }
     if (r.subtype === "error_max_budget_usd") {
-      return fail("budget", `Claude stopped after reaching the worker's cost budget (spent $${base.total_cost_usd ?? "?"}).${resume}`,
-        "Resume the session to continue, or have the user raise BRIDGE_CLAUDE_MAX_BUDGET_USD for the worker.");
+      return fail(
+        "budget",
+        `Claude stopped after reaching the worker's cost budget (spent $${base.total_cost_usd ?? "?"}).${resume}`,
+        "Resume the session to continue, or have the user raise BRIDGE_CLAUDE_MAX_BUDGET_USD for the worker.",
+      );
     }
     if (r.terminal_reason === "api_error" || base.api_error_status !== null) {
-      return fail("api_error", `The Anthropic API call failed${base.api_error_status ? ` (HTTP ${base.api_error_status})` : ""}: ${text.slice(0, 300)}`,
-        base.api_error_status === 401 ? "The API rejected the credentials: log in again with `claude` (/login) on the worker's machine." : "Retry later; if it persists, check the API status.");
+      return fail(
+        "api_error",
+        `The Anthropic API call failed${base.api_error_status ? ` (HTTP ${base.api_error_status})` : ""}: ${text.slice(0, 300)}`,
+        base.api_error_status === 401
+          ? "The API rejected the credentials: log in again with `claude` (/login) on the worker's machine."
+          : "Retry later; if it persists, check the API status.",
+      );
     }
     if (r.is_error) {
       const errors = Array.isArray(r.errors) ? r.errors.filter((e) => typeof e === "string").join("; ") : "";
-      return fail("cli_error", `Claude Code reported an error (${base.subtype ?? "unknown"}): ${(errors || text || stderrLine || "no details").slice(0, 500)}`);
+      return fail(
+        "cli_error",
+        `Claude Code reported an error (${base.subtype ?? "unknown"}): ${(errors || text || stderrLine || "no details").slice(0, 500)}`,
+      );
     }
     if (f.exitCode !== 0 && !f.stoppedAfterResult) {
-      return fail("crashed", `Claude Code printed a result but exited with ${f.exitCode ?? f.signal}: ${stderrLine || "no details"}`);
+      return fail(
+        "crashed",
+        `Claude Code printed a result but exited with ${f.exitCode ?? f.signal}: ${stderrLine || "no details"}`,
+      );
     }
     if (denials.length > 0) {
       const tools = [...new Set(denials.map((d) => d.tool_name))].join(", ");
-      return fail("permission_denied", `Claude finished, but ${denials.length} tool call(s) were refused (${tools}), so the work may be incomplete.${resume}`,
-        "Ask for a higher permission_mode (up to the worker's --permission-mode ceiling), or have the user pre-allow these tools for the worker (BRIDGE_CLAUDE_ALLOWED_TOOLS).");
+      return fail(
+        "permission_denied",
+        `Claude finished, but ${denials.length} tool call(s) were refused (${tools}), so the work may be incomplete.${resume}`,
+        "Ask for a higher permission_mode (up to the worker's --permission-mode ceiling), or have the user pre-allow these tools for the worker (BRIDGE_CLAUDE_ALLOWED_TOOLS).",
+      );
     }
     return { ok: true, outcome: { classification: "success", message: "Claude finished successfully.", ...base } };
   }
   if (NOT_LOGGED_IN.test(f.stderrTail)) {
-    return fail("not_logged_in", `Claude Code is not logged in on the worker's machine: ${stderrLine}`,
-      "On that machine run `claude` once and log in (/login), then retry.");
+    return fail(
+      "not_logged_in",
+      `Claude Code is not logged in on the worker's machine: ${stderrLine}`,
+      "On that machine run `claude` once and log in (/login), then retry.",
+    );
   }
   const how = f.signal ? `was killed by ${f.signal}` : `exited with code ${f.exitCode}`;
-  return fail("crashed", `Claude Code ${how} without a result: ${stderrLine || "no output on stderr"}`,
-    "Run `bridge doctor` on the worker's machine, or run `claude -p` there by hand to see the problem.");
+  return fail(
+    "crashed",
+    `Claude Code ${how} without a result: ${stderrLine || "no output on stderr"}`,
+    "Run `bridge doctor` on the worker's machine, or run `claude -p` there by hand to see the problem.",
+  );
 }

@@ -15,7 +15,14 @@ import { BridgeError } from "../../errors.ts";
 import type { PermissionMode } from "../../queue/types.ts";
 
 /** Every mode, least permissive first. */
-export const PERMISSION_ORDER: readonly PermissionMode[] = ["plan", "dontAsk", "default", "acceptEdits", "auto", "bypassPermissions"];
+export const PERMISSION_ORDER: readonly PermissionMode[] = [
+  "plan",
+  "dontAsk",
+  "default",
+  "acceptEdits",
+  "auto",
+  "bypassPermissions",
+];
 
 /** True when `mode` is one of the known modes. */
 export function isPermissionMode(mode: unknown): mode is PermissionMode {
@@ -45,14 +52,22 @@ export function effectivePermissionMode(requested: unknown, ceiling: PermissionM
   }
   const mode = requested ?? ceiling;
   if (permissionRank(mode) > permissionRank(ceiling)) {
-    throw new BridgeError("CLAUDE_FAILED", `The job asked for permission_mode "${mode}", above this worker's ceiling "${ceiling}".`, {
-      hint: `Ask for "${ceiling}" or less, or have the user restart the worker with a higher --permission-mode.`,
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      `The job asked for permission_mode "${mode}", above this worker's ceiling "${ceiling}".`,
+      {
+        hint: `Ask for "${ceiling}" or less, or have the user restart the worker with a higher --permission-mode.`,
+      },
+    );
   }
   if (mode === "bypassPermissions" && isRoot) {
-    throw new BridgeError("CLAUDE_FAILED", "permission_mode bypassPermissions is refused by Claude Code when it runs as root.", {
-      hint: "Use acceptEdits or pre-allowed tools instead, or run the worker as a normal user.",
-    });
+    throw new BridgeError(
+      "CLAUDE_FAILED",
+      "permission_mode bypassPermissions is refused by Claude Code when it runs as root.",
+      {
+        hint: "Use acceptEdits or pre-allowed tools instead, or run the worker as a normal user.",
+      },
+    );
   }
   return mode;
 }

@@ -25,9 +25,14 @@ export function parseAuthStatus(exitCode: number | null, stdout: string, stderr:
     // Older CLIs print text; fall through.
   }
   const method = typeof json?.authMethod === "string" ? json.authMethod : undefined;
-  if (json?.loggedIn === true) return { state: "logged_in", method, detail: `Claude Code is logged in (${method ?? "unknown method"}).` };
+  if (json?.loggedIn === true)
+    return { state: "logged_in", method, detail: `Claude Code is logged in (${method ?? "unknown method"}).` };
   if (json?.loggedIn === false || exitCode === 1) {
-    return { state: "not_logged_in", method, detail: "Claude Code is not logged in: run `claude` once and use /login (escalations will fail until then)." };
+    return {
+      state: "not_logged_in",
+      method,
+      detail: "Claude Code is not logged in: run `claude` once and use /login (escalations will fail until then).",
+    };
   }
   const why = (stderr || stdout).trim().split("\n")[0]?.slice(0, 200) || `exit code ${exitCode}`;
   return { state: "unknown", detail: `Could not read \`claude auth status\`: ${why}` };
@@ -51,7 +56,10 @@ export function checkClaudeAuth(bin: string, env: Record<string, string>, timeou
       finish({ state: "unknown", detail: `\`${bin} auth status\` did not answer within ${timeoutMs / 1000}s.` });
     }, timeoutMs);
     child.on("error", (err: NodeJS.ErrnoException) =>
-      finish({ state: "cli_missing", detail: `Claude Code CLI not found or not runnable (${bin}): ${err.message}. Install it or set BRIDGE_CLAUDE_BIN.` }),
+      finish({
+        state: "cli_missing",
+        detail: `Claude Code CLI not found or not runnable (${bin}): ${err.message}. Install it or set BRIDGE_CLAUDE_BIN.`,
+      }),
     );
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));

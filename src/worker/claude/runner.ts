@@ -36,7 +36,11 @@ export interface RunClaudeInput {
 
 /** Process-level calls (injectable for tests). */
 export interface RunnerDeps {
-  spawn(bin: string, args: string[], opts: { cwd: string; env: Record<string, string>; processes: JobProcesses }): ChildProcess;
+  spawn(
+    bin: string,
+    args: string[],
+    opts: { cwd: string; env: Record<string, string>; processes: JobProcesses },
+  ): ChildProcess;
 }
 
 /** Finds `bin` on the child's PATH; throws an ENOENT error (as spawn would) when it is not there. */
@@ -57,7 +61,12 @@ export const nodeRunnerDeps: RunnerDeps = {
     const path = resolveBin(bin, env, cwd);
     if (process.platform === "win32") return nodeSpawn(path, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     const [file, ...argv] = processes.argv([path, ...args], process.pid);
-    return nodeSpawn(file!, argv, { cwd, env: { ...env, ...processes.env }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    return nodeSpawn(file!, argv, {
+      cwd,
+      env: { ...env, ...processes.env },
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   },
 };
 
@@ -138,11 +147,13 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       parser.push(chunk);
       if (resultSeen || !parser.state.result) return;
       resultSeen = true;
-      timers.push(setTimeout(() => {
-        if (exited || timedOut || cancelled) return;
-        stoppedAfterResult = true;
-        stop();
-      }, input.resultExitGraceMs ?? RESULT_EXIT_GRACE_MS));
+      timers.push(
+        setTimeout(() => {
+          if (exited || timedOut || cancelled) return;
+          stoppedAfterResult = true;
+          stop();
+        }, input.resultExitGraceMs ?? RESULT_EXIT_GRACE_MS),
+      );
     });
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
@@ -160,7 +171,10 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       void procs.release(child.pid).then((leftovers) => {
         // Something out of reach may still hold stdout: wait for EOF, but not forever.
         const done = () => finish(facts({ exitCode: code, signal, ...(leftovers ? { leftovers } : {}) }));
-        const drained = setTimeout(() => { child.stdout?.destroy(); done(); }, DRAIN_MS);
+        const drained = setTimeout(() => {
+          child.stdout?.destroy();
+          done();
+        }, DRAIN_MS);
         void stdoutEnded.then(() => {
           clearTimeout(drained);
           done();
@@ -168,11 +182,13 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       });
     });
 
-    timers.push(setTimeout(() => {
-      if (exited || cancelled || stoppedAfterResult) return;
-      timedOut = true;
-      stop();
-    }, input.timeoutMs));
+    timers.push(
+      setTimeout(() => {
+        if (exited || cancelled || stoppedAfterResult) return;
+        timedOut = true;
+        stop();
+      }, input.timeoutMs),
+    );
     input.signal?.addEventListener("abort", onAbort, { once: true });
 
     child.stdin?.end(input.prompt);

@@ -58,9 +58,17 @@ const clip = (text: string, max = PROGRESS_TEXT_LIMIT): string => {
 /** A one-line summary of a tool call, e.g. "Bash touch x" or "Write /repo/a.txt". */
 export function describeToolUse(name: string, input: unknown): string {
   const args = (input && typeof input === "object" ? input : {}) as Record<string, unknown>;
-  const key = ["command", "file_path", "notebook_path", "path", "pattern", "url", "query", "description", "prompt"].find(
-    (k) => typeof args[k] === "string",
-  );
+  const key = [
+    "command",
+    "file_path",
+    "notebook_path",
+    "path",
+    "pattern",
+    "url",
+    "query",
+    "description",
+    "prompt",
+  ].find((k) => typeof args[k] === "string");
   const detail = key ? String(args[key]) : Object.keys(args).length ? JSON.stringify(args) : "";
   return clip(detail ? `${name} ${detail}` : name, PROGRESS_TEXT_LIMIT - "tool: ".length);
 }
@@ -149,12 +157,17 @@ export class StreamParser {
       };
       const r = s.lastApiRetry;
       this.onProgress({
-        message: clip(`API error ${r.error_status ?? "?"}${r.error ? ` (${r.error})` : ""}, retry ${r.attempt ?? "?"}/${r.max_retries ?? "?"}`),
+        message: clip(
+          `API error ${r.error_status ?? "?"}${r.error ? ` (${r.error})` : ""}, retry ${r.attempt ?? "?"}/${r.max_retries ?? "?"}`,
+        ),
         data: { type: "api_retry", ...r },
       });
     } else if (msg.type === "system" && msg.subtype === "permission_denied") {
       const tool = typeof msg.tool_name === "string" ? msg.tool_name : "?";
-      s.deniedTools.push({ tool_name: tool, tool_use_id: typeof msg.tool_use_id === "string" ? msg.tool_use_id : undefined });
+      s.deniedTools.push({
+        tool_name: tool,
+        tool_use_id: typeof msg.tool_use_id === "string" ? msg.tool_use_id : undefined,
+      });
       this.onProgress({ message: clip(`denied: ${tool}`), data: { type: "permission_denied", tool_name: tool } });
     } else if (msg.type === "assistant" && isObject(msg.message) && Array.isArray(msg.message.content)) {
       for (const block of msg.message.content) this.block(block);
@@ -167,7 +180,10 @@ export class StreamParser {
   private block(block: unknown): void {
     if (!isObject(block)) return;
     if (block.type === "tool_use" && typeof block.name === "string") {
-      this.onProgress({ message: `tool: ${describeToolUse(block.name, block.input)}`, data: { type: "tool_use", name: block.name } });
+      this.onProgress({
+        message: `tool: ${describeToolUse(block.name, block.input)}`,
+        data: { type: "tool_use", name: block.name },
+      });
     } else if (block.type === "text" && typeof block.text === "string" && block.text.trim()) {
       this.state.lastText = block.text;
       this.onProgress({ message: clip(block.text), data: { type: "text" } });

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { buildClaudeArgs, buildClaudeEnv, checkModel, checkSessionId, effectiveMaxTurns } from "../../../src/worker/claude/command.ts";
+import {
+  buildClaudeArgs,
+  buildClaudeEnv,
+  checkModel,
+  checkSessionId,
+  effectiveMaxTurns,
+} from "../../../src/worker/claude/command.ts";
 import { parseAuthStatus } from "../../../src/worker/claude/preflight.ts";
 
 const SID = "11111111-2222-4333-8444-555555555555";
@@ -7,7 +13,15 @@ const spec = { permissionMode: "default" as const, sessionId: SID, allowedTools:
 
 describe("buildClaudeArgs", () => {
   test("new session: -p, stream-json, verbose, pre-assigned session id; no prompt in argv", () => {
-    expect(buildClaudeArgs(spec)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode=default", "--setting-sources=user", `--session-id=${SID}`]);
+    expect(buildClaudeArgs(spec)).toEqual([
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode=default",
+      "--setting-sources=user",
+      `--session-id=${SID}`,
+    ]);
   });
 
   test("resume uses the equals form and no --session-id", () => {
@@ -17,20 +31,46 @@ describe("buildClaudeArgs", () => {
   });
 
   test("limits and tools", () => {
-    const args = buildClaudeArgs({ ...spec, permissionMode: "acceptEdits", model: "sonnet", maxTurns: 3, maxBudgetUsd: 0.5, allowedTools: ["Bash(git diff:*)", "Edit"], disallowedTools: ["WebFetch"] });
+    const args = buildClaudeArgs({
+      ...spec,
+      permissionMode: "acceptEdits",
+      model: "sonnet",
+      maxTurns: 3,
+      maxBudgetUsd: 0.5,
+      allowedTools: ["Bash(git diff:*)", "Edit"],
+      disallowedTools: ["WebFetch"],
+    });
     expect(args).toEqual([
-      "-p", "--output-format", "stream-json", "--verbose", "--permission-mode=acceptEdits", "--setting-sources=user", `--session-id=${SID}`, "--model=sonnet",
-      "--max-turns=3", "--max-budget-usd=0.5", "--allowedTools=Bash(git diff:*),Edit", "--disallowedTools=WebFetch",
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode=acceptEdits",
+      "--setting-sources=user",
+      `--session-id=${SID}`,
+      "--model=sonnet",
+      "--max-turns=3",
+      "--max-budget-usd=0.5",
+      "--allowedTools=Bash(git diff:*),Edit",
+      "--disallowedTools=WebFetch",
     ]);
   });
 
   test("project settings are loaded only when the worker trusts the job's directory", () => {
     expect(buildClaudeArgs(spec)).toContain("--setting-sources=user");
-    expect(buildClaudeArgs({ ...spec, projectSettings: true }).some((a) => a.startsWith("--setting-sources"))).toBe(false);
+    expect(buildClaudeArgs({ ...spec, projectSettings: true }).some((a) => a.startsWith("--setting-sources"))).toBe(
+      false,
+    );
   });
 
   test("every argument after -p is a --flag (nothing positional to mistake for a prompt)", () => {
-    for (const a of buildClaudeArgs({ ...spec, model: "opus", maxTurns: 1, allowedTools: ["Bash"], disallowedTools: ["Write"] }).slice(1)) {
+    for (const a of buildClaudeArgs({
+      ...spec,
+      model: "opus",
+      maxTurns: 1,
+      allowedTools: ["Bash"],
+      disallowedTools: ["Write"],
+    }).slice(1)) {
       expect(a === "stream-json" || a.startsWith("--")).toBe(true);
     }
   });
@@ -45,8 +85,10 @@ describe("job values are validated (hostile input)", () => {
   });
 
   test("model names", () => {
-    for (const good of ["sonnet", "opus", "claude-sonnet-4-5-20250929", "opus[1m]", "us.anthropic.claude-3:0"]) expect(checkModel(good)).toBe(good);
-    for (const bad of ["--help", "-p", "a b", "x;rm -rf /", "", "m".repeat(101), "sonnet\n"]) expect(() => checkModel(bad)).toThrow(/not a valid model/);
+    for (const good of ["sonnet", "opus", "claude-sonnet-4-5-20250929", "opus[1m]", "us.anthropic.claude-3:0"])
+      expect(checkModel(good)).toBe(good);
+    for (const bad of ["--help", "-p", "a b", "x;rm -rf /", "", "m".repeat(101), "sonnet\n"])
+      expect(() => checkModel(bad)).toThrow(/not a valid model/);
   });
 
   test("max turns: the job's number, capped by the worker's", () => {
@@ -60,14 +102,24 @@ describe("job values are validated (hostile input)", () => {
 });
 
 test("child env drops CLAUDECODE and the queue secret, reports an API key", () => {
-  const { env, apiKeyOverrides } = buildClaudeEnv({ PATH: "/bin", CLAUDECODE: "1", BRIDGE_TOKEN: "s3cret", BRIDGE_TOKEN_FILE: "/t", HOME: "/h", UNSET: undefined });
+  const { env, apiKeyOverrides } = buildClaudeEnv({
+    PATH: "/bin",
+    CLAUDECODE: "1",
+    BRIDGE_TOKEN: "s3cret",
+    BRIDGE_TOKEN_FILE: "/t",
+    HOME: "/h",
+    UNSET: undefined,
+  });
   expect(env).toEqual({ PATH: "/bin", HOME: "/h" });
   expect(apiKeyOverrides).toBe(false);
   expect(buildClaudeEnv({ ANTHROPIC_API_KEY: "k" }).apiKeyOverrides).toBe(true);
 });
 
 test("parseAuthStatus", () => {
-  expect(parseAuthStatus(0, JSON.stringify({ loggedIn: true, authMethod: "claude.ai" }), "")).toMatchObject({ state: "logged_in", method: "claude.ai" });
+  expect(parseAuthStatus(0, JSON.stringify({ loggedIn: true, authMethod: "claude.ai" }), "")).toMatchObject({
+    state: "logged_in",
+    method: "claude.ai",
+  });
   expect(parseAuthStatus(1, JSON.stringify({ loggedIn: false, authMethod: "none" }), "").state).toBe("not_logged_in");
   expect(parseAuthStatus(1, "", "Not logged in").state).toBe("not_logged_in");
   expect(parseAuthStatus(2, "", "error: unknown command 'auth'").state).toBe("unknown");

@@ -41,12 +41,25 @@ describe("resolveJobCwd", () => {
   });
 
   test("a symlink that escapes the root is refused without saying where it leads", () => {
-    expect(() => resolveJobCwd(join(root, "escape"), [root])).toThrow(/not a directory inside the worker.s allowed roots/);
-    try { resolveJobCwd(join(root, "escape"), [root]); } catch (err) { expect(String(err)).not.toContain("secret"); }
+    expect(() => resolveJobCwd(join(root, "escape"), [root])).toThrow(
+      /not a directory inside the worker.s allowed roots/,
+    );
+    try {
+      resolveJobCwd(join(root, "escape"), [root]);
+    } catch (err) {
+      expect(String(err)).not.toContain("secret");
+    }
   });
 
   test("outside the roots, a missing and an existing path get the same answer (no existence oracle)", () => {
-    const msg = (p: string) => { try { resolveJobCwd(p, [root]); return ""; } catch (err) { return (err as Error).message.replace(p, "<p>"); } };
+    const msg = (p: string) => {
+      try {
+        resolveJobCwd(p, [root]);
+        return "";
+      } catch (err) {
+        return (err as Error).message.replace(p, "<p>");
+      }
+    };
     expect(msg(join(base, "secret"))).toBe(msg(join(base, "no-such-dir")));
     expect(msg("/etc")).toBe(msg("/etc-nope"));
   });

@@ -15,7 +15,12 @@ describe("effectivePermissionMode", () => {
   });
 
   test("asking for more than the ceiling is refused with the ceiling in the hint", () => {
-    for (const [asked, ceiling] of [["acceptEdits", "default"], ["bypassPermissions", "auto"], ["default", "plan"], ["auto", "acceptEdits"]] as const) {
+    for (const [asked, ceiling] of [
+      ["acceptEdits", "default"],
+      ["bypassPermissions", "auto"],
+      ["default", "plan"],
+      ["auto", "acceptEdits"],
+    ] as const) {
       try {
         effectivePermissionMode(asked, ceiling, false);
         throw new Error("not refused");
@@ -33,7 +38,15 @@ describe("effectivePermissionMode", () => {
   });
 
   test("unknown modes (hostile input) are refused", () => {
-    for (const bad of ["--dangerously-skip-permissions", "BYPASSPERMISSIONS", "", 3, null, "constructor", "__proto__"]) {
+    for (const bad of [
+      "--dangerously-skip-permissions",
+      "BYPASSPERMISSIONS",
+      "",
+      3,
+      null,
+      "constructor",
+      "__proto__",
+    ]) {
       expect(() => effectivePermissionMode(bad, "bypassPermissions", false)).toThrow(/Unknown permission_mode/);
     }
     expect(() => effectivePermissionMode(undefined, "yolo" as never, false)).toThrow(/ceiling/);

@@ -8,8 +8,21 @@ import { runClaude } from "../../../src/worker/claude/runner.ts";
 
 let dir: string;
 const SID = "11111111-2222-4333-8444-555555555555";
-const INIT = JSON.stringify({ type: "system", subtype: "init", session_id: SID, model: "m", permissionMode: "default" });
-const RESULT = JSON.stringify({ type: "result", subtype: "success", is_error: false, result: "ok", session_id: SID, num_turns: 1 });
+const INIT = JSON.stringify({
+  type: "system",
+  subtype: "init",
+  session_id: SID,
+  model: "m",
+  permissionMode: "default",
+});
+const RESULT = JSON.stringify({
+  type: "result",
+  subtype: "success",
+  is_error: false,
+  result: "ok",
+  session_id: SID,
+  num_turns: 1,
+});
 
 function script(name: string, body: string): string {
   const path = join(dir, name);
@@ -30,7 +43,13 @@ async function gone(pid: number): Promise<boolean> {
   return !alive(pid);
 }
 const pidsIn = (file: string): number[] => readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
-const base = () => ({ args: ["-p"], cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OUT: dir }, prompt: "", timeoutMs: 10_000 });
+const base = () => ({
+  args: ["-p"],
+  cwd: dir,
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OUT: dir },
+  prompt: "",
+  timeoutMs: 10_000,
+});
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "bridge-runner-"));
@@ -39,7 +58,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("runClaude", () => {
   test("the prompt goes to stdin (even `--help`), argv is untouched, stdin is closed", async () => {
-    const bin = script("echo-stdin", `cat > "$OUT/stdin.txt"; printf '%s\\n' "$@" > "$OUT/argv.txt"; echo '${INIT}'; echo '${RESULT}'`);
+    const bin = script(
+      "echo-stdin",
+      `cat > "$OUT/stdin.txt"; printf '%s\\n' "$@" > "$OUT/argv.txt"; echo '${INIT}'; echo '${RESULT}'`,
+    );
     const events: ProgressEvent[] = [];
     const facts = await runClaude({ ...base(), bin, prompt: "--help", onProgress: (e) => events.push(e) });
     expect(readFileSync(join(dir, "stdin.txt"), "utf8")).toBe("--help");
@@ -50,7 +72,10 @@ describe("runClaude", () => {
   });
 
   test("timeout: SIGTERM to the whole group, background children included", async () => {
-    const bin = script("hang", `sleep 300 & echo $! > "$OUT/hang.pids"; echo '${INIT}'; sleep 301 & echo $! >> "$OUT/hang.pids"; wait`);
+    const bin = script(
+      "hang",
+      `sleep 300 & echo $! > "$OUT/hang.pids"; echo '${INIT}'; sleep 301 & echo $! >> "$OUT/hang.pids"; wait`,
+    );
     const facts = await runClaude({ ...base(), bin, timeoutMs: 700 });
     expect(facts.timedOut).toBe(true);
     expect(facts.signal).toBe("SIGTERM");
@@ -93,13 +118,24 @@ describe("runClaude", () => {
   });
 
   test("if the worker itself is SIGKILLed, the watchdog stops the CLI's process group", async () => {
-    const bin = script("orphan", `echo $$ > "$OUT/orphan.pid"; sleep 300 & echo $! >> "$OUT/orphan.pid"; echo '${INIT}'; wait`);
+    const bin = script(
+      "orphan",
+      `echo $$ > "$OUT/orphan.pid"; sleep 300 & echo $! >> "$OUT/orphan.pid"; echo '${INIT}'; wait`,
+    );
     const driver = join(dir, "driver.ts");
     const runner = join(import.meta.dir, "../../../src/worker/claude/runner.ts");
-    writeFileSync(driver, `import { runClaude } from ${JSON.stringify(runner)};\nawait runClaude({ bin: ${JSON.stringify(bin)}, args: [], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH, OUT: ${JSON.stringify(dir)} }, prompt: "x", timeoutMs: 600000 });\n`);
+    writeFileSync(
+      driver,
+      `import { runClaude } from ${JSON.stringify(runner)};\nawait runClaude({ bin: ${JSON.stringify(bin)}, args: [], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH, OUT: ${JSON.stringify(dir)} }, prompt: "x", timeoutMs: 600000 });\n`,
+    );
     const worker = Bun.spawn(["bun", driver], { stdout: "ignore", stderr: "ignore" });
     const pidFile = join(dir, "orphan.pid");
-    for (let i = 0; i < 200 && !(existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().split(/\s+/).length === 2); i++) await Bun.sleep(25);
+    for (
+      let i = 0;
+      i < 200 && !(existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().split(/\s+/).length === 2);
+      i++
+    )
+      await Bun.sleep(25);
     const pids = pidsIn(pidFile);
     expect(pids.every(alive)).toBe(true);
     worker.kill("SIGKILL");

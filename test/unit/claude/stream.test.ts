@@ -4,16 +4,65 @@ import { MAX_LINE_CHARS, StreamParser, describeToolUse } from "../../../src/work
 
 const SID = "11111111-2222-4333-8444-555555555555";
 // Shapes as printed by Claude Code 2.1.330 with --output-format stream-json --verbose (trimmed).
-const INIT = { type: "system", subtype: "init", cwd: "/repo", session_id: SID, tools: ["Bash"], model: "claude-opus-5-5", permissionMode: "default" };
-const TOOL = { type: "assistant", message: { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "touch x.txt" } }] }, session_id: SID };
-const DENIED = { type: "system", subtype: "permission_denied", tool_name: "Bash", tool_use_id: "toolu_1", message: "needs approval", session_id: SID };
-const TOOL_RESULT = { type: "user", message: { role: "user", content: [{ type: "tool_result", content: "needs approval", is_error: true, tool_use_id: "toolu_1" }] } };
-const TEXT = { type: "assistant", message: { role: "assistant", content: [{ type: "text", text: "made it" }] }, session_id: SID };
-const RETRY = { type: "system", subtype: "api_retry", attempt: 2, max_retries: 10, retry_delay_ms: 1140, error_status: 500, error: "server_error", session_id: SID };
+const INIT = {
+  type: "system",
+  subtype: "init",
+  cwd: "/repo",
+  session_id: SID,
+  tools: ["Bash"],
+  model: "claude-opus-5-5",
+  permissionMode: "default",
+};
+const TOOL = {
+  type: "assistant",
+  message: {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "touch x.txt" } }],
+  },
+  session_id: SID,
+};
+const DENIED = {
+  type: "system",
+  subtype: "permission_denied",
+  tool_name: "Bash",
+  tool_use_id: "toolu_1",
+  message: "needs approval",
+  session_id: SID,
+};
+const TOOL_RESULT = {
+  type: "user",
+  message: {
+    role: "user",
+    content: [{ type: "tool_result", content: "needs approval", is_error: true, tool_use_id: "toolu_1" }],
+  },
+};
+const TEXT = {
+  type: "assistant",
+  message: { role: "assistant", content: [{ type: "text", text: "made it" }] },
+  session_id: SID,
+};
+const RETRY = {
+  type: "system",
+  subtype: "api_retry",
+  attempt: 2,
+  max_retries: 10,
+  retry_delay_ms: 1140,
+  error_status: 500,
+  error: "server_error",
+  session_id: SID,
+};
 const RESULT = {
-  type: "result", subtype: "success", is_error: false, result: "made it", session_id: SID, total_cost_usd: 0.00028, num_turns: 2,
-  duration_ms: 120, permission_denials: [{ tool_name: "Bash", tool_use_id: "toolu_1", tool_input: { command: "touch x.txt" } }],
-  terminal_reason: "completed", api_error_status: null,
+  type: "result",
+  subtype: "success",
+  is_error: false,
+  result: "made it",
+  session_id: SID,
+  total_cost_usd: 0.00028,
+  num_turns: 2,
+  duration_ms: 120,
+  permission_denials: [{ tool_name: "Bash", tool_use_id: "toolu_1", tool_input: { command: "touch x.txt" } }],
+  terminal_reason: "completed",
+  api_error_status: null,
 };
 const lines = (...msgs: unknown[]) => msgs.map((m) => JSON.stringify(m)).join("\n") + "\n";
 
@@ -63,7 +112,13 @@ describe("StreamParser", () => {
   });
 
   test("garbage, non-objects and odd shapes are counted, never thrown", () => {
-    const text = "not json\n[1,2]\nnull\n\n" + lines({ type: "assistant", message: { content: "str" } }, { type: "assistant", message: { content: [null, 5, { type: "tool_use" }] } }, INIT);
+    const text =
+      "not json\n[1,2]\nnull\n\n" +
+      lines(
+        { type: "assistant", message: { content: "str" } },
+        { type: "assistant", message: { content: [null, 5, { type: "tool_use" }] } },
+        INIT,
+      );
     const { state, events } = parse(text);
     expect(state.invalidLines).toBe(3);
     expect(state.sessionId).toBe(SID);

@@ -11,8 +11,17 @@ const args = {
 
 describe("findArgProblem", () => {
   test.each([
-    [[]], [["--json"]], [["--no-json"]], [["--scripts", "x"]], [["--scripts=x"]], [["-s", "x"]], [["--allow-root", "/a"]],
-    [["--allowRoot", "/a"]], [["f.py"]], [["--", "--anything", "goes"]], [["-"]],
+    [[]],
+    [["--json"]],
+    [["--no-json"]],
+    [["--scripts", "x"]],
+    [["--scripts=x"]],
+    [["-s", "x"]],
+    [["--allow-root", "/a"]],
+    [["--allowRoot", "/a"]],
+    [["f.py"]],
+    [["--", "--anything", "goes"]],
+    [["-"]],
   ])("accepts %p", (argv) => expect(findArgProblem(argv as string[], args)).toBeUndefined());
 
   test.each([

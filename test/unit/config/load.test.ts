@@ -33,8 +33,17 @@ describe("loadConfig", () => {
 
   test("environment variables are parsed", () => {
     const c = loadConfig({
-      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "2m", MCP_BRIDGE_MAX_TIMEOUT: "5m", MCP_BRIDGE_PIDS: "64", MCP_BRIDGE_CPUS: "1.5",
-        MCP_BRIDGE_READ_ONLY: "no", MCP_BRIDGE_DENY_SERVERS: "a, b*", MCP_BRIDGE_MAX_OUTPUT: "1m", MCP_BRIDGE_ENGINE: "docker" },
+      env: {
+        BRIDGE_ROOT: "/r",
+        MCP_BRIDGE_TIMEOUT: "2m",
+        MCP_BRIDGE_MAX_TIMEOUT: "5m",
+        MCP_BRIDGE_PIDS: "64",
+        MCP_BRIDGE_CPUS: "1.5",
+        MCP_BRIDGE_READ_ONLY: "no",
+        MCP_BRIDGE_DENY_SERVERS: "a, b*",
+        MCP_BRIDGE_MAX_OUTPUT: "1m",
+        MCP_BRIDGE_ENGINE: "docker",
+      },
       readFile: files({}),
     });
     expect(c.timeout).toBe(120_000);
@@ -47,12 +56,21 @@ describe("loadConfig", () => {
   });
 
   test("renamed settings are still read under their old names; the new name wins", () => {
-    const old = loadConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "3m" }, readFile: files({}) });
+    const old = loadConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_RUNTIME_IDLE_TIMEOUT: "3m" },
+      readFile: files({}),
+    });
     expect(old.engine).toBe("podman");
     expect(old.idleTimeout).toBe(180_000);
-    const both = loadConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_ENGINE: "docker" }, readFile: files({}) });
+    const both = loadConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "podman", MCP_BRIDGE_ENGINE: "docker" },
+      readFile: files({}),
+    });
     expect(both.engine).toBe("docker");
-    const file = loadConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: files({ "/r/config.json": JSON.stringify({ runtime: "docker", runtimeIdleTimeout: "1m" }) }) });
+    const file = loadConfig({
+      env: { BRIDGE_ROOT: "/r" },
+      readFile: files({ "/r/config.json": JSON.stringify({ runtime: "docker", runtimeIdleTimeout: "1m" }) }),
+    });
     expect(file.engine).toBe("docker");
     expect(file.idleTimeout).toBe(60_000);
     expect(configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_RUNTIME: "lxc" }).message).toContain("MCP_BRIDGE_RUNTIME");
@@ -69,7 +87,10 @@ describe("loadConfig", () => {
   });
 
   test("MCP_BRIDGE_CONFIG points at another file", () => {
-    const c = loadConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_CONFIG: "/etc/b.json" }, readFile: files({ "/etc/b.json": '{"pids": 7}' }) });
+    const c = loadConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_CONFIG: "/etc/b.json" },
+      readFile: files({ "/etc/b.json": '{"pids": 7}' }),
+    });
     expect(c.pids).toBe(7);
   });
 
@@ -82,7 +103,12 @@ describe("loadConfig", () => {
   });
 
   test("every problem is reported at once", () => {
-    const err = configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_ENGINE: "lxc", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "lots" });
+    const err = configError({
+      BRIDGE_ROOT: "/r",
+      MCP_BRIDGE_ENGINE: "lxc",
+      MCP_BRIDGE_PIDS: "-3",
+      MCP_BRIDGE_MEMORY: "lots",
+    });
     expect(err.message).toContain("MCP_BRIDGE_ENGINE");
     expect(err.message).toContain("podman");
     expect(err.message).toContain("MCP_BRIDGE_PIDS");
@@ -90,20 +116,33 @@ describe("loadConfig", () => {
   });
 
   test("a broken or unknown-keyed config file is reported with its path", () => {
-    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": "{ nope" }).message).toContain("/r/config.json: not valid JSON");
-    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{\n  "timeout": "10s",\n  memory: "1g"\n}' }).message).toContain("not valid JSON: invalid symbol at line 3, column 3");
-    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{ "timeout": "10s", }' }).message).toContain("at line 1, column 21");
-    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{"timout": "3s"}' }).message).toContain('unknown setting "timout"');
+    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": "{ nope" }).message).toContain(
+      "/r/config.json: not valid JSON",
+    );
+    expect(
+      configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{\n  "timeout": "10s",\n  memory: "1g"\n}' }).message,
+    ).toContain("not valid JSON: invalid symbol at line 3, column 3");
+    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{ "timeout": "10s", }' }).message).toContain(
+      "at line 1, column 21",
+    );
+    expect(configError({ BRIDGE_ROOT: "/r" }, { "/r/config.json": '{"timout": "3s"}' }).message).toContain(
+      'unknown setting "timout"',
+    );
   });
 
   test("timeout above the maximum is refused", () => {
-    expect(configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" }).message).toContain("exceeds MCP_BRIDGE_MAX_TIMEOUT");
+    expect(configError({ BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" }).message).toContain(
+      "exceeds MCP_BRIDGE_MAX_TIMEOUT",
+    );
   });
 });
 
 describe("validateConfig", () => {
   test("never throws: each invalid value is a problem and its default is used", () => {
-    const { config, problems } = validateConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "soon", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "1g" }, readFile: files({}) });
+    const { config, problems } = validateConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "soon", MCP_BRIDGE_PIDS: "-3", MCP_BRIDGE_MEMORY: "1g" },
+      readFile: files({}),
+    });
     expect(config.timeout).toBe(30_000);
     expect(config.pids).toBe(128);
     expect(config.memory).toBe("1g"); // valid values are kept
@@ -113,14 +152,25 @@ describe("validateConfig", () => {
   });
 
   test("a broken, unknown-keyed or unreadable config file is a problem, not an exception", () => {
-    expect(validateConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: files({ "/r/config.json": "{ nope" }) }).problems[0]!.message).toContain("not valid JSON");
-    const unreadable = validateConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: () => { throw new Error("EACCES: permission denied"); } });
+    expect(
+      validateConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: files({ "/r/config.json": "{ nope" }) }).problems[0]!
+        .message,
+    ).toContain("not valid JSON");
+    const unreadable = validateConfig({
+      env: { BRIDGE_ROOT: "/r" },
+      readFile: () => {
+        throw new Error("EACCES: permission denied");
+      },
+    });
     expect(unreadable.problems[0]!.message).toBe("/r/config.json: cannot be read: EACCES: permission denied");
     expect(unreadable.config.timeout).toBe(30_000);
   });
 
   test("a timeout above the maximum is a problem and is capped to the maximum", () => {
-    const { config, problems } = validateConfig({ env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" }, readFile: files({}) });
+    const { config, problems } = validateConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_TIMEOUT: "10m" },
+      readFile: files({}),
+    });
     expect(config.timeout).toBe(config.maxTimeout);
     expect(problems[0]!.message).toContain("exceeds MCP_BRIDGE_MAX_TIMEOUT");
   });

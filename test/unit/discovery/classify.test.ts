@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { classify, isSelfServer, matchesAny, parsePattern, policyReason, resolveCommand } from "../../../src/upstream/discovery/classify.ts";
+import {
+  classify,
+  isSelfServer,
+  matchesAny,
+  parsePattern,
+  policyReason,
+  resolveCommand,
+} from "../../../src/upstream/discovery/classify.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const exe = (paths: string[]) => async (p: string) => paths.includes(p);
@@ -34,7 +41,9 @@ describe("policy", () => {
     expect(parsePattern("a@b:c")).toEqual({ name: "a", client: "b", scope: "c" });
     expect(parsePattern("plain")).toEqual({ name: "plain" });
     // The reason names the definition that was refused, so the user can pin it.
-    expect(policyReason(named("notes", "claude-code", "project"), ["notes@claude-code:user"], [])).toContain("notes@claude-code:project");
+    expect(policyReason(named("notes", "claude-code", "project"), ["notes@claude-code:user"], [])).toContain(
+      "notes@claude-code:project",
+    );
   });
 });
 
@@ -42,20 +51,27 @@ describe("resolveCommand", () => {
   const base = { cwd: "/work/p", env: { PATH: "/usr/local/bin:/usr/bin:relative/bin" }, windows: false };
 
   test("a bare name is looked up on PATH, in order; relative PATH entries are ignored", async () => {
-    expect(await resolveCommand("node", { ...base, isExecutable: exe(["/usr/bin/node", "/usr/local/bin/node"]) })).toBe("/usr/local/bin/node");
+    expect(await resolveCommand("node", { ...base, isExecutable: exe(["/usr/bin/node", "/usr/local/bin/node"]) })).toBe(
+      "/usr/local/bin/node",
+    );
     expect(await resolveCommand("tool", { ...base, isExecutable: exe(["/work/p/relative/bin/tool"]) })).toBeUndefined();
     expect(await resolveCommand("missing", { ...base, isExecutable: exe([]) })).toBeUndefined();
   });
 
   test("a path must exist and be executable; a relative one is resolved against the cwd", async () => {
     expect(await resolveCommand("/opt/srv", { ...base, isExecutable: exe(["/opt/srv"]) })).toBe("/opt/srv");
-    expect(await resolveCommand("./bin/srv", { ...base, isExecutable: exe(["/work/p/bin/srv"]) })).toBe("/work/p/bin/srv");
+    expect(await resolveCommand("./bin/srv", { ...base, isExecutable: exe(["/work/p/bin/srv"]) })).toBe(
+      "/work/p/bin/srv",
+    );
     expect(await resolveCommand("/opt/srv", { ...base, isExecutable: exe([]) })).toBeUndefined();
   });
 
   test("Windows: Path is case-insensitive and PATHEXT extensions are tried", async () => {
     const found = await resolveCommand("npx", {
-      cwd: "C:\\p", env: { Path: "C:\\node;C:\\other", PATHEXT: ".EXE;.CMD" }, windows: true, isExecutable: exe(["C:\\node\\npx.CMD"]),
+      cwd: "C:\\p",
+      env: { Path: "C:\\node;C:\\other", PATHEXT: ".EXE;.CMD" },
+      windows: true,
+      isExecutable: exe(["C:\\node\\npx.CMD"]),
     });
     expect(found).toBe("C:\\node\\npx.CMD");
   });
@@ -71,42 +87,78 @@ describe("isSelfServer", () => {
   });
 
   test("this executable under another name is self; a generic runtime as execPath is not", () => {
-    expect(isSelfServer({ command: "mcp", args: ["serve"], resolvedCommand: "/usr/local/bin/mybridge" }, "/usr/local/bin/mybridge", false)).toBe(true);
-    expect(isSelfServer({ command: "bun", args: ["serve"], resolvedCommand: "/usr/bin/bun" }, "/usr/bin/bun", false)).toBe(false);
+    expect(
+      isSelfServer(
+        { command: "mcp", args: ["serve"], resolvedCommand: "/usr/local/bin/mybridge" },
+        "/usr/local/bin/mybridge",
+        false,
+      ),
+    ).toBe(true);
+    expect(
+      isSelfServer({ command: "bun", args: ["serve"], resolvedCommand: "/usr/bin/bun" }, "/usr/bin/bun", false),
+    ).toBe(false);
   });
 });
 
 describe("classify", () => {
   const entry = (over: Partial<ServerEntry>): ServerEntry => ({
-    name: "s", source: "/f.json", format: "cursor", scope: "user", transport: "stdio", command: "srv", args: [], status: "ok", ...over,
+    name: "s",
+    source: "/f.json",
+    format: "cursor",
+    scope: "user",
+    transport: "stdio",
+    command: "srv",
+    args: [],
+    status: "ok",
+    ...over,
   });
-  const opts = { allowSelf: false, cwd: "/w", env: { PATH: "/bin" }, windows: false, isExecutable: exe(["/bin/srv", "/bin/bridge"]), isDirectory: async (p: string) => p === "/w/sub" };
+  const opts = {
+    allowSelf: false,
+    cwd: "/w",
+    env: { PATH: "/bin" },
+    windows: false,
+    isExecutable: exe(["/bin/srv", "/bin/bridge"]),
+    isDirectory: async (p: string) => p === "/w/sub",
+  };
 
   test("ok with the resolved command", async () => {
     expect(await classify(entry({}), opts)).toEqual({ status: "ok", resolvedCommand: "/bin/srv" });
   });
 
   test("a working directory that does not exist is its own status, checked before the command", async () => {
-    expect(await classify(entry({ cwd: "/nowhere", command: "nope" }), opts)).toMatchObject({ status: "cwd-not-found", reason: 'its working directory "/nowhere" does not exist' });
+    expect(await classify(entry({ cwd: "/nowhere", command: "nope" }), opts)).toMatchObject({
+      status: "cwd-not-found",
+      reason: 'its working directory "/nowhere" does not exist',
+    });
     expect((await classify(entry({ cwd: "sub" }), opts)).status).toBe("ok");
   });
 
   test("command not found says where it looked", async () => {
-    expect(await classify(entry({ command: "nope" }), opts)).toMatchObject({ status: "command-not-found", reason: 'command "nope": not found on PATH' });
+    expect(await classify(entry({ command: "nope" }), opts)).toMatchObject({
+      status: "command-not-found",
+      reason: 'command "nope": not found on PATH',
+    });
     expect((await classify(entry({ command: "/x/nope" }), opts)).reason).toContain("no executable file");
   });
 
   test("a server's own PATH is where its command is looked up", async () => {
-    const r = await classify(entry({ command: "tool", env: { PATH: "/custom" } }), { ...opts, isExecutable: exe(["/custom/tool"]) });
+    const r = await classify(entry({ command: "tool", env: { PATH: "/custom" } }), {
+      ...opts,
+      isExecutable: exe(["/custom/tool"]),
+    });
     expect(r.status).toBe("ok");
   });
 
   test("self unless MCP_BRIDGE_ALLOW_SELF_SERVER", async () => {
     expect((await classify(entry({ command: "bridge", args: ["serve"] }), opts)).status).toBe("self");
-    expect((await classify(entry({ command: "bridge", args: ["serve"] }), { ...opts, allowSelf: true })).status).toBe("ok");
+    expect((await classify(entry({ command: "bridge", args: ["serve"] }), { ...opts, allowSelf: true })).status).toBe(
+      "ok",
+    );
   });
 
   test("remote servers are ok without a command check", async () => {
-    expect(await classify(entry({ transport: "http", command: undefined, url: "https://x" }), opts)).toEqual({ status: "ok" });
+    expect(await classify(entry({ transport: "http", command: undefined, url: "https://x" }), opts)).toEqual({
+      status: "ok",
+    });
   });
 });

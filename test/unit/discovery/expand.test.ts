@@ -1,12 +1,31 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expandPath, expandRecord, expandString, type ExpandContext, type VarSyntax } from "../../../src/upstream/discovery/expand.ts";
-import { CLAUDE, CODEX, CURSOR, GEMINI, OPENCODE, VSCODE, WINDSURF, CONTINUE, GENERIC } from "../../../src/upstream/discovery/dialects.ts";
+import {
+  expandPath,
+  expandRecord,
+  expandString,
+  type ExpandContext,
+  type VarSyntax,
+} from "../../../src/upstream/discovery/expand.ts";
+import {
+  CLAUDE,
+  CODEX,
+  CURSOR,
+  GEMINI,
+  OPENCODE,
+  VSCODE,
+  WINDSURF,
+  CONTINUE,
+  GENERIC,
+} from "../../../src/upstream/discovery/dialects.ts";
 import { tempDir } from "../../support/bridge.ts";
 
-const ctx = (syntax: VarSyntax, env: Record<string, string | undefined> = {}, over: Partial<ExpandContext> = {}): ExpandContext =>
-  ({ env, home: "/home/u", cwd: "/work/proj", windows: false, syntax, notes: [], ...over });
+const ctx = (
+  syntax: VarSyntax,
+  env: Record<string, string | undefined> = {},
+  over: Partial<ExpandContext> = {},
+): ExpandContext => ({ env, home: "/home/u", cwd: "/work/proj", windows: false, syntax, notes: [], ...over });
 
 describe("each client's own variable syntax", () => {
   const env = { TOKEN: "t", HOME: "/h" };
@@ -20,7 +39,12 @@ describe("each client's own variable syntax", () => {
 
   test("VS Code: ${env:VAR}, predefined variables, ${input:…} needs the editor; ${VAR} alone is not expanded", () => {
     const c = ctx(VSCODE.syntax, env);
-    expect(expandString("${env:TOKEN}|${workspaceFolder}|${workspaceFolderBasename}|${userHome}|${pathSeparator}|${/}|${TOKEN}", c)).toBe("t|/work/proj|proj|/home/u|/|/|${TOKEN}");
+    expect(
+      expandString(
+        "${env:TOKEN}|${workspaceFolder}|${workspaceFolderBasename}|${userHome}|${pathSeparator}|${/}|${TOKEN}",
+        c,
+      ),
+    ).toBe("t|/work/proj|proj|/home/u|/|/|${TOKEN}");
     expect(expandString("key=${input:api-key}", c)).toBe("key=");
     expect(c.needsInput).toEqual(["api-key"]);
     expect(expandString("${command:pick}", c)).toBe("");
@@ -74,8 +98,12 @@ describe("file references (Windsurf ${file:…}, opencode {file:…})", () => {
   writeFileSync(join(dir.path, "token"), "s3cret\n");
 
   test("are read (trimmed) when the file is approved, relative to the config file", () => {
-    expect(expandString(`\${file:${join(dir.path, "token")}}`, ctx(WINDSURF.syntax, {}, { allowFiles: true }))).toBe("s3cret");
-    expect(expandString("{file:token}", ctx(OPENCODE.syntax, {}, { allowFiles: true, fileDir: dir.path }))).toBe("s3cret");
+    expect(expandString(`\${file:${join(dir.path, "token")}}`, ctx(WINDSURF.syntax, {}, { allowFiles: true }))).toBe(
+      "s3cret",
+    );
+    expect(expandString("{file:token}", ctx(OPENCODE.syntax, {}, { allowFiles: true, fileDir: dir.path }))).toBe(
+      "s3cret",
+    );
   });
 
   test("are never read for an unapproved project file", () => {

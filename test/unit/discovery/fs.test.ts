@@ -15,17 +15,34 @@ describe("the real file system", () => {
   const project = join(dir.path, "project");
   mkdirSync(join(home, ".cursor"), { recursive: true });
   mkdirSync(project, { recursive: true });
-  const run = (cwd = project) => discoverServers({ config, home, cwd, platform: "linux", env: { PATH: "/usr/bin:/bin", HOME: home }, systemDirs: { claudeManaged: join(dir.path, "etc-cc"), geminiSystem: join(dir.path, "etc-gem") } });
+  const run = (cwd = project) =>
+    discoverServers({
+      config,
+      home,
+      cwd,
+      platform: "linux",
+      env: { PATH: "/usr/bin:/bin", HOME: home },
+      systemDirs: { claudeManaged: join(dir.path, "etc-cc"), geminiSystem: join(dir.path, "etc-gem") },
+    });
 
   test("a 40 MB ~/.claude.json (Claude Code's state file) still yields its servers", async () => {
-    const history = Array.from({ length: 40 }, (_, i) => ({ display: `prompt ${i} ${"x".repeat(900)}`, pastedContents: {} }));
+    const history = Array.from({ length: 40 }, (_, i) => ({
+      display: `prompt ${i} ${"x".repeat(900)}`,
+      pastedContents: {},
+    }));
     const projects: Record<string, unknown> = {};
     for (let i = 0; i < 1000; i++) projects[`/code/p${i}`] = { history, mcpServers: {} };
     projects[project] = { mcpServers: { local: { command: "sh" } } };
-    writeFileSync(join(home, ".claude.json"), JSON.stringify({ numStartups: 1, projects, mcpServers: { user: { command: "sh" } } }));
+    writeFileSync(
+      join(home, ".claude.json"),
+      JSON.stringify({ numStartups: 1, projects, mcpServers: { user: { command: "sh" } } }),
+    );
     const r = await run();
     expect(r.problems).toEqual([]);
-    expect(Object.fromEntries(r.servers.map((s) => [s.name, `${s.scope}:${s.status}`]))).toEqual({ local: "local:ok", user: "user:ok" });
+    expect(Object.fromEntries(r.servers.map((s) => [s.name, `${s.scope}:${s.status}`]))).toEqual({
+      local: "local:ok",
+      user: "user:ok",
+    });
     // Unchanged file: the extraction is reused (same result).
     expect((await run()).servers.map((s) => s.name)).toEqual(["local", "user"]);
   }, 60_000);
@@ -35,7 +52,10 @@ describe("the real file system", () => {
       expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
     }
     const r = await run();
-    expect(r.problems.map((p) => p.reason)).toEqual([expect.stringContaining("not a regular file (a FIFO)"), expect.stringContaining("not a regular file (a FIFO)")]);
+    expect(r.problems.map((p) => p.reason)).toEqual([
+      expect.stringContaining("not a regular file (a FIFO)"),
+      expect.stringContaining("not a regular file (a FIFO)"),
+    ]);
     expect(r.servers.map((s) => s.name)).toContain("user");
   }, 30_000);
 
@@ -48,7 +68,9 @@ describe("the real file system", () => {
     mkdirSync(join(home, ".codeium", "windsurf"), { recursive: true });
     symlinkSync(linked, join(home, ".codeium", "windsurf", "mcp_config.json"));
     const r = await run(big);
-    expect(r.problems.find((p) => p.file.endsWith(".kiro/settings/mcp.json"))?.reason).toContain(`more than the ${MAX_CONFIG_BYTES} allowed`);
+    expect(r.problems.find((p) => p.file.endsWith(".kiro/settings/mcp.json"))?.reason).toContain(
+      `more than the ${MAX_CONFIG_BYTES} allowed`,
+    );
     expect(r.servers.find((s) => s.name === "linked")?.status).toBe("ok");
   });
 

@@ -1,11 +1,36 @@
 import { describe, expect, test } from "bun:test";
 import * as D from "../../../src/upstream/discovery/dialects.ts";
 import type { ExpandContext } from "../../../src/upstream/discovery/expand.ts";
-import { EntryError, nameProblem, normalizeServer, parseDotenv, type Dialect } from "../../../src/upstream/discovery/normalize.ts";
+import {
+  EntryError,
+  nameProblem,
+  normalizeServer,
+  parseDotenv,
+  type Dialect,
+} from "../../../src/upstream/discovery/normalize.ts";
 
-const DIALECTS: Record<string, Dialect> = { "claude-code": D.CLAUDE, cursor: D.CURSOR, opencode: D.OPENCODE, "opencode-legacy": D.OPENCODE_LEGACY, zed: D.ZED, windsurf: D.WINDSURF, gemini: D.GEMINI, generic: D.GENERIC, warp: D.WARP, vscode: D.VSCODE };
-const ctx = (dialect: Dialect, env: Record<string, string> = {}): ExpandContext => ({ env, home: "/home/u", cwd: "/work/p", windows: false, syntax: dialect.syntax, notes: [] });
-const norm = (value: unknown, format = "generic", env: Record<string, string> = {}, io = {}) => normalizeServer(value, DIALECTS[format]!, ctx(DIALECTS[format]!, env), io);
+const DIALECTS: Record<string, Dialect> = {
+  "claude-code": D.CLAUDE,
+  cursor: D.CURSOR,
+  opencode: D.OPENCODE,
+  "opencode-legacy": D.OPENCODE_LEGACY,
+  zed: D.ZED,
+  windsurf: D.WINDSURF,
+  gemini: D.GEMINI,
+  generic: D.GENERIC,
+  warp: D.WARP,
+  vscode: D.VSCODE,
+};
+const ctx = (dialect: Dialect, env: Record<string, string> = {}): ExpandContext => ({
+  env,
+  home: "/home/u",
+  cwd: "/work/p",
+  windows: false,
+  syntax: dialect.syntax,
+  notes: [],
+});
+const norm = (value: unknown, format = "generic", env: Record<string, string> = {}, io = {}) =>
+  normalizeServer(value, DIALECTS[format]!, ctx(DIALECTS[format]!, env), io);
 const fails = (value: unknown, format = "generic") => {
   try {
     normalizeServer(value, DIALECTS[format]!, ctx(DIALECTS[format]!));
@@ -18,8 +43,20 @@ const fails = (value: unknown, format = "generic") => {
 
 describe("stdio servers", () => {
   test("command, args, env, cwd, with expansion", () => {
-    expect(norm({ command: "~/bin/srv", args: ["--key", "${K}", 3], env: { K: "${K}", N: 1 }, cwd: "${workspaceFolder}/sub" }, "generic", { K: "v" })).toEqual({
-      transport: "stdio", command: "/home/u/bin/srv", args: ["--key", "v", "3"], env: { K: "v", N: "1" }, cwd: "/work/p/sub", disabled: false, notes: undefined,
+    expect(
+      norm(
+        { command: "~/bin/srv", args: ["--key", "${K}", 3], env: { K: "${K}", N: 1 }, cwd: "${workspaceFolder}/sub" },
+        "generic",
+        { K: "v" },
+      ),
+    ).toEqual({
+      transport: "stdio",
+      command: "/home/u/bin/srv",
+      args: ["--key", "v", "3"],
+      env: { K: "v", N: "1" },
+      cwd: "/work/p/sub",
+      disabled: false,
+      notes: undefined,
     });
   });
 
@@ -29,13 +66,23 @@ describe("stdio servers", () => {
   });
 
   test("old opencode: env as a KEY=VALUE list", () => {
-    expect(norm({ type: "stdio", command: "x", env: ["A=1", "B=x=y"] }, "opencode-legacy").env).toEqual({ A: "1", B: "x=y" });
+    expect(norm({ type: "stdio", command: "x", env: ["A=1", "B=x=y"] }, "opencode-legacy").env).toEqual({
+      A: "1",
+      B: "x=y",
+    });
     expect(fails({ command: "x", env: ["novalue"] }).message).toContain("KEY=VALUE");
   });
 
   test("Zed: command as an object with path/args/env, or as a string", () => {
-    expect(norm({ command: { path: "zsrv", args: ["a"], env: { Z: "1" } } }, "zed")).toMatchObject({ command: "zsrv", args: ["a"], env: { Z: "1" } });
-    expect(norm({ source: "custom", command: "zsrv", args: ["b"] }, "zed")).toMatchObject({ command: "zsrv", args: ["b"] });
+    expect(norm({ command: { path: "zsrv", args: ["a"], env: { Z: "1" } } }, "zed")).toMatchObject({
+      command: "zsrv",
+      args: ["a"],
+      env: { Z: "1" },
+    });
+    expect(norm({ source: "custom", command: "zsrv", args: ["b"] }, "zed")).toMatchObject({
+      command: "zsrv",
+      args: ["b"],
+    });
   });
 
   test("disabled: true and enabled: false both disable", () => {
@@ -45,9 +92,16 @@ describe("stdio servers", () => {
   });
 
   test("envFile (VS Code, Cursor) is read; values in env win over it; an unreadable one is a note", () => {
-    const io = { readEnvFile: (p: string) => (p === "/work/p/.env" ? "# c\nexport A=from-file\nB='quoted # not a comment'\nC=x # comment\n" : undefined) };
-    expect(norm({ command: "x", envFile: "${workspaceFolder}/.env", env: { A: "from-env" } }, "vscode", {}, io).env).toEqual({ A: "from-env", B: "quoted # not a comment", C: "x" });
-    expect(norm({ command: "x", envFile: "/missing.env" }, "cursor", {}, io).notes).toEqual(["envFile /missing.env could not be read; its variables are missing"]);
+    const io = {
+      readEnvFile: (p: string) =>
+        p === "/work/p/.env" ? "# c\nexport A=from-file\nB='quoted # not a comment'\nC=x # comment\n" : undefined,
+    };
+    expect(
+      norm({ command: "x", envFile: "${workspaceFolder}/.env", env: { A: "from-env" } }, "vscode", {}, io).env,
+    ).toEqual({ A: "from-env", B: "quoted # not a comment", C: "x" });
+    expect(norm({ command: "x", envFile: "/missing.env" }, "cursor", {}, io).notes).toEqual([
+      "envFile /missing.env could not be read; its variables are missing",
+    ]);
     // Clients without envFile ignore the key.
     expect(norm({ command: "x", envFile: "/work/p/.env" }, "claude-code", {}, io).env).toBeUndefined();
   });
@@ -58,14 +112,24 @@ describe("stdio servers", () => {
   });
 
   test("unset variables are notes on the entry", () => {
-    expect(norm({ command: "x", args: ["${NOPE}"] }).notes).toEqual(["environment variable NOPE is not set; ${NOPE} was left empty"]);
+    expect(norm({ command: "x", args: ["${NOPE}"] }).notes).toEqual([
+      "environment variable NOPE is not set; ${NOPE} was left empty",
+    ]);
   });
 });
 
 describe("remote servers", () => {
   test("url with type http / streamable-http / sse", () => {
-    expect(norm({ type: "http", url: "https://h/mcp", headers: { Authorization: "Bearer ${T}" } }, "claude-code", { T: "t" })).toEqual({
-      transport: "http", url: "https://h/mcp", headers: { Authorization: "Bearer t" }, disabled: false, notes: undefined,
+    expect(
+      norm({ type: "http", url: "https://h/mcp", headers: { Authorization: "Bearer ${T}" } }, "claude-code", {
+        T: "t",
+      }),
+    ).toEqual({
+      transport: "http",
+      url: "https://h/mcp",
+      headers: { Authorization: "Bearer t" },
+      disabled: false,
+      notes: undefined,
     });
     expect(norm({ type: "streamable-http", url: "https://h/mcp" }).transport).toBe("http");
     expect(norm({ type: "sse", url: "https://h/mcp" }).transport).toBe("sse");
@@ -83,7 +147,9 @@ describe("remote servers", () => {
   });
 
   test("opencode remote", () => {
-    expect(norm({ type: "remote", url: "https://o/mcp", headers: { K: "v" }, enabled: false }, "opencode")).toMatchObject({ transport: "http", headers: { K: "v" }, disabled: true });
+    expect(
+      norm({ type: "remote", url: "https://o/mcp", headers: { K: "v" }, enabled: false }, "opencode"),
+    ).toMatchObject({ transport: "http", headers: { K: "v" }, disabled: true });
   });
 
   test("ws / WebSocket URLs are valid entries bridge cannot use (not errors)", () => {
@@ -118,7 +184,11 @@ describe("invalid entries", () => {
 });
 
 test("parseDotenv: KEY=VALUE lines, export, quotes, comments", () => {
-  expect(parseDotenv('A=1\nexport B="two words"\n# skip\nbad line\nC=\'x\'\n')).toEqual({ A: "1", B: "two words", C: "x" });
+  expect(parseDotenv("A=1\nexport B=\"two words\"\n# skip\nbad line\nC='x'\n")).toEqual({
+    A: "1",
+    B: "two words",
+    C: "x",
+  });
 });
 
 describe("nameProblem", () => {

@@ -1,13 +1,46 @@
 import { describe, expect, test } from "bun:test";
-import { jsonDocument, printable, renderCostSummary, renderNotes, renderProblems, renderTable, target, tildePath } from "../../../src/upstream/discovery/render.ts";
+import {
+  jsonDocument,
+  printable,
+  renderCostSummary,
+  renderNotes,
+  renderProblems,
+  renderTable,
+  target,
+  tildePath,
+} from "../../../src/upstream/discovery/render.ts";
 import type { DiscoveryResult, ServerEntry } from "../../../src/upstream/types.ts";
 
-const s = (over: Partial<ServerEntry>): ServerEntry => ({ name: "a", source: "/h/.cursor/mcp.json", format: "cursor", scope: "user", transport: "stdio", command: "npx", args: ["-y", "pkg"], status: "ok", ...over });
+const s = (over: Partial<ServerEntry>): ServerEntry => ({
+  name: "a",
+  source: "/h/.cursor/mcp.json",
+  format: "cursor",
+  scope: "user",
+  transport: "stdio",
+  command: "npx",
+  args: ["-y", "pkg"],
+  status: "ok",
+  ...over,
+});
 const result = (servers: ServerEntry[]): DiscoveryResult => ({ servers, problems: [], searched: [] });
 
 describe("render", () => {
   test("table has the documented columns and one row per server", () => {
-    const out = renderTable(result([s({}), s({ name: "b", transport: "http", command: undefined, args: undefined, url: "https://x/mcp", status: "denied", reason: "denied by MCP_BRIDGE_DENY_SERVERS" })]), { home: "/h" });
+    const out = renderTable(
+      result([
+        s({}),
+        s({
+          name: "b",
+          transport: "http",
+          command: undefined,
+          args: undefined,
+          url: "https://x/mcp",
+          status: "denied",
+          reason: "denied by MCP_BRIDGE_DENY_SERVERS",
+        }),
+      ]),
+      { home: "/h" },
+    );
     const lines = out.split("\n");
     expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FORMAT\s+SCOPE\s+TRANSPORT\s+COMMAND OR URL\s+STATUS$/);
     expect(lines[1]).toMatch(/^a\s+~\/\.cursor\/mcp\.json\s+cursor\s+user\s+stdio\s+npx -y pkg\s+ok$/);
@@ -31,7 +64,15 @@ describe("render", () => {
   });
 
   test("problems print as file:line:column: reason", () => {
-    expect(renderProblems([{ file: "/h/x.json", line: 3, column: 7, reason: "bad" }, { file: "/etc/y.json", reason: "gone" }], "/h")).toBe("~/x.json:3:7: bad\n/etc/y.json: gone");
+    expect(
+      renderProblems(
+        [
+          { file: "/h/x.json", line: 3, column: 7, reason: "bad" },
+          { file: "/etc/y.json", reason: "gone" },
+        ],
+        "/h",
+      ),
+    ).toBe("~/x.json:3:7: bad\n/etc/y.json: gone");
   });
 
   test("tildePath only shortens paths inside home", () => {
@@ -40,7 +81,13 @@ describe("render", () => {
   });
 
   test("--tools columns and summary", () => {
-    const costs = { servers: [{ name: "a", tools: 3, tokens: 420, ms: 5 }], totalTokens: 420, bridgeTokens: 100, bridgeByTool: [{ name: "run_python", tokens: 100 }], savedTokens: 320 };
+    const costs = {
+      servers: [{ name: "a", tools: 3, tokens: 420, ms: 5 }],
+      totalTokens: 420,
+      bridgeTokens: 100,
+      bridgeByTool: [{ name: "run_python", tokens: 100 }],
+      savedTokens: 320,
+    };
     const out = renderTable(result([s({})]), { home: "/h", costs });
     expect(out.split("\n")[0]).toContain("TOOLS  TOKENS");
     expect(out.split("\n")[1]).toMatch(/\b3\s+420\b/);
@@ -54,8 +101,18 @@ describe("render", () => {
 
   test("--json masks env and header values, URL keys and secret arguments unless secrets are asked for", () => {
     const r = result([
-      s({ env: { TOKEN: "secret" }, headers: { Authorization: "Bearer secret" }, args: ["--api-key=secret", "--token", "secret", "--verbose"] }),
-      s({ name: "b", transport: "http", command: undefined, args: undefined, url: "https://user:secret@mcp.example.com/s/4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab/mcp?apiKey=secret" }),
+      s({
+        env: { TOKEN: "secret" },
+        headers: { Authorization: "Bearer secret" },
+        args: ["--api-key=secret", "--token", "secret", "--verbose"],
+      }),
+      s({
+        name: "b",
+        transport: "http",
+        command: undefined,
+        args: undefined,
+        url: "https://user:secret@mcp.example.com/s/4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab/mcp?apiKey=secret",
+      }),
     ]);
     const masked = JSON.stringify(jsonDocument(r, undefined, false));
     expect(masked).not.toContain("secret");
@@ -67,7 +124,14 @@ describe("render", () => {
   });
 
   test("the table masks URL keys too, unless --show-secrets", () => {
-    const r = result([s({ transport: "sse", command: undefined, args: undefined, url: "https://actions.zapier.com/mcp/sk-ak-Xy12Zw34Qr56Ab78Cd90/sse" })]);
+    const r = result([
+      s({
+        transport: "sse",
+        command: undefined,
+        args: undefined,
+        url: "https://actions.zapier.com/mcp/sk-ak-Xy12Zw34Qr56Ab78Cd90/sse",
+      }),
+    ]);
     expect(renderTable(r, { home: "/h" })).toContain("https://actions.zapier.com/mcp/***/sse");
     expect(renderTable(r, { home: "/h", showSecrets: true })).toContain("sk-ak-Xy12Zw34Qr56Ab78Cd90");
   });
@@ -79,9 +143,24 @@ test("paths under the working directory print as ./x", () => {
 });
 
 test("notes print one line per server note, how to approve it, and each conflicting definition", () => {
-  expect(renderNotes([s({ notes: ["environment variable X is not set"] }), s({ name: "b" })], "/h")).toBe("a: environment variable X is not set");
+  expect(renderNotes([s({ notes: ["environment variable X is not set"] }), s({ name: "b" })], "/h")).toBe(
+    "a: environment variable X is not set",
+  );
   expect(renderNotes([s({})], "/h")).toBe("");
   const pending = s({ status: "pending-approval", approve: "run `claude` in /p" });
-  const shadow = s({ name: "n", conflicts: [{ source: "/p/.mcp.json", format: "claude-code", scope: "project", status: "pending-approval", reason: "not approved" }] });
-  expect(renderNotes([pending, shadow], "/h", "/p")).toBe("a: to approve: run `claude` in /p\nn: also defined in ./.mcp.json (claude-code, project), pending approval: not approved; that definition is not used");
+  const shadow = s({
+    name: "n",
+    conflicts: [
+      {
+        source: "/p/.mcp.json",
+        format: "claude-code",
+        scope: "project",
+        status: "pending-approval",
+        reason: "not approved",
+      },
+    ],
+  });
+  expect(renderNotes([pending, shadow], "/h", "/p")).toBe(
+    "a: to approve: run `claude` in /p\nn: also defined in ./.mcp.json (claude-code, project), pending approval: not approved; that definition is not used",
+  );
 });

@@ -6,12 +6,15 @@ import { renderReport, reportExitCode, runChecks, withSelfCommand } from "../../
 import type { CheckResult, DoctorDeps, SpawnResult } from "../../../src/doctor/types.ts";
 
 type Stat = ReturnType<DoctorDeps["stat"]>;
-function deps(over: Partial<DoctorDeps> & { files?: Record<string, Stat>; run?: Record<string, SpawnResult> } = {}): DoctorDeps {
+function deps(
+  over: Partial<DoctorDeps> & { files?: Record<string, Stat>; run?: Record<string, SpawnResult> } = {},
+): DoctorDeps {
   return {
     config: loadConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: () => undefined }),
     env: {},
     which: () => undefined,
-    spawn: async (argv) => over.run?.[argv.slice(1).join(" ")] ?? { code: 127, stdout: "", stderr: "not found", notFound: true },
+    spawn: async (argv) =>
+      over.run?.[argv.slice(1).join(" ")] ?? { code: 127, stdout: "", stderr: "not found", notFound: true },
     stat: (p) => over.files?.[p],
     readText: () => undefined,
     now: () => 0,
@@ -27,19 +30,34 @@ describe("claude check", () => {
     expect(r!.fix).toContain("npm install -g @anthropic-ai/claude-code");
   });
   test("installed but not logged in → says so and how to log in", async () => {
-    const r = asList(await claudeCheck(deps({
-      which: () => "/bin/claude",
-      run: { "--version": { code: 0, stdout: "2.1.330 (Claude Code)\n", stderr: "" }, "auth status": { code: 1, stdout: '{"loggedIn":false}', stderr: "" } },
-    })));
+    const r = asList(
+      await claudeCheck(
+        deps({
+          which: () => "/bin/claude",
+          run: {
+            "--version": { code: 0, stdout: "2.1.330 (Claude Code)\n", stderr: "" },
+            "auth status": { code: 1, stdout: '{"loggedIn":false}', stderr: "" },
+          },
+        }),
+      ),
+    );
     expect(r.map((x) => x.status)).toEqual(["ok", "warn"]);
     expect(r[1]!.detail).toContain("not logged in");
     expect(r[1]!.fix).toContain("/login");
   });
   test("an API key in the environment is flagged: it overrides the subscription", async () => {
-    const r = asList(await claudeCheck(deps({
-      which: () => "/bin/claude", env: { ANTHROPIC_API_KEY: "sk-x" },
-      run: { "--version": { code: 0, stdout: "2.1.330", stderr: "" }, "auth status": { code: 0, stdout: '{"loggedIn":true}', stderr: "" } },
-    })));
+    const r = asList(
+      await claudeCheck(
+        deps({
+          which: () => "/bin/claude",
+          env: { ANTHROPIC_API_KEY: "sk-x" },
+          run: {
+            "--version": { code: 0, stdout: "2.1.330", stderr: "" },
+            "auth status": { code: 0, stdout: '{"loggedIn":true}', stderr: "" },
+          },
+        }),
+      ),
+    );
     expect(r.map((x) => x.status)).toEqual(["ok", "ok", "warn"]);
     expect(r[2]!.fix).toContain("unset ANTHROPIC_API_KEY");
   });
@@ -69,7 +87,17 @@ describe("root check", () => {
 
 describe("report", () => {
   test("a crashing check is reported as a failure, not a crash", async () => {
-    const results = await runChecks([{ label: "boom", check: async () => { throw new Error("kaput"); } }], deps());
+    const results = await runChecks(
+      [
+        {
+          label: "boom",
+          check: async () => {
+            throw new Error("kaput");
+          },
+        },
+      ],
+      deps(),
+    );
     expect(results[0]).toMatchObject({ name: "boom", status: "fail" });
     expect(results[0]!.detail).toContain("kaput");
     expect(reportExitCode(results)).toBe(1);
@@ -87,7 +115,12 @@ describe("report", () => {
   test("next steps name the running binary, not a bare `bridge` (iproute2's on Linux, or none on PATH)", () => {
     const results: CheckResult[] = [
       { name: "bridge root", status: "warn", detail: "missing", fix: "run `bridge worker --init` to create it" },
-      { name: "servers", status: "warn", detail: "see `bridge discover`", fix: "`bridge discover` shows how; a bridge worker is unrelated" },
+      {
+        name: "servers",
+        status: "warn",
+        detail: "see `bridge discover`",
+        fix: "`bridge discover` shows how; a bridge worker is unrelated",
+      },
       { name: "ok", status: "ok", detail: "fine" },
     ];
     const [root, servers, ok] = withSelfCommand(results, ["/home/a b/.local/bin/bridge"]);
@@ -95,6 +128,8 @@ describe("report", () => {
     expect(servers!.detail).toBe("see `'/home/a b/.local/bin/bridge' discover`");
     expect(servers!.fix).toBe("`'/home/a b/.local/bin/bridge' discover` shows how; a bridge worker is unrelated");
     expect(ok).toEqual(results[2]!);
-    expect(withSelfCommand(results, ["/usr/bin/bun", "/src/cli.ts"])[0]!.fix).toBe("run `/usr/bin/bun /src/cli.ts worker --init` to create it");
+    expect(withSelfCommand(results, ["/usr/bin/bun", "/src/cli.ts"])[0]!.fix).toBe(
+      "run `/usr/bin/bun /src/cli.ts worker --init` to create it",
+    );
   });
 });

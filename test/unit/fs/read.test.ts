@@ -19,7 +19,11 @@ test("a FIFO is refused at once instead of blocking", () => {
   expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
   const started = Date.now();
   let err: unknown;
-  try { readRegularFile(fifo, { maxBytes: 1024 }); } catch (e) { err = e; }
+  try {
+    readRegularFile(fifo, { maxBytes: 1024 });
+  } catch (e) {
+    err = e;
+  }
   expect(Date.now() - started).toBeLessThan(2000);
   expect(err).toBeInstanceOf(FileRefusedError);
   expect((err as FileRefusedError).reason).toBe("not-regular");
@@ -31,7 +35,12 @@ test("directories, symlinks and oversize files are refused", () => {
   writeFileSync(join(dir, "big"), "x".repeat(100));
   symlinkSync(join(dir, "big"), join(dir, "link"));
   const reason = (p: string, opts: { maxBytes: number; followSymlinks?: boolean }) => {
-    try { readRegularFile(p, opts); return "read"; } catch (e) { return (e as FileRefusedError).reason; }
+    try {
+      readRegularFile(p, opts);
+      return "read";
+    } catch (e) {
+      return (e as FileRefusedError).reason;
+    }
   };
   expect(reason(join(dir, "d"), { maxBytes: 10 })).toBe("not-regular");
   expect(reason(join(dir, "big"), { maxBytes: 99 })).toBe("too-large");

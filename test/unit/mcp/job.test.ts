@@ -4,42 +4,112 @@ import { z } from "zod";
 import { jobFailed, jobShape, jobText, jobView } from "../../../src/mcp/results/job.ts";
 import type { JobStatus, QueueClient } from "../../../src/queue/types.ts";
 
-const base: JobStatus = { id: "s-0mwsl6vxv-dfb50ee2f4e90fce", kind: "script", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x --help", worker: "w-1" };
+const base: JobStatus = {
+  id: "s-0mwsl6vxv-dfb50ee2f4e90fce",
+  kind: "script",
+  state: "running",
+  createdAt: "2026-11-23T00:00:00.000Z",
+  summary: "x --help",
+  worker: "w-1",
+};
 
 describe("job view", () => {
   test("compact: the shared shape's keys only, no null or false fields; failures are flagged; text shows exit code, output and hint", () => {
-    const s: JobStatus = { ...base, state: "failed", result: { id: base.id, kind: "script", state: "failed", outcome: { name: "x", exit_code: 3, stdout: "o", stderr: "e", signal: null, timed_out: false, truncated: false, duration_ms: 5 }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" }, startedAt: "a", finishedAt: "b" } };
+    const s: JobStatus = {
+      ...base,
+      state: "failed",
+      result: {
+        id: base.id,
+        kind: "script",
+        state: "failed",
+        outcome: {
+          name: "x",
+          exit_code: 3,
+          stdout: "o",
+          stderr: "e",
+          signal: null,
+          timed_out: false,
+          truncated: false,
+          duration_ms: 5,
+        },
+        error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" },
+        startedAt: "a",
+        finishedAt: "b",
+      },
+    };
     const v = jobView(s);
-    expect(v).toEqual({ job_id: base.id, state: "failed", outcome: { exit_code: 3, stdout: "o", stderr: "e" }, error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" } });
+    expect(v).toEqual({
+      job_id: base.id,
+      state: "failed",
+      outcome: { exit_code: 3, stdout: "o", stderr: "e" },
+      error: { code: "SCRIPT_FAILED", message: "exited 3", hint: "look" },
+    });
     expect(z.object(jobShape).strict().parse(v)).toEqual(v);
     expect(jobFailed(v)).toBe(true);
     const text = jobText(v, s, 100_000);
-    for (const part of ["failed", "Error SCRIPT_FAILED: exited 3", "→ look", "exit code: 3", "stdout:\no", "stderr:\ne"]) expect(text).toContain(part);
+    for (const part of [
+      "failed",
+      "Error SCRIPT_FAILED: exited 3",
+      "→ look",
+      "exit code: 3",
+      "stdout:\no",
+      "stderr:\ne",
+    ])
+      expect(text).toContain(part);
     expect(jobFailed(jobView({ ...base, state: "cancelled" }))).toBe(false);
     expect(jobFailed(jobView({ ...base, state: "done" }))).toBe(false);
   });
   test("offline note names the command and the last heartbeat", () => {
-    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "bridge worker" })).toContain("`bridge worker`");
-    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "x" })).toContain("No bridge worker is running, and none has run for this queue yet");
-    expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain("last heartbeat T");
+    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "bridge worker" })).toContain(
+      "`bridge worker`",
+    );
+    expect(workerOfflineNote({ alive: false, workers: [], startCommand: "x" })).toContain(
+      "No bridge worker is running, and none has run for this queue yet",
+    );
+    expect(workerOfflineNote({ alive: false, workers: [], lastBeat: "T", startCommand: "x" })).toContain(
+      "last heartbeat T",
+    );
     const stop = { workerId: "w-9-a", pid: 9, hostname: "h", stoppedAt: "T2", reason: "SIGTERM" };
-    expect(workerOfflineNote({ alive: false, workers: [], lastStop: stop, startCommand: "x" })).toContain("worker w-9-a (pid 9 on h) stopped cleanly at T2 (SIGTERM)");
+    expect(workerOfflineNote({ alive: false, workers: [], lastStop: stop, startCommand: "x" })).toContain(
+      "worker w-9-a (pid 9 on h) stopped cleanly at T2 (SIGTERM)",
+    );
   });
 });
 
-const hb = { workerId: "w-1", pid: 1, hostname: "h", version: "v", startedAt: "s", at: "t", concurrency: 1, running: [], draining: false };
+const hb = {
+  workerId: "w-1",
+  pid: 1,
+  hostname: "h",
+  version: "v",
+  startedAt: "s",
+  at: "t",
+  concurrency: 1,
+  running: [],
+  draining: false,
+};
 
 describe("waitForJob", () => {
   function fakeQueue(over: Partial<QueueClient>): QueueClient & { cancelled: string[] } {
     const cancelled: string[] = [];
     return {
       cancelled,
-      submit: async () => { throw new Error("unused"); },
-      submitOnce: async () => { throw new Error("unused"); },
+      submit: async () => {
+        throw new Error("unused");
+      },
+      submitOnce: async () => {
+        throw new Error("unused");
+      },
       findKey: async () => undefined,
       get: async () => base,
-      wait: async (_id, o) => { o.onProgress?.({ seq: 1, at: "t", message: "hello" }); await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20))); return undefined; },
-      cancel: async (id) => { cancelled.push(id); return base; },
+      wait: async (_id, o) => {
+        o.onProgress?.({ seq: 1, at: "t", message: "hello" });
+        await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20)));
+        return undefined;
+      },
+      cancel: async (id) => {
+        cancelled.push(id);
+        return base;
+      },
       list: async () => [],
       workerStatus: async () => ({ alive: true, workers: [hb], startCommand: "bridge worker" }),
       ...over,
@@ -47,7 +117,14 @@ describe("waitForJob", () => {
   }
   const extra = (signal = new AbortController().signal, token?: string) => {
     const sent: Array<{ progress: number; message?: string }> = [];
-    return { sent, extra: { signal, _meta: token ? { progressToken: token } : undefined, sendNotification: async (n: { params: { progress: number; message?: string } }) => void sent.push(n.params) } };
+    return {
+      sent,
+      extra: {
+        signal,
+        _meta: token ? { progressToken: token } : undefined,
+        sendNotification: async (n: { params: { progress: number; message?: string } }) => void sent.push(n.params),
+      },
+    };
   };
   test("forwards progress only with a progressToken and ends with a note at the deadline", async () => {
     const q = fakeQueue({});
@@ -61,9 +138,18 @@ describe("waitForJob", () => {
     expect(without.sent).toEqual([]);
   });
   test("a dead worker ends the wait at once; an aborted request cancels the job", async () => {
-    const offline = fakeQueue({ workerStatus: async () => ({ alive: false, workers: [], dead: [{ ...hb, running: [base.id], why: "its process (pid 1) is gone" }], startCommand: "bridge worker" }) });
+    const offline = fakeQueue({
+      workerStatus: async () => ({
+        alive: false,
+        workers: [],
+        dead: [{ ...hb, running: [base.id], why: "its process (pid 1) is gone" }],
+        startCommand: "bridge worker",
+      }),
+    });
     const t0 = Date.now();
-    expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain("which died: its process (pid 1) is gone");
+    expect((await waitForJob(offline, base.id, 10_000, extra().extra)).note).toContain(
+      "which died: its process (pid 1) is gone",
+    );
     expect(Date.now() - t0).toBeLessThan(1000);
     const q = fakeQueue({});
     const ac = new AbortController();

@@ -97,6 +97,11 @@ test("a session notice comes first in the text and in note", () => {
 
 test("embedding stops at 8 KiB per file and 16 KiB per result (Claude Code shows embedded text to the model)", () => {
   const text = "x".repeat(7 * 1024);
-  const r = runResult(outcome({ files: ["a.txt", "b.txt", "c.txt"].map((n) => file(n, text, "text/plain")) }), "compact", undefined, { store: new ResultFileStore() });
+  const r = runResult(
+    outcome({ files: ["a.txt", "b.txt", "c.txt"].map((n) => file(n, text, "text/plain")) }),
+    "compact",
+    undefined,
+    { store: new ResultFileStore() },
+  );
   expect(r.content.slice(1).map((c) => c.type)).toEqual(["resource", "resource", "resource_link"]);
 });

@@ -19,10 +19,16 @@ import type { RunRequest } from "../../../src/sandbox/service.ts";
 const root = mkdtempSync(join(tmpdir(), "bridge-run-python-tool-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function withTool(reply: (req: RunRequest) => RunOutcome, fn: (call: (args: Record<string, unknown>) => Promise<CallToolResult>, seen: RunRequest[]) => Promise<void>) {
+async function withTool(
+  reply: (req: RunRequest) => RunOutcome,
+  fn: (call: (args: Record<string, unknown>) => Promise<CallToolResult>, seen: RunRequest[]) => Promise<void>,
+) {
   const seen: RunRequest[] = [];
   const sandbox: SandboxRunner = { run: async (req) => (seen.push(req), reply(req)) };
-  const config = loadConfig({ env: { BRIDGE_ROOT: root, MCP_BRIDGE_TOOLS: "sandbox", MCP_BRIDGE_MAX_TIMEOUT: "120s" }, readFile: () => undefined });
+  const config = loadConfig({
+    env: { BRIDGE_ROOT: root, MCP_BRIDGE_TOOLS: "sandbox", MCP_BRIDGE_MAX_TIMEOUT: "120s" },
+    readFile: () => undefined,
+  });
   const server = createServer({ config, log, onShutdown: () => {}, inspectOnly: true, services: { sandbox } });
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "t", version: "1" });
@@ -34,27 +40,40 @@ async function withTool(reply: (req: RunRequest) => RunOutcome, fn: (call: (args
     await client.close();
   }
 }
-const ok = (text = "hi\n"): RunOutcome => ({ status: "ok", output: { text, totalBytes: text.length, truncated: false }, images: [] });
+const ok = (text = "hi\n"): RunOutcome => ({
+  status: "ok",
+  output: { text, totalBytes: text.length, truncated: false },
+  images: [],
+});
 
 test("string forms of timeout and servers reach the sandbox as numbers and arrays; nonsense is refused clearly", async () => {
-  await withTool(() => ok(), async (call, seen) => {
-    const r = await call({ code: "1", timeout: "10", servers: '["a","b"]' });
-    expect(r.isError).toBeFalsy();
-    expect(seen[0]).toMatchObject({ timeoutMs: 10_000, servers: ["a", "b"] });
-    const bad = await call({ code: "1", timeout: "soon" });
-    expect(bad.isError).toBe(true);
-    expect((bad.content[0] as { text: string }).text).toMatch(/Invalid arguments for tool run_python.*timeout/s);
-    expect(seen).toHaveLength(1);
-  });
+  await withTool(
+    () => ok(),
+    async (call, seen) => {
+      const r = await call({ code: "1", timeout: "10", servers: '["a","b"]' });
+      expect(r.isError).toBeFalsy();
+      expect(seen[0]).toMatchObject({ timeoutMs: 10_000, servers: ["a", "b"] });
+      const bad = await call({ code: "1", timeout: "soon" });
+      expect(bad.isError).toBe(true);
+      expect((bad.content[0] as { text: string }).text).toMatch(/Invalid arguments for tool run_python.*timeout/s);
+      expect(seen).toHaveLength(1);
+    },
+  );
 });
 
 test("a timeout above the maximum is clamped and the result says so", async () => {
-  await withTool(() => ok(), async (call, seen) => {
-    const r = await call({ code: "1", timeout: 500 });
-    expect(seen[0]!.timeoutMs).toBe(120_000);
-    expect(r.structuredContent).toMatchObject({ status: "ok", note: "timeout 500 s is above the maximum; ran with 120 s" });
-    expect((r.content[0] as { text: string }).text).toContain("ran with 120 s");
-  });
+  await withTool(
+    () => ok(),
+    async (call, seen) => {
+      const r = await call({ code: "1", timeout: 500 });
+      expect(seen[0]!.timeoutMs).toBe(120_000);
+      expect(r.structuredContent).toMatchObject({
+        status: "ok",
+        note: "timeout 500 s is above the maximum; ran with 120 s",
+      });
+      expect((r.content[0] as { text: string }).text).toContain("ran with 120 s");
+    },
+  );
 });
 
 test("whatever the sandbox reports, the printed output reaches the caller with a sensible status", async () => {
@@ -66,22 +85,33 @@ test("whatever the sandbox reports, the printed output reaches the caller with a
     [{ ...ok("printed\n"), status: "bogus" } as unknown as RunOutcome, { status: "error" }, true],
   ];
   for (const [outcome, expected, isError] of cases) {
-    await withTool(() => outcome, async (call) => {
-      const r = await call({ code: "x" });
-      expect(r.structuredContent).toMatchObject({ ...expected, output: "printed\n" });
-      expect((r.content[0] as { text: string }).text).toContain("printed");
-      expect(Boolean(r.isError)).toBe(isError);
-    });
+    await withTool(
+      () => outcome,
+      async (call) => {
+        const r = await call({ code: "x" });
+        expect(r.structuredContent).toMatchObject({ ...expected, output: "printed\n" });
+        expect((r.content[0] as { text: string }).text).toContain("printed");
+        expect(Boolean(r.isError)).toBe(isError);
+      },
+    );
   }
 });
 
 test("if shaping fails anyway, the output is returned with a note instead of a bare error", async () => {
-  const poisoned = { ...ok("still here\n"), get status(): never { throw new Error("poisoned getter"); } } as unknown as RunOutcome;
-  await withTool(() => poisoned, async (call) => {
-    const r = await call({ code: "x" });
-    expect(r.isError).toBe(true);
-    const text = (r.content[0] as { text: string }).text;
-    expect(text).toContain("still here");
-    expect(text).toContain("could not shape this result");
-  });
+  const poisoned = {
+    ...ok("still here\n"),
+    get status(): never {
+      throw new Error("poisoned getter");
+    },
+  } as unknown as RunOutcome;
+  await withTool(
+    () => poisoned,
+    async (call) => {
+      const r = await call({ code: "x" });
+      expect(r.isError).toBe(true);
+      const text = (r.content[0] as { text: string }).text;
+      expect(text).toContain("still here");
+      expect(text).toContain("could not shape this result");
+    },
+  );
 });

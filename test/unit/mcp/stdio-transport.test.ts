@@ -7,7 +7,9 @@ function setup(limit: number) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const out: any[] = [];
-  stdout.on("data", (c: Buffer) => { for (const l of c.toString().split("\n").filter(Boolean)) out.push(JSON.parse(l)); });
+  stdout.on("data", (c: Buffer) => {
+    for (const l of c.toString().split("\n").filter(Boolean)) out.push(JSON.parse(l));
+  });
   const t = new BoundedStdioTransport(stdin, stdout, limit);
   const got: any[] = [];
   t.onmessage = (m) => got.push(m);
@@ -28,7 +30,10 @@ describe("BoundedStdioTransport", () => {
   });
   test("a line exactly at the limit passes; one byte more is answered, then the next line passes", async () => {
     const { stdin, got, out } = setup(60);
-    const msg = (n: number) => { const base = '{"jsonrpc":"2.0","id":1,"method":"x","params":{"p":""}}'; return base.replace('""', `"${"z".repeat(n - base.length)}"`); };
+    const msg = (n: number) => {
+      const base = '{"jsonrpc":"2.0","id":1,"method":"x","params":{"p":""}}';
+      return base.replace('""', `"${"z".repeat(n - base.length)}"`);
+    };
     stdin.write(`${msg(60)}\n`);
     stdin.write(`${msg(61)}\n`);
     stdin.write('{"jsonrpc":"2.0","method":"after"}\n');

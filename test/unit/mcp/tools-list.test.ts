@@ -27,12 +27,16 @@ describe("token budget (o200k, the whole tools/list result)", () => {
     const all = await listing();
     const runPython = all.find((t) => t.name === "run_python")!;
     const sandboxOnly = await listing({ MCP_BRIDGE_TOOLS: "sandbox" });
-    console.error(`tools/list: all ${tokens(all)}, run_python ${countTokens(JSON.stringify(runPython))}, sandbox-only ${tokens(sandboxOnly)} o200k tokens`);
+    console.error(
+      `tools/list: all ${tokens(all)}, run_python ${countTokens(JSON.stringify(runPython))}, sandbox-only ${tokens(sandboxOnly)} o200k tokens`,
+    );
     expect(tokens(all)).toBeLessThanOrEqual(660);
     expect(countTokens(JSON.stringify(runPython))).toBeLessThanOrEqual(200);
     expect(tokens(sandboxOnly)).toBeLessThanOrEqual(250);
     // Long configured limits must not push run_python over its budget.
-    const long = (await listing({ MCP_BRIDGE_TIMEOUT: "2.5s", MCP_BRIDGE_MAX_TIMEOUT: "3600s" })).find((t) => t.name === "run_python")!;
+    const long = (await listing({ MCP_BRIDGE_TIMEOUT: "2.5s", MCP_BRIDGE_MAX_TIMEOUT: "3600s" })).find(
+      (t) => t.name === "run_python",
+    )!;
     expect(countTokens(JSON.stringify(long))).toBeLessThanOrEqual(200);
   });
 
@@ -45,7 +49,12 @@ describe("token budget (o200k, the whole tools/list result)", () => {
   test("run_python's definition is the same for 1 and 100 configured servers", async () => {
     const servers = (n: number) => {
       const file = join(root, `servers-${n}.json`);
-      writeFileSync(file, JSON.stringify({ mcpServers: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, { command: "true" }])) }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          mcpServers: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, { command: "true" }])),
+        }),
+      );
       return { MCP_SERVERS_CONFIG: file };
     };
     expect(await listing(servers(100))).toEqual(await listing(servers(1)));
@@ -55,7 +64,13 @@ describe("token budget (o200k, the whole tools/list result)", () => {
 describe("groups", () => {
   test("each group lists its own tools, in a stable order", async () => {
     const names = async (groups: string) => (await listing({ MCP_BRIDGE_TOOLS: groups })).map((t) => t.name);
-    expect(await names("sandbox,escalation,scripts,jobs")).toEqual(["run_python", "escalate_to_claude", "run_script", "get_job", "cancel_job"]);
+    expect(await names("sandbox,escalation,scripts,jobs")).toEqual([
+      "run_python",
+      "escalate_to_claude",
+      "run_script",
+      "get_job",
+      "cancel_job",
+    ]);
     expect(await names("sandbox")).toEqual(["run_python"]);
     expect(await names("escalation,jobs")).toEqual(["escalate_to_claude", "get_job", "cancel_job"]);
     expect(await names("scripts")).toEqual(["run_script"]);
@@ -63,12 +78,17 @@ describe("groups", () => {
 
   test("clients learn the discovery helpers from run_python's description alone (no server instructions needed)", async () => {
     const d = (await listing({ MCP_BRIDGE_TOOLS: "sandbox" }))[0]!.description!;
-    for (const helper of ["search_tool_docs(", "mcp_<server>.<tool>(", "save_memory(", "session"]) expect(d).toContain(helper);
+    for (const helper of ["search_tool_docs(", "mcp_<server>.<tool>(", "save_memory(", "session"])
+      expect(d).toContain(helper);
   });
 
   test("run_python's timeout text states the configured default and maximum", async () => {
-    const tool = (await listing({ MCP_BRIDGE_TIMEOUT: "45s", MCP_BRIDGE_MAX_TIMEOUT: "10m", MCP_BRIDGE_TOOLS: "sandbox" }))[0]!;
-    expect((tool.inputSchema.properties as Record<string, { description: string }>).timeout.description).toBe("seconds (default 45, max 600)");
+    const tool = (
+      await listing({ MCP_BRIDGE_TIMEOUT: "45s", MCP_BRIDGE_MAX_TIMEOUT: "10m", MCP_BRIDGE_TOOLS: "sandbox" })
+    )[0]!;
+    expect((tool.inputSchema.properties as Record<string, { description: string }>).timeout.description).toBe(
+      "seconds (default 45, max 600)",
+    );
   });
 });
 

@@ -16,7 +16,22 @@ describe("validateMemoryKey", () => {
     for (const k of ["a", "counter", "user.prefs", "A_b-c.9", "x".repeat(128)]) expect(validateMemoryKey(k)).toBe(k);
   });
   test("rejects path tricks and junk", () => {
-    for (const k of ["", "..", ".", ".hidden", "a..b", "../etc/passwd", "a/b", "a\\b", "a\0b", "x".repeat(129), "a b", "ключ", "C:x", "%2e%2e"]) {
+    for (const k of [
+      "",
+      "..",
+      ".",
+      ".hidden",
+      "a..b",
+      "../etc/passwd",
+      "a/b",
+      "a\\b",
+      "a\0b",
+      "x".repeat(129),
+      "a b",
+      "ключ",
+      "C:x",
+      "%2e%2e",
+    ]) {
       expect(() => validateMemoryKey(k)).toThrow(/invalid memory key/);
     }
     for (const k of [1, null, undefined, {}, ["a"]]) expect(() => validateMemoryKey(k)).toThrow(/invalid memory key/);
@@ -31,7 +46,13 @@ describe("MemoryStore", () => {
     expect(await s.save("k", { a: 2 })).toBe(2);
     const again = new MemoryStore({ dir });
     expect(again.read("k")?.value).toEqual({ a: 2 });
-    expect(again.info("k")).toEqual({ key: "k", size: 7, version: 2, created: "2026-01-01T00:00:00.000Z", updated: "2026-01-01T00:00:00.000Z" });
+    expect(again.info("k")).toEqual({
+      key: "k",
+      size: 7,
+      version: 2,
+      created: "2026-01-01T00:00:00.000Z",
+      updated: "2026-01-01T00:00:00.000Z",
+    });
     await s.save("b", null);
     expect(s.list()).toEqual(["b", "k"]);
     expect(await s.delete("k")).toBe(true);
@@ -128,7 +149,9 @@ describe("MemoryStore", () => {
 describe("MemoryStore across processes", () => {
   test("4 processes × 15 concurrent increments of one key end at 60", async () => {
     const script = join(import.meta.dir, "../../support/memory-incrementer.ts");
-    const procs = Array.from({ length: 4 }, () => Bun.spawn([process.execPath, script, dir, "shared", "15"], { stdout: "pipe", stderr: "pipe" }));
+    const procs = Array.from({ length: 4 }, () =>
+      Bun.spawn([process.execPath, script, dir, "shared", "15"], { stdout: "pipe", stderr: "pipe" }),
+    );
     const codes = await Promise.all(procs.map((p) => p.exited));
     const errors = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
     expect(errors.join("")).toBe("");
@@ -145,6 +168,8 @@ describe("MemoryStore across processes", () => {
     (await import("node:fs")).utimesSync(lock, old, old);
     expect(await withFileLock(lock, () => "ran")).toBe("ran");
     await Bun.write(lock, "1");
-    await expect(withFileLock(lock, () => "ran", { timeoutMs: 50 })).rejects.toThrow(/locked by another bridge process/);
+    await expect(withFileLock(lock, () => "ran", { timeoutMs: 50 })).rejects.toThrow(
+      /locked by another bridge process/,
+    );
   });
 });

@@ -25,7 +25,9 @@ describe("OutputCollector", () => {
     expect(r.totalBytes).toBe(total);
     expect(r.text.startsWith("000000000\n111111111\n")).toBe(true);
     expect(r.text.endsWith("999999999\n")).toBe(true);
-    expect(r.text).toContain("9.7 KiB (9900 bytes) of output cut: the code wrote 9.8 KiB (10000 bytes); showing the first 70 and the last 30 bytes");
+    expect(r.text).toContain(
+      "9.7 KiB (9900 bytes) of output cut: the code wrote 9.8 KiB (10000 bytes); showing the first 70 and the last 30 bytes",
+    );
   });
 
   test("memory stays bounded however much is pushed", () => {

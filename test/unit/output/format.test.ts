@@ -1,6 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { decode } from "@toon-format/toon";
-import { formatText, isFailure, normalizeOutcome, runOutputSchema, toStructured, type RunOutcome } from "../../../src/output/format.ts";
+import {
+  formatText,
+  isFailure,
+  normalizeOutcome,
+  runOutputSchema,
+  toStructured,
+  type RunOutcome,
+} from "../../../src/output/format.ts";
 
 const out = (text: string, truncated = false) => ({ text, totalBytes: Buffer.byteLength(text), truncated });
 const outcome = (o: Partial<RunOutcome>): RunOutcome => ({ status: "ok", output: out(""), images: [], ...o });
@@ -16,9 +23,13 @@ describe("run result formatting", () => {
   test("compact text: output as written, then the value, error and exit code", () => {
     expect(formatText(outcome({ output: out("a\n\nb\n"), value: "42" }), "compact")).toBe("a\n\nb\n=> 42");
     expect(formatText(outcome({ status: "exit", exitCode: 3 }), "compact")).toBe("[exit code 3]");
-    expect(formatText(outcome({ status: "error", error: "Traceback\nValueError: x\n" }), "compact")).toBe("Traceback\nValueError: x");
+    expect(formatText(outcome({ status: "error", error: "Traceback\nValueError: x\n" }), "compact")).toBe(
+      "Traceback\nValueError: x",
+    );
     expect(formatText(outcome({}), "compact")).toBe("(no output)");
-    expect(formatText(outcome({ images: [new Uint8Array(1), new Uint8Array(1)] }), "compact")).toBe("[2 images attached]");
+    expect(formatText(outcome({ images: [new Uint8Array(1), new Uint8Array(1)] }), "compact")).toBe(
+      "[2 images attached]",
+    );
   });
 
   test("toon text decodes back to the structured result", () => {
@@ -32,7 +43,14 @@ describe("run result formatting", () => {
   });
 
   test("a clamped timeout (or any bridge note) shows in both forms", () => {
-    expect(formatText(outcome({ output: out("x\n") }), "compact", Infinity, "timeout 500 s is above the maximum; ran with 120 s")).toBe("x\n[timeout 500 s is above the maximum; ran with 120 s]");
+    expect(
+      formatText(
+        outcome({ output: out("x\n") }),
+        "compact",
+        Infinity,
+        "timeout 500 s is above the maximum; ran with 120 s",
+      ),
+    ).toBe("x\n[timeout 500 s is above the maximum; ran with 120 s]");
     expect(toStructured(outcome({}), "n")).toEqual({ status: "ok", output: "", note: "n" });
   });
 
@@ -44,7 +62,13 @@ describe("run result formatting", () => {
     expect(exit("bye").exitCode).toBe(1);
     expect(exit(undefined).exitCode).toBe(0);
     expect(exit(7).exitCode).toBe(7);
-    const forged = normalizeOutcome({ status: "pwned", output: { text: 42 }, value: { a: 1 }, error: null, images: null } as unknown as RunOutcome);
+    const forged = normalizeOutcome({
+      status: "pwned",
+      output: { text: 42 },
+      value: { a: 1 },
+      error: null,
+      images: null,
+    } as unknown as RunOutcome);
     expect(forged).toMatchObject({ status: "error", output: { text: "42" }, value: '{"a":1}', images: [] });
     expect(forged.error).toContain("unknown status");
     expect(runOutputSchema.safeParse(toStructured(forged)).success).toBe(true);

@@ -13,7 +13,10 @@ test("progress sends complete lines, at most once per interval, and the rest on 
   expect(sent).toHaveLength(1); // within the interval
   now = 250;
   p.push("e");
-  expect(sent).toEqual([[1, "a"], [2, "bc\nd"]]);
+  expect(sent).toEqual([
+    [1, "a"],
+    [2, "bc\nd"],
+  ]);
   p.flush();
   expect(sent.at(-1)).toEqual([3, "e"]);
   p.flush();

@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { DESC, lintFormula, renderFormula } from "../../../scripts/release/homebrew.ts";
 
-const sums = Object.fromEntries(["darwin-arm64", "darwin-x64", "linux-arm64", "linux-x64"].map((p, i) => [`bridge-${p}.tar.gz`, String(i).repeat(64)]));
+const sums = Object.fromEntries(
+  ["darwin-arm64", "darwin-x64", "linux-arm64", "linux-x64"].map((p, i) => [
+    `bridge-${p}.tar.gz`,
+    String(i).repeat(64),
+  ]),
+);
 const formula = renderFormula({ version: "1.2.3", baseUrl: "https://example.test/v1.2.3", sums });
 
 test("the formula names every platform's archive with its checksum", () => {
@@ -34,11 +39,27 @@ describe("Homebrew audit rules checked offline", () => {
     ["'command line' spelled apart", (rb) => rb.replace(DESC, "Safe command line runner"), "command-line"],
     ["no license", (rb) => rb.replace(/^ {2}license .*\n/m, ""), "no license"],
     ["no homepage", (rb) => rb.replace(/^ {2}homepage .*\n/m, ""), "no homepage"],
-    ["an http homepage", (rb) => rb.replace("https://github.com/bridge-mcp", "http://github.com/bridge-mcp"), "not https"],
-    ["a test that only checks the version", (rb) => rb.replace(/( {2}test do\n)[\s\S]*?(\n {2}end\n)/, '$1    assert_match version.to_s, shell_output("#{bin}/bridge --version")$2'), "only checks the version"],
+    [
+      "an http homepage",
+      (rb) => rb.replace("https://github.com/bridge-mcp", "http://github.com/bridge-mcp"),
+      "not https",
+    ],
+    [
+      "a test that only checks the version",
+      (rb) =>
+        rb.replace(
+          /( {2}test do\n)[\s\S]*?(\n {2}end\n)/,
+          '$1    assert_match version.to_s, shell_output("#{bin}/bridge --version")$2',
+        ),
+      "only checks the version",
+    ],
     ["no test", (rb) => rb.replace(/ {2}test do\n[\s\S]*?\n {2}end\n/, ""), "no `test do`"],
     ["shell_output(…, 0)", (rb) => rb.replace('bridge discover --json")', 'bridge discover --json", 0)'), "redundant"],
-    ["a line over 118 characters", (rb) => rb.replace("  def install", `  # ${"x".repeat(120)}\n  def install`), "longer than 118"],
+    [
+      "a line over 118 characters",
+      (rb) => rb.replace("  def install", `  # ${"x".repeat(120)}\n  def install`),
+      "longer than 118",
+    ],
     ["trailing whitespace", (rb) => rb.replace("  def install", "  def install "), "trailing whitespace"],
   ];
   test.each(breakages)("catches %s", (_, mutate, problem) => {

@@ -16,7 +16,9 @@ function pkg(name: string, files: Record<string, string>): string {
 }
 
 test("per-license files (LICENSE.BSD, LICENSE-MIT) are shipped, each named when there are several", () => {
-  const n = packageNotice(pkg("boundary", { "LICENSE.BSD": "bsd text", "LICENSE.LIBCXX": "libcxx text", "README.md": "x" }));
+  const n = packageNotice(
+    pkg("boundary", { "LICENSE.BSD": "bsd text", "LICENSE.LIBCXX": "libcxx text", "README.md": "x" }),
+  );
   expect(n.text).toContain("LICENSE.BSD:\n\nbsd text");
   expect(n.text).toContain("LICENSE.LIBCXX:\n\nlibcxx text");
   expect(packageNotice(pkg("one", { "LICENSE-MIT": "mit text" })).text).toBe("mit text");

@@ -5,7 +5,10 @@ import schema from "../../../scripts/release/server.schema.json" with { type: "j
 const doc = renderServerJson({
   version: "1.2.3",
   baseUrl: "https://github.com/bridge-mcp/bridge/releases/download/v1.2.3",
-  bundles: [{ file: "bridge-darwin-arm64.mcpb", sha256: "a".repeat(64) }, { file: "bridge-linux-x64.mcpb", sha256: "b".repeat(64) }],
+  bundles: [
+    { file: "bridge-darwin-arm64.mcpb", sha256: "a".repeat(64) },
+    { file: "bridge-linux-x64.mcpb", sha256: "b".repeat(64) },
+  ],
 }) as any;
 
 describe("server.json for the MCP Registry", () => {
@@ -17,7 +20,11 @@ describe("server.json for the MCP Registry", () => {
   test("one mcpb package per bundle, with its URL and SHA-256, valid against the schema", () => {
     expect(serverJsonProblems(doc)).toEqual([]);
     expect(doc.packages.map((p: any) => [p.registryType, p.identifier, p.fileSha256])).toEqual([
-      ["mcpb", "https://github.com/bridge-mcp/bridge/releases/download/v1.2.3/bridge-darwin-arm64.mcpb", "a".repeat(64)],
+      [
+        "mcpb",
+        "https://github.com/bridge-mcp/bridge/releases/download/v1.2.3/bridge-darwin-arm64.mcpb",
+        "a".repeat(64),
+      ],
       ["mcpb", "https://github.com/bridge-mcp/bridge/releases/download/v1.2.3/bridge-linux-x64.mcpb", "b".repeat(64)],
     ]);
     expect(doc.packages[0].transport).toEqual({ type: "stdio" });
@@ -28,12 +35,48 @@ describe("server.json for the MCP Registry", () => {
   });
 
   const breakages: Array<[string, (d: any) => void, string]> = [
-    ["a description over 100 characters", (d) => { d.description = "x".repeat(101); }, "/description"],
-    ["a name without a namespace", (d) => { d.name = "bridge"; }, "/name"],
-    ["a bad SHA-256", (d) => { d.packages[0].fileSha256 = "XYZ"; }, "/packages/0/fileSha256"],
-    ["a package version 'latest'", (d) => { d.packages[0].version = "latest"; }, "/packages/0/version"],
-    ["no SHA-256 on an mcpb package", (d) => { delete d.packages[0].fileSha256; }, "needs fileSha256"],
-    ["an mcpb URL without 'mcp' in it", (d) => { d.packages[0].identifier = "https://example.test/b.zip"; }, 'must contain "mcp"'],
+    [
+      "a description over 100 characters",
+      (d) => {
+        d.description = "x".repeat(101);
+      },
+      "/description",
+    ],
+    [
+      "a name without a namespace",
+      (d) => {
+        d.name = "bridge";
+      },
+      "/name",
+    ],
+    [
+      "a bad SHA-256",
+      (d) => {
+        d.packages[0].fileSha256 = "XYZ";
+      },
+      "/packages/0/fileSha256",
+    ],
+    [
+      "a package version 'latest'",
+      (d) => {
+        d.packages[0].version = "latest";
+      },
+      "/packages/0/version",
+    ],
+    [
+      "no SHA-256 on an mcpb package",
+      (d) => {
+        delete d.packages[0].fileSha256;
+      },
+      "needs fileSha256",
+    ],
+    [
+      "an mcpb URL without 'mcp' in it",
+      (d) => {
+        d.packages[0].identifier = "https://example.test/b.zip";
+      },
+      'must contain "mcp"',
+    ],
   ];
   test.each(breakages)("rejects %s", (_, mutate, problem) => {
     const broken = structuredClone(doc);

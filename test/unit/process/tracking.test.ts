@@ -16,15 +16,24 @@ const dir = mkdtempSync(join(tmpdir(), "bridge-tracking-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const alive = (pid: number): boolean => {
-  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 };
 async function gone(pid: number, ms = 3000): Promise<boolean> {
-  for (const end = Date.now() + ms; alive(pid) && Date.now() < end;) await Bun.sleep(25);
+  for (const end = Date.now() + ms; alive(pid) && Date.now() < end; ) await Bun.sleep(25);
   return !alive(pid);
 }
 const pidOf = async (file: string): Promise<number> => {
   for (let i = 0; i < 200; i++) {
-    try { const n = Number(readFileSync(file, "utf8").trim()); if (n > 0) return n; } catch { /* not yet */ }
+    try {
+      const n = Number(readFileSync(file, "utf8").trim());
+      if (n > 0) return n;
+    } catch {
+      /* not yet */
+    }
     await Bun.sleep(25);
   }
   throw new Error(`no pid in ${file}`);
@@ -32,11 +41,16 @@ const pidOf = async (file: string): Promise<number> => {
 
 describe("parsers", () => {
   test("mountinfo: the cgroup2 mount on a hybrid host and on a pure v2 host", () => {
-    const hybrid = "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    const hybrid =
+      "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
     expect(cgroup2Mount(hybrid)).toBe("/sys/fs/cgroup/unified");
-    expect(cgroup2Mount("30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n")).toBe("/sys/fs/cgroup");
+    expect(cgroup2Mount("30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n")).toBe(
+      "/sys/fs/cgroup",
+    );
     expect(cgroup2Mount("1 2 0:1 / / rw - ext4 /dev/sda rw\n")).toBeUndefined();
-    expect(ownCgroupPath("9:name=systemd:/\n0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.service\n")).toBe("/user.slice/user-1000.slice/user@1000.service/app.slice/x.service");
+    expect(
+      ownCgroupPath("9:name=systemd:/\n0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.service\n"),
+    ).toBe("/user.slice/user-1000.slice/user@1000.service/app.slice/x.service");
     expect(ownCgroupPath("4:memory:/x\n")).toBeUndefined();
   });
   test("stat: command names with spaces and parentheses; zombies are skipped", () => {
@@ -70,7 +84,18 @@ for (const mode of ["cgroup", "proc", "group"] as const) {
 describe.each(modes)("%s mode", (mode, tracking) => {
   const escapes = mode === "group";
   const run = (name: string, body: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
-    runProcess({ path: "/bin/sh", args: ["-c", body], cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, timeoutMs: opts.timeoutMs ?? 20_000, maxOutput: 10_000, killGraceMs: 500, signal: opts.signal, watchPid: process.pid, processes: tracking().forJob(`t-${mode}-${name}`) });
+    runProcess({
+      path: "/bin/sh",
+      args: ["-c", body],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      timeoutMs: opts.timeoutMs ?? 20_000,
+      maxOutput: 10_000,
+      killGraceMs: 500,
+      signal: opts.signal,
+      watchPid: process.pid,
+      processes: tracking().forJob(`t-${mode}-${name}`),
+    });
 
   test("the job ends when its main process exits, though a setsid child holds its output", async () => {
     const file = join(dir, `${mode}-exit.pid`);
@@ -95,8 +120,10 @@ describe.each(modes)("%s mode", (mode, tracking) => {
     const r = await run("timeout", `setsid sleep 120 & echo $! > ${file}; sleep 60`, { timeoutMs: 700 });
     expect(r.timedOut).toBe(true);
     const pid = await pidOf(file);
-    if (escapes) { expect(alive(pid)).toBe(true); process.kill(pid, "SIGKILL"); }
-    else expect(await gone(pid)).toBe(true);
+    if (escapes) {
+      expect(alive(pid)).toBe(true);
+      process.kill(pid, "SIGKILL");
+    } else expect(await gone(pid)).toBe(true);
   }, 20_000);
 
   test("cancel ends everything the job started, setsid children included", async () => {
@@ -108,7 +135,9 @@ describe.each(modes)("%s mode", (mode, tracking) => {
     ac.abort();
     const r = await pending;
     expect(r.aborted).toBe(true);
-    if (escapes) { expect(alive(pid)).toBe(true); process.kill(pid, "SIGKILL"); }
-    else expect(await gone(pid)).toBe(true);
+    if (escapes) {
+      expect(alive(pid)).toBe(true);
+      process.kill(pid, "SIGKILL");
+    } else expect(await gone(pid)).toBe(true);
   }, 20_000);
 });

@@ -8,19 +8,25 @@ const SECRET = "a".repeat(64);
 const NOW = Date.parse("2026-11-23T01:00:00.000Z");
 const HOUR = 3_600_000;
 const job = (over: Partial<Job<"script">> = {}): Job<"script"> => ({
-  id: newJobId("script", NOW), kind: "script", createdAt: new Date(NOW).toISOString(), nonce: newNonce(),
-  body: { name: "x", args: ["--help", "a b"] }, ...over,
+  id: newJobId("script", NOW),
+  kind: "script",
+  createdAt: new Date(NOW).toISOString(),
+  nonce: newNonce(),
+  body: { name: "x", args: ["--help", "a b"] },
+  ...over,
 });
 
 describe("canonicalJson", () => {
   test("sorts keys at every level and drops undefined members", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
   test("key order does not change the text", () => {
     expect(canonicalJson({ x: 1, y: "2" })).toBe(canonicalJson({ y: "2", x: 1 }));
   });
   test("escapes strings as JSON does", () => {
-    expect(canonicalJson({ "k\n": "\u2028\"\\" })).toBe(JSON.stringify({ "k\n": "\u2028\"\\" }));
+    expect(canonicalJson({ "k\n": '\u2028"\\' })).toBe(JSON.stringify({ "k\n": '\u2028"\\' }));
   });
   test("rejects values JSON cannot carry", () => {
     expect(() => canonicalJson(NaN)).toThrow();
@@ -73,8 +79,14 @@ describe("sign and verify", () => {
     const { sig: _s, ...unsigned } = signJob(job(), SECRET);
     expect(verifyJob(unsigned, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "unsigned" });
     expect(verifyJob(signJob(job(), "b".repeat(64)), SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "forged" });
-    expect(verifyJob({ ...signJob(job(), SECRET), sig: "zz" }, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "forged" });
-    expect(verifyJob({ ...signJob(job(), SECRET), sig: "00".repeat(33) }, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "forged" });
+    expect(verifyJob({ ...signJob(job(), SECRET), sig: "zz" }, SECRET, NOW, HOUR)).toMatchObject({
+      ok: false,
+      reason: "forged",
+    });
+    expect(verifyJob({ ...signJob(job(), SECRET), sig: "00".repeat(33) }, SECRET, NOW, HOUR)).toMatchObject({
+      ok: false,
+      reason: "forged",
+    });
   });
   test("expired and future timestamps", () => {
     const old = signJob(job({ createdAt: new Date(NOW - 2 * HOUR).toISOString() }), SECRET);
@@ -87,11 +99,26 @@ describe("sign and verify", () => {
   });
   test("malformed envelopes and bodies", () => {
     expect(verifyJob(null, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "malformed" });
-    expect(verifyJob({ ...signJob(job(), SECRET), extra: 1 }, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "malformed" });
-    expect(verifyJob({ ...signJob(job(), SECRET), kind: "claude" }, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "malformed" });
+    expect(verifyJob({ ...signJob(job(), SECRET), extra: 1 }, SECRET, NOW, HOUR)).toMatchObject({
+      ok: false,
+      reason: "malformed",
+    });
+    expect(verifyJob({ ...signJob(job(), SECRET), kind: "claude" }, SECRET, NOW, HOUR)).toMatchObject({
+      ok: false,
+      reason: "malformed",
+    });
     const badBody = signJob({ ...job(), body: { name: "x", args: "not-an-array" } as never }, SECRET);
     expect(verifyJob(badBody, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "malformed" });
-    const claude = signJob({ id: newJobId("claude", NOW), kind: "claude", createdAt: new Date(NOW).toISOString(), nonce: newNonce(), body: { request: "hi", permission_mode: "yolo" as never } }, SECRET);
+    const claude = signJob(
+      {
+        id: newJobId("claude", NOW),
+        kind: "claude",
+        createdAt: new Date(NOW).toISOString(),
+        nonce: newNonce(),
+        body: { request: "hi", permission_mode: "yolo" as never },
+      },
+      SECRET,
+    );
     expect(verifyJob(claude, SECRET, NOW, HOUR)).toMatchObject({ ok: false, reason: "malformed" });
   });
 });

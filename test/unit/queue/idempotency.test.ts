@@ -10,15 +10,28 @@ import { ensureLayout } from "../../../src/queue/layout.ts";
 import { collectGarbage } from "../../../src/worker/gc.ts";
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const TOKEN = "t".repeat(64);
 function setup(retention = "1h") {
   const root = mkdtempSync(join(tmpdir(), "bridge-idem-"));
   dirs.push(root);
   let now = Date.parse("2026-11-23T00:00:00Z");
-  const config = loadConfig({ env: { BRIDGE_ROOT: root, BRIDGE_TOKEN: TOKEN, BRIDGE_JOB_RETENTION: retention }, readFile: () => undefined });
+  const config = loadConfig({
+    env: { BRIDGE_ROOT: root, BRIDGE_TOKEN: TOKEN, BRIDGE_JOB_RETENTION: retention },
+    readFile: () => undefined,
+  });
   const q = openQueue(config, { now: () => now });
-  return { root, q, layout: ensureLayout({ root }), advance: (ms: number) => { now += ms; }, incoming: () => readdirSync(join(root, "queue", "incoming")) };
+  return {
+    root,
+    q,
+    layout: ensureLayout({ root }),
+    advance: (ms: number) => {
+      now += ms;
+    },
+    incoming: () => readdirSync(join(root, "queue", "incoming")),
+  };
 }
 const body = { name: "deploy", args: ["prod"] };
 
@@ -36,8 +49,12 @@ describe("idempotency keys", () => {
   test("the same key with other arguments is an error naming the first job, and runs nothing", async () => {
     const s = setup();
     const first = await s.q.submitOnce("script", body, "k1");
-    await expect(s.q.submitOnce("script", { name: "deploy", args: ["staging"] }, "k1")).rejects.toThrow(`for job ${first.id} with different arguments`);
-    await expect(s.q.findKey("script", { name: "deploy", args: ["staging"] }, "k1")).rejects.toThrow("different arguments");
+    await expect(s.q.submitOnce("script", { name: "deploy", args: ["staging"] }, "k1")).rejects.toThrow(
+      `for job ${first.id} with different arguments`,
+    );
+    await expect(s.q.findKey("script", { name: "deploy", args: ["staging"] }, "k1")).rejects.toThrow(
+      "different arguments",
+    );
     expect(s.incoming()).toHaveLength(1);
   });
 
@@ -59,7 +76,15 @@ describe("idempotency keys", () => {
     const dir = keysDir(s.layout);
     const [file] = readdirSync(dir);
     // GC judges age by the file's mtime/ctime (whichever is later), so the clock moves, not the file.
-    const gc = (later: number) => collectGarbage({ layout: s.layout, journal: () => {}, now: () => Date.now() + later, secret: TOKEN, retentionMs: 3_600_000, maxAgeMs: 3_600_000 });
+    const gc = (later: number) =>
+      collectGarbage({
+        layout: s.layout,
+        journal: () => {},
+        now: () => Date.now() + later,
+        secret: TOKEN,
+        retentionMs: 3_600_000,
+        maxAgeMs: 3_600_000,
+      });
     // Within the retention a record stays; a file not named like a record is never touched.
     writeFileSync(join(dir, "notes.txt"), "mine");
     expect(gc(0)).toBe(0);
@@ -74,14 +99,26 @@ describe("idempotency keys", () => {
     expect(name).not.toContain("k1");
     expect(keyFileName("other-token-".padEnd(64, "x"), "script", "k1")).not.toBe(name);
     // A planted record pointing at another job, signed with the wrong secret.
-    writeFileSync(join(keysDir(s.layout), name), JSON.stringify({ kind: "script", job_id: "s-0mwsl6vxv-dfb50ee2f4e90fce", args: "x", createdAt: "2026-11-23T00:00:00.000Z", sig: "00".repeat(32) }));
+    writeFileSync(
+      join(keysDir(s.layout), name),
+      JSON.stringify({
+        kind: "script",
+        job_id: "s-0mwsl6vxv-dfb50ee2f4e90fce",
+        args: "x",
+        createdAt: "2026-11-23T00:00:00.000Z",
+        sig: "00".repeat(32),
+      }),
+    );
     expect(await s.q.findKey("script", body, "k1")).toBeUndefined();
     const r = await s.q.submitOnce("script", body, "k1");
     expect(r.reused).toBe(false);
     expect(r.id).not.toBe("s-0mwsl6vxv-dfb50ee2f4e90fce");
     expect((await s.q.submitOnce("script", body, "k1")).id).toBe(r.id);
     // A genuine record copied under another key's name is not that key's record.
-    writeFileSync(join(keysDir(s.layout), keyFileName(TOKEN, "script", "k2")), readFileSync(join(keysDir(s.layout), name)));
+    writeFileSync(
+      join(keysDir(s.layout), keyFileName(TOKEN, "script", "k2")),
+      readFileSync(join(keysDir(s.layout), name)),
+    );
     expect(await s.q.findKey("script", body, "k2")).toBeUndefined();
     const k2 = await s.q.submitOnce("script", body, "k2");
     expect(k2.reused).toBe(false);

@@ -4,19 +4,40 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jobWorkerNote } from "../../../src/mcp/job-wait.ts";
-import { deathOf, offlineReason, recordWorkerStop, workerLiveness, type LivenessProbe } from "../../../src/queue/liveness.ts";
+import {
+  deathOf,
+  offlineReason,
+  recordWorkerStop,
+  workerLiveness,
+  type LivenessProbe,
+} from "../../../src/queue/liveness.ts";
 import { ensureLayout } from "../../../src/queue/layout.ts";
 import { signHeartbeat } from "../../../src/queue/store.ts";
 import type { Heartbeat, JobStatus } from "../../../src/queue/types.ts";
 
 const SECRET = "s".repeat(64);
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const now = Date.parse("2026-11-23T00:00:10Z");
 const beat = (over: Partial<Heartbeat> = {}): Heartbeat => ({
-  workerId: "w-42-000000ab", pid: 42, hostname: "here", version: "v", startedAt: "s", at: "2026-11-23T00:00:09.500Z", concurrency: 1, running: [], draining: false, ...over,
+  workerId: "w-42-000000ab",
+  pid: 42,
+  hostname: "here",
+  version: "v",
+  startedAt: "s",
+  at: "2026-11-23T00:00:09.500Z",
+  concurrency: 1,
+  running: [],
+  draining: false,
+  ...over,
 });
-const probe = (alive: number[], ns?: string): LivenessProbe => ({ host: "here", pidNamespace: ns, pidAlive: (p) => alive.includes(p) });
+const probe = (alive: number[], ns?: string): LivenessProbe => ({
+  host: "here",
+  pidNamespace: ns,
+  pidAlive: (p) => alive.includes(p),
+});
 
 describe("deathOf", () => {
   test("same host: a dead pid is death at once, even with a fresh heartbeat", () => {
@@ -29,7 +50,9 @@ describe("deathOf", () => {
   test("another pid namespace or host: only the heartbeat's age counts", () => {
     expect(deathOf(beat({ pidNamespace: "pid:[1]" }), now, probe([], "pid:[2]"))).toBeUndefined();
     expect(deathOf(beat({ hostname: "vm" }), now, probe([]))).toBeUndefined();
-    expect(deathOf(beat({ hostname: "vm", at: "2026-11-22T23:59:55.000Z" }), now, probe([]))).toContain("no heartbeat for 15 s");
+    expect(deathOf(beat({ hostname: "vm", at: "2026-11-22T23:59:55.000Z" }), now, probe([]))).toContain(
+      "no heartbeat for 15 s",
+    );
     expect(deathOf(beat({ pidNamespace: "pid:[1]" }), now, probe([], "pid:[1]"))).toContain("is gone");
   });
 });
@@ -39,13 +62,24 @@ describe("workerLiveness and notes", () => {
     const root = mkdtempSync(join(tmpdir(), "bridge-liveness-"));
     dirs.push(root);
     const layout = ensureLayout({ root });
-    for (const b of beats) writeFileSync(join(layout.workers, `${b.workerId}.json`), JSON.stringify(signHeartbeat(b, SECRET)));
+    for (const b of beats)
+      writeFileSync(join(layout.workers, `${b.workerId}.json`), JSON.stringify(signHeartbeat(b, SECRET)));
     return layout;
   };
-  const running: JobStatus = { id: "c-0mwsl6vxv-dfb50ee2f4e90fce", kind: "claude", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x", worker: "w-42-000000ab" };
+  const running: JobStatus = {
+    id: "c-0mwsl6vxv-dfb50ee2f4e90fce",
+    kind: "claude",
+    state: "running",
+    createdAt: "2026-11-23T00:00:00.000Z",
+    summary: "x",
+    worker: "w-42-000000ab",
+  };
 
   test("a killed same-host worker: not alive, listed as dead with why; the running job's note says it is not re-run", () => {
-    const w = { ...workerLiveness(layoutWith([beat({ running: [running.id] })]), now, SECRET, probe([])), startCommand: "bridge worker" };
+    const w = {
+      ...workerLiveness(layoutWith([beat({ running: [running.id] })]), now, SECRET, probe([])),
+      startCommand: "bridge worker",
+    };
     expect(w.alive).toBe(false);
     expect(w.dead?.[0]).toMatchObject({ workerId: "w-42-000000ab" });
     expect(offlineReason(w)).toContain("worker w-42-000000ab (pid 42 on here) died: its process (pid 42) is gone");
@@ -65,16 +99,33 @@ describe("workerLiveness and notes", () => {
     expect(w.alive).toBe(true);
     expect(jobWorkerNote(running, w)).toBeUndefined();
     const empty = layoutWith([]);
-    expect(offlineReason(workerLiveness(empty, now, SECRET, probe([])))).toBe("No bridge worker is running, and none has run for this queue yet.");
-    recordWorkerStop(empty, { workerId: "w-7-cd", pid: 7, hostname: "here", stoppedAt: "2026-11-23T00:00:05.000Z", reason: "SIGTERM" }, SECRET);
-    expect(offlineReason(workerLiveness(empty, now, SECRET, probe([])))).toBe("No bridge worker is running. The last bridge worker w-7-cd (pid 7 on here) stopped cleanly at 2026-11-23T00:00:05.000Z (SIGTERM).");
+    expect(offlineReason(workerLiveness(empty, now, SECRET, probe([])))).toBe(
+      "No bridge worker is running, and none has run for this queue yet.",
+    );
+    recordWorkerStop(
+      empty,
+      { workerId: "w-7-cd", pid: 7, hostname: "here", stoppedAt: "2026-11-23T00:00:05.000Z", reason: "SIGTERM" },
+      SECRET,
+    );
+    expect(offlineReason(workerLiveness(empty, now, SECRET, probe([])))).toBe(
+      "No bridge worker is running. The last bridge worker w-7-cd (pid 7 on here) stopped cleanly at 2026-11-23T00:00:05.000Z (SIGTERM).",
+    );
     // Read with another token (or planted without one), the record does not count.
-    expect(offlineReason(workerLiveness(empty, now, "x".repeat(64), probe([])))).toBe("No bridge worker is running, and none has run for this queue yet.");
+    expect(offlineReason(workerLiveness(empty, now, "x".repeat(64), probe([])))).toBe(
+      "No bridge worker is running, and none has run for this queue yet.",
+    );
   });
 });
 
 describe("what a co-writer without the token can plant", () => {
-  const running: JobStatus = { id: "c-0mwsl6vxv-dfb50ee2f4e90fce", kind: "claude", state: "running", createdAt: "2026-11-23T00:00:00.000Z", summary: "x", worker: "w-42-000000ab" };
+  const running: JobStatus = {
+    id: "c-0mwsl6vxv-dfb50ee2f4e90fce",
+    kind: "claude",
+    state: "running",
+    createdAt: "2026-11-23T00:00:00.000Z",
+    summary: "x",
+    worker: "w-42-000000ab",
+  };
   const layoutWith = (files: Record<string, unknown>) => {
     const root = mkdtempSync(join(tmpdir(), "bridge-liveness-"));
     dirs.push(root);
@@ -109,12 +160,36 @@ describe("what a co-writer without the token can plant", () => {
     expect(jobWorkerNote({ ...running, claimed: true }, onlyDead)).toContain("which died");
     expect(jobWorkerNote(running, onlyDead)).toBeUndefined();
     // The job planted in the dead worker's directory is really running on the live one.
-    const w2 = { ...workerLiveness(layoutWith({ "w-42-000000ab.json": signHeartbeat(beat({ running: [running.id] }), SECRET), [`${other}.json`]: signHeartbeat(beat({ workerId: other, pid: 43, running: [running.id] }), SECRET) }), now, SECRET, probe([43])), startCommand: "bridge worker" };
+    const w2 = {
+      ...workerLiveness(
+        layoutWith({
+          "w-42-000000ab.json": signHeartbeat(beat({ running: [running.id] }), SECRET),
+          [`${other}.json`]: signHeartbeat(beat({ workerId: other, pid: 43, running: [running.id] }), SECRET),
+        }),
+        now,
+        SECRET,
+        probe([43]),
+      ),
+      startCommand: "bridge worker",
+    };
     expect(jobWorkerNote(running, w2)).toBeUndefined();
   });
   test("the latest of a death and a clean stop is reported", () => {
-    const w = { alive: false, workers: [], dead: [{ ...beat(), why: "gone" }], lastStop: { workerId: "w-7-000000cd", pid: 7, hostname: "here", stoppedAt: "2026-11-23T00:00:09.900Z", reason: "SIGTERM" } };
+    const w = {
+      alive: false,
+      workers: [],
+      dead: [{ ...beat(), why: "gone" }],
+      lastStop: {
+        workerId: "w-7-000000cd",
+        pid: 7,
+        hostname: "here",
+        stoppedAt: "2026-11-23T00:00:09.900Z",
+        reason: "SIGTERM",
+      },
+    };
     expect(offlineReason(w)).toContain("stopped cleanly");
-    expect(offlineReason({ ...w, lastStop: { ...w.lastStop, stoppedAt: "2026-11-23T00:00:01.000Z" } })).toContain("died: gone");
+    expect(offlineReason({ ...w, lastStop: { ...w.lastStop, stoppedAt: "2026-11-23T00:00:01.000Z" } })).toContain(
+      "died: gone",
+    );
   });
 });

@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config/index.ts";
@@ -13,9 +23,17 @@ import { initToken, readSecret } from "../../../src/queue/token.ts";
 import { isBridgeError } from "../../../src/errors.ts";
 
 let dirs: string[] = [];
-const temp = () => { const d = mkdtempSync(join(tmpdir(), "bridge-unit-queue-")); dirs.push(d); return d; };
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
-const cfg = (root: string, env: Record<string, string> = {}) => loadConfig({ env: { BRIDGE_ROOT: root, ...env }, readFile: () => undefined });
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), "bridge-unit-queue-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+const cfg = (root: string, env: Record<string, string> = {}) =>
+  loadConfig({ env: { BRIDGE_ROOT: root, ...env }, readFile: () => undefined });
 
 describe("token", () => {
   test("init creates a 0600 file once; readSecret reads it", () => {
@@ -31,7 +49,10 @@ describe("token", () => {
     const root = temp();
     expect(readSecret(cfg(root, { BRIDGE_TOKEN: "x".repeat(40) }))).toBe("x".repeat(40));
     const fail = (c: ReturnType<typeof cfg>, text: string) => {
-      try { readSecret(c); throw new Error("no error"); } catch (err) {
+      try {
+        readSecret(c);
+        throw new Error("no error");
+      } catch (err) {
         expect(isBridgeError(err, "AUTH_FAILED")).toBe(true);
         expect((err as Error).message).toContain(text);
       }
@@ -87,9 +108,13 @@ describe("client and store", () => {
     expect(await q.wait(j.id, { timeoutMs: 5000, signal: ac.signal })).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1000);
     const progress = join(root, "queue", "progress", `${j.id}.jsonl`);
-    const line = (seq: number, message: string, key = token) => JSON.stringify(signRecord("progress", { job: j.id, seq, at: "t", message }, key));
+    const line = (seq: number, message: string, key = token) =>
+      JSON.stringify(signRecord("progress", { job: j.id, seq, at: "t", message }, key));
     // An unsigned line, one signed with another key, and a torn one are skipped.
-    writeFileSync(progress, `${line(1, "one")}\n{"job":"${j.id}","seq":9,"at":"t","message":"forged"}\n${line(9, "other key", "x".repeat(64))}\n${line(2, "two")}\n{"seq":3,"at":"t","mess`);
+    writeFileSync(
+      progress,
+      `${line(1, "one")}\n{"job":"${j.id}","seq":9,"at":"t","message":"forged"}\n${line(9, "other key", "x".repeat(64))}\n${line(2, "two")}\n{"seq":3,"at":"t","mess`,
+    );
     const seen: string[] = [];
     expect(await q.wait(j.id, { timeoutMs: 50, onProgress: (e) => seen.push(e.message) })).toBeUndefined();
     expect(seen).toEqual(["one", "two"]);
@@ -100,9 +125,27 @@ describe("client and store", () => {
     let now = Date.parse("2026-11-23T00:00:00Z");
     const token = "k".repeat(64);
     const q = openQueue(cfg(root, { BRIDGE_TOKEN: token }), { now: () => now });
-    expect(await q.workerStatus()).toMatchObject({ alive: false, workers: [], startCommand: `BRIDGE_ROOT=${root} bridge worker` });
+    expect(await q.workerStatus()).toMatchObject({
+      alive: false,
+      workers: [],
+      startCommand: `BRIDGE_ROOT=${root} bridge worker`,
+    });
     const W = "w-1-0000000a";
-    const beat = (draining: boolean) => signHeartbeat({ workerId: W, pid: 1, hostname: "h", version: "v", startedAt: "s", at: new Date(now).toISOString(), concurrency: 1, running: [], draining }, token);
+    const beat = (draining: boolean) =>
+      signHeartbeat(
+        {
+          workerId: W,
+          pid: 1,
+          hostname: "h",
+          version: "v",
+          startedAt: "s",
+          at: new Date(now).toISOString(),
+          concurrency: 1,
+          running: [],
+          draining,
+        },
+        token,
+      );
     const layout = ensureLayout({ root });
     // An unsigned heartbeat does not make a worker alive.
     writeFileSync(join(layout.workers, `${W}.json`), JSON.stringify({ ...beat(false), sig: undefined }));
@@ -132,16 +175,33 @@ describe("client and store", () => {
     const job = await q.submit("script", { name: "s", args: [] });
     const layout = ensureLayout({ root });
     // Someone without the token plants a result for a real job.
-    writeFileSync(join(layout.results, `${job.id}.json`), JSON.stringify({ id: job.id, kind: "script", state: "done", outcome: { stdout: "all good" }, finishedAt: "t" }));
+    writeFileSync(
+      join(layout.results, `${job.id}.json`),
+      JSON.stringify({ id: job.id, kind: "script", state: "done", outcome: { stdout: "all good" }, finishedAt: "t" }),
+    );
     expect((await q.get(job.id))?.state).toBe("queued");
     expect(await q.wait(job.id, { timeoutMs: 50 })).toBeUndefined();
     expect(readResult(layout, job.id)?.state).toBe("done"); // a reader without the token cannot tell
     // A signed copy with altered content is not authentic either.
-    writeFileSync(join(layout.results, `${job.id}.json`), JSON.stringify({ ...signResult({ id: job.id, kind: "script", state: "failed", outcome: 1, finishedAt: "t" }, token), outcome: 2 }));
+    writeFileSync(
+      join(layout.results, `${job.id}.json`),
+      JSON.stringify({
+        ...signResult({ id: job.id, kind: "script", state: "failed", outcome: 1, finishedAt: "t" }, token),
+        outcome: 2,
+      }),
+    );
     expect(readResult(layout, job.id, token)).toBeUndefined();
     // The worker's real result replaces the forged one; a second real result does not.
-    expect(writeResult(layout, { id: job.id, kind: "script", state: "failed", outcome: { exit_code: 1 }, finishedAt: "t" }, token)).toBe(true);
-    expect(writeResult(layout, { id: job.id, kind: "script", state: "done", outcome: null, finishedAt: "t" }, token)).toBe(false);
+    expect(
+      writeResult(
+        layout,
+        { id: job.id, kind: "script", state: "failed", outcome: { exit_code: 1 }, finishedAt: "t" },
+        token,
+      ),
+    ).toBe(true);
+    expect(
+      writeResult(layout, { id: job.id, kind: "script", state: "done", outcome: null, finishedAt: "t" }, token),
+    ).toBe(false);
     expect(await q.wait(job.id, { timeoutMs: 50 })).toMatchObject({ state: "failed", outcome: { exit_code: 1 } });
     renameSync(join(layout.incoming, `${job.id}.json`), join(layout.jobs, `${job.id}.json`));
     expect(Object.keys((await q.get(job.id))!.result!)).not.toContain("sig");

@@ -2,8 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../../src/config/index.ts";
 import { BOOTSTRAP, buildRemoveArgv, buildRunArgv } from "../../../src/sandbox/argv.ts";
 
-const config = (env: Record<string, string> = {}) => loadConfig({ env: { BRIDGE_ROOT: "/nonexistent", ...env }, readFile: () => undefined });
-const base = { binary: "/usr/bin/podman", name: "bridge-1-1-abc", ownerPid: 42, rlimits: { nofile: 4096, nproc: 2048 } };
+const config = (env: Record<string, string> = {}) =>
+  loadConfig({ env: { BRIDGE_ROOT: "/nonexistent", ...env }, readFile: () => undefined });
+const base = {
+  binary: "/usr/bin/podman",
+  name: "bridge-1-1-abc",
+  ownerPid: 42,
+  rlimits: { nofile: 4096, nproc: 2048 },
+};
 const pairs = (argv: string[]) => argv.map((a, i) => `${a} ${argv[i + 1]}`);
 
 describe("container argv", () => {
@@ -11,7 +17,22 @@ describe("container argv", () => {
     const argv = buildRunArgv(config(), { ...base, engine: "podman" });
     expect(argv.slice(0, 3)).toEqual(["/usr/bin/podman", "run", "-i"]);
     const p = pairs(argv);
-    for (const want of ["--network none", "--cap-drop ALL", "--security-opt no-new-privileges", "--user 65534:65534", "--memory 512m", "--memory-swap 512m", "--pids-limit 128", "--ulimit nofile=4096:4096", "--ulimit nproc=2048:2048", "--ulimit msgqueue=0:0", "--label io.bridge.owner=42", "--name bridge-1-1-abc", "--log-driver none", "--pull never"]) {
+    for (const want of [
+      "--network none",
+      "--cap-drop ALL",
+      "--security-opt no-new-privileges",
+      "--user 65534:65534",
+      "--memory 512m",
+      "--memory-swap 512m",
+      "--pids-limit 128",
+      "--ulimit nofile=4096:4096",
+      "--ulimit nproc=2048:2048",
+      "--ulimit msgqueue=0:0",
+      "--label io.bridge.owner=42",
+      "--name bridge-1-1-abc",
+      "--log-driver none",
+      "--pull never",
+    ]) {
       expect(p).toContain(want);
     }
     expect(argv).toContain("--read-only");
@@ -24,7 +45,20 @@ describe("container argv", () => {
   });
 
   test("settings change the flags", () => {
-    const argv = buildRunArgv(config({ MCP_BRIDGE_READ_ONLY: "false", MCP_BRIDGE_CAP_DROP: "", MCP_BRIDGE_NO_NEW_PRIVILEGES: "0", MCP_BRIDGE_CPUS: "1.5", MCP_BRIDGE_PIDS: "0", MCP_BRIDGE_NETWORK: "bridge", MCP_BRIDGE_IMAGE: "img:1", MCP_BRIDGE_MEMORY: "1g", MCP_BRIDGE_CONTAINER_USER: "1000" }), { ...base, engine: "docker", binary: "docker" });
+    const argv = buildRunArgv(
+      config({
+        MCP_BRIDGE_READ_ONLY: "false",
+        MCP_BRIDGE_CAP_DROP: "",
+        MCP_BRIDGE_NO_NEW_PRIVILEGES: "0",
+        MCP_BRIDGE_CPUS: "1.5",
+        MCP_BRIDGE_PIDS: "0",
+        MCP_BRIDGE_NETWORK: "bridge",
+        MCP_BRIDGE_IMAGE: "img:1",
+        MCP_BRIDGE_MEMORY: "1g",
+        MCP_BRIDGE_CONTAINER_USER: "1000",
+      }),
+      { ...base, engine: "docker", binary: "docker" },
+    );
     const p = pairs(argv);
     expect(argv).not.toContain("--read-only");
     expect(argv).not.toContain("--cap-drop");
@@ -46,7 +80,16 @@ describe("container argv", () => {
   });
 
   test("remove argv kills immediately and tolerates missing containers", () => {
-    expect(buildRemoveArgv("podman", "podman", ["a", "b"])).toEqual(["podman", "rm", "-f", "-t", "0", "--ignore", "a", "b"]);
+    expect(buildRemoveArgv("podman", "podman", ["a", "b"])).toEqual([
+      "podman",
+      "rm",
+      "-f",
+      "-t",
+      "0",
+      "--ignore",
+      "a",
+      "b",
+    ]);
     expect(buildRemoveArgv("docker", "docker", ["a"])).toEqual(["docker", "rm", "-f", "a"]);
   });
 

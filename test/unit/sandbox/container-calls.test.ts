@@ -13,13 +13,22 @@ function fakeProcess(opts: { stuck?: boolean } = {}) {
   let seenRuntime = false;
   const proc: ContainerProcess = {
     async write(data) {
-      if (!seenRuntime) { seenRuntime = data.length > 4 && data[0] !== 0; return; }
-      for (const f of decoder.push(data)) if (f.header.t === "reply") replies.push({ header: f.header, body: new TextDecoder().decode(f.body) });
+      if (!seenRuntime) {
+        seenRuntime = data.length > 4 && data[0] !== 0;
+        return;
+      }
+      for (const f of decoder.push(data))
+        if (f.header.t === "reply") replies.push({ header: f.header, body: new TextDecoder().decode(f.body) });
       if (opts.stuck) await new Promise(() => {});
     },
-    closeStdin() {}, stdout: out.readable, stderr: () => "", exited: new Promise(() => {}), kill() {},
+    closeStdin() {},
+    stdout: out.readable,
+    stderr: () => "",
+    exited: new Promise(() => {}),
+    kill() {},
   };
-  const send = (header: Record<string, unknown>, body = "") => writer.write(encodeFrame(header as never, new TextEncoder().encode(body)));
+  const send = (header: Record<string, unknown>, body = "") =>
+    writer.write(encodeFrame(header as never, new TextEncoder().encode(body)));
   return { spawn: () => proc, replies, send };
 }
 
@@ -34,7 +43,19 @@ describe("host calls from a container", () => {
   test("parameters beyond the in-flight budget are refused while earlier calls run", async () => {
     const { c, replies, send } = await started();
     const release = Promise.withResolvers<void>();
-    void c.exec("x", [], { onOutput() {}, onImage() {}, onCall: async () => { await release.promise; return "ok"; } }, 1000);
+    void c.exec(
+      "x",
+      [],
+      {
+        onOutput() {},
+        onImage() {},
+        onCall: async () => {
+          await release.promise;
+          return "ok";
+        },
+      },
+      1000,
+    );
     const big = JSON.stringify("p".repeat(10 * 1024 * 1024));
     const n = Math.floor(CALL_BYTES_IN_FLIGHT / big.length) + 1;
     for (let i = 1; i <= n; i++) await send({ t: "call", id: 1, cid: i, method: "m" }, big);

@@ -93,10 +93,17 @@ describe("containers", () => {
 
   test("local engine: folders are not mounted without the runtime's syscall filter (no-new-privileges off, or not installed)", async () => {
     const off = setup({}, { MCP_BRIDGE_FOLDERS: sales, MCP_BRIDGE_NO_NEW_PRIVILEGES: "false" });
-    await expect(off.service.run({ code: "1" })).rejects.toThrow(/MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false/);
+    await expect(off.service.run({ code: "1" })).rejects.toThrow(
+      /MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false/,
+    );
     expect(off.fake.argvs).toHaveLength(0);
-    const noFilter = setup({ filter: false, onExec: () => [doneFrame({ status: "ok", value: "RAN" })] }, { MCP_BRIDGE_FOLDERS: sales });
-    await expect(noFilter.service.run({ code: "1" })).rejects.toThrow(/the sandbox's syscall filter could not be installed \(unsupported CPU architecture/);
+    const noFilter = setup(
+      { filter: false, onExec: () => [doneFrame({ status: "ok", value: "RAN" })] },
+      { MCP_BRIDGE_FOLDERS: sales },
+    );
+    await expect(noFilter.service.run({ code: "1" })).rejects.toThrow(
+      /the sandbox's syscall filter could not be installed \(unsupported CPU architecture/,
+    );
     await noFilter.service.shutdown();
     // Without folders the filter stays optional (a warning), as before.
     const plain = setup({ filter: false, onExec: () => [doneFrame({ status: "ok", value: "RAN" })] });

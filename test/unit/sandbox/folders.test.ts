@@ -106,7 +106,11 @@ describe("maskSpecialFiles (local engines)", () => {
       };
       if (process.getuid?.() === 0) expected["/data/f/null-dev"] = "a device, not a regular file";
       expect(m.refused).toEqual(expected);
-      expect(m.mounts).toEqual(Object.keys(expected).sort().flatMap((t) => ["--volume", `/tmp/x/empty:${t}:ro`]));
+      expect(m.mounts).toEqual(
+        Object.keys(expected)
+          .sort()
+          .flatMap((t) => ["--volume", `/tmp/x/empty:${t}:ro`]),
+      );
       expect(maskSpecialFiles(folder(dir("mask/plain")), "/e")).toEqual({ mounts: [], refused: {} });
     } finally {
       server.stop(true);
@@ -115,14 +119,19 @@ describe("maskSpecialFiles (local engines)", () => {
 
   test("refused, naming a few: more than MASK_MAX, or a name the engine cannot take (':' or a control character)", () => {
     const many = dir("mask/many");
-    Bun.spawnSync(["mkfifo", ...Array.from({ length: MASK_MAX + 1 }, (_, i) => join(many, `p${String(i).padStart(3, "0")}`))]);
+    Bun.spawnSync([
+      "mkfifo",
+      ...Array.from({ length: MASK_MAX + 1 }, (_, i) => join(many, `p${String(i).padStart(3, "0")}`)),
+    ]);
     expect(() => maskSpecialFiles(folder(many), "/e")).toThrow(
       `the allowed folder ${many} holds ${MASK_MAX + 1} FIFOs, sockets or devices ("${many}/p000", "${many}/p001", "${many}/p002", ...); bridge hides each from the sandbox with its own mount and stops at ${MASK_MAX} in all`,
     );
     for (const bad of ["a:b", "new\nline"]) {
       const f = dir(`mask/bad-${bad.length}`);
       Bun.spawnSync(["mkfifo", join(f, bad)]);
-      expect(() => maskSpecialFiles(folder(f), "/e")).toThrow(`whose names bridge cannot hide from the sandbox (':' or a control character): ${JSON.stringify(join(f, bad))}`);
+      expect(() => maskSpecialFiles(folder(f), "/e")).toThrow(
+        `whose names bridge cannot hide from the sandbox (':' or a control character): ${JSON.stringify(join(f, bad))}`,
+      );
     }
   });
 
@@ -130,12 +139,31 @@ describe("maskSpecialFiles (local engines)", () => {
     const f = dir("mask/wide");
     for (let i = 0; i < 5; i++) writeFileSync(join(f, `x${i}`), "");
     const seen: string[] = [];
-    walkFolder({ name: "wide", host: f, mount: "/data/wide" }, (e) => seen.push(e.target), () => {}, { entries: 5, depth: 64 });
+    walkFolder(
+      { name: "wide", host: f, mount: "/data/wide" },
+      (e) => seen.push(e.target),
+      () => {},
+      { entries: 5, depth: 64 },
+    );
     expect(seen).toHaveLength(5);
-    expect(() => walkFolder({ name: "wide", host: f, mount: "/data/wide" }, () => {}, () => {}, { entries: 4, depth: 64 })).toThrow(/holds more than 4 entries/);
+    expect(() =>
+      walkFolder(
+        { name: "wide", host: f, mount: "/data/wide" },
+        () => {},
+        () => {},
+        { entries: 4, depth: 64 },
+      ),
+    ).toThrow(/holds more than 4 entries/);
     const deep = dir("mask/deep");
     mkdirSync(join(deep, "a/b/c"), { recursive: true });
-    expect(() => walkFolder({ name: "deep", host: deep, mount: "/data/deep" }, () => {}, () => {}, { entries: 100, depth: 2 })).toThrow(/nested deeper than 2 levels/);
+    expect(() =>
+      walkFolder(
+        { name: "deep", host: deep, mount: "/data/deep" },
+        () => {},
+        () => {},
+        { entries: 100, depth: 2 },
+      ),
+    ).toThrow(/nested deeper than 2 levels/);
   });
 });
 
@@ -147,7 +175,19 @@ describe("result files", () => {
     const c = new ResultFileCollector(3, 10);
     c.push(...chunk("a.txt", 0, "ab", false));
     c.push(...chunk("a.txt", 2, "cd"));
-    for (const bad of ["../x", "/etc/passwd", "a//b", ".", "x\0y", 42, "fake\nnote.txt", "\x1b[31mred.csv", "del\x7f", "csi\u009b2J"]) c.push(...chunk(bad, 0, "z"));
+    for (const bad of [
+      "../x",
+      "/etc/passwd",
+      "a//b",
+      ".",
+      "x\0y",
+      42,
+      "fake\nnote.txt",
+      "\x1b[31mred.csv",
+      "del\x7f",
+      "csi\u009b2J",
+    ])
+      c.push(...chunk(bad, 0, "z"));
     c.push(...chunk("skip.txt", 5, "z"));
     c.push(...chunk("b.txt", 0, "123456789"));
     c.push(...chunk("c.txt", 0, "1"));

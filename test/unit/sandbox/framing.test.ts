@@ -14,10 +14,15 @@ describe("frame encoding and decoding", () => {
   });
 
   test("reassembles frames split at every byte and several frames per chunk", () => {
-    const all = new Uint8Array([...encodeFrame({ t: "a" }, bytes("1")), ...encodeFrame({ t: "b" }), ...encodeFrame({ t: "c" }, bytes("xyz"))]);
+    const all = new Uint8Array([
+      ...encodeFrame({ t: "a" }, bytes("1")),
+      ...encodeFrame({ t: "b" }),
+      ...encodeFrame({ t: "c" }, bytes("xyz")),
+    ]);
     const d = new FrameDecoder();
     const got: string[] = [];
-    for (let i = 0; i < all.length; i++) for (const f of d.push(all.subarray(i, i + 1))) got.push(f.header.t + new TextDecoder().decode(f.body));
+    for (let i = 0; i < all.length; i++)
+      for (const f of d.push(all.subarray(i, i + 1))) got.push(f.header.t + new TextDecoder().decode(f.body));
     expect(got).toEqual(["a1", "b", "cxyz"]);
     expect(d.pending).toBe(0);
     expect(new FrameDecoder().push(all).map((f) => f.header.t)).toEqual(["a", "b", "c"]);
@@ -68,7 +73,10 @@ print(json.dumps([[h, b.decode()] for h, b in out]))
 `;
     const proc = Bun.spawnSync([python!, "-c", script], { stdout: "pipe", stderr: "pipe" });
     expect(proc.stderr.toString()).toBe("");
-    expect(JSON.parse(proc.stdout.toString())).toEqual([[{ t: "done", status: "ok" }, "body"], [{ t: "done", status: "ok" }, "body"]]);
+    expect(JSON.parse(proc.stdout.toString())).toEqual([
+      [{ t: "done", status: "ok" }, "body"],
+      [{ t: "done", status: "ok" }, "body"],
+    ]);
   });
 });
 
@@ -84,7 +92,10 @@ describe("body limits", () => {
       got.push(...d.push(all.subarray(i, i + 1000)));
       expect(d.pending).toBeLessThanOrEqual(2000);
     }
-    expect(got.map((f) => [f.header.id, f.dropped, new TextDecoder().decode(f.body)])).toEqual([[1, 100_000, ""], [2, undefined, "ok"]]);
+    expect(got.map((f) => [f.header.id, f.dropped, new TextDecoder().decode(f.body)])).toEqual([
+      [1, 100_000, ""],
+      [2, undefined, "ok"],
+    ]);
   });
 
   test("the dropped frame is reported as soon as its header is in", () => {

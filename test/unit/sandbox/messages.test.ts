@@ -6,10 +6,17 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 describe("parseDone", () => {
   test("value and error come from the body by their byte lengths", () => {
-    expect(parseDone({ header: { t: "done", status: "error", valueBytes: 3, errorBytes: 4 }, body: enc("étrace") }, 100)).toEqual({ status: "error", value: "ét", error: "race" });
-    expect(parseDone({ header: { t: "done", status: "exit", exitCode: 3 }, body: new Uint8Array(0) }, 100)).toEqual({ status: "exit", exitCode: 3 });
+    expect(
+      parseDone({ header: { t: "done", status: "error", valueBytes: 3, errorBytes: 4 }, body: enc("étrace") }, 100),
+    ).toEqual({ status: "error", value: "ét", error: "race" });
+    expect(parseDone({ header: { t: "done", status: "exit", exitCode: 3 }, body: new Uint8Array(0) }, 100)).toEqual({
+      status: "exit",
+      exitCode: 3,
+    });
     // A value the kernel cut carries its full size, for the note of the host's own cut.
-    expect(parseDone({ header: { t: "done", status: "ok", valueBytes: 3, valueTotal: 3_000_000 }, body: enc("abc") }, 100)).toEqual({ status: "ok", value: "abc", valueTotal: 3_000_000 });
+    expect(
+      parseDone({ header: { t: "done", status: "ok", valueBytes: 3, valueTotal: 3_000_000 }, body: enc("abc") }, 100),
+    ).toEqual({ status: "ok", value: "abc", valueTotal: 3_000_000 });
   });
   test("anything else is refused with the field named, marked discard, never a schema dump", () => {
     const bad = [
@@ -28,7 +35,9 @@ describe("parseDone", () => {
       expect(d.error).toContain(mention);
       expect(d.error).not.toContain('"code"');
     }
-    expect(parseDone({ header: { t: "done", status: "ok" }, body: new Uint8Array(0), dropped: 5000 }, 100).error).toContain("5000 bytes, more than the 100 allowed");
+    expect(
+      parseDone({ header: { t: "done", status: "ok" }, body: new Uint8Array(0), dropped: 5000 }, 100).error,
+    ).toContain("5000 bytes, more than the 100 allowed");
   });
 });
 
@@ -43,7 +52,8 @@ describe("parseCall", () => {
 });
 
 describe("jsonShape (host-call parameters counted before JSON.parse)", () => {
-  const shape = (s: string, maxValues = 1e9, maxDepth = 1e9) => jsonShape(new TextEncoder().encode(s), maxValues, maxDepth);
+  const shape = (s: string, maxValues = 1e9, maxDepth = 1e9) =>
+    jsonShape(new TextEncoder().encode(s), maxValues, maxDepth);
   test("counts containers and comma-separated values, not what is inside strings", () => {
     expect(shape("null")).toEqual({ values: 1, depth: 0 });
     expect(shape("[[],[],[]]")).toEqual({ values: 7, depth: 2 });

@@ -11,7 +11,9 @@ Max locked memory         8388608              8388608              bytes
 describe("rlimit capping", () => {
   test("parses hard limits from /proc/self/limits", () => {
     expect(parseHardLimits(LIMITS)).toEqual({ nofile: 20000, nproc: 96365 });
-    expect(parseHardLimits(LIMITS.replace("96365                processes", "unlimited            processes"))).toEqual({ nofile: 20000, nproc: undefined });
+    expect(parseHardLimits(LIMITS.replace("96365                processes", "unlimited            processes"))).toEqual(
+      { nofile: 20000, nproc: undefined },
+    );
     expect(parseHardLimits("")).toEqual({ nofile: undefined, nproc: undefined });
   });
 
@@ -23,7 +25,10 @@ describe("rlimit capping", () => {
 
   test("reads the local host; uses the modest defaults for remote engines", () => {
     const read = (text?: string) => ({ readFile: () => text });
-    expect(hostRlimits(read(LIMITS.replace("20000", "512")), false)).toEqual({ nofile: 512, nproc: WANTED_RLIMITS.nproc });
+    expect(hostRlimits(read(LIMITS.replace("20000", "512")), false)).toEqual({
+      nofile: 512,
+      nproc: WANTED_RLIMITS.nproc,
+    });
     expect(hostRlimits(read(undefined), false)).toEqual(WANTED_RLIMITS);
     expect(hostRlimits(read(LIMITS.replace("20000", "512")), true)).toEqual(WANTED_RLIMITS);
   });

@@ -8,7 +8,10 @@ import { makePng } from "../../support/png.ts";
 import { doneFrame, fakeSpawn, type FakeBehaviour } from "../../support/sandbox-fake.ts";
 
 function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which: string[] = ["podman", "runc"]) {
-  const config = loadConfig({ env: { BRIDGE_ROOT: "/nonexistent", MCP_BRIDGE_POOL_SIZE: "1", ...env }, readFile: () => undefined });
+  const config = loadConfig({
+    env: { BRIDGE_ROOT: "/nonexistent", MCP_BRIDGE_POOL_SIZE: "1", ...env },
+    readFile: () => undefined,
+  });
   const execs: string[][] = [];
   let fake: ReturnType<typeof fakeSpawn> | undefined;
   const engine: EngineDeps = {
@@ -23,7 +26,16 @@ function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which
     readFile: () => undefined,
   };
   const warnings: string[] = [];
-  const log = createConsola({ level: 1, reporters: [{ log: (o) => { warnings.push(o.args.join(" ")); } }] });
+  const log = createConsola({
+    level: 1,
+    reporters: [
+      {
+        log: (o) => {
+          warnings.push(o.args.join(" "));
+        },
+      },
+    ],
+  });
   fake = fakeSpawn(behaviour);
   const service = new SandboxService(config, { engine, log, extensions: [], spawn: fake.spawn, pid: 4242 });
   return { service, fake: fake!, execs, warnings };
@@ -31,7 +43,9 @@ function setup(behaviour: FakeBehaviour, env: Record<string, string> = {}, which
 
 describe("SandboxService (fake engine)", () => {
   test("maps done frames to outcomes and streams output", async () => {
-    const { service } = setup({ onExec: (code) => [{ header: { t: "out" }, body: `ran ${code}\n` }, doneFrame({ status: "ok", value: "3" })] });
+    const { service } = setup({
+      onExec: (code) => [{ header: { t: "out" }, body: `ran ${code}\n` }, doneFrame({ status: "ok", value: "3" })],
+    });
     const streamed: string[] = [];
     const r = await service.run({ code: "1+2", onOutput: (t) => streamed.push(t) });
     expect(r).toMatchObject({ status: "ok", value: "3", output: { text: "ran 1+2\n", truncated: false } });
@@ -50,7 +64,9 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("recycling: a healthy container is reset and serves the next call; a timed-out one is not", async () => {
-    const { service, fake } = setup({ onExec: (code) => (code === "hang" ? "hang" : [{ header: { t: "done", status: "ok" } }]) });
+    const { service, fake } = setup({
+      onExec: (code) => (code === "hang" ? "hang" : [{ header: { t: "done", status: "ok" } }]),
+    });
     service.warm();
     await Bun.sleep(20);
     for (const code of ["a", "b", "c"]) expect((await service.run({ code })).status).toBe("ok");
@@ -90,7 +106,10 @@ describe("SandboxService (fake engine)", () => {
   test("a container that survives the kill is force-removed", async () => {
     const { service, execs } = setup({ onExec: () => "hang", ignoreStdinClose: true });
     // An engine whose kill does nothing.
-    (service as unknown as { deps: { engine: EngineDeps } }).deps.engine.exec = async (argv: string[]) => { execs.push(argv); return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" }; };
+    (service as unknown as { deps: { engine: EngineDeps } }).deps.engine.exec = async (argv: string[]) => {
+      execs.push(argv);
+      return { exitCode: 0, stdout: argv[1] === "version" ? "4.3.1" : "false", stderr: "" };
+    };
     const t = Date.now();
     const r = await service.run({ code: "x", timeoutMs: 50 });
     expect(r.status).toBe("timeout");
@@ -100,7 +119,10 @@ describe("SandboxService (fake engine)", () => {
   }, 20_000);
 
   test("timeouts are capped at MCP_BRIDGE_MAX_TIMEOUT", async () => {
-    const { service } = setup({ onExec: () => "hang" }, { MCP_BRIDGE_MAX_TIMEOUT: "100ms", MCP_BRIDGE_TIMEOUT: "100ms" });
+    const { service } = setup(
+      { onExec: () => "hang" },
+      { MCP_BRIDGE_MAX_TIMEOUT: "100ms", MCP_BRIDGE_TIMEOUT: "100ms" },
+    );
     const t = Date.now();
     const r = await service.run({ code: "x", timeoutMs: 60_000 });
     expect(r.status).toBe("timeout");
@@ -118,7 +140,9 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("a SIGKILLed kernel is reported as killed, naming the memory limit", async () => {
-    const { service } = setup({ onExec: () => [{ header: { t: "done", status: "killed", signal: 9, kernelDied: true } }] });
+    const { service } = setup({
+      onExec: () => [{ header: { t: "done", status: "killed", signal: 9, kernelDied: true } }],
+    });
     const r = await service.run({ code: "x" });
     expect(r.status).toBe("killed");
     expect(r.error).toContain("memory limit (512m)");
@@ -126,8 +150,12 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("crun's hybrid-cgroup failure → retried with runc, remembered, and a warning names the setting", async () => {
-    const crun = "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
-    const { service, fake, warnings } = setup({ failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" });
+    const crun =
+      "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
+    const { service, fake, warnings } = setup(
+      { failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) },
+      { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" },
+    );
     expect((await service.run({ code: "a" })).status).toBe("ok");
     expect((await service.run({ code: "b" })).status).toBe("ok");
     expect(fake.argvs.map((a) => a.includes("--runtime"))).toEqual([false, true, true]);
@@ -136,8 +164,12 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("concurrent starts that all hit the crun failure all retry with runc; one warning", async () => {
-    const crun = "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
-    const { service, fake, warnings } = setup({ startDelayMs: 20, failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" });
+    const crun =
+      "Error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2: OCI runtime error";
+    const { service, fake, warnings } = setup(
+      { startDelayMs: 20, failStart: (argv) => (argv.includes("--runtime") ? undefined : { stderr: crun, code: 126 }) },
+      { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_RECYCLE: "false" },
+    );
     const results = await Promise.all([1, 2, 3].map((i) => service.run({ code: String(i) })));
     expect(results.map((r) => r.status)).toEqual(["ok", "ok", "ok"]);
     expect(fake.argvs.filter((a) => a.includes("--runtime")).length).toBe(3);
@@ -146,7 +178,10 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("start failures are reported with the engine's message and a hint", async () => {
-    const { service } = setup({ failStart: () => ({ stderr: "Error: setrlimit RLIMIT_NOFILE: Operation not permitted", code: 126 }) }, { MCP_BRIDGE_POOL_SIZE: "0" });
+    const { service } = setup(
+      { failStart: () => ({ stderr: "Error: setrlimit RLIMIT_NOFILE: Operation not permitted", code: 126 }) },
+      { MCP_BRIDGE_POOL_SIZE: "0" },
+    );
     const err = await service.run({ code: "a" }).catch((e) => e);
     expect(err.code).toBe("SANDBOX_FAILED");
     expect(err.message).toContain("setrlimit RLIMIT_NOFILE");
@@ -156,7 +191,12 @@ describe("SandboxService (fake engine)", () => {
 
   test("images beyond the per-call limit are dropped with a note", async () => {
     const png = makePng(4, 4, 300 * 1024);
-    const { service } = setup({ onExec: () => [...Array.from({ length: 10 }, () => ({ header: { t: "image" }, body: png })), { header: { t: "done", status: "ok" } }] });
+    const { service } = setup({
+      onExec: () => [
+        ...Array.from({ length: 10 }, () => ({ header: { t: "image" }, body: png })),
+        { header: { t: "done", status: "ok" } },
+      ],
+    });
     const r = await service.run({ code: "x" });
     expect(r.images.length).toBeLessThan(10);
     expect(r.output.text).toContain("image dropped: at most 16 images and 2.0 MiB of images per call");
@@ -164,7 +204,10 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("output over the cap is cut with a note", async () => {
-    const { service } = setup({ onExec: () => [{ header: { t: "out" }, body: "y".repeat(5000) }, { header: { t: "done", status: "ok" } }] }, { MCP_BRIDGE_MAX_OUTPUT: "1k" });
+    const { service } = setup(
+      { onExec: () => [{ header: { t: "out" }, body: "y".repeat(5000) }, { header: { t: "done", status: "ok" } }] },
+      { MCP_BRIDGE_MAX_OUTPUT: "1k" },
+    );
     const r = await service.run({ code: "x" });
     expect(r.output.truncated).toBe(true);
     expect(r.output.totalBytes).toBe(5000);
@@ -183,8 +226,14 @@ describe("SandboxService (fake engine)", () => {
   });
 
   test("a queued session call is not cut off by the idle timer of the call before it", async () => {
-    const { service, fake } = setup({ execDelayMs: (code) => Number(code) }, { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_IDLE_TIMEOUT: "50ms" });
-    const [a, b] = await Promise.all([service.run({ code: "100", session: "s" }), service.run({ code: "200", session: "s" })]);
+    const { service, fake } = setup(
+      { execDelayMs: (code) => Number(code) },
+      { MCP_BRIDGE_POOL_SIZE: "0", MCP_BRIDGE_IDLE_TIMEOUT: "50ms" },
+    );
+    const [a, b] = await Promise.all([
+      service.run({ code: "100", session: "s" }),
+      service.run({ code: "200", session: "s" }),
+    ]);
     expect(a.status).toBe("ok");
     expect(b.status).toBe("ok");
     expect(fake.argvs.length).toBe(1);

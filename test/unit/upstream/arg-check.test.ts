@@ -37,7 +37,9 @@ describe("checkToolArgs", () => {
   });
   test("type and enum mismatches", () => {
     expect(errorOf(() => checkToolArgs("fs", readFile, { path: 3 }))).toContain("path must be string, got integer");
-    expect(errorOf(() => checkToolArgs("fs", readFile, { path: "/x", mode: "c" }))).toContain('mode must be one of "a", "b"');
+    expect(errorOf(() => checkToolArgs("fs", readFile, { path: "/x", mode: "c" }))).toContain(
+      'mode must be one of "a", "b"',
+    );
     checkToolArgs("fs", readFile, { path: "/x", head: 2.5 });
   });
   test("non-object arguments", () => {
@@ -51,7 +53,9 @@ describe("checkToolArgs", () => {
   test("__proto__ and constructor are not mistaken for parameters", () => {
     const args = JSON.parse('{"path":"/x","__proto__":{"polluted":1}}');
     expect(errorOf(() => checkToolArgs("fs", readFile, args))).toContain("unknown parameter __proto__");
-    expect(errorOf(() => checkToolArgs("fs", readFile, { path: "/x", constructor: 1 }))).toContain("unknown parameter constructor");
+    expect(errorOf(() => checkToolArgs("fs", readFile, { path: "/x", constructor: 1 }))).toContain(
+      "unknown parameter constructor",
+    );
   });
   test("describeParams without parameters", () => {
     expect(describeParams({ name: "t", inputSchema: { type: "object" } })).toBe("no parameters");

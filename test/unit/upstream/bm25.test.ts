@@ -14,10 +14,30 @@ describe("tokenize", () => {
 });
 
 const docs = [
-  { ref: "fs.read_text_file", name: "read_text_file", params: ["path", "head", "tail"], description: "Read the complete contents of a file from the file system as text." },
-  { ref: "fs.write_file", name: "write_file", params: ["path", "content"], description: "Create a new file or overwrite an existing file." },
-  { ref: "fs.list_directory", name: "list_directory", params: ["path"], description: "Get a detailed listing of all files and directories in a path." },
-  { ref: "mem.search_nodes", name: "search_nodes", params: ["query"], description: "Search for nodes in the knowledge graph based on a query" },
+  {
+    ref: "fs.read_text_file",
+    name: "read_text_file",
+    params: ["path", "head", "tail"],
+    description: "Read the complete contents of a file from the file system as text.",
+  },
+  {
+    ref: "fs.write_file",
+    name: "write_file",
+    params: ["path", "content"],
+    description: "Create a new file or overwrite an existing file.",
+  },
+  {
+    ref: "fs.list_directory",
+    name: "list_directory",
+    params: ["path"],
+    description: "Get a detailed listing of all files and directories in a path.",
+  },
+  {
+    ref: "mem.search_nodes",
+    name: "search_nodes",
+    params: ["query"],
+    description: "Search for nodes in the knowledge graph based on a query",
+  },
   { ref: "ev.get-sum", name: "get-sum", params: ["a", "b"], description: "Returns the sum of two numbers" },
   { ref: "ev.echo", name: "echo", params: ["message"], description: "Echoes back the input string" },
 ];

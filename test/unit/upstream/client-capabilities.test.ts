@@ -80,7 +80,10 @@ describe("roots", () => {
   });
 
   test("an outer client without roots: bridge declares none, so a server's own directory arguments stay", async () => {
-    const r = makeRegistry([entry("files", bin("mcp-server-filesystem"), [data])], fakeOuter({ sampling: {} }, [{ uri: "file:///elsewhere", name: "x" }]));
+    const r = makeRegistry(
+      [entry("files", bin("mcp-server-filesystem"), [data])],
+      fakeOuter({ sampling: {} }, [{ uri: "file:///elsewhere", name: "x" }]),
+    );
     const shown = await allowedDirectories(r);
     expect(shown).toContain(data);
     expect(shown).not.toContain("elsewhere");

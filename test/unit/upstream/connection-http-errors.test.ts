@@ -9,10 +9,22 @@ import { tempDir } from "../../support/bridge.ts";
 
 const dir = tempDir("bridge-conn-http-");
 afterAll(dir.cleanup);
-const entry = (url: string): ServerEntry => ({ name: "hosted", source: "/h/.claude.json", format: "claude-code", scope: "user", transport: "http", status: "ok", url });
+const entry = (url: string): ServerEntry => ({
+  name: "hosted",
+  source: "/h/.claude.json",
+  format: "claude-code",
+  scope: "user",
+  transport: "http",
+  status: "ok",
+  url,
+});
 
 async function startError(url: string): Promise<{ message: string; hint?: string }> {
-  const conn = new UpstreamConnection(entry(url), { timeoutMs: 10_000, logDir: dir.path, log: { debug() {}, warn() {} } });
+  const conn = new UpstreamConnection(entry(url), {
+    timeoutMs: 10_000,
+    logDir: dir.path,
+    log: { debug() {}, warn() {} },
+  });
   const err = (await conn.listTools().catch((e) => e)) as Error & { hint?: string };
   await conn.close();
   return err;
@@ -23,7 +35,9 @@ test("refused: the cause is named, no stderr is mentioned", async () => {
   const port = probe.port!;
   probe.stop(true);
   const err = await startError(`http://127.0.0.1:${port}/mcp?apiKey=zzSecret123`);
-  expect(err.message).toMatch(/could not start \(url http:\/\/127\.0\.0\.1:\d+\/mcp\?apiKey=\*\*\*\): .*(ECONNREFUSED|Unable to connect)/);
+  expect(err.message).toMatch(
+    /could not start \(url http:\/\/127\.0\.0\.1:\d+\/mcp\?apiKey=\*\*\*\): .*(ECONNREFUSED|Unable to connect)/,
+  );
   expect(`${err.message} ${err.hint}`).not.toMatch(/stderr/);
   expect(`${err.message} ${err.hint}`).not.toContain("zzSecret123");
 }, 30_000);

@@ -104,7 +104,9 @@ describe("search within its budget", () => {
     expect(third.unavailable.find((u) => u.server === "hung-stdio")!.error).toMatch(
       /could not be listed: server hung-stdio did not answer initialize within 4s.*search tries it again in \d+ s/s,
     );
-    expect(third.unavailable.find((u) => u.server === "hung-http")!.error).toMatch(/could not be listed: .*search tries it again in \d+ s/s);
+    expect(third.unavailable.find((u) => u.server === "hung-http")!.error).toMatch(
+      /could not be listed: .*search tries it again in \d+ s/s,
+    );
     expect(hung.connections()).toBe(before);
     expect(processesMatching("/bin/sleep 600")).toEqual([]);
   }, 30_000);

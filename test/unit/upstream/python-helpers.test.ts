@@ -15,7 +15,14 @@ import { hasPython, runPython } from "../../support/upstream-pyhost.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name, source: "/test/.mcp.json", format: "claude-code", scope: "user", transport: "stdio", command, args, status: "ok",
+  name,
+  source: "/test/.mcp.json",
+  format: "claude-code",
+  scope: "user",
+  transport: "stdio",
+  command,
+  args,
+  status: "ok",
 });
 
 let state: string;
@@ -26,7 +33,12 @@ const exts = () => [upstreamExtension(registry), memoryExtension(store)];
 beforeAll(() => {
   state = mkdtempSync(join(tmpdir(), "bridge-pyhelpers-"));
   registry = new UpstreamRegistry({
-    discover: async () => [entry("everything", bin("mcp-server-everything"), ["stdio"]), entry("my-files", bin("mcp-server-filesystem"), [state]), entry("My.Files", bin("mcp-server-memory")), { ...entry("dynamic", process.execPath, [resolve(import.meta.dir, "../../support/upstream-dynamic-server.ts")]) }],
+    discover: async () => [
+      entry("everything", bin("mcp-server-everything"), ["stdio"]),
+      entry("my-files", bin("mcp-server-filesystem"), [state]),
+      entry("My.Files", bin("mcp-server-memory")),
+      { ...entry("dynamic", process.execPath, [resolve(import.meta.dir, "../../support/upstream-dynamic-server.ts")]) },
+    ],
     stateDir: state,
     timeoutMs: 20_000,
     log: { debug() {}, warn() {} },
@@ -46,7 +58,8 @@ async function run(code: string, servers: string[] = []) {
 
 describe.skipIf(!hasPython)("Python helpers on the host", () => {
   test("proxies, aliases, sync/async, module import, results and bytes", async () => {
-    const out = await run(`
+    const out = await run(
+      `
 print(sorted(k for k in globals() if k.startswith("mcp_") and k != "mcp_servers"))
 print(await mcp_everything.echo(message="hi"))
 print(mcp_everything.get_sum_sync(a=2, b=5))
@@ -58,7 +71,9 @@ img = await mcp_everything.get_tiny_image()
 print(type(img).__name__, any(isinstance(x, bytes) and x[:4] == b"\\x89PNG" for x in (img if isinstance(img, list) else [img])))
 print((await mcp_everything.get_structured_content(location="New York"))["temperature"] is not None)
 print(await list_servers())
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(out).toContain("['mcp_everything']");
     expect(out).toContain("Echo: hi");
     expect(out).toContain("Echo: via call Echo: dict");
@@ -69,7 +84,8 @@ print(await list_servers())
   });
 
   test("progress: a callback or an iterator; resources by URI or link; binary content as bytes with its MIME type", async () => {
-    const out = await run(`
+    const out = await run(
+      `
 seen = []
 r = await call_tool("everything", "trigger-long-running-operation", {"duration": 1, "steps": 4}, on_progress=seen.append)
 print("CB", [e["progress"] for e in seen][:3], seen[0]["total"], "completed" in r)
@@ -93,7 +109,9 @@ try:
     await read_resource("everything")
 except TypeError as e:
     print("BAD", e)
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(out).toContain("CB [1, 2, 3] 4 True");
     expect(out).toContain("IT [1, 2] True");
     expect(out).toContain("SYNC [1] True");
@@ -105,7 +123,8 @@ except TypeError as e:
   });
 
   test("collision aliases and on-demand loading", async () => {
-    const out = await run(`
+    const out = await run(
+      `
 meta = await list_loaded_server_metadata()
 print([(m["name"], m["variable"]) for m in meta])
 fs = await load_server("my-files")
@@ -113,20 +132,25 @@ print(fs.alias, "mcp_my_files_2" in globals())
 import mcp.servers.my_files_2 as m
 print(hasattr(m, "read_text_file"))
 print(sorted(await discovered_servers()))
-`, ["My.Files"]);
+`,
+      ["My.Files"],
+    );
     expect(out).toContain("[('My.Files', 'mcp_my_files')]");
     expect(out).toContain("my_files_2 True");
     expect(out).toContain("True\n['My.Files', 'dynamic', 'everything', 'my-files']");
   });
 
   test("argument errors name the expected parameters; unknown tools list the tools", async () => {
-    const out = await run(`
+    const out = await run(
+      `
 for f in (lambda: mcp_everything.get_sum_sync(a=1), lambda: mcp_everything.get_sum_sync(a=1, b=2, c=3), lambda: mcp_everything.nope):
     try:
         f()
     except Exception as e:
         print(type(e).__name__, str(e)[:160])
-`, ["everything"]);
+`,
+      ["everything"],
+    );
     expect(out).toContain("missing required parameter b");
     expect(out).toContain("unknown parameter c");
     expect(out).toContain("Expected parameters: a (number, required), b (number, required)");
@@ -156,18 +180,25 @@ print(len(await list_tools("my-files")) > 5)
   });
 
   test("unknown server in servers=[...] lists the available ones", async () => {
-    await expect(runPython(exts(), "pass", ["nope"])).rejects.toThrow('unknown MCP server "nope"; available: My.Files, dynamic, everything, my-files');
+    await expect(runPython(exts(), "pass", ["nope"])).rejects.toThrow(
+      'unknown MCP server "nope"; available: My.Files, dynamic, everything, my-files',
+    );
   });
 
   test("a tool named like a helper stays callable", async () => {
-    const out = await run(`
+    const out = await run(
+      `
 print(await mcp_dynamic.call("list_tools", prefix="A:"))
 print(mcp_dynamic.call_sync("list_tools"))
 print(sorted(t["name"] for t in mcp_dynamic.list_tools_sync()))
 from mcp.servers.dynamic import list_tools as lt
 print(await lt(prefix="B:"))
-`, ["dynamic"]);
-    expect(out).toContain("A:tool named list_tools\ntool named list_tools\n['add_tool', 'big', 'list_tools', 'whoami']\nB:tool named list_tools");
+`,
+      ["dynamic"],
+    );
+    expect(out).toContain(
+      "A:tool named list_tools\ntool named list_tools\n['add_tool', 'big', 'list_tools', 'whoami']\nB:tool named list_tools",
+    );
   });
 
   test("memory helpers, sync and async, and 50 gathered update_memory", async () => {

@@ -14,7 +14,11 @@ const state = mkdtempSync(join(tmpdir(), "bridge-upstream-http-"));
 beforeAll(async () => {
   for (let attempt = 0; attempt < 5 && !upstream; attempt++) {
     port = 20000 + Math.floor(Math.random() * 30000);
-    const proc = Bun.spawn([resolve("node_modules/.bin/mcp-server-everything"), "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn([resolve("node_modules/.bin/mcp-server-everything"), "streamableHttp"], {
+      env: { ...process.env, PORT: String(port) },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     const reader = proc.stderr.getReader();
     let text = "";
     const deadline = Date.now() + 15_000;
@@ -42,7 +46,12 @@ beforeAll(async () => {
       const url = new URL(req.url);
       const headers = new Headers(req.headers);
       headers.delete("host");
-      return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, { method: req.method, headers, body: req.body, duplex: "half" } as RequestInit);
+      return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
+        method: req.method,
+        headers,
+        body: req.body,
+        duplex: "half",
+      } as RequestInit);
     },
   });
 }, 40_000);
@@ -55,7 +64,18 @@ afterAll(() => {
 
 test("lists and calls tools over streamable HTTP, sending the configured headers", async () => {
   const registry = new UpstreamRegistry({
-    discover: async () => [{ name: "remote", source: "/t/.mcp.json", format: "cursor", scope: "user", transport: "http", url: `http://127.0.0.1:${proxy!.port}/mcp`, headers: { "x-api-key": "secret-123" }, status: "ok" }],
+    discover: async () => [
+      {
+        name: "remote",
+        source: "/t/.mcp.json",
+        format: "cursor",
+        scope: "user",
+        transport: "http",
+        url: `http://127.0.0.1:${proxy!.port}/mcp`,
+        headers: { "x-api-key": "secret-123" },
+        status: "ok",
+      },
+    ],
     stateDir: state,
     timeoutMs: 15_000,
     log: { debug() {}, warn() {} },

@@ -10,7 +10,14 @@ import type { ServerEntry } from "../../../src/upstream/types.ts";
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name, source: "/test/.mcp.json", format: "claude-code", scope: "user", transport: "stdio", command, args, status: "ok",
+  name,
+  source: "/test/.mcp.json",
+  format: "claude-code",
+  scope: "user",
+  transport: "stdio",
+  command,
+  args,
+  status: "ok",
 });
 
 let state: string;
@@ -36,7 +43,10 @@ afterEach(async () => {
 
 describe("UpstreamRegistry with real servers", () => {
   test("search across servers, tool cache reused by a later process without starting servers", async () => {
-    const servers = [entry("everything", bin("mcp-server-everything"), ["stdio"]), entry("files", bin("mcp-server-filesystem"), [data])];
+    const servers = [
+      entry("everything", bin("mcp-server-everything"), ["stdio"]),
+      entry("files", bin("mcp-server-filesystem"), [data]),
+    ];
     const first = makeRegistry(servers);
     const { results, unavailable } = await first.search("read text file contents", 3);
     expect(unavailable).toEqual([]);
@@ -57,7 +67,9 @@ describe("UpstreamRegistry with real servers", () => {
     const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])]);
     const res = await r.call("everything", "get-sum", { a: 2, b: 3 });
     expect(JSON.stringify(res.content)).toContain("5");
-    await expect(r.call("everything", "get-sum", { a: 2 })).rejects.toThrow(/missing required parameter b.*Expected parameters: a \(number, required\), b \(number, required\)/);
+    await expect(r.call("everything", "get-sum", { a: 2 })).rejects.toThrow(
+      /missing required parameter b.*Expected parameters: a \(number, required\), b \(number, required\)/,
+    );
     await expect(r.call("everything", "nope", {})).rejects.toThrow(/has no tool "nope"; its tools: .*echo/);
     const err = await r.call("missing", "x", {}).catch((e) => e);
     expect(isBridgeError(err, "SERVER_UNKNOWN")).toBe(true);
@@ -85,7 +97,12 @@ describe("UpstreamRegistry with real servers", () => {
   test("a stale cached tool list is replaced once a call starts the server", async () => {
     const e = entry("everything", bin("mcp-server-everything"), ["stdio"]);
     const cache = new ToolCache(join(state, "tool-cache"));
-    cache.write(e, [{ name: "echo", inputSchema: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } }]);
+    cache.write(e, [
+      {
+        name: "echo",
+        inputSchema: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
+      },
+    ]);
     const r = makeRegistry([e]);
     expect((await r.tools("everything")).map((t) => t.name)).toEqual(["echo"]);
     await r.call("everything", "echo", { message: "hi" });
@@ -108,7 +125,10 @@ describe("UpstreamRegistry with real servers", () => {
   });
 
   test("a command that does not exist gives a clear error; search reports it as unavailable", async () => {
-    const r = makeRegistry([entry("ghost", join(data, "no-such-binary")), entry("everything", bin("mcp-server-everything"), ["stdio"])]);
+    const r = makeRegistry([
+      entry("ghost", join(data, "no-such-binary")),
+      entry("everything", bin("mcp-server-everything"), ["stdio"]),
+    ]);
     const err = await r.tools("ghost").catch((e) => e);
     expect(isBridgeError(err, "UPSTREAM_FAILED")).toBe(true);
     expect(err.message).toContain("server ghost could not start");

@@ -4,7 +4,9 @@ import { toolResultValue } from "../../../src/upstream/result.ts";
 
 describe("toolResultValue", () => {
   test("structuredContent wins", () => {
-    expect(toolResultValue("s", "t", { content: [{ type: "text", text: "x" }], structuredContent: { a: 1 } })).toEqual({ a: 1 });
+    expect(toolResultValue("s", "t", { content: [{ type: "text", text: "x" }], structuredContent: { a: 1 } })).toEqual({
+      a: 1,
+    });
   });
   test("JSON text is parsed, plain text kept", () => {
     expect(toolResultValue("s", "t", { content: [{ type: "text", text: '{"a":[1,2]}' }] })).toEqual({ a: [1, 2] });
@@ -14,17 +16,31 @@ describe("toolResultValue", () => {
     expect(toolResultValue("s", "t", { content: [{ type: "text", text: "3 files" }] })).toBe("3 files");
   });
   test("images become byte markers; several blocks a list", () => {
-    const v = toolResultValue("s", "t", { content: [{ type: "text", text: "pic" }, { type: "image", data: "AAEC", mimeType: "image/png" }] });
+    const v = toolResultValue("s", "t", {
+      content: [
+        { type: "text", text: "pic" },
+        { type: "image", data: "AAEC", mimeType: "image/png" },
+      ],
+    });
     expect(v).toEqual(["pic", { __bytes__: "AAEC", mimeType: "image/png" }]);
   });
   test("binary content wins over structuredContent (read_media_file sends the image in both)", () => {
     const image = { type: "image" as const, data: "AAEC", mimeType: "image/jpeg" };
-    expect(toolResultValue("fs", "read_media_file", { content: [image], structuredContent: { content: [image] } })).toEqual({ __bytes__: "AAEC", mimeType: "image/jpeg" });
-    const blob = { type: "resource" as const, resource: { uri: "file:///x.bin", mimeType: "application/octet-stream", blob: "AAEC" } };
-    expect(toolResultValue("fs", "read_media_file", { content: [blob], structuredContent: { content: [blob] } })).toEqual({ __bytes__: "AAEC", mimeType: "application/octet-stream", uri: "file:///x.bin" });
+    expect(
+      toolResultValue("fs", "read_media_file", { content: [image], structuredContent: { content: [image] } }),
+    ).toEqual({ __bytes__: "AAEC", mimeType: "image/jpeg" });
+    const blob = {
+      type: "resource" as const,
+      resource: { uri: "file:///x.bin", mimeType: "application/octet-stream", blob: "AAEC" },
+    };
+    expect(
+      toolResultValue("fs", "read_media_file", { content: [blob], structuredContent: { content: [blob] } }),
+    ).toEqual({ __bytes__: "AAEC", mimeType: "application/octet-stream", uri: "file:///x.bin" });
   });
   test("resource links name their server, so read_resource(link) knows where to read", () => {
-    expect(toolResultValue("ev", "links", { content: [{ type: "resource_link", uri: "demo://1", name: "one" }] })).toEqual({ type: "resource_link", server: "ev", uri: "demo://1", name: "one", description: null, mimeType: null });
+    expect(
+      toolResultValue("ev", "links", { content: [{ type: "resource_link", uri: "demo://1", name: "one" }] }),
+    ).toEqual({ type: "resource_link", server: "ev", uri: "demo://1", name: "one", description: null, mimeType: null });
   });
   test("empty content is null", () => {
     expect(toolResultValue("s", "t", { content: [] })).toBeNull();

@@ -5,12 +5,21 @@ describe("maskUrl: keys in query, userinfo and the path of hosted endpoints", ()
   test.each([
     ["https://mcp.example.com/mcp?apiKey=abc123&x=1", "https://mcp.example.com/mcp?apiKey=***&x=***"],
     ["https://user:pw@host:8443/mcp", "https://***@host:8443/mcp"],
-    ["https://mcp.zapier.com/api/mcp/s/NmYzZTI1ZjQtOGIzYy00ZDk1LWE0MWItYzIzZTc1Zjg5MGE2/mcp", "https://mcp.zapier.com/api/mcp/s/***/mcp"],
+    [
+      "https://mcp.zapier.com/api/mcp/s/NmYzZTI1ZjQtOGIzYy00ZDk1LWE0MWItYzIzZTc1Zjg5MGE2/mcp",
+      "https://mcp.zapier.com/api/mcp/s/***/mcp",
+    ],
     ["https://actions.zapier.com/mcp/sk-ak-Xy12Zw34Qr56Ab78/sse", "https://actions.zapier.com/mcp/***/sse"],
-    ["https://mcp.composio.dev/partner/composio/github/4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab", "https://mcp.composio.dev/partner/composio/github/***"],
+    [
+      "https://mcp.composio.dev/partner/composio/github/4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab",
+      "https://mcp.composio.dev/partner/composio/github/***",
+    ],
     ["https://api.githubcopilot.com/mcp/", "https://api.githubcopilot.com/mcp/"],
     ["http://127.0.0.1:3000/sse#frag", "http://127.0.0.1:3000/sse#***"],
-    ["https://mcp.example.com/model-context-protocol-server/v1", "https://mcp.example.com/model-context-protocol-server/v1"],
+    [
+      "https://mcp.example.com/model-context-protocol-server/v1",
+      "https://mcp.example.com/model-context-protocol-server/v1",
+    ],
   ])("%s", (url, masked) => {
     expect(maskUrl(url)).toBe(masked);
   });
@@ -25,14 +34,22 @@ describe("maskUrl: keys in query, userinfo and the path of hosted endpoints", ()
   });
 
   test("looksLikeSecret: tokens yes, words and versions no", () => {
-    for (const s of ["ghp_abcdefghijklmnopqrstuvwxyz0123", "a1b2c3d4e5f6a7b8c9d0e1f2", "4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab", "xoxb-123456789012-abcdefABCDEF"]) expect(looksLikeSecret(s)).toBe(true);
-    for (const s of ["mcp", "v1", "sse", "model-context-protocol", "2024-11-05", "github"]) expect(looksLikeSecret(s)).toBe(false);
+    for (const s of [
+      "ghp_abcdefghijklmnopqrstuvwxyz0123",
+      "a1b2c3d4e5f6a7b8c9d0e1f2",
+      "4f1c2d3e-0a1b-4c2d-8e9f-0123456789ab",
+      "xoxb-123456789012-abcdefABCDEF",
+    ])
+      expect(looksLikeSecret(s)).toBe(true);
+    for (const s of ["mcp", "v1", "sse", "model-context-protocol", "2024-11-05", "github"])
+      expect(looksLikeSecret(s)).toBe(false);
   });
 });
 
 test("maskArgs: values of secret-looking flags, and URLs", () => {
-  expect(maskArgs(["--api-key=abc", "--token", "t0k", "--port", "80", "-y", "https://x/mcp?key=1", "--auth-token=zz"]))
-    .toEqual(["--api-key=***", "--token", "***", "--port", "80", "-y", "https://x/mcp?key=***", "--auth-token=***"]);
+  expect(
+    maskArgs(["--api-key=abc", "--token", "t0k", "--port", "80", "-y", "https://x/mcp?key=1", "--auth-token=zz"]),
+  ).toEqual(["--api-key=***", "--token", "***", "--port", "80", "-y", "https://x/mcp?key=***", "--auth-token=***"]);
 });
 
 describe("redactor: secrets never survive in messages", () => {
@@ -47,7 +64,8 @@ describe("redactor: secrets never survive in messages", () => {
     const r = redactor(entry);
     const text = `fetch ${entry.url} failed; header Bearer abcdefgh12345678 (abcdefgh12345678); env ghp_1234567890abcdef; arg argsecret99; key qwertyuiop; pw hunter22`;
     const out = r(text);
-    for (const s of ["hunter22", "4f1c2d3e", "qwertyuiop", "abcdefgh12345678", "ghp_1234567890abcdef", "argsecret99"]) expect(out).not.toContain(s);
+    for (const s of ["hunter22", "4f1c2d3e", "qwertyuiop", "abcdefgh12345678", "ghp_1234567890abcdef", "argsecret99"])
+      expect(out).not.toContain(s);
     expect(out).toContain("https://***@mcp.example.com/s/***/mcp?apiKey=***");
   });
 

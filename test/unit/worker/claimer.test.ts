@@ -8,7 +8,10 @@ import { signHeartbeat } from "../../../src/queue/store.ts";
 import { Claimer, cwdKeyOf } from "../../../src/worker/claimer.ts";
 
 let dirs: string[] = [];
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 function setup() {
   const root = mkdtempSync(join(tmpdir(), "bridge-unit-claim-"));
   dirs.push(root);
@@ -18,7 +21,25 @@ function setup() {
   const make = (name: string) => {
     const id = `w-${process.pid}-0000000${name.slice(-1)}`;
     mkdirSync(join(layout.running, id));
-    writeFileSync(join(layout.workers, `${id}.json`), JSON.stringify(signHeartbeat({ workerId: id, pid: process.pid, hostname: hostname(), version: "v", startedAt: "s", at: new Date().toISOString(), concurrency: 1, running: [], draining: false }, secret)));
+    writeFileSync(
+      join(layout.workers, `${id}.json`),
+      JSON.stringify(
+        signHeartbeat(
+          {
+            workerId: id,
+            pid: process.pid,
+            hostname: hostname(),
+            version: "v",
+            startedAt: "s",
+            at: new Date().toISOString(),
+            concurrency: 1,
+            running: [],
+            draining: false,
+          },
+          secret,
+        ),
+      ),
+    );
     return new Claimer({ layout, secret, now: Date.now }, layout.d.running.child(id), id, (e) => void events.push(e));
   };
   return { layout, events, make };

@@ -8,15 +8,42 @@ import { tryLockCwd, unlockCwd } from "../../../src/worker/cwd-lock.ts";
 
 const SECRET = "s".repeat(64);
 let dirs: string[] = [];
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 
 test("one holder per directory; release; a lock of a gone worker is taken over", () => {
   const root = mkdtempSync(join(tmpdir(), "bridge-unit-lock-"));
   dirs.push(root);
   const layout = ensureLayout({ root });
   const deps = { layout, secret: SECRET, now: Date.now };
-  const beat = (workerId: string, pid: number) => writeFileSync(join(layout.workers, `${workerId}.json`), JSON.stringify(signHeartbeat({ workerId, pid, hostname: hostname(), version: "v", startedAt: "s", at: new Date().toISOString(), concurrency: 1, running: [], draining: false }, SECRET)));
-  const [a, b, c, d] = [`w-${process.pid}-0000000a`, `w-${process.pid}-0000000b`, "w-4206969-0000000c", "w-4206970-0000000d"];
+  const beat = (workerId: string, pid: number) =>
+    writeFileSync(
+      join(layout.workers, `${workerId}.json`),
+      JSON.stringify(
+        signHeartbeat(
+          {
+            workerId,
+            pid,
+            hostname: hostname(),
+            version: "v",
+            startedAt: "s",
+            at: new Date().toISOString(),
+            concurrency: 1,
+            running: [],
+            draining: false,
+          },
+          SECRET,
+        ),
+      ),
+    );
+  const [a, b, c, d] = [
+    `w-${process.pid}-0000000a`,
+    `w-${process.pid}-0000000b`,
+    "w-4206969-0000000c",
+    "w-4206970-0000000d",
+  ];
   beat(a, process.pid);
   beat(b, process.pid);
   expect(tryLockCwd(deps, "/repo", a)).toBe(true);
@@ -33,7 +60,8 @@ test("one holder per directory; release; a lock of a gone worker is taken over",
   expect(tryLockCwd(deps, "/x", c)).toBe(true);
   expect(tryLockCwd(deps, "/x", d)).toBe(true);
   // A lock without a valid signature is not a lock, whoever it names.
-  for (const name of readdirSync(layout.locks)) writeFileSync(join(layout.locks, name), JSON.stringify({ lock: name, owner: b, sig: "0".repeat(64) }));
+  for (const name of readdirSync(layout.locks))
+    writeFileSync(join(layout.locks, name), JSON.stringify({ lock: name, owner: b, sig: "0".repeat(64) }));
   expect(tryLockCwd(deps, "/repo", d)).toBe(true);
   expect(readdirSync(layout.tmp)).toEqual([]);
 });

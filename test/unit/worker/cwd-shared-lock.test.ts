@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { ensureLayout } from "../../../src/queue/layout.ts";
 import { signHeartbeat } from "../../../src/queue/store.ts";
 import { unlockCwd } from "../../../src/worker/cwd-lock.ts";
-import { collectSharedLocks, isReadOnlyRun, sharesDirectory, tryLockExclusive, tryLockShared, unlockShared } from "../../../src/worker/cwd-shared-lock.ts";
+import {
+  collectSharedLocks,
+  isReadOnlyRun,
+  sharesDirectory,
+  tryLockExclusive,
+  tryLockShared,
+  unlockShared,
+} from "../../../src/worker/cwd-shared-lock.ts";
 
 const SECRET = "s".repeat(64);
 const root = mkdtempSync(join(tmpdir(), "bridge-shared-lock-"));
@@ -17,7 +24,26 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const layout = ensureLayout({ root });
 let clock = Date.now();
 const deps = { layout, secret: SECRET, now: () => clock };
-const beat = (id: string, pid: number, running: string[] = []) => writeFileSync(join(layout.workers, `${id}.json`), JSON.stringify(signHeartbeat({ workerId: id, pid, hostname: hostname(), version: "v", startedAt: "s", at: new Date(clock).toISOString(), concurrency: 1, running, draining: false }, SECRET)));
+const beat = (id: string, pid: number, running: string[] = []) =>
+  writeFileSync(
+    join(layout.workers, `${id}.json`),
+    JSON.stringify(
+      signHeartbeat(
+        {
+          workerId: id,
+          pid,
+          hostname: hostname(),
+          version: "v",
+          startedAt: "s",
+          at: new Date(clock).toISOString(),
+          concurrency: 1,
+          running,
+          draining: false,
+        },
+        SECRET,
+      ),
+    ),
+  );
 const [A, B, DEAD] = [`w-${process.pid}-0000000a`, `w-${process.pid}-0000000b`, "w-4206969-0000000d"];
 const job = (n: number) => `c-0mwsl6vxv-${n.toString(16).padStart(16, "0")}`;
 beat(A, process.pid);
@@ -55,7 +81,10 @@ describe("only real reader files count", () => {
     expect(tryLockExclusive(deps, "/f", B)).toBe(true);
     expect(locks()).not.toContain(name);
     unlockCwd(deps, "/f", B);
-    writeFileSync(join(layout.locks, name!), JSON.stringify({ lock: name, owner: A, job: job(4), at: new Date(clock).toISOString(), sig: "0".repeat(64) }));
+    writeFileSync(
+      join(layout.locks, name!),
+      JSON.stringify({ lock: name, owner: A, job: job(4), at: new Date(clock).toISOString(), sig: "0".repeat(64) }),
+    );
     expect(tryLockExclusive(deps, "/f", B)).toBe(true);
     unlockCwd(deps, "/f", B);
   });
@@ -126,6 +155,10 @@ test("a plan run in a directory whose project settings the worker loads does not
   const rule = { ceiling: "default" as const, modes: ["plan"] };
   expect(sharesDirectory({ permission_mode: "plan" }, "/r/repo", rule)).toBe(true);
   expect(sharesDirectory({ permission_mode: "plan" }, "/r/repo", { ...rule, trustProjectSettings: "all" })).toBe(false);
-  expect(sharesDirectory({ permission_mode: "plan" }, "/r/repo/sub", { ...rule, trustProjectSettings: ["/r/repo"] })).toBe(false);
-  expect(sharesDirectory({ permission_mode: "plan" }, "/r/other", { ...rule, trustProjectSettings: ["/r/repo"] })).toBe(true);
+  expect(
+    sharesDirectory({ permission_mode: "plan" }, "/r/repo/sub", { ...rule, trustProjectSettings: ["/r/repo"] }),
+  ).toBe(false);
+  expect(sharesDirectory({ permission_mode: "plan" }, "/r/other", { ...rule, trustProjectSettings: ["/r/repo"] })).toBe(
+    true,
+  );
 });

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config/index.ts";
@@ -17,7 +26,10 @@ import { finalState, runJob, type AbortCause } from "../../../src/worker/run-job
 const SECRET = "s".repeat(64);
 const WORKER = "w-1-0000abcd";
 let dirs: string[] = [];
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 function setup() {
   const root = mkdtempSync(join(tmpdir(), "bridge-unit-worker-"));
   dirs.push(root);
@@ -28,8 +40,17 @@ function setup() {
   const runDir = layout.d.running.child(WORKER);
   return { root, layout, events, runDir, runPath, journal: (e: Record<string, unknown>) => void events.push(e) };
 }
-const newJob = (at = Date.now()): Job<"script"> => ({ id: newJobId("script", at), kind: "script", createdAt: new Date(at).toISOString(), nonce: newNonce(), body: { name: "n", args: [] } });
-const place = (dir: QueueDir, obj: { id: string }, name = `${obj.id}.json`) => { writeFileSync(join(dir.path, name), JSON.stringify(obj)); return dir; };
+const newJob = (at = Date.now()): Job<"script"> => ({
+  id: newJobId("script", at),
+  kind: "script",
+  createdAt: new Date(at).toISOString(),
+  nonce: newNonce(),
+  body: { name: "n", args: [] },
+});
+const place = (dir: QueueDir, obj: { id: string }, name = `${obj.id}.json`) => {
+  writeFileSync(join(dir.path, name), JSON.stringify(obj));
+  return dir;
+};
 
 describe("finalState", () => {
   test("success needs ok; aborts decide cancelled vs interrupted; otherwise failed", () => {
@@ -100,7 +121,15 @@ describe("takeIn", () => {
 });
 
 describe("runJob", () => {
-  const options: WorkerOptions = { concurrency: 1, allowRoots: ["/"], scriptsDir: "/nonexistent", permissionMode: "default", timeoutMs: 1000, graceMs: 50, once: false };
+  const options: WorkerOptions = {
+    concurrency: 1,
+    allowRoots: ["/"],
+    scriptsDir: "/nonexistent",
+    permissionMode: "default",
+    timeoutMs: 1000,
+    graceMs: 50,
+    once: false,
+  };
   const config = loadConfig({ env: { BRIDGE_ROOT: "/tmp/unused" }, readFile: () => undefined });
   async function run(handler: JobHandler | undefined, opts: { abort?: AbortCause; cancelFile?: boolean } = {}) {
     const s = setup();
@@ -109,28 +138,72 @@ describe("runJob", () => {
     if (opts.cancelFile) requestCancel(s.layout, job.id, SECRET);
     const controller = new AbortController();
     let cause: AbortCause | undefined;
-    if (opts.abort) setTimeout(() => { cause = opts.abort; controller.abort(opts.abort); }, 20);
-    const result = await runJob({ layout: s.layout, journal: s.journal, now: Date.now, log, config, options, runDir: s.runDir, workerId: WORKER, claimedAt: new Date().toISOString(), handler, secret: SECRET }, job, controller, () => cause);
+    if (opts.abort)
+      setTimeout(() => {
+        cause = opts.abort;
+        controller.abort(opts.abort);
+      }, 20);
+    const result = await runJob(
+      {
+        layout: s.layout,
+        journal: s.journal,
+        now: Date.now,
+        log,
+        config,
+        options,
+        runDir: s.runDir,
+        workerId: WORKER,
+        claimedAt: new Date().toISOString(),
+        handler,
+        secret: SECRET,
+      },
+      job,
+      controller,
+      () => cause,
+    );
     return { ...s, job, result };
   }
   test("ok → done, with progress and archived job file", async () => {
-    const { result, layout, job, runDir } = await run(async (_j, ctx) => { ctx.progress({ message: "step 1" }); ctx.progress({ message: "x".repeat(5000) }); return { ok: true, outcome: { n: 1 } }; });
+    const { result, layout, job, runDir } = await run(async (_j, ctx) => {
+      ctx.progress({ message: "step 1" });
+      ctx.progress({ message: "x".repeat(5000) });
+      return { ok: true, outcome: { n: 1 } };
+    });
     expect(result).toMatchObject({ state: "done", outcome: { n: 1 } });
     expect(readResult(layout, job.id, SECRET)).toMatchObject({ state: "done" });
     expect(readResult(layout, job.id, "wrong".repeat(10))).toBeUndefined();
     expect(result.error).toBeUndefined();
-    const lines = readFileSync(join(layout.progress, `${job.id}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(layout.progress, `${job.id}.jsonl`), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seq)).toEqual([1, 2]);
     expect(lines[1].message.length).toBe(2000);
     expect(existsSync(join(layout.jobs, `${job.id}.json`))).toBe(true);
     expect(readdirSync(runDir.path)).toEqual([]);
   });
   test("ok=false, a throw, or no error given are failures, never success", async () => {
-    expect((await run(async () => ({ ok: false, outcome: null, error: { code: "X", message: "m" } }))).result).toMatchObject({ state: "failed", error: { code: "X" } });
-    expect((await run(async () => { throw new Error("boom"); })).result).toMatchObject({ state: "failed", error: { code: "INTERNAL", message: expect.stringContaining("boom") } });
-    expect((await run(async () => ({ ok: false, outcome: null }))).result).toMatchObject({ state: "failed", error: { code: "INTERNAL" } });
-    expect((await run(undefined)).result).toMatchObject({ state: "failed", error: { message: expect.stringContaining("no handler") } });
-    expect((await run(async () => ({ ok: true, outcome: { f: () => 1, big: 10n } as never }))).result.state).toBe("failed");
+    expect(
+      (await run(async () => ({ ok: false, outcome: null, error: { code: "X", message: "m" } }))).result,
+    ).toMatchObject({ state: "failed", error: { code: "X" } });
+    expect(
+      (
+        await run(async () => {
+          throw new Error("boom");
+        })
+      ).result,
+    ).toMatchObject({ state: "failed", error: { code: "INTERNAL", message: expect.stringContaining("boom") } });
+    expect((await run(async () => ({ ok: false, outcome: null }))).result).toMatchObject({
+      state: "failed",
+      error: { code: "INTERNAL" },
+    });
+    expect((await run(undefined)).result).toMatchObject({
+      state: "failed",
+      error: { message: expect.stringContaining("no handler") },
+    });
+    expect((await run(async () => ({ ok: true, outcome: { f: () => 1, big: 10n } as never }))).result.state).toBe(
+      "failed",
+    );
   });
   test("aborts: cancel → cancelled, shutdown → interrupted keeping the checkpoint; a pre-existing cancel file skips the run", async () => {
     const waitAbort: JobHandler = async (_j, ctx) => {
@@ -138,10 +211,28 @@ describe("runJob", () => {
       await new Promise((r) => ctx.signal.addEventListener("abort", r));
       return { ok: false, outcome: undefined } as unknown as HandlerResult;
     };
-    expect((await run(waitAbort, { abort: "cancel" })).result).toMatchObject({ state: "cancelled", error: { code: "CANCELLED" }, outcome: { session_id: "abc" } });
-    expect((await run(waitAbort, { abort: "shutdown" })).result).toMatchObject({ state: "interrupted", error: { code: "JOB_INTERRUPTED" }, outcome: { session_id: "abc" } });
+    expect((await run(waitAbort, { abort: "cancel" })).result).toMatchObject({
+      state: "cancelled",
+      error: { code: "CANCELLED" },
+      outcome: { session_id: "abc" },
+    });
+    expect((await run(waitAbort, { abort: "shutdown" })).result).toMatchObject({
+      state: "interrupted",
+      error: { code: "JOB_INTERRUPTED" },
+      outcome: { session_id: "abc" },
+    });
     let ran = false;
-    expect((await run(async () => { ran = true; return { ok: true, outcome: 1 }; }, { cancelFile: true })).result.state).toBe("cancelled");
+    expect(
+      (
+        await run(
+          async () => {
+            ran = true;
+            return { ok: true, outcome: 1 };
+          },
+          { cancelFile: true },
+        )
+      ).result.state,
+    ).toBe("cancelled");
     expect(ran).toBe(false);
   });
 });

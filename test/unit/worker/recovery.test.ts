@@ -12,9 +12,23 @@ import { recoverOrphans, workerIsGone } from "../../../src/worker/recovery.ts";
 
 const SECRET = "s".repeat(64);
 let dirs: string[] = [];
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 const NOW = Date.now();
-const beat = (over: Partial<Heartbeat> = {}): Heartbeat => ({ workerId: "w-4242-0000000a", pid: 4242, hostname: hostname(), version: "v", startedAt: "s", at: new Date(NOW).toISOString(), concurrency: 1, running: [], draining: false, ...over });
+const beat = (over: Partial<Heartbeat> = {}): Heartbeat => ({
+  workerId: "w-4242-0000000a",
+  pid: 4242,
+  hostname: hostname(),
+  version: "v",
+  startedAt: "s",
+  at: new Date(NOW).toISOString(),
+  concurrency: 1,
+  running: [],
+  draining: false,
+  ...over,
+});
 
 describe("workerIsGone", () => {
   test("same host: decided by the pid; other host: by heartbeat age; no heartbeat: gone", () => {
@@ -37,18 +51,34 @@ function setup() {
 function job(layout: QueueLayout, dir: string, kind: JobKind = "script", taken = true): string {
   const id = newJobId(kind);
   const body = kind === "script" ? { name: "n", args: [] } : { request: "r" };
-  writeFileSync(join(dir, `${id}.json`), JSON.stringify(signJob({ id, kind, createdAt: new Date().toISOString(), nonce: newNonce(), body } as never, SECRET)));
+  writeFileSync(
+    join(dir, `${id}.json`),
+    JSON.stringify(
+      signJob({ id, kind, createdAt: new Date().toISOString(), nonce: newNonce(), body } as never, SECRET),
+    ),
+  );
   if (taken) writeFileSync(join(layout.seen, `i-${id}`), "");
   return id;
 }
 const checkpoint = (dir: string, id: string, worker: string, extra: Record<string, unknown> = {}) =>
-  writeFileSync(join(dir, `${id}.checkpoint.json`), JSON.stringify(signRecord("checkpoint", { job: id, worker, claimedAt: "2026-01-01T00:00:00Z", ...extra }, SECRET)));
-const heartbeat = (layout: QueueLayout, b: Heartbeat) => writeFileSync(join(layout.workers, `${b.workerId}.json`), JSON.stringify(signHeartbeat(b, SECRET)));
+  writeFileSync(
+    join(dir, `${id}.checkpoint.json`),
+    JSON.stringify(signRecord("checkpoint", { job: id, worker, claimedAt: "2026-01-01T00:00:00Z", ...extra }, SECRET)),
+  );
+const heartbeat = (layout: QueueLayout, b: Heartbeat) =>
+  writeFileSync(join(layout.workers, `${b.workerId}.json`), JSON.stringify(signHeartbeat(b, SECRET)));
 
 describe("recoverOrphans", () => {
   const DEAD = "w-1001-0000000a";
   const LIVE = "w-1002-0000000b";
-  const deps = (s: ReturnType<typeof setup>, now = NOW) => ({ layout: s.layout, journal: s.journal, now: () => now, selfId: "w-1-0000000c", secret: SECRET, pidAlive: (pid: number) => pid === 1002 });
+  const deps = (s: ReturnType<typeof setup>, now = NOW) => ({
+    layout: s.layout,
+    journal: s.journal,
+    now: () => now,
+    selfId: "w-1-0000000c",
+    secret: SECRET,
+    pidAlive: (pid: number) => pid === 1002,
+  });
 
   test("jobs a dead worker claimed become interrupted with their signed checkpoint; live workers are left alone", () => {
     const s = setup();
@@ -66,7 +96,13 @@ describe("recoverOrphans", () => {
     heartbeat(layout, beat({ workerId: LIVE, pid: 1002 }));
     const marked = recoverOrphans(deps(s));
     expect(marked.sort()).toEqual([started, claimedOnly].sort());
-    expect(readResult(layout, started, SECRET)).toMatchObject({ state: "interrupted", outcome: { session_id: "sess" }, startedAt: "2026-01-01T00:00:01Z", error: { code: "JOB_INTERRUPTED" }, recovered: true });
+    expect(readResult(layout, started, SECRET)).toMatchObject({
+      state: "interrupted",
+      outcome: { session_id: "sess" },
+      startedAt: "2026-01-01T00:00:01Z",
+      error: { code: "JOB_INTERRUPTED" },
+      recovered: true,
+    });
     expect(readResult(layout, started)?.error?.hint).toContain("session_id");
     expect(readResult(layout, claimedOnly)?.error?.message).toContain("not yet started");
     expect(existsSync(dead)).toBe(false);
@@ -106,9 +142,19 @@ describe("recoverOrphans", () => {
     expect(existsSync(join(s.layout.incoming, `${id}.json`))).toBe(true);
     expect(readResult(s.layout, id)).toBeUndefined();
     const other = newJobId("script");
-    writeResult(s.layout, { id: other, kind: "script", state: "interrupted", outcome: null, finishedAt: "t", recovered: true }, SECRET);
-    expect(writeResult(s.layout, { id: other, kind: "script", state: "done", outcome: 1, finishedAt: "t" }, SECRET)).toBe(false);
-    expect(writeResult(s.layout, { id: other, kind: "script", state: "done", outcome: 1, finishedAt: "t" }, SECRET, { supersedeRecovered: true })).toBe(true);
+    writeResult(
+      s.layout,
+      { id: other, kind: "script", state: "interrupted", outcome: null, finishedAt: "t", recovered: true },
+      SECRET,
+    );
+    expect(
+      writeResult(s.layout, { id: other, kind: "script", state: "done", outcome: 1, finishedAt: "t" }, SECRET),
+    ).toBe(false);
+    expect(
+      writeResult(s.layout, { id: other, kind: "script", state: "done", outcome: 1, finishedAt: "t" }, SECRET, {
+        supersedeRecovered: true,
+      }),
+    ).toBe(true);
     expect(readResult(s.layout, other, SECRET)?.state).toBe("done");
   });
 });
@@ -131,8 +177,20 @@ describe("collectGarbage", () => {
     for (const p of [join(layout.results, `${old}.json`), join(layout.seen, nOld)]) utimesSync(p, past, past);
     // ctime cannot be set back; the GC clock is moved forward instead, with the fresh files touched "now".
     const later = NOW + 10 * 24 * 3600_000;
-    for (const p of [join(layout.results, `${fresh}.json`), join(layout.seen, nNew), join(layout.progress, `${fresh}.jsonl`)]) utimesSync(p, later / 1000, later / 1000);
-    const removed = collectGarbage({ layout, journal: () => {}, now: () => later, secret: SECRET, retentionMs: 7 * 24 * 3600_000, maxAgeMs: 24 * 3600_000 });
+    for (const p of [
+      join(layout.results, `${fresh}.json`),
+      join(layout.seen, nNew),
+      join(layout.progress, `${fresh}.jsonl`),
+    ])
+      utimesSync(p, later / 1000, later / 1000);
+    const removed = collectGarbage({
+      layout,
+      journal: () => {},
+      now: () => later,
+      secret: SECRET,
+      retentionMs: 7 * 24 * 3600_000,
+      maxAgeMs: 24 * 3600_000,
+    });
     expect(removed).toBeGreaterThan(0);
     expect(readResult(layout, old)).toBeUndefined();
     expect(existsSync(join(layout.jobs, `${old}.json`))).toBe(false);

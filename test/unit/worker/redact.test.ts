@@ -7,21 +7,61 @@ const r = (n: number, c = "a") => c.repeat(n);
 const CASES: Array<[string, string, string, string]> = [
   // [name, text, secret that must vanish, kind expected]
   ["Anthropic API key", `key: sk-ant-api03-${r(93, "Q")}AA`, `sk-ant-api03-${r(93, "Q")}AA`, "anthropic"],
-  ["Claude OAuth token", `CLAUDE_CODE_OAUTH_TOKEN sk-ant-oat01-${r(40, "Z")}`, `sk-ant-oat01-${r(40, "Z")}`, "anthropic"],
-  ["OpenAI legacy key", `use sk-${r(20, "A")}T3BlbkFJ${r(20, "B")} now`, `sk-${r(20, "A")}T3BlbkFJ${r(20, "B")}`, "openai"],
+  [
+    "Claude OAuth token",
+    `CLAUDE_CODE_OAUTH_TOKEN sk-ant-oat01-${r(40, "Z")}`,
+    `sk-ant-oat01-${r(40, "Z")}`,
+    "anthropic",
+  ],
+  [
+    "OpenAI legacy key",
+    `use sk-${r(20, "A")}T3BlbkFJ${r(20, "B")} now`,
+    `sk-${r(20, "A")}T3BlbkFJ${r(20, "B")}`,
+    "openai",
+  ],
   ["OpenAI project key", `OPENAI sk-proj-${r(40, "c")}`, `sk-proj-${r(40, "c")}`, "openai"],
   ["GitHub PAT (classic)", `ghp_${r(36, "k")}`, `ghp_${r(36, "k")}`, "github"],
-  ["GitHub fine-grained PAT", `github_pat_11${r(20, "A")}_${r(59, "b")}`, `github_pat_11${r(20, "A")}_${r(59, "b")}`, "github"],
+  [
+    "GitHub fine-grained PAT",
+    `github_pat_11${r(20, "A")}_${r(59, "b")}`,
+    `github_pat_11${r(20, "A")}_${r(59, "b")}`,
+    "github",
+  ],
   ["AWS access key id", `id AKIA${"QWERTYUIOPASDFGH"}`, `AKIA${"QWERTYUIOPASDFGH"}`, "aws"],
-  ["AWS secret access key", `aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY${r(10, "z")}`, `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${r(10, "z")}`, "aws"],
-  ["Slack bot token", `xoxb-123456789012-1234567890123-${r(24, "s")}`, `xoxb-123456789012-1234567890123-${r(24, "s")}`, "slack"],
-  ["Slack webhook", `https://hooks.slack.com/services/T00000000/B00000000/${r(24, "X")}`, `T00000000/B00000000/${r(24, "X")}`, "slack"],
+  [
+    "AWS secret access key",
+    `aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY${r(10, "z")}`,
+    `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${r(10, "z")}`,
+    "aws",
+  ],
+  [
+    "Slack bot token",
+    `xoxb-123456789012-1234567890123-${r(24, "s")}`,
+    `xoxb-123456789012-1234567890123-${r(24, "s")}`,
+    "slack",
+  ],
+  [
+    "Slack webhook",
+    `https://hooks.slack.com/services/T00000000/B00000000/${r(24, "X")}`,
+    `T00000000/B00000000/${r(24, "X")}`,
+    "slack",
+  ],
   ["bearer token", `Authorization: Bearer ${r(30, "t")}.x`, `${r(30, "t")}.x`, "bearer"],
   ["password= pair", "login password=hunter2secret ok", "hunter2secret", "password"],
   ["token: pair (JSON)", `{"api_token": "abc123def456"}`, "abc123def456", "password"],
   ["env var pair", `DB_PASSWORD='s3cr3t-value'`, "s3cr3t-value", "password"],
-  ["private key block", `-----BEGIN RSA PRIVATE KEY-----\n${r(64, "M")}\n${r(64, "N")}\n-----END RSA PRIVATE KEY-----`, r(64, "M"), "privatekey|private_key"],
-  ["private key cut by the output cap", `-----BEGIN OPENSSH PRIVATE KEY-----\n${r(50, "b")}`, r(50, "b"), "private_key"],
+  [
+    "private key block",
+    `-----BEGIN RSA PRIVATE KEY-----\n${r(64, "M")}\n${r(64, "N")}\n-----END RSA PRIVATE KEY-----`,
+    r(64, "M"),
+    "privatekey|private_key",
+  ],
+  [
+    "private key cut by the output cap",
+    `-----BEGIN OPENSSH PRIVATE KEY-----\n${r(50, "b")}`,
+    r(50, "b"),
+    "private_key",
+  ],
   ["basic-auth URL", "https://user:passw0rd@example.com/x", "passw0rd", "basicauth"],
 ];
 
@@ -38,7 +78,14 @@ describe("each pattern", () => {
 
 describe("what stays", () => {
   test("ordinary text, token counts and placeholders are untouched", async () => {
-    for (const text of ["max_tokens: 1000", "num_tokens=5", "The password policy requires 12 characters.", "hello world", "tokens: 42, secrets: none", ""]) {
+    for (const text of [
+      "max_tokens: 1000",
+      "num_tokens=5",
+      "The password policy requires 12 characters.",
+      "hello world",
+      "tokens: 42, secrets: none",
+      "",
+    ]) {
       const out = await redact(text);
       expect(out).toEqual({ text, found: [] });
     }
@@ -51,7 +98,10 @@ describe("what stays", () => {
 
 describe("user patterns and the job redactor", () => {
   test("a user pattern redacts its first group (or the whole match) and is counted", async () => {
-    const out = await redact("ticket ACME-SECRET-12345 and internal id=xyz-777", compilePatterns(["ACME-SECRET-\\d+", "internal id=(\\S+)"]));
+    const out = await redact(
+      "ticket ACME-SECRET-12345 and internal id=xyz-777",
+      compilePatterns(["ACME-SECRET-\\d+", "internal id=(\\S+)"]),
+    );
     expect(out.text).toBe("ticket [REDACTED:pattern] and internal id=[REDACTED:pattern]");
   });
   test("an invalid user pattern is refused with its text", () => {

@@ -7,19 +7,44 @@ import { scriptNameProblem } from "../../../src/host-scripts/names.ts";
 import { runProcess } from "../../../src/host-scripts/run.ts";
 
 let dirs: string[] = [];
-afterEach(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 function scriptsDir() {
   const base = mkdtempSync(join(tmpdir(), "bridge-unit-scripts-"));
   dirs.push(base);
   const dir = join(base, "scripts");
   mkdirSync(dir, { mode: 0o700 });
-  const add = (name: string, body = "#!/bin/sh\nexit 0\n", mode = 0o755) => { writeFileSync(join(dir, name), body); chmodSync(join(dir, name), mode); };
+  const add = (name: string, body = "#!/bin/sh\nexit 0\n", mode = 0o755) => {
+    writeFileSync(join(dir, name), body);
+    chmodSync(join(dir, name), mode);
+  };
   return { base, dir, add };
 }
 
 describe("script names", () => {
-  test.each(["ok", "a.sh", "build_all", "x-1", "A9"])("%p is accepted", (n) => expect(scriptNameProblem(n)).toBeUndefined());
-  test.each(["", ".", "..", "../x", "a/b", "/bin/sh", "a\\b", ".hidden", "-rf", "a..b", "x\0", "m.json", "a b", "$(x)", "é", "a".repeat(65)])("%p is rejected", (n) => {
+  test.each(["ok", "a.sh", "build_all", "x-1", "A9"])("%p is accepted", (n) =>
+    expect(scriptNameProblem(n)).toBeUndefined(),
+  );
+  test.each([
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "/bin/sh",
+    "a\\b",
+    ".hidden",
+    "-rf",
+    "a..b",
+    "x\0",
+    "m.json",
+    "a b",
+    "$(x)",
+    "é",
+    "a".repeat(65),
+  ])("%p is rejected", (n) => {
     expect(scriptNameProblem(n)).toBeString();
   });
   test("non-strings are rejected", () => expect(scriptNameProblem(42)).toBeString());
@@ -38,7 +63,14 @@ describe("resolveScript and listScripts", () => {
     symlinkSync("/nonexistent", join(dir, "dangling"));
     expect((await resolveScript(dir, "good")).path).toBe(join(dir, "good"));
     expect((await resolveScript(dir, "in-link")).path).toBe(join(dir, "good"));
-    for (const [name, why] of [["out-link", "outside"], ["dangling", "outside"], ["noexec", "not executable"], ["subdir", "not a regular file"], ["missing", "not a whitelisted"], ["../outside", "not a path"]]) {
+    for (const [name, why] of [
+      ["out-link", "outside"],
+      ["dangling", "outside"],
+      ["noexec", "not executable"],
+      ["subdir", "not a regular file"],
+      ["missing", "not a whitelisted"],
+      ["../outside", "not a path"],
+    ]) {
       await expect(resolveScript(dir, name!)).rejects.toThrow(why!);
     }
     const { scripts, problems } = await listScripts(dir);
@@ -50,11 +82,32 @@ describe("resolveScript and listScripts", () => {
     add("a");
     add("b");
     add("c");
-    writeFileSync(join(dir, "bridge-scripts.json"), JSON.stringify({ scripts: { a: { description: "from shared", readOnly: true, timeout: "5s" }, b: { description: "shared b" } } }));
-    writeFileSync(join(dir, "b.json"), JSON.stringify({ description: "own b", cwd: "/tmp", env: ["HOME"], args: { type: "array", maxItems: 1 } }));
+    writeFileSync(
+      join(dir, "bridge-scripts.json"),
+      JSON.stringify({
+        scripts: { a: { description: "from shared", readOnly: true, timeout: "5s" }, b: { description: "shared b" } },
+      }),
+    );
+    writeFileSync(
+      join(dir, "b.json"),
+      JSON.stringify({ description: "own b", cwd: "/tmp", env: ["HOME"], args: { type: "array", maxItems: 1 } }),
+    );
     writeFileSync(join(dir, "c.json"), JSON.stringify({ descripton: "typo" }));
-    expect(await resolveScript(dir, "a")).toMatchObject({ description: "from shared", readOnly: true, destructive: false, timeoutMs: 5000, cwd: dir, env: [] });
-    expect(await resolveScript(dir, "b")).toMatchObject({ description: "own b", cwd: "/tmp", env: ["HOME"], readOnly: false, destructive: true });
+    expect(await resolveScript(dir, "a")).toMatchObject({
+      description: "from shared",
+      readOnly: true,
+      destructive: false,
+      timeoutMs: 5000,
+      cwd: dir,
+      env: [],
+    });
+    expect(await resolveScript(dir, "b")).toMatchObject({
+      description: "own b",
+      cwd: "/tmp",
+      env: ["HOME"],
+      readOnly: false,
+      destructive: true,
+    });
     await expect(resolveScript(dir, "c")).rejects.toThrow(/c\.json is invalid/);
   });
   test("a group-writable scripts directory is refused", async () => {
@@ -64,7 +117,12 @@ describe("resolveScript and listScripts", () => {
     await expect(resolveScript(dir, "good")).rejects.toThrow(/writable by group or others/);
   });
   test("validateArgs: strings only, NUL refused, schema applied", () => {
-    const info = { name: "x", readOnly: false, destructive: true, argsSchema: { type: "array", items: { enum: ["a", "b"] } } };
+    const info = {
+      name: "x",
+      readOnly: false,
+      destructive: true,
+      argsSchema: { type: "array", items: { enum: ["a", "b"] } },
+    };
     expect(validateArgs(info, ["a", "b"])).toEqual(["a", "b"]);
     expect(() => validateArgs(info, ["c"])).toThrow(/do not match/);
     expect(() => validateArgs({ ...info, argsSchema: undefined }, ["x\0y"])).toThrow(/NUL/);
@@ -88,14 +146,22 @@ describe("runProcess", () => {
     expect(big.stdout.length).toBe(1024);
   });
   test("timeout: SIGTERM, then SIGKILL for a process that ignores it", async () => {
-    const r = await runProcess({ ...base, path: "/bin/sh", args: ["-c", "trap '' TERM; sleep 30"], timeoutMs: 200, killGraceMs: 300 });
+    const r = await runProcess({
+      ...base,
+      path: "/bin/sh",
+      args: ["-c", "trap '' TERM; sleep 30"],
+      timeoutMs: 200,
+      killGraceMs: 300,
+    });
     expect(r).toMatchObject({ timedOut: true, exitCode: null });
     expect(r.durationMs).toBeLessThan(5000);
   });
   test("abort signal stops the process; a missing program rejects", async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    expect(await runProcess({ ...base, path: "/bin/sleep", args: ["30"], signal: ac.signal })).toMatchObject({ aborted: true });
+    expect(await runProcess({ ...base, path: "/bin/sleep", args: ["30"], signal: ac.signal })).toMatchObject({
+      aborted: true,
+    });
     await expect(runProcess({ ...base, path: "/nonexistent/prog", args: [] })).rejects.toThrow();
   });
   test("with watchPid, the process group is stopped when the watched process dies; argv still verbatim", async () => {

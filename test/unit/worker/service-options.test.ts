@@ -5,7 +5,12 @@ import { renderService, selfCommand } from "../../../src/worker/service.ts";
 import { repeatedFlag, workerOptions } from "../../../src/worker/options.ts";
 
 describe("renderService", () => {
-  const spec = { home: "/home/u", argv: ["/opt/my bridge/bridge", "worker", "--allow-root", "/src/100%"], env: { BRIDGE_ROOT: "/home/u/.bridge", PATH: "/usr/bin" }, logFile: "/home/u/.bridge/worker.log" };
+  const spec = {
+    home: "/home/u",
+    argv: ["/opt/my bridge/bridge", "worker", "--allow-root", "/src/100%"],
+    env: { BRIDGE_ROOT: "/home/u/.bridge", PATH: "/usr/bin" },
+    logFile: "/home/u/.bridge/worker.log",
+  };
   test("systemd user unit with the absolute binary, quoted arguments and environment", () => {
     const r = renderService({ ...spec, platform: "linux" });
     expect(r.path).toBe("/home/u/.config/systemd/user/bridge-worker.service");
@@ -33,7 +38,14 @@ describe("renderService", () => {
 describe("worker options", () => {
   const config = loadConfig({ env: { BRIDGE_ROOT: "/r" }, readFile: () => undefined });
   test("defaults", () => {
-    expect(workerOptions({}, [], config)).toMatchObject({ concurrency: 2, scriptsDir: "/r/scripts", permissionMode: "default", timeoutMs: 1_800_000, graceMs: 30_000, once: false });
+    expect(workerOptions({}, [], config)).toMatchObject({
+      concurrency: 2,
+      scriptsDir: "/r/scripts",
+      permissionMode: "default",
+      timeoutMs: 1_800_000,
+      graceMs: 30_000,
+      once: false,
+    });
     expect(workerOptions({}, [], config).allowRoots.length).toBe(1);
   });
   test("validation names the flag", () => {
@@ -45,7 +57,16 @@ describe("worker options", () => {
     expect(() => workerOptions({}, ["relative"], config)).toThrow(/--allow-root/);
   });
   test("--allow-root repeats", () => {
-    const raw = ["--allow-root", tmpdir(), "--concurrency", "3", `--allow-root=${homedir()}`, "--", "--allow-root", "/x"];
+    const raw = [
+      "--allow-root",
+      tmpdir(),
+      "--concurrency",
+      "3",
+      `--allow-root=${homedir()}`,
+      "--",
+      "--allow-root",
+      "/x",
+    ];
     expect(repeatedFlag(raw, "--allow-root")).toEqual([tmpdir(), homedir()]);
     expect(workerOptions({ concurrency: "3" }, repeatedFlag(raw, "--allow-root"), config).allowRoots.length).toBe(2);
   });

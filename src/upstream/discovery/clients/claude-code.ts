@@ -32,9 +32,13 @@ export function claudeManagedDir(ctx: ReadContext): string {
 const names = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 /** Claude Code also matches these lists after normalising names (non-alphanumerics → `_`). */
 const normName = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_");
-const listHas = (list: unknown, name: string, loose = false) => names(list).some((n) => n === name || (loose && normName(n) === normName(name)));
+const listHas = (list: unknown, name: string, loose = false) =>
+  names(list).some((n) => n === name || (loose && normName(n) === normName(name)));
 
-interface Settings { file: string; doc: Record<string, unknown> }
+interface Settings {
+  file: string;
+  doc: Record<string, unknown>;
+}
 
 async function settingsAt(ctx: ReadContext, file: string): Promise<Settings | undefined> {
   const read = await ctx.read(file, "json");
@@ -54,8 +58,13 @@ export const claudeCodeReader: ClientReader = {
     const user = await settingsAt(ctx, ctx.p.join(configDir ?? ctx.h(".claude"), "settings.json"));
     const projectSettings = await settingsAt(ctx, ctx.c(".claude", "settings.json"));
     const localSettings = await settingsAt(ctx, ctx.c(".claude", "settings.local.json"));
-    const managedFiles = [ctx.p.join(managedDir, "managed-settings.json"), ...(await ctx.listFiles(ctx.p.join(managedDir, "managed-settings.d"), [".json"]))];
-    const managed = (await Promise.all(managedFiles.map((f) => settingsAt(ctx, f)))).filter((s): s is Settings => Boolean(s));
+    const managedFiles = [
+      ctx.p.join(managedDir, "managed-settings.json"),
+      ...(await ctx.listFiles(ctx.p.join(managedDir, "managed-settings.d"), [".json"])),
+    ];
+    const managed = (await Promise.all(managedFiles.map((f) => settingsAt(ctx, f)))).filter((s): s is Settings =>
+      Boolean(s),
+    );
     const all = [user, projectSettings, localSettings, ...managed].filter((s): s is Settings => Boolean(s));
 
     const managedOnly = managed.some((s) => s.doc.allowManagedMcpServersOnly === true);
@@ -67,18 +76,37 @@ export const claudeCodeReader: ClientReader = {
       }),
     };
 
-    const entries = (map: unknown, file: string, read: ReadFile, keyPath: Array<string | number>, scope: Candidate["scope"]) =>
-      ctx.entries(map, { file, read, keyPath }, { format: FORMAT, scope, dialect: CLAUDE, allowFiles: false });
+    const entries = (
+      map: unknown,
+      file: string,
+      read: ReadFile,
+      keyPath: Array<string | number>,
+      scope: Candidate["scope"],
+    ) => ctx.entries(map, { file, read, keyPath }, { format: FORMAT, scope, dialect: CLAUDE, allowFiles: false });
     const stateRead: ReadFile = { found: state.found, syntax: "json" };
 
     const managedCandidates: Candidate[] = [];
     const managedMcp = ctx.p.join(managedDir, "managed-mcp.json");
     const mm = await ctx.read(managedMcp, "json");
     const exclusive = mm.found;
-    if (isObject(mm.doc)) managedCandidates.push(...entries(mm.doc.mcpServers, managedMcp, mm, ["mcpServers"], "managed"));
-    for (const s of managed) if (s.doc.managedMcpServers !== undefined) managedCandidates.push(...entries(s.doc.managedMcpServers, s.file, { found: true, syntax: "json" }, ["managedMcpServers"], "managed"));
+    if (isObject(mm.doc))
+      managedCandidates.push(...entries(mm.doc.mcpServers, managedMcp, mm, ["mcpServers"], "managed"));
+    for (const s of managed)
+      if (s.doc.managedMcpServers !== undefined)
+        managedCandidates.push(
+          ...entries(
+            s.doc.managedMcpServers,
+            s.file,
+            { found: true, syntax: "json" },
+            ["managedMcpServers"],
+            "managed",
+          ),
+        );
 
-    const local = state.projectKey !== undefined ? entries(project.mcpServers, stateFile, stateRead, ["projects", state.projectKey, "mcpServers"], "local") : [];
+    const local =
+      state.projectKey !== undefined
+        ? entries(project.mcpServers, stateFile, stateRead, ["projects", state.projectKey, "mcpServers"], "local")
+        : [];
     const projectCandidates: Candidate[] = [];
     for (const dir of ctx.ancestors()) {
       const file = ctx.p.join(dir, ".mcp.json");
@@ -97,13 +125,25 @@ export const claudeCodeReader: ClientReader = {
         listHas(project.disabledMcpjsonServers, c.name, true) ? stateFile : undefined,
         ...all.map((s) => (listHas(s.doc.disabledMcpjsonServers, c.name, true) ? s.file : undefined)),
       ].find(Boolean);
-      if (rejectedIn) { c.state = { status: "disabled", reason: `rejected in Claude Code (disabledMcpjsonServers in ${rejectedIn})`, rejected: true }; continue; }
-      const approves = (doc: Record<string, unknown>) => doc.enableAllProjectMcpServers === true || listHas(doc.enabledMcpjsonServers, c.name);
-      const approved = [user, ...managed].some((s) => s && approves(s.doc)) || (trusted && [project, projectSettings?.doc, localSettings?.doc].some((d) => d && approves(d)));
+      if (rejectedIn) {
+        c.state = {
+          status: "disabled",
+          reason: `rejected in Claude Code (disabledMcpjsonServers in ${rejectedIn})`,
+          rejected: true,
+        };
+        continue;
+      }
+      const approves = (doc: Record<string, unknown>) =>
+        doc.enableAllProjectMcpServers === true || listHas(doc.enabledMcpjsonServers, c.name);
+      const approved =
+        [user, ...managed].some((s) => s && approves(s.doc)) ||
+        (trusted && [project, projectSettings?.doc, localSettings?.doc].some((d) => d && approves(d)));
       if (!approved) {
         c.state = {
           status: "pending-approval",
-          reason: trusted ? "this .mcp.json server has not been approved in Claude Code" : `this .mcp.json server has not been approved, and Claude Code does not trust ${ctx.cwd} yet`,
+          reason: trusted
+            ? "this .mcp.json server has not been approved in Claude Code"
+            : `this .mcp.json server has not been approved, and Claude Code does not trust ${ctx.cwd} yet`,
           approve: `run \`claude\` in ${ctx.cwd} and approve "${c.name}" when asked (or add "${c.name}" to "enabledMcpjsonServers" in ~/.claude/settings.json)`,
         };
       }
@@ -112,8 +152,14 @@ export const claudeCodeReader: ClientReader = {
     const ordered = [...managedCandidates, ...local, ...projectCandidates, ...userCandidates];
     for (const c of ordered) {
       if (c.state) continue;
-      if (exclusive && c.scope !== "managed") { c.state = { status: "excluded", reason: `${managedMcp} takes exclusive control of Claude Code's MCP servers` }; continue; }
-      if (listHas(project.disabledMcpServers, c.name)) { c.state = { status: "disabled", reason: `turned off for ${ctx.cwd} in Claude Code (disabledMcpServers)` }; continue; }
+      if (exclusive && c.scope !== "managed") {
+        c.state = { status: "excluded", reason: `${managedMcp} takes exclusive control of Claude Code's MCP servers` };
+        continue;
+      }
+      if (listHas(project.disabledMcpServers, c.name)) {
+        c.state = { status: "disabled", reason: `turned off for ${ctx.cwd} in Claude Code (disabledMcpServers)` };
+        continue;
+      }
       const excluded = policyExclusion(policy, c.name, c.server, c.scope === "managed");
       if (excluded) c.state = { status: "excluded", reason: `Claude Code policy: ${excluded}` };
     }

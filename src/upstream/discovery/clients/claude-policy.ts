@@ -27,14 +27,22 @@ export function policyEntries(v: unknown): PolicyEntry[] | undefined {
   if (!Array.isArray(v)) return undefined;
   return v.filter(isObject).map((e) => ({
     serverName: typeof e.serverName === "string" ? e.serverName : undefined,
-    serverCommand: Array.isArray(e.serverCommand) && e.serverCommand.every((x) => typeof x === "string") ? (e.serverCommand as string[]) : undefined,
+    serverCommand:
+      Array.isArray(e.serverCommand) && e.serverCommand.every((x) => typeof x === "string")
+        ? (e.serverCommand as string[])
+        : undefined,
     serverUrl: typeof e.serverUrl === "string" ? e.serverUrl : undefined,
   }));
 }
 
 /** `*` matches any run of characters; everything else is literal. */
 export function urlPatternMatches(pattern: string, url: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(url);
 }
 
@@ -45,20 +53,33 @@ function commandOf(s: NormalizedServer): string[] | undefined {
 function matches(entry: PolicyEntry, name: string, s: NormalizedServer): boolean {
   if (entry.serverName !== undefined && entry.serverName === name) return true;
   const cmd = commandOf(s);
-  if (entry.serverCommand && cmd && entry.serverCommand.length === cmd.length && entry.serverCommand.every((x, i) => x === cmd[i])) return true;
+  if (
+    entry.serverCommand &&
+    cmd &&
+    entry.serverCommand.length === cmd.length &&
+    entry.serverCommand.every((x, i) => x === cmd[i])
+  )
+    return true;
   if (entry.serverUrl && s.url && urlPatternMatches(entry.serverUrl, s.url)) return true;
   return false;
 }
 
 function admittedBy(list: PolicyEntry[], name: string, s: NormalizedServer): boolean {
   const cmd = commandOf(s);
-  if (cmd && list.some((e) => e.serverCommand)) return list.some((e) => e.serverCommand && matches({ serverCommand: e.serverCommand }, name, s));
-  if (s.url && list.some((e) => e.serverUrl)) return list.some((e) => e.serverUrl && matches({ serverUrl: e.serverUrl }, name, s));
+  if (cmd && list.some((e) => e.serverCommand))
+    return list.some((e) => e.serverCommand && matches({ serverCommand: e.serverCommand }, name, s));
+  if (s.url && list.some((e) => e.serverUrl))
+    return list.some((e) => e.serverUrl && matches({ serverUrl: e.serverUrl }, name, s));
   return list.some((e) => e.serverName === name);
 }
 
 /** Why Claude Code's policy leaves this server out, or undefined when it is admitted. */
-export function policyExclusion(policy: ClaudePolicy, name: string, s: NormalizedServer, managed: boolean): string | undefined {
+export function policyExclusion(
+  policy: ClaudePolicy,
+  name: string,
+  s: NormalizedServer,
+  managed: boolean,
+): string | undefined {
   const denied = policy.deny.find((d) => matches(d.entry, name, s));
   if (denied) return `denied by deniedMcpServers in ${denied.file}`;
   if (managed) return undefined;

@@ -31,8 +31,13 @@ function sameDir(key: string, cwd: string, windows: boolean): boolean {
 }
 
 function lineColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
-  let line = 1, start = 0;
-  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) { line++; start = i + 1; }
+  let line = 1,
+    start = 0;
+  for (let i = 0; i < offset && i < bytes.length; i++)
+    if (bytes[i] === 0x0a) {
+      line++;
+      start = i + 1;
+    }
   return { line, column: offset - start + 1 };
 }
 
@@ -57,12 +62,27 @@ export async function readClaudeState(ctx: ReadContext, file: string): Promise<C
   let state: ClaudeState;
   try {
     let projectKey: string | undefined;
-    const r = scanTopLevel(bytes, { keys: ["mcpServers"], nested: { container: "projects", want: (k) => (sameDir(k, ctx.cwd, ctx.windows) ? ((projectKey = k), true) : false) } });
+    const r = scanTopLevel(bytes, {
+      keys: ["mcpServers"],
+      nested: {
+        container: "projects",
+        want: (k) => (sameDir(k, ctx.cwd, ctx.windows) ? ((projectKey = k), true) : false),
+      },
+    });
     const project = projectKey !== undefined ? r.nested[projectKey] : undefined;
-    state = { found: true, userServers: r.values.mcpServers, project: isObject(project) ? project : undefined, projectKey };
+    state = {
+      found: true,
+      userServers: r.values.mcpServers,
+      project: isObject(project) ? project : undefined,
+      projectKey,
+    };
   } catch (err) {
     if (!(err instanceof JsonScanError)) throw err;
-    ctx.problems.push({ file, ...lineColumn(bytes, err.offset), reason: `not valid JSON: ${err.message}; Claude Code's servers from this file are skipped` });
+    ctx.problems.push({
+      file,
+      ...lineColumn(bytes, err.offset),
+      reason: `not valid JSON: ${err.message}; Claude Code's servers from this file are skipped`,
+    });
     return { found: true };
   }
   if (sig) cache.set(file, { sig, cwd: ctx.cwd, state });

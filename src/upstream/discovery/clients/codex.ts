@@ -15,7 +15,9 @@ const FORMAT = "codex";
 function trustedIn(doc: unknown, dirs: string[], ctx: ReadContext): boolean {
   if (!isObject(doc) || !isObject(doc.projects)) return false;
   const projects = doc.projects;
-  return dirs.some((dir) => Object.entries(projects).some(([k, v]) => ctx.p.resolve(k) === dir && isObject(v) && v.trust_level === "trusted"));
+  return dirs.some((dir) =>
+    Object.entries(projects).some(([k, v]) => ctx.p.resolve(k) === dir && isObject(v) && v.trust_level === "trusted"),
+  );
 }
 
 /** Codex's extra keys become plain env / headers before normalizing; what cannot be resolved becomes a note. */
@@ -24,9 +26,13 @@ function prepare(value: unknown, ctx: ReadContext, notes: string[]): unknown {
   const env: Record<string, unknown> = isObject(value.env) ? { ...value.env } : {};
   if (Array.isArray(value.env_vars)) {
     for (const item of value.env_vars) {
-      const name = typeof item === "string" ? item : isObject(item) && typeof item.name === "string" ? item.name : undefined;
+      const name =
+        typeof item === "string" ? item : isObject(item) && typeof item.name === "string" ? item.name : undefined;
       if (!name) continue;
-      if (isObject(item) && item.source === "remote") { notes.push(`env_vars ${name} comes from a remote executor; bridge does not forward it`); continue; }
+      if (isObject(item) && item.source === "remote") {
+        notes.push(`env_vars ${name} comes from a remote executor; bridge does not forward it`);
+        continue;
+      }
       const v = ctx.env[name];
       if (v === undefined) notes.push(`env_vars names ${name}, which is not set in bridge's environment`);
       else env[name] = v;
@@ -43,10 +49,15 @@ function prepare(value: unknown, ctx: ReadContext, notes: string[]): unknown {
   }
   if (typeof value.bearer_token_env_var === "string") {
     const v = ctx.env[value.bearer_token_env_var];
-    if (v === undefined) notes.push(`bearer_token_env_var ${value.bearer_token_env_var} is not set; no Authorization header`);
+    if (v === undefined)
+      notes.push(`bearer_token_env_var ${value.bearer_token_env_var} is not set; no Authorization header`);
     else headers.Authorization = `Bearer ${v}`;
   }
-  return { ...value, env: Object.keys(env).length ? env : undefined, http_headers: Object.keys(headers).length ? headers : undefined };
+  return {
+    ...value,
+    env: Object.keys(env).length ? env : undefined,
+    http_headers: Object.keys(headers).length ? headers : undefined,
+  };
 }
 
 export const codexReader: ClientReader = {
@@ -57,10 +68,16 @@ export const codexReader: ClientReader = {
     const user = await ctx.read(userFile, "toml");
     const root = (await ctx.gitRoot()) ?? ctx.p.resolve(ctx.cwd);
     const trusted = trustedIn(user.doc, [ctx.p.resolve(ctx.cwd), root], ctx);
-    const projectFiles = ctx.ancestors(root).map((d) => ctx.p.join(d, ".codex", "config.toml")).filter((f) => f !== userFile);
+    const projectFiles = ctx
+      .ancestors(root)
+      .map((d) => ctx.p.join(d, ".codex", "config.toml"))
+      .filter((f) => f !== userFile);
 
     const out: Candidate[] = [];
-    for (const { file, scope } of [...projectFiles.map((file) => ({ file, scope: "project" as const })), { file: userFile, scope: "user" as const }]) {
+    for (const { file, scope } of [
+      ...projectFiles.map((file) => ({ file, scope: "project" as const })),
+      { file: userFile, scope: "user" as const },
+    ]) {
       const read = scope === "user" ? user : await ctx.read(file, "toml");
       if (!isObject(read.doc) || read.doc.mcp_servers === undefined) continue;
       if (!isObject(read.doc.mcp_servers)) {
@@ -70,10 +87,20 @@ export const codexReader: ClientReader = {
       const usable = scope === "user" || trusted;
       for (const [name, raw] of Object.entries(read.doc.mcp_servers)) {
         const notes: string[] = [];
-        const c = ctx.entry(name, prepare(raw, ctx, notes), { file, read, keyPath: ["mcp_servers"] }, { format: FORMAT, scope, dialect: CODEX, allowFiles: usable });
+        const c = ctx.entry(
+          name,
+          prepare(raw, ctx, notes),
+          { file, read, keyPath: ["mcp_servers"] },
+          { format: FORMAT, scope, dialect: CODEX, allowFiles: usable },
+        );
         if (!c) continue;
         if (notes.length) c.server.notes = [...(c.server.notes ?? []), ...notes];
-        if (!usable) c.state = { status: "pending-approval", reason: `Codex loads ${file} only in a trusted project`, approve: `trust the project in Codex (add [projects."${root}"] trust_level = "trusted" to ${userFile}, or run \`codex\` there and trust it)` };
+        if (!usable)
+          c.state = {
+            status: "pending-approval",
+            reason: `Codex loads ${file} only in a trusted project`,
+            approve: `trust the project in Codex (add [projects."${root}"] trust_level = "trusted" to ${userFile}, or run \`codex\` there and trust it)`,
+          };
         out.push(c);
       }
     }

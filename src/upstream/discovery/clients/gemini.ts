@@ -34,13 +34,15 @@ export function geminiTrusts(rules: Record<string, unknown>, cwd: string, p: Rea
   return best?.trusted;
 }
 
-const nameList = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
+const nameList = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined;
 
 export const geminiReader: ClientReader = {
   id: FORMAT,
   async read(ctx) {
     const system = systemSettingsPath(ctx);
-    const defaults = ctx.absEnv("GEMINI_CLI_SYSTEM_DEFAULTS_PATH") ?? ctx.p.join(ctx.p.dirname(system), "system-defaults.json");
+    const defaults =
+      ctx.absEnv("GEMINI_CLI_SYSTEM_DEFAULTS_PATH") ?? ctx.p.join(ctx.p.dirname(system), "system-defaults.json");
     const workspace = ctx.c(".gemini", "settings.json");
     const userFile = ctx.h(".gemini", "settings.json");
     const trustFile = ctx.absEnv("GEMINI_CLI_TRUSTED_FOLDERS_PATH") ?? ctx.h(".gemini", "trustedFolders.json");
@@ -65,16 +67,28 @@ export const geminiReader: ClientReader = {
       if (allow) allowLists.push({ file, names: allow });
       if (exclude) excluded.push({ file, names: exclude });
       const isProject = scope === "project";
-      const found = ctx.entries(read.doc.mcpServers, { file, read, keyPath: ["mcpServers"] }, { format: FORMAT, scope, dialect: GEMINI, allowFiles: !isProject || trusted });
+      const found = ctx.entries(
+        read.doc.mcpServers,
+        { file, read, keyPath: ["mcpServers"] },
+        { format: FORMAT, scope, dialect: GEMINI, allowFiles: !isProject || trusted },
+      );
       if (isProject && !trusted) {
-        for (const c of found) c.state = { status: "pending-approval", reason: `Gemini CLI does not trust ${ctx.cwd}, so it ignores this workspace's settings`, approve: `trust the folder in Gemini CLI (run \`gemini\` in ${ctx.cwd} and choose "Trust folder", or /permissions)` };
+        for (const c of found)
+          c.state = {
+            status: "pending-approval",
+            reason: `Gemini CLI does not trust ${ctx.cwd}, so it ignores this workspace's settings`,
+            approve: `trust the folder in Gemini CLI (run \`gemini\` in ${ctx.cwd} and choose "Trust folder", or /permissions)`,
+          };
       }
       out.push(...found);
     }
     for (const c of out) {
       if (c.state) continue;
       const ex = excluded.find((e) => e.names.includes(c.name));
-      if (ex) { c.state = { status: "excluded", reason: `in "mcp.excluded" of ${ex.file}` }; continue; }
+      if (ex) {
+        c.state = { status: "excluded", reason: `in "mcp.excluded" of ${ex.file}` };
+        continue;
+      }
       const notAllowed = allowLists.find((a) => !a.names.includes(c.name));
       if (notAllowed) c.state = { status: "excluded", reason: `not in "mcp.allowed" of ${notAllowed.file}` };
     }

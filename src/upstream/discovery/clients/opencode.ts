@@ -27,8 +27,10 @@ export const opencodeReader: ClientReader = {
   async read(ctx) {
     const root = (await ctx.gitRoot()) ?? ctx.p.resolve(ctx.cwd);
     const project = ctx.ancestors(root).flatMap((d) => [
-      { file: ctx.p.join(d, ".opencode", "opencode.jsonc"), dir: d }, { file: ctx.p.join(d, ".opencode", "opencode.json"), dir: d },
-      { file: ctx.p.join(d, "opencode.jsonc"), dir: d }, { file: ctx.p.join(d, "opencode.json"), dir: d },
+      { file: ctx.p.join(d, ".opencode", "opencode.jsonc"), dir: d },
+      { file: ctx.p.join(d, ".opencode", "opencode.json"), dir: d },
+      { file: ctx.p.join(d, "opencode.jsonc"), dir: d },
+      { file: ctx.p.join(d, "opencode.json"), dir: d },
     ]);
     const custom = ctx.absEnv("OPENCODE_CONFIG");
     const globalDir = ctx.p.join(ctx.windows ? ctx.h(".config") : ctx.xdgConfig, "opencode");
@@ -48,14 +50,30 @@ export const opencodeReader: ClientReader = {
       }
       const trusted = scope !== "project" || ctx.bridgeTrusts(dir!);
       const { map, keyPath } = serverMap(read.doc.mcp);
-      const found = ctx.entries(map, { file, read, keyPath }, { format: FORMAT, scope, dialect: OPENCODE, allowFiles: trusted });
-      if (!trusted) for (const c of found) c.state = { status: "pending-approval", reason: `project-level opencode server in ${dir}; opencode keeps no approval record`, approve: ctx.bridgeApproveHint(dir!) };
+      const found = ctx.entries(
+        map,
+        { file, read, keyPath },
+        { format: FORMAT, scope, dialect: OPENCODE, allowFiles: trusted },
+      );
+      if (!trusted)
+        for (const c of found)
+          c.state = {
+            status: "pending-approval",
+            reason: `project-level opencode server in ${dir}; opencode keeps no approval record`,
+            approve: ctx.bridgeApproveHint(dir!),
+          };
       out.push(...found);
     }
     const legacy = ctx.h(".opencode.json");
     const read = await ctx.read(legacy, "json");
     if (isObject(read.doc) && read.doc.mcpServers !== undefined) {
-      out.push(...ctx.entries(read.doc.mcpServers, { file: legacy, read, keyPath: ["mcpServers"] }, { format: FORMAT, scope: "user", dialect: OPENCODE_LEGACY, allowFiles: true }));
+      out.push(
+        ...ctx.entries(
+          read.doc.mcpServers,
+          { file: legacy, read, keyPath: ["mcpServers"] },
+          { format: FORMAT, scope: "user", dialect: OPENCODE_LEGACY, allowFiles: true },
+        ),
+      );
     }
     return out;
   },

@@ -21,7 +21,8 @@ function accessOff(settings: Record<string, unknown> | undefined): string | unde
   if (!settings) return undefined;
   const access = settings["chat.mcp.access"];
   if (access === "none" || access === false) return `"chat.mcp.access" is "none" in the user settings`;
-  if (access === "registry") return `"chat.mcp.access" is "registry" (only servers from the MCP registry); bridge cannot check which those are`;
+  if (access === "registry")
+    return `"chat.mcp.access" is "registry" (only servers from the MCP registry); bridge cannot check which those are`;
   if (settings["chat.mcp.enabled"] === false) return `"chat.mcp.enabled" is false in the user settings`;
   return undefined;
 }
@@ -37,13 +38,23 @@ async function readVariant(ctx: ReadContext, id: string, app: string, withWorksp
     if (isObject(read.doc)) {
       const trusted = ctx.bridgeTrusts(ctx.cwd);
       const found = ctx.entries(read.doc.servers, { file, read, keyPath: ["servers"] }, meta("project", trusted));
-      if (!trusted) for (const c of found) c.state = { status: "pending-approval", reason: "workspace server (.vscode/mcp.json); VS Code keeps its trust decisions where bridge cannot read them", approve: ctx.bridgeApproveHint(ctx.cwd) };
+      if (!trusted)
+        for (const c of found)
+          c.state = {
+            status: "pending-approval",
+            reason:
+              "workspace server (.vscode/mcp.json); VS Code keeps its trust decisions where bridge cannot read them",
+            approve: ctx.bridgeApproveHint(ctx.cwd),
+          };
       out.push(...found);
     }
   }
 
   const profiles = (await ctx.fs.listDir(ctx.p.join(userDir, "profiles")).catch(() => [] as string[])).sort();
-  for (const file of [ctx.p.join(userDir, "mcp.json"), ...profiles.map((p) => ctx.p.join(userDir, "profiles", p, "mcp.json"))]) {
+  for (const file of [
+    ctx.p.join(userDir, "mcp.json"),
+    ...profiles.map((p) => ctx.p.join(userDir, "profiles", p, "mcp.json")),
+  ]) {
     const read = await ctx.read(file, "json");
     if (!isObject(read.doc)) continue;
     if (read.doc.servers === undefined) ctx.problems.push({ file, reason: 'no "servers" object found' });
@@ -55,12 +66,25 @@ async function readVariant(ctx: ReadContext, id: string, app: string, withWorksp
   const doc = isObject(settings.doc) ? settings.doc : undefined;
   if (doc) {
     const nested = isObject(doc.mcp) ? doc.mcp.servers : undefined;
-    if (doc["mcp.servers"] !== undefined) out.push(...ctx.entries(doc["mcp.servers"], { file: settingsFile, read: settings, keyPath: ["mcp.servers"] }, meta("user", true)));
-    else if (nested !== undefined) out.push(...ctx.entries(nested, { file: settingsFile, read: settings, keyPath: ["mcp", "servers"] }, meta("user", true)));
+    if (doc["mcp.servers"] !== undefined)
+      out.push(
+        ...ctx.entries(
+          doc["mcp.servers"],
+          { file: settingsFile, read: settings, keyPath: ["mcp.servers"] },
+          meta("user", true),
+        ),
+      );
+    else if (nested !== undefined)
+      out.push(
+        ...ctx.entries(nested, { file: settingsFile, read: settings, keyPath: ["mcp", "servers"] }, meta("user", true)),
+      );
   }
   const off = accessOff(doc);
   if (off) for (const c of out) c.state ??= { status: "excluded", reason: `${app}: ${off}` };
   return out;
 }
 
-export const VSCODE_READERS: ClientReader[] = VARIANTS.map((v, i) => ({ id: v.id, read: (ctx) => readVariant(ctx, v.id, v.app, i === 0) }));
+export const VSCODE_READERS: ClientReader[] = VARIANTS.map((v, i) => ({
+  id: v.id,
+  read: (ctx) => readVariant(ctx, v.id, v.app, i === 0),
+}));
