@@ -6,53 +6,19 @@
  */
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
-import { formatBytes, formatDuration } from "../config/index.ts";
 import { BridgeError, describeError } from "../errors.ts";
-import { OutputCollector } from "../output/collector.ts";
 import type { RunOutcome } from "../output/format.ts";
-import { buildKillArgv, buildRemoveArgv, buildRunArgv } from "./argv.ts";
-import {
-  engineWorkDir,
-  SandboxContainer,
-  spawnProcess,
-  type DataCopy,
-  type DoneMessage,
-  type RuntimeInit,
-  type SpawnProcess,
-} from "./container.ts";
-import {
-  detectEngine,
-  ensureImage,
-  isCrunCgroupError,
-  requireImage,
-  type EngineDeps,
-  type EngineInfo,
-} from "./engine.ts";
-import type { CallOrigin, HostMethod, SandboxExtension } from "./extension.ts";
-import { emptyFileIn, maskSpecialFiles, type Masks } from "./folder-walk.ts";
-import { copyFolders, DATA_ROOT, mountArgs, REMOTE_COPY_MAX_BYTES, resolveFolders, type Folders } from "./folders.ts";
-import { missingModuleHint } from "./image/hint.ts";
-import { checkImage, MAX_IMAGE_BYTES, MAX_IMAGES } from "./images.ts";
+import { buildKillArgv, buildRemoveArgv } from "./argv.ts";
+import { type CellContext, type RunRequest, runCell } from "./cell.ts";
+import { SandboxContainer, type SpawnProcess, spawnProcess } from "./container.ts";
+import { type EngineDeps, isCrunCgroupError } from "./engine.ts";
+import type { HostMethod, SandboxExtension } from "./extension.ts";
+import { type EngineSetup, launchPlan, prepareEngine, remoteDataCopy } from "./launch.ts";
 import { GRACE_MS, WarmPool } from "./pool.ts";
-import { hostRlimits, type SandboxRlimits } from "./rlimits.ts";
-import { ResultFileCollector, saveResultFiles } from "./result-files.ts";
-import { seccompOption } from "./seccomp.ts";
 import { SessionStore, validateSessionName } from "./sessions.ts";
-import { warmSpec } from "./warm.ts";
 
-/** One call to run. */
-export interface RunRequest {
-  code: string;
-  /** Milliseconds; default config.timeout, capped at config.maxTimeout. */
-  timeoutMs?: number;
-  session?: string;
-  servers?: string[];
-  signal?: AbortSignal;
-  /** Streams decoded output as it arrives (progress notifications, terminal). */
-  onOutput?: (text: string) => void;
-  /** The client that asked for the run, handed to host methods (see CallOrigin). */
-  origin?: CallOrigin;
-}
+export type { RunRequest } from "./cell.ts";
+export { UNENFORCED_LIMITS } from "./launch.ts";
 
 export interface SandboxServiceDeps {
   engine: EngineDeps;
@@ -70,21 +36,9 @@ const MAX_USES = 100;
 /** Time `shutdown` may take; the first part waits for containers to end on their own. */
 const SHUTDOWN_WAIT_MS = 600;
 
-/** Why memory/pids/CPU caps do not hold on some hosts, and what to do (also shown by doctor). */
-export const UNENFORCED_LIMITS = {
-  what: "rootless containers on this cgroup v1 host cannot have memory, pids or CPU limits (the engine ignores MCP_BRIDGE_MEMORY, MCP_BRIDGE_PIDS and MCP_BRIDGE_CPUS)",
-  fix: "switch the host to cgroup v2, or run podman as root or docker, to enforce them",
-} as const;
 const SHUTDOWN_GRACE_MS = 350;
 /** After `podman kill`, how long to wait for `run --rm` to remove the container before `rm -f`. */
 const KILL_WAIT_MS = 5000;
-
-/** What the service learns once per engine: the engine, the rlimits to set, the allowed folders. */
-interface EngineSetup {
-  engine: EngineInfo;
-  rlimits: SandboxRlimits;
-  folders: Folders;
-}
 
 export class SandboxService {
   private engineReady?: Promise<EngineSetup>;
@@ -103,12 +57,20 @@ export class SandboxService {
   private warnedFilter = false;
   /** Containers are reset and reused after a call (MCP_BRIDGE_RECYCLE and a pool to return them to). */
   private readonly reuse: boolean;
+  /** What runCell (cell.ts) needs from this service. */
+  private readonly cell: CellContext;
 
   constructor(
     private readonly config: Config,
     private readonly deps: SandboxServiceDeps,
   ) {
     this.spawn = deps.spawn ?? spawnProcess;
+    this.cell = {
+      config,
+      methods: this.methods,
+      outputFolder: () => this.setup?.folders.output,
+      remove: (containers, force) => this.remove(containers, force),
+    };
     this.pid = deps.pid ?? process.pid;
     for (const ext of deps.extensions) {
       for (const [name, fn] of Object.entries(ext.methods)) if (!this.methods.has(name)) this.methods.set(name, fn);
@@ -142,32 +104,7 @@ export class SandboxService {
 
   /** The engine in use and the allowed folders, checked once (retried after a failure). */
   ensureEngine(): Promise<EngineSetup> {
-    this.engineReady ??= (async () => {
-      const folders = resolveFolders(this.config);
-      const engine = await detectEngine(this.config, this.deps.engine);
-      if (this.deps.pullImage === false) await requireImage(engine, this.config.image, this.deps.engine);
-      else
-        await ensureImage(engine, this.config.image, this.deps.engine, () =>
-          this.deps.log.info(`sandbox: pulling ${this.config.image} (first use)...`),
-        );
-      if (!engine.remote && folders.read.length && !this.config.noNewPrivileges)
-        throw new BridgeError(
-          "CONFIG_INVALID",
-          `MCP_BRIDGE_FOLDERS cannot be used with MCP_BRIDGE_NO_NEW_PRIVILEGES=false: without no-new-privileges the sandbox's own syscall filter cannot be installed, and it is what keeps sandbox code from connecting to host unix sockets in the mounted folders`,
-          {
-            hint: "Remove MCP_BRIDGE_NO_NEW_PRIVILEGES=false, or MCP_BRIDGE_FOLDERS.",
-          },
-        );
-      const rlimits = hostRlimits(this.deps.engine, engine.remote);
-      if (!engine.limitsEnforced) {
-        // The pids cap still holds as an rlimit (per user: shared by all sandboxes, which is stricter).
-        rlimits.nproc = Math.min(rlimits.nproc, this.config.pids);
-        this.deps.log.warn(
-          `sandbox: ${UNENFORCED_LIMITS.what}; ${UNENFORCED_LIMITS.fix}. bridge caps processes with an nproc rlimit of ${rlimits.nproc} instead.`,
-        );
-      }
-      return (this.setup = { engine, rlimits, folders });
-    })();
+    this.engineReady ??= prepareEngine(this.config, this.deps).then((setup) => (this.setup = setup));
     this.engineReady.catch(() => {
       this.engineReady = undefined;
     });
@@ -192,7 +129,7 @@ export class SandboxService {
           lost: __,
           ...outcome
         } = await this.sessions.use(session, async (c, notice) => ({
-          ...(await this.execIn(c, req, contexts, timeoutMs, callEnd.signal, session)),
+          ...(await runCell(this.cell, c, req, contexts, timeoutMs, callEnd.signal, session)),
           ...(notice ? { notice } : {}),
         }));
         return outcome;
@@ -200,7 +137,7 @@ export class SandboxService {
       const c = await this.pool.acquire();
       let reusable = false;
       try {
-        const { keep, lost: _, ...outcome } = await this.execIn(c, req, contexts, timeoutMs, callEnd.signal);
+        const { keep, lost: _, ...outcome } = await runCell(this.cell, c, req, contexts, timeoutMs, callEnd.signal);
         reusable = keep;
         return outcome;
       } finally {
@@ -209,137 +146,6 @@ export class SandboxService {
     } finally {
       req.signal?.removeEventListener("abort", onAbort);
       callEnd.abort();
-    }
-  }
-
-  /** Runs the request in `c`. `keep`: the container may serve again; `lost`: why a session's state is gone. */
-  private async execIn(
-    c: SandboxContainer,
-    req: RunRequest,
-    contexts: unknown[],
-    timeoutMs: number,
-    signal: AbortSignal,
-    session?: string,
-  ): Promise<RunOutcome & { keep: boolean; lost?: string }> {
-    const output = new OutputCollector(this.config.maxOutput);
-    const files = new ResultFileCollector();
-    const note = (text: string) => output.push(new TextEncoder().encode(`[bridge: ${text}]\n`));
-    const images: Uint8Array[] = [];
-    let imageBytes = 0;
-    let imagesDropped = false;
-    const text = new TextDecoder();
-    const encoder = new TextEncoder();
-    const servers = req.servers ?? [];
-    const done = c.exec(
-      req.code,
-      contexts,
-      {
-        onOutput: (chunk) => {
-          output.push(chunk);
-          req.onOutput?.(text.decode(chunk, { stream: true }));
-        },
-        onImage: (bytes, dropped) => {
-          const check =
-            dropped === undefined
-              ? checkImage(bytes)
-              : { ok: false as const, reason: `${dropped} bytes, more than ${formatBytes(MAX_IMAGE_BYTES)}` };
-          if (!check.ok) return output.push(encoder.encode(`\n[bridge: image dropped: ${check.reason}]\n`));
-          imageBytes += bytes.length;
-          if (images.length < MAX_IMAGES && imageBytes <= MAX_IMAGE_BYTES) return void images.push(bytes);
-          if (!imagesDropped)
-            output.push(
-              encoder.encode(
-                `\n[bridge: image dropped: at most ${MAX_IMAGES} images and ${formatBytes(MAX_IMAGE_BYTES)} of images per call]\n`,
-              ),
-            );
-          imagesDropped = true;
-        },
-        onFile: (header, body, dropped) => files.push(header, body, dropped),
-        onCall: (method, params) => {
-          const fn = this.methods.get(method);
-          if (!fn)
-            throw new BridgeError("USAGE", `unknown host method "${method}"`, {
-              hint: `known: ${[...this.methods.keys()].join(", ") || "none"}`,
-            });
-          return fn(params, { signal, servers, origin: req.origin });
-        },
-      },
-      this.config.maxOutput,
-    );
-    let timer: Timer | undefined;
-    const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      if (signal.aborted) resolve("cancelled");
-      signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
-    });
-    const base = { images } as const;
-    const lostState = (why: string) =>
-      session === undefined ? "" : ` Session "${session}" lost its state (${why}): the next call in it starts fresh.`;
-    try {
-      const first = await Promise.race([done, stopped]);
-      if (first === "timeout" || first === "cancelled") {
-        done.catch(() => {});
-        await this.remove([c], true);
-        const lost =
-          first === "timeout"
-            ? `the call before timed out after ${formatDuration(timeoutMs)}`
-            : "the call before was cancelled";
-        const why =
-          first === "timeout"
-            ? `timed out after ${formatDuration(timeoutMs)}: the container was killed and removed; output up to that point is shown.${lostState("timeout")}`
-            : `cancelled by the client: the container was killed and removed.${lostState("cancelled")}`;
-        return { ...base, keep: false, lost, status: first, output: output.result(), error: why };
-      }
-      const results = files.files();
-      const folder = this.setup?.folders.output;
-      for (const n of [...files.notes, ...(folder ? saveResultFiles(results, folder) : [])]) note(n);
-      const mapped = this.mapDone(first);
-      if (!first.kernelDied && !first.discard)
-        return { ...base, ...mapped, output: output.result(), files: results, keep: true };
-      const lost = first.discard
-        ? "the call before sent an end-of-run message bridge refused, so its container was discarded"
-        : first.status === "killed" && first.signal === 9 && first.oomKilled !== false
-          ? `the call before was killed, ${first.oomKilled ? "for exceeding" : "most likely for exceeding"} the memory limit (${this.config.memory})`
-          : "the Python process of the call before ended";
-      const why = first.discard
-        ? "its container was discarded"
-        : first.status === "killed"
-          ? "killed"
-          : "its Python process ended";
-      const error =
-        session === undefined
-          ? mapped.error
-          : `${mapped.error ? `${mapped.error.replace(/\.?\s*$/, ".")}` : ""}${lostState(why)}`.trim();
-      return {
-        ...base,
-        ...mapped,
-        ...(error ? { error } : {}),
-        output: output.result(),
-        files: results,
-        keep: false,
-        lost,
-      };
-    } catch (err) {
-      void this.remove([c], true);
-      const msg = describeError(err);
-      // Exit code 137: the container's init was SIGKILLed (the OOM killer, or `kill`); anything else is no evidence of memory.
-      const oom = /exit code 137\b/.test(msg);
-      const reason = oom
-        ? `${msg}. The container was killed: most likely the code exceeded the memory limit (${this.config.memory}).`
-        : `${msg}. The container was discarded.`;
-      const lost = oom
-        ? `the container of the call before was killed (most likely the memory limit, ${this.config.memory})`
-        : "the container of the call before stopped";
-      return {
-        ...base,
-        keep: false,
-        lost,
-        status: "killed",
-        output: output.result(),
-        error: `${reason}${lostState("its container stopped")}`,
-      };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -353,7 +159,7 @@ export class SandboxService {
     if (this.reuse && healthy && !this.closing && c.runtimePid === 1 && c.uses < MAX_USES) {
       this.pool.beginReset();
       try {
-        const data = this.dataCopy();
+        const data = this.setup ? remoteDataCopy(this.setup) : undefined;
         await c.reset(5000 + (data ? Math.ceil(data.bytes / 10_000) : 0), data);
       } catch (err) {
         this.deps.log.debug(`sandbox: reset of ${c.name} failed: ${describeError(err)}`);
@@ -368,78 +174,23 @@ export class SandboxService {
     this.pool.refill();
   }
 
-  private mapDone(d: DoneMessage): Omit<RunOutcome, "output" | "images"> {
-    switch (d.status) {
-      case "ok":
-        return {
-          status: "ok",
-          ...(d.value !== undefined
-            ? {
-                value: capText(d.value, this.config.maxOutput),
-                ...(d.valueTotal !== undefined ? { valueTotalBytes: d.valueTotal } : {}),
-              }
-            : {}),
-        };
-      case "error": {
-        const error = capText(d.error ?? "error", this.config.maxOutput);
-        const hint = missingModuleHint(error, this.config.image);
-        return {
-          status: "error",
-          error: hint ? `${error.replace(/\n$/, "")}\n${hint}\n` : error,
-          ...(d.errorTotal !== undefined ? { errorTotalBytes: d.errorTotal } : {}),
-        };
-      }
-      case "exit":
-        return { status: "exit", exitCode: d.exitCode ?? 0 };
-      case "killed": {
-        const limit = this.config.memory;
-        const why = d.oomKilled
-          ? `the Python process was killed: it exceeded the memory limit (${limit})`
-          : d.signal !== 9
-            ? `the Python process was killed by signal ${d.signal ?? "(unknown)"}`
-            : d.oomKilled === false
-              ? `the Python process was killed by SIGKILL (not by the memory limit of ${limit}: the container recorded no out-of-memory kill)`
-              : `the Python process was killed (SIGKILL): most likely it exceeded the memory limit (${limit})`;
-        return { status: "killed", error: why };
-      }
-    }
-  }
-
   private async startContainer(retried = false): Promise<SandboxContainer> {
     const { engine, rlimits, folders } = await this.ensureEngine();
     const name = `bridge-${this.pid}-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const usedRuntime = engine.ociRuntime;
-    let seccompProfile: string | undefined;
-    try {
-      seccompProfile = seccompOption(this.config.seccomp, engine, engineWorkDir);
-    } catch (err) {
-      throw new BridgeError("SANDBOX_FAILED", `could not write bridge's seccomp profile: ${describeError(err)}`, {
-        hint: "Make TMPDIR writable, or set MCP_BRIDGE_SECCOMP=engine to use the engine's own profile.",
-      });
-    }
-    // A remote engine cannot mount this host's folders: their files are copied into a tmpfs instead.
-    const copied = engine.remote && folders.read.length > 0;
-    const mounted = !engine.remote && folders.read.length > 0;
-    const masks = mounted ? this.specialFileMasks(folders) : undefined;
-    const mounts = copied
-      ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`]
-      : [...mountArgs(folders), ...(masks?.mounts ?? [])];
-    const argv = buildRunArgv(this.config, {
-      engine: engine.name,
-      binary: engine.binary,
-      ociRuntime: usedRuntime,
+    const plan = launchPlan(
+      this.config,
+      { engine, rlimits, folders },
+      this.deps.extensions,
       name,
-      ownerPid: this.pid,
-      rlimits,
-      mounts,
-      seccompProfile,
-    });
-    const data = copied ? this.dataCopy() : undefined;
+      this.pid,
+      usedRuntime,
+    );
     this.live.set(name, undefined);
     let refusal: BridgeError | undefined;
     try {
-      const c = await SandboxContainer.start(name, argv, this.runtimeInit(folders, masks), this.spawn, undefined, data);
-      if (mounted && c.syscallFilter !== true) {
+      const c = await SandboxContainer.start(name, plan.argv, plan.init, this.spawn, undefined, plan.data);
+      if (plan.mounted && c.syscallFilter !== true) {
         // No user code has run yet (cells come only in `exec` frames): end it before any can.
         void this.remove([c], true);
         refusal = new BridgeError(
@@ -455,7 +206,7 @@ export class SandboxService {
       if (c.syscallFilter === false && !this.warnedFilter) {
         this.warnedFilter = true;
         this.deps.log.warn(
-          `sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`,
+          `sandbox: the in-container syscall filter is off (${this.config.noNewPrivileges ? "unsupported CPU architecture" : "MCP_BRIDGE_NO_NEW_PRIVILEGES=false"}): AF_VSOCK sockets, io_uring and keyrings are refused only ${plan.seccompProfile ? "by bridge's seccomp profile" : "if the engine's own profile refuses them"}.`,
         );
       }
       if (this.live.has(name)) this.live.set(name, c);
@@ -493,44 +244,6 @@ export class SandboxService {
         },
       );
     }
-  }
-
-  /**
-   * Bind-mounted folders only: the `init` asks the runtime to refuse unix sockets (a read-only mount
-   * does not stop connect()) and tells its guard which special files are masked and why.
-   */
-  private runtimeInit(folders: Folders, masks?: Masks): RuntimeInit {
-    const modules: Record<string, string> = {};
-    for (const ext of this.deps.extensions) Object.assign(modules, ext.modules);
-    const mounted = masks ? { denyUnixSockets: true, refused: masks.refused } : {};
-    return {
-      modules,
-      preludes: this.deps.extensions.map((e) => e.prelude),
-      warm: warmSpec(this.config.warmImports),
-      folders: folders.read,
-      ...mounted,
-    };
-  }
-
-  /** FIFOs, sockets and devices in bind-mounted folders, hidden behind an empty read-only file (folder-walk.ts). */
-  private specialFileMasks(folders: Folders): Masks {
-    let empty: string;
-    try {
-      empty = emptyFileIn(engineWorkDir());
-    } catch (err) {
-      throw new BridgeError(
-        "SANDBOX_FAILED",
-        `could not write the empty file that hides FIFOs and sockets of allowed folders: ${describeError(err)}`,
-        { hint: "Make TMPDIR writable." },
-      );
-    }
-    return maskSpecialFiles(folders, empty);
-  }
-
-  /** The allowed folders' files for a remote engine's container (read afresh for every start and reset), else undefined. */
-  private dataCopy(): (DataCopy & { bytes: number }) | undefined {
-    const s = this.setup;
-    return s?.engine.remote && s.folders.read.length ? copyFolders(s.folders) : undefined;
   }
 
   /** Logs once which warm imports failed (a module named in MCP_BRIDGE_WARM_IMPORTS the image lacks, or one that broke). */
@@ -599,11 +312,4 @@ export class SandboxService {
     if (!names.length) return;
     await Promise.race([this.forceRemove(names), Bun.sleep(SHUTDOWN_WAIT_MS - SHUTDOWN_GRACE_MS)]);
   }
-}
-
-function capText(text: string, max: number): string {
-  if (Buffer.byteLength(text) <= max) return text;
-  const c = new OutputCollector(max);
-  c.push(new TextEncoder().encode(text));
-  return c.result().text;
 }
