@@ -112,10 +112,12 @@ describe("UpstreamRegistry with real servers", () => {
   });
 
   test("progress notifications restart the timeout", async () => {
-    const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])], 1500);
-    const res = await r.call("everything", "trigger-long-running-operation", { duration: 3, steps: 6 });
+    // A progress step every 0.5 s against a 2.5 s timeout, for 6 s: only restarts keep the call alive.
+    const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])], 2500);
+    await r.tools("everything"); // started first: the timeout is meant for the call, not npm's start-up under load
+    const res = await r.call("everything", "trigger-long-running-operation", { duration: 6, steps: 12 });
     expect(JSON.stringify(res.content)).toContain("completed");
-  });
+  }, 30_000);
 
   test("per-call timeout", async () => {
     const r = makeRegistry([entry("everything", bin("mcp-server-everything"), ["stdio"])], 1500);
