@@ -1,99 +1,19 @@
 /**
  * One live sandbox container and its channel: starts `podman|docker run -i`, sends the embedded
- * runtime over stdin, waits for `ready`, then runs cells (`exec`) and relays host-method calls.
- * The process is injected (`SpawnProcess`) so the channel logic can be tested without an engine.
+ * runtime over stdin, waits for `ready`, then runs cells (`exec`), resets and releases. Host-method
+ * calls are answered in host-calls.ts; the engine client process is injected (`SpawnProcess`,
+ * engine-process.ts) so the channel logic can be tested without an engine.
  */
-import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import commonPy from "./python/common.py" with { type: "text" };
-import isolationPy from "./python/isolation.py" with { type: "text" };
-import supervisorPy from "./python/supervisor.py" with { type: "text" };
-import kernelPy from "./python/kernel.py" with { type: "text" };
-import dataPy from "./python/data.py" with { type: "text" };
 import { BridgeError } from "../errors.ts";
-import { encodeFrame, FrameDecoder, type Frame } from "./framing.ts";
-import {
-  CALL_BYTES_IN_FLIGHT,
-  CALL_VALUES_IN_FLIGHT,
-  MAX_CALL_BYTES,
-  MAX_CALL_DEPTH,
-  MAX_HEADER_FROM_SANDBOX,
-  REPLY_BYTES_QUEUED,
-  doneBodyLimit,
-  jsonShape,
-  parseCall,
-  parseDone,
-  sandboxBodyLimit,
-  type DoneMessage,
-} from "./messages.ts";
+import type { ContainerProcess, SpawnProcess } from "./engine-process.ts";
+import { FrameDecoder, encodeFrame, type Frame } from "./framing.ts";
+import { HostCalls } from "./host-calls.ts";
+import { MAX_HEADER_FROM_SANDBOX, doneBodyLimit, parseDone, sandboxBodyLimit, type DoneMessage } from "./messages.ts";
+import { dataHeader, startFrames, type DataCopy, type RuntimeInit, type WarmReport } from "./runtime.ts";
 
 export type { DoneMessage } from "./messages.ts";
-
-/** A spawned engine client process with piped stdio. */
-export interface ContainerProcess {
-  write(data: Uint8Array): Promise<void>;
-  closeStdin(): void;
-  stdout: AsyncIterable<Uint8Array>;
-  /** stderr text so far (engine errors such as a failed start). */
-  stderr(): string;
-  exited: Promise<number>;
-  kill(): void;
-}
-export type SpawnProcess = (argv: string[]) => ContainerProcess;
-
-let engineDir: string | undefined;
-
-/**
- * The working directory of `podman|docker run`: never the user's cwd (for serve, a project
- * directory), because podman's conmon drops an `oom` file in its working directory when a container
- * is OOM-killed. One private directory per user (0700, checked to be ours and not a link), so
- * crashed processes leave nothing to pile up; a fresh temporary one if that cannot be had.
- */
-export function engineWorkDir(): string {
-  if (engineDir) return engineDir;
-  const uid = process.getuid?.() ?? 0;
-  const shared = join(tmpdir(), `bridge-engine-${uid}`);
-  try {
-    mkdirSync(shared, { mode: 0o700 });
-  } catch {}
-  try {
-    const st = lstatSync(shared);
-    if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0)
-      return (engineDir = shared);
-  } catch {}
-  const own = mkdtempSync(join(tmpdir(), "bridge-engine-"));
-  process.once("exit", () => rmSync(own, { recursive: true, force: true }));
-  return (engineDir = own);
-}
-
-/** Real process via Bun.spawn. */
-export const spawnProcess: SpawnProcess = (argv) => {
-  const proc = Bun.spawn(argv, { cwd: engineWorkDir(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  let err = "";
-  void (async () => {
-    const dec = new TextDecoder();
-    for await (const c of proc.stderr as ReadableStream<Uint8Array>)
-      if (err.length < 65536) err += dec.decode(c, { stream: true });
-  })().catch(() => {});
-  let writing = Promise.resolve();
-  return {
-    write: (data) =>
-      (writing = writing.then(async () => {
-        proc.stdin.write(data);
-        await proc.stdin.flush();
-      })),
-    closeStdin: () => {
-      try {
-        void proc.stdin.end();
-      } catch {}
-    },
-    stdout: proc.stdout as ReadableStream<Uint8Array>,
-    stderr: () => err,
-    exited: proc.exited,
-    kill: () => proc.kill("SIGKILL"),
-  };
-};
+export { engineWorkDir, spawnProcess, type ContainerProcess, type SpawnProcess } from "./engine-process.ts";
+export { RUNTIME_SOURCE, type DataCopy, type RuntimeInit, type WarmReport } from "./runtime.ts";
 
 /** Callbacks for one cell. */
 export interface ExecHandlers {
@@ -106,36 +26,7 @@ export interface ExecHandlers {
   onFile?(header: Record<string, unknown>, body: Uint8Array, dropped?: number): void;
 }
 
-/** What the runtime needs at start: extension modules and preludes; warm imports and allowed folders. */
-export interface RuntimeInit {
-  modules: Record<string, string>;
-  preludes: string[];
-  /** Modules the supervisor imports before forking kernels; `optional` ones the image lacks are skipped. */
-  warm?: { modules: string[]; optional: string[] };
-  /** Allowed folders (for clear errors in the sandbox): name, host path, mount point. */
-  folders?: Array<{ name: string; host: string; mount: string }>;
-  /** Folders are bind-mounted: the runtime's syscall filter also refuses AF_UNIX sockets (python/isolation.py). */
-  denyUnixSockets?: boolean;
-  /** Container path → why the guard refuses it (special files masked in bind-mounted folders). */
-  refused?: Record<string, string>;
-}
-
-/** A remote engine's copy of the allowed folders, sent at start and with every reset. */
-export interface DataCopy {
-  files: Array<{ path: string; data: Uint8Array }>;
-  refused: Record<string, string>;
-}
-
-/** What the supervisor reported about warm imports. */
-export interface WarmReport {
-  ok: string[];
-  failed: Record<string, string>;
-}
-
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-/** The in-container runtime, sent over stdin at start (see python/common.py). */
-export const RUNTIME_SOURCE = [commonPy, isolationPy, supervisorPy, dataPy, kernelPy].join("\n\n");
 
 type Cell = { id: number; handlers: ExecHandlers; done: PromiseWithResolvers<DoneMessage>; maxText: number };
 
@@ -147,11 +38,8 @@ export class SandboxContainer {
     sandboxBodyLimit(() => this.current?.maxText ?? 0),
     MAX_HEADER_FROM_SANDBOX,
   );
-  /** Parameter bytes of host calls being handled, and reply bytes not yet written to the container. */
-  private callBytes = 0;
-  /** JSON values in the parameters of host calls being handled (parsed, they weigh far more than their bytes). */
-  private callValues = 0;
-  private replyBytes = 0;
+  /** Host-call budgets; replies are written to the engine client's stdin. */
+  private calls = new HostCalls((data) => this.proc.write(data));
   private nextId = 0;
   private ended = false;
   /** Resolves when the channel is closed (container gone or going). */
@@ -184,40 +72,26 @@ export class SandboxContainer {
     data?: DataCopy,
   ): Promise<SandboxContainer> {
     const c = new SandboxContainer(name, spawn(argv));
-    const src = encoder.encode(RUNTIME_SOURCE);
-    const len = new Uint8Array(4);
-    new DataView(len.buffer).setUint32(0, src.length);
-    const initFrame = encodeFrame({
-      t: "init",
-      ...init,
-      ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}),
-    });
+    const [len, src, initFrame] = startFrames(init, data);
     void c.proc
       .write(len)
       .then(() => c.proc.write(src))
       .then(() => c.proc.write(initFrame))
       .then(() => c.sendData(data))
       .catch(() => {});
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new BridgeError(
-              "SANDBOX_FAILED",
-              `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`,
-            ),
-          ),
-        startTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([c.readyWait.promise, timeout]);
+      await within(
+        c.readyWait.promise,
+        startTimeoutMs,
+        () =>
+          new BridgeError(
+            "SANDBOX_FAILED",
+            `sandbox container ${name} did not start within ${startTimeoutMs / 1000} s`,
+          ),
+      );
     } catch (err) {
       c.proc.kill();
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
     return c;
   }
@@ -260,24 +134,13 @@ export class SandboxContainer {
     if (this.ended || this.current) throw new BridgeError("INTERNAL", "sandbox container cannot be reset now");
     this.readyWait = Promise.withResolvers<void>();
     const ready = this.readyWait.promise;
-    await this.proc.write(
-      encodeFrame({ t: "reset", ...(data ? { data: { files: data.files.length, refused: data.refused } } : {}) }),
-    );
+    await this.proc.write(encodeFrame({ t: "reset", ...dataHeader(data) }));
     await this.sendData(data);
-    let timer: Timer | undefined;
-    try {
-      await Promise.race([
-        ready,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new BridgeError("SANDBOX_FAILED", "sandbox container did not come back from a reset")),
-            timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(
+      ready,
+      timeoutMs,
+      () => new BridgeError("SANDBOX_FAILED", "sandbox container did not come back from a reset"),
+    );
   }
 
   /** The folders' files, one `put` frame each (remote engines). */
@@ -350,99 +213,26 @@ export class SandboxContainer {
       case "done":
         return cur.done.resolve(parseDone(frame, doneBodyLimit(cur.maxText)));
       case "call":
-        return void this.answer(cur, frame);
+        return void this.calls.answer(
+          frame,
+          (method, params) => cur.handlers.onCall(method, params),
+          () => this.current === cur,
+        );
     }
   }
+}
 
-  /**
-   * Runs a host call and writes the reply. Within budgets, so a cell cannot make serve buffer
-   * without bound: parameters per call and in flight, result size, replies the container has not
-   * read yet. Each refusal is an error reply the cell sees as BridgeCallError.
-   */
-  private async answer(cur: Cell, { header, body, dropped }: Frame): Promise<void> {
-    const call = parseCall(header);
-    if (!call) return; // no call id: nothing can be answered
-    const { cid, method } = call;
-    let reply: Uint8Array;
-    const size = body.length;
-    try {
-      if (call.problem) throw new BridgeError("USAGE", call.problem);
-      if (dropped !== undefined)
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: its parameters are ${dropped} bytes, more than the ${MAX_CALL_BYTES} bytes one call may send`,
-          { hint: "Send less data per call." },
-        );
-      if (this.callBytes + size > CALL_BYTES_IN_FLIGHT) {
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: ${this.callBytes} bytes of parameters are already being handled; at most ${CALL_BYTES_IN_FLIGHT} may be in flight`,
-          { hint: "Wait for earlier calls to finish." },
-        );
-      }
-      const shape = size ? jsonShape(body, CALL_VALUES_IN_FLIGHT, MAX_CALL_DEPTH) : { values: 0, depth: 0 };
-      if (shape.depth > MAX_CALL_DEPTH)
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: its parameters are nested more than ${MAX_CALL_DEPTH} levels deep`,
-          { hint: "Send flatter data." },
-        );
-      if (this.callValues + shape.values > CALL_VALUES_IN_FLIGHT) {
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: its parameters hold ${shape.values > CALL_VALUES_IN_FLIGHT ? `more than ${CALL_VALUES_IN_FLIGHT}` : shape.values} JSON values and ${this.callValues} are already being handled; at most ${CALL_VALUES_IN_FLIGHT} may be in flight`,
-          {
-            hint: "Send fewer, larger values (e.g. one string instead of a list of many small items), or wait for earlier calls to finish.",
-          },
-        );
-      }
-      this.callBytes += size;
-      this.callValues += shape.values;
-      let result: unknown;
-      try {
-        const params = size ? JSON.parse(decoder.decode(body)) : null;
-        result = await cur.handlers.onCall(method, params);
-      } finally {
-        this.callBytes -= size;
-        this.callValues -= shape.values;
-      }
-      const json = encoder.encode(JSON.stringify(result ?? null));
-      if (json.length > MAX_CALL_BYTES)
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: its result is ${json.length} bytes, more than the ${MAX_CALL_BYTES} bytes a call may return`,
-        );
-      if (this.replyBytes + json.length > REPLY_BYTES_QUEUED) {
-        throw new BridgeError(
-          "USAGE",
-          `host call ${method}: the sandbox has not read ${this.replyBytes} bytes of earlier results; its result was not sent`,
-          { hint: "Read the results of earlier calls first." },
-        );
-      }
-      reply = encodeFrame({ t: "reply", cid, ok: true }, json);
-    } catch (err) {
-      const text =
-        err instanceof BridgeError && err.hint
-          ? `${err.message}\n  → ${err.hint}`
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      // Headers stay small (the runtime rejects headers over 1 MiB): long messages are cut.
-      reply = encodeFrame({
-        t: "reply",
-        cid,
-        ok: false,
-        error: text.length > 65536 ? `${text.slice(0, 65536)} [...]` : text,
-      });
-    }
-    if (this.current !== cur) return;
-    this.replyBytes += reply.length;
-    try {
-      await this.proc.write(reply);
-    } catch {
-      // the container is gone; the cell fails through the channel
-    } finally {
-      this.replyBytes -= reply.length;
-    }
+/** `promise`, or the error of `timeout()` once `ms` milliseconds have passed first; the timer is always cleared. */
+async function within<T>(promise: Promise<T>, ms: number, timeout: () => BridgeError): Promise<T> {
+  let timer: Timer | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
