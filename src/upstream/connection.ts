@@ -62,8 +62,15 @@ export interface CallOptions {
   task?: boolean;
 }
 
-/** Largest single JSON-RPC message accepted from a stdio server (the SDK default is 10 MB). */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest single JSON-RPC message accepted from an upstream server, in bytes (the SDK's stdio
+ * default is 10 MiB). Nothing larger can reach Python: a host-call result is at most 12 MiB
+ * (MAX_CALL_BYTES in src/sandbox/messages.ts), and a message carries it about twice at most
+ * (`structuredContent` plus the same JSON as escaped text), so 32 MiB passes every result that can
+ * be delivered. A valid message is parsed whole: one of 31 MB took serve to ~240 MB (measured
+ * 2026-11, Bun 1.4.5; 11 MB: 145 MB, idle: 73 MB); an endless line stays near idle (line-reader.ts).
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 /**
  * Servers that use roots ask for them right after initialize and apply them asynchronously
  * (server-filesystem); a call sent at once would find no allowed directory. When bridge declared
