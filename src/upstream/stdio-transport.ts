@@ -8,7 +8,7 @@
  * A process that leaves the group itself (`setsid`, a daemonising fork) is out of reach, as in any client.
  * stdout is split into lines by line-reader.ts, which never keeps more than `maxBufferSize` of a line:
  * a longer one closes the transport (onerror, then close) and the rest is counted, not kept.
- * Windows has no process groups: there the SDK's own transport is used (src/upstream/connection.ts).
+ * Windows has no process groups: there the SDK's own transport is used (src/upstream/transports.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";

@@ -3,7 +3,7 @@
  * (stdio-transport.ts; the SDK's transport on Windows), streamable HTTP or SSE with the configured
  * headers otherwise. Every transport reads at most `maxMessageBytes` of one message before closing
  * (stdio: line-reader.ts; HTTP and SSE: capped-fetch.ts, except on Windows, where the SDK's stdio
- * transport buffers up to the limit itself). Also the accessors connection.ts needs (child process,
+ * transport buffers up to the limit itself). Also the accessors client-lifecycle.ts needs (child process,
  * stderr) whichever it is.
  */
 import type { ChildProcess } from "node:child_process";
