@@ -1,117 +1,36 @@
 /**
- * One upstream MCP server: an SDK Client started lazily on first use and reused. Stdio servers run
- * in their own process group (src/upstream/stdio-transport.ts) with stderr in a bounded log file; a
- * server that exits makes the calls in flight fail with its exit code and last stderr lines, and is
- * started again on the next call. A start is shared by concurrent callers and abandoned (its
- * process group ended) when every caller waiting for it was cancelled, or when bridge shuts down.
- * The client declares roots (and sampling/elicitation when the outer client has them, see
- * client-requests.ts); tool calls relay progress, and task-only tools go through the task API.
+ * One upstream MCP server as the registry uses it: its tool list (kept in memory, replaced on
+ * tools/list_changed and re-listed in the background after a start), tool calls (progress relayed,
+ * task-only tools through the task API, each call tied to its run_python call for the requests the
+ * server sends back, client-requests.ts), and resources. The SDK Client itself — started on first
+ * use, shared by concurrent callers, abandoned, started again after a crash — is client-lifecycle.ts.
  * Every text this module produces or passes on (errors that reach the model, log lines, progress
  * and task status messages) has the entry's secrets (URL keys, header and env values, `--token`
  * arguments) replaced by `***` (secrets.ts).
  */
-import type { ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type {
-  CallToolResult,
-  Progress,
-  ReadResourceResult,
-  Resource,
-  Task,
-  Tool,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ReadResourceResult, Resource, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { BridgeError } from "../errors.ts";
-import type { CallOrigin } from "../sandbox/extension.ts";
-import { VERSION } from "../version.ts";
-import { CallTracker, installClientHandlers } from "./client-requests.ts";
-import { upstreamCapabilities, type OuterClient } from "./origin.ts";
-import { exitMessage, requestError, startError, type ConnectionFacts } from "./connection-errors.ts";
+import { ClientLifecycle, type Live } from "./client-lifecycle.ts";
+import { CallTracker } from "./client-requests.ts";
+import { MAX_MESSAGE_BYTES, type CallOptions, type ConnectionDeps } from "./connection-deps.ts";
+import { requestError, type ConnectionFacts } from "./connection-errors.ts";
+import { shownCallbacks } from "./progress-text.ts";
 import { redactor } from "./secrets.ts";
-import { BoundedLog } from "./stderr-log.ts";
+import { BoundedLog, fileStem } from "./stderr-log.ts";
 import { callToolAsTask } from "./task-call.ts";
 import { toToolDoc, type ToolDoc } from "./tool-docs.ts";
-import { childOf, defaultTransport, stderrOf } from "./transports.ts";
 import type { ServerEntry } from "./types.ts";
 
-/** What a connection needs from the outside world; `createTransport` is swapped in tests. */
-export interface ConnectionDeps {
-  /** Per-request timeout (connect, tools/list, tools/call, forwarded client requests). */
-  timeoutMs: number;
-  /** Where `<server>.log` (stderr) goes. */
-  logDir: string;
-  log: { debug(msg: string): void; warn(msg: string): void };
-  /** Called with the fresh list after a tools/list_changed notification. */
-  onToolsChanged?: (tools: ToolDoc[]) => void;
-  createTransport?: (entry: ServerEntry) => Transport;
-  /** Largest message accepted from a stdio server (default MAX_MESSAGE_BYTES). */
-  maxMessageBytes?: number;
-  /** The client that started serve: its capabilities and roots (none in `bridge run`). */
-  outer?: OuterClient;
-}
-
-/** One tool call's ties to the run_python call that made it. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  origin?: CallOrigin;
-  onProgress?: (p: Progress) => void;
-  /** Task status changes of a task-only tool. */
-  onStatus?: (task: Task) => void;
-  /** Call through the task API (the tool's `execution.taskSupport` is "required"). */
-  task?: boolean;
-}
-
-/** Largest single JSON-RPC message accepted from a stdio server (the SDK default is 10 MB). */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/**
- * Servers that use roots ask for them right after initialize and apply them asynchronously
- * (server-filesystem); a call sent at once would find no allowed directory. When bridge declared
- * roots, a fresh connection waits up to this long for a roots/list, and a moment after answering it.
- */
-const ROOTS_SETTLE_MS = 250;
-const AFTER_ROOTS_MS = 50;
-/** Longest progress or task status message passed on (a server may send megabytes in one). */
-export const MAX_PROGRESS_MESSAGE = 8192;
-
-interface Live {
-  client: Client;
-  transport: Transport;
-  process?: ChildProcess;
-  /** Set when the server went away without us closing it: the message calls in flight report. */
-  crash?: string;
-  /** Set when the server sent a message over the size limit (the SDK then closes the transport). */
-  oversized?: boolean;
-  closing: boolean;
-}
-
-interface Start {
-  promise: Promise<Live>;
-  abort: AbortController;
-  /** Callers with a signal still waiting; `pinned`: one without a signal waits (never abandoned). */
-  waiters: number;
-  pinned: boolean;
-}
-
-/** A log file name for a server: its name when that is a safe file name, else a sanitised name + hash. */
-function fileStem(name: string): string {
-  const safe =
-    name
-      .replace(/[^A-Za-z0-9_.-]/g, "_")
-      .replace(/^\.+/, "_")
-      .slice(0, 100) || "server";
-  return safe === name ? safe : `${safe}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
-}
+export { MAX_MESSAGE_BYTES, type CallOptions, type ConnectionDeps } from "./connection-deps.ts";
+export { MAX_PROGRESS_MESSAGE } from "./progress-text.ts";
 
 export class UpstreamConnection {
   readonly stderrLog: BoundedLog;
   /** True once a tool call used this connection (a server started only to list its tools is stopped again). */
   usedForCalls = false;
   private readonly calls = new CallTracker();
-  private live?: Live;
-  private starting?: Start;
+  private readonly lifecycle: ClientLifecycle;
   private tools?: ToolDoc[];
-  private closed = false;
   private readonly redact: (text: string) => string;
   private readonly log: ConnectionDeps["log"];
 
@@ -122,17 +41,21 @@ export class UpstreamConnection {
     this.redact = redactor(entry);
     this.log = { debug: (m) => deps.log.debug(this.redact(m)), warn: (m) => deps.log.warn(this.redact(m)) };
     this.stderrLog = new BoundedLog(deps.logDir, fileStem(entry.name), undefined, (m) => this.log.warn(m));
-  }
-
-  /** A server's progress or status message as it may be shown: secrets masked, at most MAX_PROGRESS_MESSAGE characters. */
-  private shown(message: string | undefined): string | undefined {
-    if (message === undefined) return undefined;
-    const text = this.redact(
-      message.length > 4 * MAX_PROGRESS_MESSAGE ? message.slice(0, 4 * MAX_PROGRESS_MESSAGE) : message,
-    );
-    return text.length > MAX_PROGRESS_MESSAGE
-      ? `${text.slice(0, MAX_PROGRESS_MESSAGE)}… [${text.length - MAX_PROGRESS_MESSAGE}+ more characters]`
-      : text;
+    this.lifecycle = new ClientLifecycle({
+      entry,
+      deps,
+      log: this.log,
+      stderrLog: this.stderrLog,
+      calls: this.calls,
+      about: () => this.about,
+      toolsChanged: (tools) => {
+        this.tools = tools;
+        deps.onToolsChanged?.(this.tools);
+      },
+      gone: () => {
+        this.tools = undefined;
+      },
+    });
   }
 
   private get maxMessageBytes(): number {
@@ -141,17 +64,17 @@ export class UpstreamConnection {
 
   /** Pid of the running stdio server, if any. */
   get pid(): number | undefined {
-    return this.live?.process?.pid ?? undefined;
+    return this.lifecycle.live?.process?.pid ?? undefined;
   }
 
   /** True while a client is connected or starting. */
   get active(): boolean {
-    return Boolean((this.live && !this.live.crash) || this.starting);
+    return this.lifecycle.active;
   }
 
   /** Server name/version and instructions from initialize, when connected. */
   serverInfo(): { name?: string; version?: string; instructions?: string } | undefined {
-    const c = this.live?.client;
+    const c = this.lifecycle.live?.client;
     if (!c) return undefined;
     const v = c.getServerVersion();
     return { name: v?.name, version: v?.version, instructions: c.getInstructions() };
@@ -191,12 +114,7 @@ export class UpstreamConnection {
     if (!this.tools) this.refreshInBackground();
     const end = this.calls.begin(opts.origin);
     // Progress notifications restart the timeout: a slow tool that reports progress is not cut off.
-    const onprogress = (p: Progress) =>
-      opts.onProgress?.(p.message === undefined ? p : { ...p, message: this.shown(p.message) });
-    const onStatus =
-      opts.onStatus &&
-      ((t: Task) =>
-        opts.onStatus!(t.statusMessage === undefined ? t : { ...t, statusMessage: this.shown(t.statusMessage) }));
+    const { onprogress, onStatus } = shownCallbacks(this.redact, opts);
     try {
       if (opts.task) {
         return await this.guard(live, `tools/call ${tool}`, () =>
@@ -250,7 +168,7 @@ export class UpstreamConnection {
 
   /** Tells a running server that the roots changed (the outer client's roots/list_changed). */
   notifyRootsChanged(): void {
-    const live = this.live;
+    const live = this.lifecycle.live;
     if (live && !live.crash)
       void live.client
         .sendRootsListChanged()
@@ -280,122 +198,13 @@ export class UpstreamConnection {
    * signal stops waiting when it aborts; when every waiting caller has aborted (and none waits
    * without a signal), the start itself is abandoned and its process group ended.
    */
-  async connect(signal?: AbortSignal): Promise<Live> {
-    if (this.closed) throw new BridgeError("UPSTREAM_FAILED", `server ${this.entry.name}: bridge is shutting down`);
-    if (this.live && !this.live.crash) return this.live;
-    if (!this.starting) {
-      const abort = new AbortController();
-      const start: Start = { promise: this.start(abort.signal), abort, waiters: 0, pinned: false };
-      start.promise
-        .then(
-          () => {},
-          () => {},
-        )
-        .finally(() => {
-          if (this.starting === start) this.starting = undefined;
-        });
-      this.starting = start;
-    }
-    const start = this.starting;
-    if (!signal) {
-      start.pinned = true;
-      return start.promise;
-    }
-    start.waiters++;
-    try {
-      return await Promise.race([start.promise, abortPromise(signal, `starting server ${this.entry.name}`)]);
-    } finally {
-      start.waiters--;
-      if (signal.aborted && start.waiters === 0 && !start.pinned) start.abort.abort();
-    }
+  connect(signal?: AbortSignal): Promise<Live> {
+    return this.lifecycle.connect(signal);
   }
 
   /** Closes the client and ends the server's process group, also while it is still starting. */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.starting?.abort.abort();
-    const live = this.live ?? (await this.starting?.promise.catch(() => undefined));
-    this.live = undefined;
-    if (!live) return;
-    live.closing = true;
-    await live.client.close().catch((err) => this.log.debug(`upstream ${this.entry.name}: close: ${String(err)}`));
-  }
-
-  private newClient(onRootsAnswered: () => void): Client {
-    const { entry, deps } = this;
-    const capabilities = upstreamCapabilities(deps.outer?.capabilities());
-    const client = new Client(
-      { name: "bridge", version: VERSION },
-      {
-        capabilities,
-        listChanged: {
-          tools: {
-            onChanged: (err, tools) => {
-              if (err)
-                return this.log.warn(
-                  `upstream ${entry.name}: refreshing tools after list_changed failed: ${err.message}`,
-                );
-              this.tools = (tools ?? []).map(toToolDoc);
-              deps.onToolsChanged?.(this.tools);
-            },
-          },
-        },
-      },
-    );
-    installClientHandlers(client, capabilities, {
-      server: entry.name,
-      tracker: this.calls,
-      outer: deps.outer,
-      timeoutMs: deps.timeoutMs,
-      onRootsAnswered,
-    });
-    return client;
-  }
-
-  private async start(abort: AbortSignal): Promise<Live> {
-    const { entry, deps } = this;
-    const transport = deps.createTransport
-      ? deps.createTransport(entry)
-      : defaultTransport(entry, this.maxMessageBytes);
-    let rootsAnswered!: () => void;
-    const rootsSettled = new Promise<void>((resolve) => (rootsAnswered = resolve)).then(() =>
-      Bun.sleep(AFTER_ROOTS_MS),
-    );
-    const client = this.newClient(rootsAnswered);
-    const live: Live = { client, transport, closing: false };
-    stderrOf(transport)?.on("data", (c: Buffer) => this.stderrLog.write(c));
-    this.stderrLog.mark(`starting ${entry.name}`);
-    transport.onerror = (err) => {
-      if (/exceeded maximum size/i.test(err.message)) live.oversized = true;
-      this.log.debug(`upstream ${entry.name}: transport error: ${err.message}`);
-    };
-    transport.onclose = () => {
-      if (live.closing) return;
-      live.crash = this.crashMessage(live);
-      this.log.warn(`upstream ${live.crash}`);
-      if (this.live === live) this.live = undefined;
-      this.tools = undefined;
-    };
-    try {
-      if (abort.aborted) throw abort.reason;
-      await client.connect(transport, { timeout: deps.timeoutMs, signal: abort });
-    } catch (err) {
-      live.closing = true;
-      await client.close().catch(() => {});
-      if (abort.aborted) {
-        throw new BridgeError(
-          "CANCELLED",
-          `starting server ${entry.name} was abandoned: ${this.closed ? "bridge is shutting down" : "every call waiting for it ended"}`,
-          { cause: err },
-        );
-      }
-      throw startError(this.about, err, live.crash);
-    }
-    if (this.deps.outer?.capabilities()?.roots) await Promise.race([rootsSettled, Bun.sleep(ROOTS_SETTLE_MS)]);
-    live.process = childOf(transport);
-    this.log.debug(`upstream ${entry.name}: connected${live.process ? ` (pid ${live.process.pid})` : ""}`);
-    this.live = live;
-    return live;
+  close(): Promise<void> {
+    return this.lifecycle.close();
   }
 
   /** What error messages need to know about this connection. */
@@ -408,11 +217,6 @@ export class UpstreamConnection {
       redact: this.redact,
     };
   }
-
-  private crashMessage(live: Live): string {
-    return exitMessage(this.about, live.oversized ?? false, live.process ?? childOf(live.transport));
-  }
-
   /** Runs one request and maps its failure to a clear BridgeError. */
   private async guard<T>(live: Live, what: string, request: () => Promise<T>): Promise<T> {
     try {
@@ -421,12 +225,4 @@ export class UpstreamConnection {
       throw requestError(this.about, what, err, live.crash);
     }
   }
-}
-
-function abortPromise(signal: AbortSignal, what: string): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(new BridgeError("CANCELLED", `${what} was cancelled`));
-    if (signal.aborted) fail();
-    else signal.addEventListener("abort", fail, { once: true });
-  });
 }

@@ -3,6 +3,7 @@
  * `<name>.log.1` when it passes half the cap (so both together stay under `maxBytes`), with the last
  * lines kept in memory for error messages ("last stderr lines: …").
  */
+import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,6 +11,16 @@ import { join } from "node:path";
 export const DEFAULT_STDERR_CAP = 1024 * 1024;
 const TAIL_LINES = 20;
 const MAX_LINE = 500;
+
+/** A log file name for a server: its name when that is a safe file name, else a sanitised name + hash. */
+export function fileStem(name: string): string {
+  const safe =
+    name
+      .replace(/[^A-Za-z0-9_.-]/g, "_")
+      .replace(/^\.+/, "_")
+      .slice(0, 100) || "server";
+  return safe === name ? safe : `${safe}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
 
 export class BoundedLog {
   readonly path: string;

@@ -6,14 +6,17 @@
  * Every live group is also SIGKILLed synchronously when bridge's process exits, so a server still
  * starting when `serve` exits (its shutdown budget is under a second) is never left behind.
  * A process that leaves the group itself (`setsid`, a daemonising fork) is out of reach, as in any client.
- * Windows has no process groups: there the SDK's own transport is used (src/upstream/connection.ts).
+ * stdout is split into lines by line-reader.ts, which never keeps more than `maxBufferSize` of a line:
+ * a longer one closes the transport (onerror, then close) and the rest is counted, not kept.
+ * Windows has no process groups: there the SDK's own transport is used (src/upstream/transports.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { LineReader } from "./line-reader.ts";
 
 /** Process group ids of stdio servers this process started and has not seen end. */
 const liveGroups = new Set<number>();
@@ -50,8 +53,8 @@ export interface GroupTransportOptions {
   /** Added to the SDK's default environment (HOME, PATH, …), as the SDK's own transport does. */
   env?: Record<string, string>;
   cwd?: string;
-  /** Largest single message accepted from the server. */
-  maxBufferSize?: number;
+  /** Largest single message (line) accepted from the server, in bytes; a longer one is never kept whole. */
+  maxBufferSize: number;
   /** After stdin ends: how long before SIGTERM, then how long before SIGKILL (ms). */
   stdinGraceMs?: number;
   termGraceMs?: number;
@@ -64,13 +67,13 @@ export class ProcessGroupTransport implements Transport {
   /** The server's stderr (always piped, so it can go to a bounded log). */
   readonly stderr = new PassThrough();
   private proc?: ChildProcess;
-  private readonly readBuffer: ReadBuffer;
+  private readonly lines: LineReader;
   private closing = false;
   private notifiedClose = false;
   private exited?: Promise<void>;
 
   constructor(private readonly opts: GroupTransportOptions) {
-    this.readBuffer = new ReadBuffer({ maxBufferSize: opts.maxBufferSize });
+    this.lines = new LineReader(opts.maxBufferSize);
   }
 
   /** The server's pid (= its process group id) once spawned. */
@@ -115,9 +118,9 @@ export class ProcessGroupTransport implements Transport {
       proc.stdin?.on("error", (err) => this.onerror?.(err));
       proc.stdout?.on("error", (err) => this.onerror?.(err));
       proc.stdout?.on("data", (chunk: Buffer) => {
+        if (this.closing) return;
         try {
-          this.readBuffer.append(chunk);
-          for (let msg = this.readBuffer.readMessage(); msg; msg = this.readBuffer.readMessage()) this.onmessage?.(msg);
+          this.lines.push(chunk, (line) => this.onmessage?.(deserializeMessage(line)));
         } catch (err) {
           this.onerror?.(err as Error);
           void this.close();
@@ -142,7 +145,7 @@ export class ProcessGroupTransport implements Transport {
     this.closing = true;
     const proc = this.proc;
     if (proc?.pid) await this.endGroup(proc);
-    this.readBuffer.clear();
+    this.lines.clear();
     this.notifyClose();
   }
 

@@ -1,7 +1,8 @@
 /**
  * Misbehaving upstream MCP servers for tests: an HTTP endpoint that accepts connections and never
  * answers, a stdio command that never speaks MCP, a `sh -c` wrapper whose grandchild would outlive a
- * plain kill, a server that is slow to start, and process-tree helpers to prove nothing survives.
+ * plain kill, a server that is slow to start, stdio and HTTP servers that flood one endless
+ * message, and process-tree helpers to prove nothing survives.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -22,6 +23,49 @@ export function hungHttpServer(): { url: string; connections: () => number; stop
   return { url: `http://127.0.0.1:${server.port}/mcp`, connections: () => count, stop: () => server.stop(true) };
 }
 
+/**
+ * A streamable HTTP MCP server with one tool, `flood`, whose answer is an endless message: an
+ * `application/json` body that never ends, or (`sse`) one SSE event whose `data:` lines never end
+ * in a blank line. `sent()` is how many bytes of floods it has handed to the socket so far.
+ */
+export function floodingHttpServer(kind: "json" | "sse"): { url: string; sent: () => number; stop: () => void } {
+  let sent = 0;
+  const piece = new TextEncoder().encode(kind === "sse" ? `data: ${"x".repeat(16_000)}\n` : "x".repeat(16_384));
+  const endless = (first: string) => {
+    let head: Uint8Array | undefined = new TextEncoder().encode(first);
+    return new ReadableStream({
+      pull(c) {
+        c.enqueue(head ?? piece);
+        sent += head ? 0 : piece.length;
+        head = undefined;
+      },
+    });
+  };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      if (req.method !== "POST") return new Response(null, { status: 405 });
+      const msg = (await req.json()) as { id?: number; method: string; params?: { protocolVersion?: string } };
+      if (msg.id === undefined) return new Response(null, { status: 202 });
+      const answer = (result: unknown) => Response.json({ jsonrpc: "2.0", id: msg.id, result });
+      if (msg.method === "initialize")
+        return answer({
+          protocolVersion: msg.params?.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: "flood", version: "1.0.0" },
+        });
+      if (msg.method === "tools/list")
+        return answer({ tools: [{ name: "flood", inputSchema: { type: "object", properties: {} } }] });
+      const first = `{"jsonrpc":"2.0","id":${msg.id},"result":{"content":[{"type":"text","text":"`;
+      if (kind === "sse")
+        return new Response(endless(`id: 1\ndata: ${first}\n`), { headers: { "content-type": "text/event-stream" } });
+      return new Response(endless(first), { headers: { "content-type": "application/json" } });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}/mcp`, sent: () => sent, stop: () => server.stop(true) };
+}
+
 /** A stdio "server" that never answers initialize. */
 export const HUNG_STDIO = { command: "/bin/sleep", args: ["600"] };
 
@@ -36,6 +80,14 @@ export function hungShellWrapper(marker: string) {
 /** The wrapper shell started with `marker` and all its descendants. */
 export function wrapperTree(marker: string): number[] {
   return processesMatching(marker).flatMap((pid) => [pid, ...descendants(pid)]);
+}
+
+/**
+ * A stdio "server" that writes an endless line to stdout (`x` bytes, never a newline) and never
+ * speaks MCP; `marker` is the shell's `$0`, so `wrapperTree(marker)` finds it and its pipeline.
+ */
+export function floodingServer(marker: string) {
+  return { command: "/bin/sh", args: ["-c", "tr '\\0' x < /dev/zero & wait", marker] };
 }
 
 /** A real stdio server (test/support/upstream-dynamic-server.ts) that starts only after `delayMs`. */
