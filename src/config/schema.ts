@@ -180,7 +180,7 @@ export const SETTINGS = {
     "MCP_BRIDGE_FOLDERS",
     list,
     [],
-    "host folders run_python code may read, each at /data/<folder name>, read-only (absolute paths or ~/…; nothing is shared by default)",
+    "host folders run_python code may use, each at /data/<folder name>: read-only, or read-write with a `:rw` suffix (`~/sales:rw`; local engines only; never the output folder); absolute paths or ~/…; nothing is shared by default",
   ),
   outputFolder: setting(
     "MCP_BRIDGE_OUTPUT_FOLDER",

@@ -24,9 +24,15 @@ export function filesSentence(
   } catch {
     return "Files it writes to /output come back with the result.";
   }
-  const read = folders.read.map((f) => `${f.mount} (${f.host})`).join(", ");
+  const list = (writable: boolean) =>
+    folders.read
+      .filter((f) => f.writable === writable)
+      .map((f) => `${f.mount} (${f.host})`)
+      .join(", ");
+  const [read, write] = [list(false), list(true)];
   return [
     read ? `Its code can read the user's folders ${read}, read-only.` : "",
+    write ? `It can read and write the user's folders ${write}: changes there are the user's files, kept.` : "",
     `Files it writes to /output come back with the result${folders.output ? ` and are saved to ${folders.output}` : ""}.`,
   ]
     .filter(Boolean)

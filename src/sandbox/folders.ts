@@ -1,16 +1,18 @@
 /**
- * Host folders the user allowed (MCP_BRIDGE_FOLDERS, read-only at /data/<name>; MCP_BRIDGE_OUTPUT_FOLDER,
- * where /output files are saved). Checked once per engine start: real directories, never bridge's
- * own root (the queue secret lives there), names unique. On a local engine they are bind-mounted
- * read-only; a remote engine cannot see host paths, so their files are copied over the channel
- * into a tmpfs at every container start and reset, with links out of the folder and special
- * files refused (listed, so the sandbox can say why).
+ * Host folders the user allowed (MCP_BRIDGE_FOLDERS, at /data/<name>: read-only, or read-write with a
+ * `:rw` suffix; MCP_BRIDGE_OUTPUT_FOLDER, where /output files are saved). Checked once per engine
+ * start: real directories, never bridge's own root (the queue secret lives there), names unique, a
+ * read-write folder never overlapping the output folder. On a local engine they are bind-mounted;
+ * a remote engine cannot see host paths, so their files are copied over the channel into a tmpfs
+ * at every container start and reset, with links out of the folder and special files refused
+ * (listed, so the sandbox can say why) — read-only folders only: writes could not come back.
  */
 import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, isAbsolute, join, sep } from "node:path";
 import type { Config } from "../config/index.ts";
 import { BridgeError } from "../errors.ts";
+import type { EngineName } from "./argv.ts";
 import { FileRefusedError, readRegularFileBytes } from "../fs/read.ts";
 import { SPECIAL_REASON, walkFolder, type WalkEntry } from "./folder-walk.ts";
 
@@ -21,14 +23,16 @@ export const OUTPUT_DIR = "/output";
 export const REMOTE_COPY_MAX_BYTES = 128 * 1024 * 1024;
 export const REMOTE_COPY_MAX_FILES = 5000;
 
-/** One allowed folder: its name in the sandbox, the real host path, and its mount point. */
+/** One allowed folder: its name in the sandbox, the real host path, its mount point, and whether code may write it. */
 export interface Folder {
   name: string;
   host: string;
   mount: string;
+  writable: boolean;
 }
 
 export interface Folders {
+  /** Every allowed folder (read-only and read-write). */
   read: Folder[];
   /** Real path of the folder /output files are saved to, if the user allowed one. */
   output?: string;
@@ -37,6 +41,22 @@ export interface Folders {
 /** `~` and `~/x` → the home directory. */
 export function expandHome(path: string, home = homedir()): string {
   return path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
+}
+
+/** The access suffixes an MCP_BRIDGE_FOLDERS entry may end with (the engines' own `-v` words). */
+const ACCESS = { ro: false, rw: true } as const;
+
+/**
+ * One MCP_BRIDGE_FOLDERS entry → its path and whether it is read-write: `PATH`, `PATH:ro` or
+ * `PATH:rw`. Any other `:` stays in the path, which realDir then refuses (engines cannot mount it),
+ * saying which suffixes exist.
+ */
+export function parseFolderEntry(raw: string): { path: string; writable: boolean } {
+  const colon = raw.lastIndexOf(":");
+  const suffix = raw.slice(colon + 1);
+  if (colon >= 0 && suffix in ACCESS)
+    return { path: raw.slice(0, colon), writable: ACCESS[suffix as keyof typeof ACCESS] };
+  return { path: raw, writable: false };
 }
 
 const inside = (child: string, parent: string) =>
@@ -50,7 +70,7 @@ function realDir(setting: string, raw: string, home?: string): string {
     });
   if (path.includes(":"))
     throw new BridgeError("CONFIG_INVALID", `${setting}: "${raw}" contains ':', which container engines cannot mount`, {
-      hint: "Rename the folder, or allow a parent folder without ':'.",
+      hint: `Rename the folder, or allow a parent folder without ':'.${setting === "MCP_BRIDGE_FOLDERS" ? ` An entry may end with ":rw" (read-write) or ":ro" (read-only, the default), lower case, e.g. ${raw.slice(0, raw.lastIndexOf(":"))}:rw.` : ""}`,
     });
   let real: string;
   try {
@@ -96,10 +116,15 @@ export function resolveFolders(
   };
   const read: Folder[] = [];
   for (const raw of config.folders) {
-    const host = realDir("MCP_BRIDGE_FOLDERS", raw, home);
+    const entry = parseFolderEntry(raw);
+    const host = realDir("MCP_BRIDGE_FOLDERS", entry.path, home);
     check("MCP_BRIDGE_FOLDERS", host);
     const name = basename(host);
     const clash = read.find((f) => f.name === name);
+    if (clash && clash.host === host && clash.writable !== entry.writable)
+      throw new BridgeError("CONFIG_INVALID", `MCP_BRIDGE_FOLDERS: ${host} is listed both read-only and read-write`, {
+        hint: `Keep one entry: ${host}:rw to let code write it, ${host} to keep it read-only.`,
+      });
     if (clash && clash.host === host) continue;
     if (clash)
       throw new BridgeError(
@@ -107,19 +132,37 @@ export function resolveFolders(
         `MCP_BRIDGE_FOLDERS: ${clash.host} and ${host} would both be ${DATA_ROOT}/${name}`,
         { hint: "Allow folders with different names (a folder appears under its own name)." },
       );
-    read.push({ name, host, mount: `${DATA_ROOT}/${name}` });
+    read.push({ name, host, mount: `${DATA_ROOT}/${name}`, writable: entry.writable });
   }
   let output: string | undefined;
   if (config.outputFolder) {
     output = realDir("MCP_BRIDGE_OUTPUT_FOLDER", config.outputFolder, home);
     check("MCP_BRIDGE_OUTPUT_FOLDER", output);
+    // bridge writes result files into the output folder as the user: sandbox code that can also
+    // write there could plant links that redirect those writes.
+    const out = output;
+    const overlap = read.find((f) => f.writable && (inside(f.host, out) || inside(out, f.host)));
+    if (overlap)
+      throw new BridgeError(
+        "CONFIG_INVALID",
+        `MCP_BRIDGE_FOLDERS: ${overlap.host} is allowed read-write and ${overlap.host === out ? "is" : inside(out, overlap.host) ? "contains" : "lies inside"} MCP_BRIDGE_OUTPUT_FOLDER (${out}): bridge saves result files there itself, and sandbox code that can write there could plant links that redirect those saves`,
+        {
+          hint: "Use separate folders for the two (code can write its results straight into the read-write folder), or allow that folder read-only.",
+        },
+      );
   }
   return { read, ...(output ? { output } : {}) };
 }
 
-/** Engine flags that mount the folders read-only (local engines; /data itself stays read-only). */
-export function mountArgs(folders: Folders): string[] {
-  return folders.read.flatMap((f) => ["--volume", `${f.host}:${f.mount}:ro`]);
+/**
+ * Engine flags that bind-mount the folders (local engines; /data itself stays read-only): `ro`, or
+ * `rw` for read-write ones. podman also takes `nosuid,nodev` there; docker's `-v` refuses them (no
+ * difference inside the container: no capabilities and no-new-privileges already make set-uid
+ * files and device nodes inert).
+ */
+export function mountArgs(folders: Folders, engine: EngineName): string[] {
+  const rw = engine === "podman" ? "rw,nosuid,nodev" : "rw";
+  return folders.read.flatMap((f) => ["--volume", `${f.host}:${f.mount}:${f.writable ? rw : "ro"}`]);
 }
 
 /** A remote engine's copy of the folders: files to send, and what was refused with the reason. */

@@ -41,11 +41,21 @@ export interface PrepareDeps {
 /**
  * Detects the engine, checks (or pulls) the image, resolves the allowed folders and the rlimits.
  * Throws BridgeError: ENGINE_NOT_FOUND / ENGINE_FAILED, IMAGE_MISSING, CONFIG_INVALID (folders
- * without no-new-privileges on a local engine: the runtime's syscall filter needs it).
+ * without no-new-privileges on a local engine: the runtime's syscall filter needs it; a read-write
+ * folder on a remote engine, which gets copies and so could not keep what code writes).
  */
 export async function prepareEngine(config: Config, deps: PrepareDeps): Promise<EngineSetup> {
   const folders = resolveFolders(config);
   const engine = await detectEngine(config, deps.engine);
+  const writable = folders.read.filter((f) => f.writable);
+  if (engine.remote && writable.length)
+    throw new BridgeError(
+      "CONFIG_INVALID",
+      `MCP_BRIDGE_FOLDERS: ${writable.map((f) => f.host).join(", ")} ${writable.length > 1 ? "are" : "is"} allowed read-write, but the container engine is remote (${engine.name}${engine.name === "podman" ? " through CONTAINER_HOST, podman-remote or a podman machine" : " through DOCKER_HOST or a VM"}): it cannot mount this machine's folders, so bridge copies them into each container and writes there would be lost`,
+      {
+        hint: "Allow the folder read-only (drop ':rw') and let code write results to /output (MCP_BRIDGE_OUTPUT_FOLDER saves them on this machine), or use a local engine.",
+      },
+    );
   if (deps.pullImage === false) await requireImage(engine, config.image, deps.engine);
   else
     await ensureImage(engine, config.image, deps.engine, () =>
@@ -108,7 +118,7 @@ export function launchPlan(
   const masks = mounted ? specialFileMasks(folders) : undefined;
   const mounts = copied
     ? ["--tmpfs", `${DATA_ROOT}:rw,nosuid,nodev,size=${REMOTE_COPY_MAX_BYTES},mode=1777`]
-    : [...mountArgs(folders), ...(masks?.mounts ?? [])];
+    : [...mountArgs(folders, engine.name), ...(masks?.mounts ?? [])];
   const argv = buildRunArgv(config, {
     engine: engine.name,
     binary: engine.binary,
@@ -130,12 +140,19 @@ export function remoteDataCopy(setup: EngineSetup): (DataCopy & { bytes: number 
 
 /**
  * Bind-mounted folders only: the `init` asks the runtime to refuse unix sockets (a read-only mount
- * does not stop connect()) and tells its guard which special files are masked and why.
+ * does not stop connect()), with a read-write folder also mknod and symlink (no FIFO or link
+ * planted there for host programs), and tells its guard which special files are masked and why.
  */
 function runtimeInit(config: Config, extensions: SandboxExtension[], folders: Folders, masks?: Masks): RuntimeInit {
   const modules: Record<string, string> = {};
   for (const ext of extensions) Object.assign(modules, ext.modules);
-  const mounted = masks ? { denyUnixSockets: true, refused: masks.refused } : {};
+  const mounted = masks
+    ? {
+        denyUnixSockets: true,
+        ...(folders.read.some((f) => f.writable) ? { denyPlanting: true } : {}),
+        refused: masks.refused,
+      }
+    : {};
   return {
     modules,
     preludes: extensions.map((e) => e.prelude),

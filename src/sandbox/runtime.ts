@@ -16,10 +16,12 @@ export interface RuntimeInit {
   preludes: string[];
   /** Modules the supervisor imports before forking kernels; `optional` ones the image lacks are skipped. */
   warm?: { modules: string[]; optional: string[] };
-  /** Allowed folders (for clear errors in the sandbox): name, host path, mount point. */
-  folders?: Array<{ name: string; host: string; mount: string }>;
+  /** Allowed folders (for clear errors in the sandbox): name, host path, mount point, read-write or not. */
+  folders?: Array<{ name: string; host: string; mount: string; writable: boolean }>;
   /** Folders are bind-mounted: the runtime's syscall filter also refuses AF_UNIX sockets (python/isolation.py). */
   denyUnixSockets?: boolean;
+  /** A read-write folder is bind-mounted: the filter also refuses mknod and symlink (FIFOs and links planted for host programs). */
+  denyPlanting?: boolean;
   /** Container path → why the guard refuses it (special files masked in bind-mounted folders). */
   refused?: Record<string, string>;
 }

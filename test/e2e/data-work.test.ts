@@ -1,12 +1,12 @@
 /**
  * Data work end to end, per engine: the compiled `dist/bridge serve` with the datascience image
- * (built offline by `bridge image build`), a folder the user allowed and an output folder. pandas
- * reads the CSV, the summary CSV and the chart land in the output folder and come back in the
- * result; warm-imported modules start pristine in every call; oversized figures are downscaled;
+ * (built offline by `bridge image build`), a folder the user allowed, one allowed read-write and an
+ * output folder. pandas reads the CSV, the summary CSV and the chart land in the output folder and
+ * come back in the result; `to_csv` into the read-write folder lands on the host; warm-imported modules start pristine in every call; oversized figures are downscaled;
  * a missing package names the command that builds an image with it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bridgeEnv, resultText, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
 import { DATA_IMAGE, hasDataImage } from "../support/data-image.ts";
@@ -46,6 +46,7 @@ for (const { engine, usable } of ENGINES) {
     const root = tempDir();
     const sales = join(root.path, "sales");
     const reports = join(root.path, "reports");
+    const cleaned = join(root.path, "cleaned");
     let b: RunningBridge;
     const run = async (code: string, extra: Record<string, unknown> = {}) =>
       (await b.client.callTool({ name: "run_python", arguments: { code, ...extra } }, undefined, {
@@ -55,12 +56,14 @@ for (const { engine, usable } of ENGINES) {
     beforeAll(async () => {
       mkdirSync(sales);
       mkdirSync(reports);
+      mkdirSync(cleaned);
+      chmodSync(cleaned, 0o777); // writable by the sandbox's user (uid 65534)
       writeFileSync(join(sales, "sales.csv"), "region,amount\nnorth,10\nsouth,20\nnorth,5\n");
       b = await startBridge({
         env: bridgeEnv(join(root.path, "home"), {
           MCP_BRIDGE_ENGINE: engine,
           MCP_BRIDGE_IMAGE: DATA_IMAGE,
-          MCP_BRIDGE_FOLDERS: sales,
+          MCP_BRIDGE_FOLDERS: `${sales},${cleaned}:rw`,
           MCP_BRIDGE_OUTPUT_FOLDER: reports,
           MCP_BRIDGE_TOOLS: "sandbox",
         }),
@@ -74,6 +77,7 @@ for (const { engine, usable } of ENGINES) {
     test("the server tells the model where the folders are", () => {
       const text = b.client.getInstructions() ?? "";
       expect(text).toContain(`/data/sales (${sales}), read-only`);
+      expect(text).toContain(`read and write the user's folders /data/cleaned (${cleaned})`);
       expect(text).toContain(`saved to ${reports}`);
     });
 
@@ -113,6 +117,21 @@ for (const { engine, usable } of ENGINES) {
       expect(resultText(r)).toContain(
         `[file /output/summary.csv: ${csv.length} B text/csv, saved to ${join(reports, "summary.csv")}]`,
       );
+    }, 120_000);
+
+    test("pandas writes into the read-write folder with to_csv: the host has the file, the next call reads it back, and it is not a result file", async () => {
+      const r = await run(
+        [
+          "import pandas as pd",
+          'df = pd.read_csv("/data/sales/sales.csv")',
+          'df[df.amount > 5].to_csv("/data/cleaned/big.csv", index=False)',
+        ].join("\n"),
+      );
+      expect(r.isError, resultText(r)).toBeFalsy();
+      expect(readFileSync(join(cleaned, "big.csv"), "utf8")).toBe("region,amount\nnorth,10\nsouth,20\n");
+      expect(r.structuredContent.files ?? []).toEqual([]);
+      const back = await run('import pandas as pd\nlen(pd.read_csv("/data/cleaned/big.csv"))');
+      expect(back.structuredContent.result).toBe("2");
     }, 120_000);
 
     test("warm imports: numpy, pandas and pyplot are loaded before the code runs, and nothing a call does to them reaches the next call", async () => {

@@ -44,11 +44,18 @@ export function foldersResult(config: Config): CheckResult | undefined {
   if (!config.folders.length && !config.outputFolder) return undefined;
   try {
     const f = resolveFolders(config);
-    const read = f.read.map((x) => `${x.mount} ← ${x.host}`).join(", ");
+    const list = (writable: boolean) =>
+      f.read
+        .filter((x) => x.writable === writable)
+        .map((x) => `${x.mount} ${writable ? "↔" : "←"} ${x.host}`)
+        .join(", ");
+    const [read, write] = [list(false), list(true)];
     return {
       name: "folders",
       status: "ok",
-      detail: [read && `read-only: ${read}`, f.output && `/output → ${f.output}`].filter(Boolean).join("; "),
+      detail: [read && `read-only: ${read}`, write && `read-write: ${write}`, f.output && `/output → ${f.output}`]
+        .filter(Boolean)
+        .join("; "),
     };
   } catch (err) {
     return {

@@ -139,11 +139,12 @@ def put_data_file(path, body):
 
 class FolderGuard:
     """The audit hook behind clear errors for allowed folders: the mounts (or copies) are what keep
-    the host safe; this turns what would be a hang, a confusing read or a bare EACCES into a message
-    that says what was refused and why."""
+    the host safe; this turns what would be a hang, a confusing read or a bare EACCES/EROFS into a
+    message that says what was refused and why. Writes pass only under read-write folders, and
+    only to regular files that stay inside the folder."""
 
     def __init__(self, folders, refused):
-        self.folders = folders or []  # [{"name", "host", "mount"}]
+        self.folders = folders or []  # [{"name", "host", "mount", "writable"}]
         self.refused = refused or {}  # container path -> reason (remote copies; masked FIFOs, sockets, devices)
 
     def install(self):
@@ -151,6 +152,9 @@ class FolderGuard:
             sys.addaudithook(self.hook)
 
     def hook(self, event, args):
+        if event == "os.symlink" and any(f.get("writable") for f in self.folders):
+            # The syscall filter refuses it anyway (isolation.py, deny_plant): say why.
+            raise PermissionError(1, "refused: no symbolic links can be made while a read-write folder is allowed (%s): programs on the user's machine would follow them out of the folder" % ", ".join(f["mount"] for f in self.folders if f.get("writable")), args[1] if len(args) > 1 else None)
         if event != "open" or not args or not isinstance(args[0], (str, bytes)):
             return
         path = args[0].decode("utf-8", "surrogateescape") if isinstance(args[0], bytes) else args[0]
@@ -165,29 +169,45 @@ class FolderGuard:
                 raise PermissionError(13, "refused: '..' leads out of the allowed folders (%s)" % ", ".join(f["mount"] for f in self.folders), path)
             return
         writing = any(c in str(mode) for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC)
-        if writing:
-            raise PermissionError(13, "allowed folders are read-only; write files to /output and they come back as results", path)
+        folder = next((f for f in self.folders if full == f["mount"] or full.startswith(f["mount"] + "/")), None)
+        if writing and not (folder and folder.get("writable")):
+            raise PermissionError(13, self.read_only(folder, full), path)
         reason = self.refused.get(full)
         if reason:
             raise PermissionError(13, "refused: %s" % reason, path)
-        mount = next((f["mount"] for f in self.folders if full == f["mount"] or full.startswith(f["mount"] + "/")), None)
-        if mount is None:
+        if folder is None:
             if full != DATA_ROOT and not os.path.lexists(full):
                 raise FileNotFoundError(2, "no allowed folder at %s; the allowed ones are %s (the user allows folders with MCP_BRIDGE_FOLDERS)" % ("/".join(full.split("/")[:3]), ", ".join(f["mount"] for f in self.folders)), path)
             return
+        mount = folder["mount"]
         real = os.path.realpath(full)
         if real != mount and not real.startswith(mount + "/"):
             raise PermissionError(13, "refused: a symbolic link that leads out of the allowed folder %s" % mount, path)
         try:
             st = os.stat(full)
         except OSError:
-            return
+            st = None
         import stat as S
-        if not S.S_ISREG(st.st_mode) and not S.S_ISDIR(st.st_mode):
+        if st is not None and not S.S_ISREG(st.st_mode) and not S.S_ISDIR(st.st_mode):
             kind = "a FIFO" if S.S_ISFIFO(st.st_mode) else "a socket" if S.S_ISSOCK(st.st_mode) else "a device" if S.S_ISCHR(st.st_mode) or S.S_ISBLK(st.st_mode) else "not a regular file"
             raise PermissionError(13, "refused: %s, not a regular file" % kind, path)
-        if not os.access(full, os.R_OK):
+        if writing:
+            target = full if st is not None else os.path.dirname(real)
+            if (st is not None or os.path.isdir(target)) and not os.access(target, os.W_OK):
+                host = folder["host"] + target[len(mount):]
+                mode = os.stat(target).st_mode & 0o777
+                raise PermissionError(13, "%s is allowed read-write, but the sandbox's user (uid %d) may not write %s (mode %o): on the user's machine, make it writable for others (chmod o+w %s) or for the uid the sandbox's files get there (an ACL)" % (mount, os.getuid(), target, mode, host), path)
+            return
+        if st is not None and not os.access(full, os.R_OK):
             raise PermissionError(13, "not readable by the sandbox's user (uid %d; the file's mode is %o): make it readable for others on the host (chmod o+r) to use it here" % (os.getuid(), st.st_mode & 0o777), path)
+
+    def read_only(self, folder, full):
+        """Why a write under /data is refused, and where code may write instead."""
+        rw = [f["mount"] for f in self.folders if f.get("writable")]
+        if not rw:
+            return "allowed folders are read-only; write files to /output and they come back as results"
+        what = "%s is read-only" % folder["mount"] if folder else "%s is not an allowed folder" % "/".join(full.split("/")[:3])
+        return "%s; write to the read-write folder%s %s, or to /output (files there come back as results)" % (what, "s" if len(rw) > 1 else "", ", ".join(rw))
 
 
 class ResultFiles:

@@ -22,8 +22,8 @@ import ctypes, errno, platform, struct
 SCRATCH = ("/tmp", "/workspace", "/output", "/dev/shm", "/dev/mqueue")
 # Per-architecture syscall numbers and AUDIT_ARCH values (linux uapi asm/unistd*.h, audit.h).
 ARCH = {
-    "x86_64": dict(audit=0xC000003E, socket=41, socketpair=53, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
-    "aarch64": dict(audit=0xC00000B7, socket=198, socketpair=199, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
+    "x86_64": dict(audit=0xC000003E, socket=41, socketpair=53, mknod=133, mknodat=259, symlink=88, symlinkat=266, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
+    "aarch64": dict(audit=0xC00000B7, socket=198, socketpair=199, mknodat=33, symlinkat=36, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
 }.get(platform.machine()) if struct.calcsize("P") == 8 else None  # a 32-bit Python: no filter
 IO_URING = (425, 426, 427)  # io_uring_setup/enter/register: the same number on every architecture
 AF_UNIX, AF_VSOCK = 1, 40
@@ -121,15 +121,18 @@ def process_state():
     return state
 
 
-def install_syscall_filter(deny_unix=False):
+def install_syscall_filter(deny_unix=False, deny_plant=False):
     """A seccomp filter on this process and everything it forks, in addition to the engine's
     profile (which a remote podman cannot be given: it reads profile paths on its own host):
     socket(AF_VSOCK), io_uring and the keyring syscalls fail with EPERM; syscalls of another ABI
     (i386, x32) are refused. With `deny_unix` (allowed folders bind-mounted: a read-only mount does
     not stop connect() to a host socket in them) socket(AF_UNIX) and datagram socketpairs (whose
     sendto() can name a path) fail with EPERM too; stream and seqpacket socketpairs (asyncio,
-    multiprocessing) stay allowed: they are connected and cannot address a path. Needs
-    no_new_privs, which bridge's containers have. True if installed."""
+    multiprocessing) stay allowed: they are connected and cannot address a path. With `deny_plant`
+    (a read-write folder bind-mounted) mknod/mknodat and symlink/symlinkat fail with EPERM
+    everywhere (a filter cannot see paths): no FIFO planted there for host programs to block on or
+    feed, no link that sends a host program's read or write out of the folder. Needs no_new_privs,
+    which bridge's containers have. True if installed."""
     if ARCH is None:
         return False
     try:
@@ -144,7 +147,10 @@ def install_syscall_filter(deny_unix=False):
     # little-endian machines; the kernel reads family and type as int). Jumps to "allow"/"deny"
     # land on the last two instructions.
     prog = [(LD, 0, 0, 4), (JEQ, 1, 0, ARCH["audit"]), (RET, 0, 0, DENY), (LD, 0, 0, 0), (JGE, "deny", 0, 0x40000000)]
-    prog += [(JEQ, "deny", 0, nr) for nr in IO_URING + (ARCH["add_key"], ARCH["request_key"], ARCH["keyctl"])]
+    denied = IO_URING + (ARCH["add_key"], ARCH["request_key"], ARCH["keyctl"])
+    if deny_plant:
+        denied += tuple(ARCH[n] for n in ("mknod", "mknodat", "symlink", "symlinkat") if n in ARCH)
+    prog += [(JEQ, "deny", 0, nr) for nr in denied]
     families = [(JEQ, "deny", 0, AF_VSOCK)] + ([(JEQ, "deny", 0, AF_UNIX)] if deny_unix else [])
     prog += [(JEQ, 0, len(families) + 2, ARCH["socket"]), (LD, 0, 0, 16)] + families + [(RET, 0, 0, ALLOW)]
     if deny_unix:

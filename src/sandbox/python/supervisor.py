@@ -29,7 +29,7 @@ class Supervisor:
             self.init["refused"] = (self.init["data"] or {}).get("refused") or {}
         # Python's SIGINT handler would let user code kill PID 1 with SIGINT; ignored, it is dropped.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.filtered = install_syscall_filter(deny_unix=bool(self.init.get("denyUnixSockets")))
+        self.filtered = install_syscall_filter(deny_unix=bool(self.init.get("denyUnixSockets")), deny_plant=bool(self.init.get("denyPlanting")))
         self.baseline = process_state()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)

@@ -86,6 +86,19 @@ describe("loadConfig", () => {
     expect(c.timeout).toBe(45_000);
   });
 
+  test("MCP_BRIDGE_FOLDERS keeps each entry's ':rw' / ':ro' suffix (a comma list in the environment, an array in the file)", () => {
+    const env = loadConfig({
+      env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_FOLDERS: " ~/sales:rw , /srv/ref:ro,/srv/raw " },
+      readFile: files({}),
+    });
+    expect(env.folders).toEqual(["~/sales:rw", "/srv/ref:ro", "/srv/raw"]);
+    const file = loadConfig({
+      env: { BRIDGE_ROOT: "/r" },
+      readFile: files({ "/r/config.json": JSON.stringify({ folders: ["~/sales:rw", "/srv/raw"] }) }),
+    });
+    expect(file.folders).toEqual(["~/sales:rw", "/srv/raw"]);
+  });
+
   test("MCP_BRIDGE_CONFIG points at another file", () => {
     const c = loadConfig({
       env: { BRIDGE_ROOT: "/r", MCP_BRIDGE_CONFIG: "/etc/b.json" },

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../../src/config/index.ts";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { claudeCheck } from "../../../src/doctor/checks/claude.ts";
+import { foldersResult } from "../../../src/doctor/checks/data.ts";
 import { rootCheck } from "../../../src/doctor/checks/root.ts";
 import { renderReport, reportExitCode, runChecks, withSelfCommand } from "../../../src/doctor/report.ts";
 import type { CheckResult, DoctorDeps, SpawnResult } from "../../../src/doctor/types.ts";
@@ -131,5 +135,35 @@ describe("report", () => {
     expect(withSelfCommand(results, ["/usr/bin/bun", "/src/cli.ts"])[0]!.fix).toBe(
       "run `/usr/bin/bun /src/cli.ts worker --init` to create it",
     );
+  });
+});
+
+describe("folders check", () => {
+  test("lists read-only and read-write folders apart; a read-write folder holding the output folder fails with the fix", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "bridge-doctor-folders-"));
+    try {
+      for (const d of ["ref", "work/reports", "out"]) mkdirSync(join(tmp, d), { recursive: true });
+      const config = (env: Record<string, string>) =>
+        loadConfig({ env: { BRIDGE_ROOT: join(tmp, "root"), ...env }, readFile: () => undefined });
+      const ok = foldersResult(
+        config({
+          MCP_BRIDGE_FOLDERS: `${join(tmp, "ref")},${join(tmp, "work")}:rw`,
+          MCP_BRIDGE_OUTPUT_FOLDER: join(tmp, "out"),
+        }),
+      );
+      expect(ok).toEqual({
+        name: "folders",
+        status: "ok",
+        detail: `read-only: /data/ref ← ${join(tmp, "ref")}; read-write: /data/work ↔ ${join(tmp, "work")}; /output → ${join(tmp, "out")}`,
+      });
+      const bad = foldersResult(
+        config({ MCP_BRIDGE_FOLDERS: `${join(tmp, "work")}:rw`, MCP_BRIDGE_OUTPUT_FOLDER: join(tmp, "work/reports") }),
+      );
+      expect(bad).toMatchObject({ name: "folders", status: "fail" });
+      expect(bad!.detail).toContain("is allowed read-write and contains MCP_BRIDGE_OUTPUT_FOLDER");
+      expect(bad!.fix).toContain("Use separate folders");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

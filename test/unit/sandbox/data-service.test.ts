@@ -78,7 +78,7 @@ describe("containers", () => {
         modules: ["polars", "numpy", "pandas", "matplotlib.pyplot"],
         optional: ["numpy", "pandas", "matplotlib.pyplot"],
       },
-      folders: [{ name: "sales", host: sales, mount: "/data/sales" }],
+      folders: [{ name: "sales", host: sales, mount: "/data/sales", writable: false }],
       denyUnixSockets: true,
       refused: { "/data/sales/pipe": "a FIFO, not a regular file" },
     });
@@ -139,6 +139,41 @@ describe("containers", () => {
     ]);
     expect(fake.received.find((h) => h.t === "reset")).toMatchObject({ data: { files: 1 } });
     await service.shutdown();
+  });
+
+  test("local engine: a ':rw' folder is bind-mounted read-write (podman: nosuid,nodev) and the runtime also refuses mknod and symlink", async () => {
+    const ref = join(tmp.path, "ref");
+    mkdirSync(ref, { recursive: true });
+    const { service, fake } = setup({}, { MCP_BRIDGE_FOLDERS: `${sales}:rw,${ref}` });
+    await service.run({ code: "1" });
+    const argv = fake.argvs[0]!;
+    expect(argv).toContain(`${sales}:/data/sales:rw,nosuid,nodev`);
+    expect(argv).toContain(`${ref}:/data/ref:ro`);
+    // The special files of a read-write folder are masked as well.
+    expect(argv.some((a) => a.endsWith(":/data/sales/pipe:ro"))).toBe(true);
+    expect(fake.received[0]).toMatchObject({
+      folders: [
+        { name: "sales", host: sales, mount: "/data/sales", writable: true },
+        { name: "ref", host: ref, mount: "/data/ref", writable: false },
+      ],
+      denyUnixSockets: true,
+      denyPlanting: true,
+      refused: { "/data/sales/pipe": "a FIFO, not a regular file" },
+    });
+    await service.shutdown();
+    // Read-only folders only: FIFOs and links may still be made (in /tmp, say).
+    const ro = setup({}, { MCP_BRIDGE_FOLDERS: ref });
+    await ro.service.run({ code: "1" });
+    expect(ro.fake.received[0]!.denyPlanting).toBeUndefined();
+    await ro.service.shutdown();
+  });
+
+  test("remote engine: a ':rw' folder is refused before any container starts (copies could not keep writes)", async () => {
+    const { service, fake } = setup({}, { MCP_BRIDGE_FOLDERS: `${sales}:rw` }, { CONTAINER_HOST: "ssh://elsewhere" });
+    await expect(service.run({ code: "1" })).rejects.toThrow(
+      new RegExp(`MCP_BRIDGE_FOLDERS: ${sales} is allowed read-write, but the container engine is remote`),
+    );
+    expect(fake.argvs).toHaveLength(0);
   });
 
   test("a folder holding bridge's root (the queue secret) is refused before any container starts", async () => {

@@ -3,7 +3,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MASK_MAX, maskSpecialFiles, walkFolder } from "../../../src/sandbox/folder-walk.ts";
-import { copyFolders, REMOTE_COPY_MAX_BYTES, resolveFolders } from "../../../src/sandbox/folders.ts";
+import {
+  copyFolders,
+  mountArgs,
+  parseFolderEntry,
+  REMOTE_COPY_MAX_BYTES,
+  resolveFolders,
+} from "../../../src/sandbox/folders.ts";
 import {
   MAX_FILE_NOTES,
   MAX_RESULT_FILES,
@@ -35,7 +41,7 @@ describe("resolveFolders", () => {
     const sales = dir("home/sales");
     symlinkSync(sales, join(tmp.path, "home/sales-link"));
     expect(resolveFolders({ ...base, folders: ["~/sales-link", sales] }, join(tmp.path, "home"))).toEqual({
-      read: [{ name: "sales", host: sales, mount: "/data/sales" }],
+      read: [{ name: "sales", host: sales, mount: "/data/sales", writable: false }],
     });
   });
 
@@ -60,6 +66,94 @@ describe("resolveFolders", () => {
   });
 });
 
+describe("read-write folders (':rw')", () => {
+  test("an entry is PATH, PATH:ro or PATH:rw; any other suffix is refused with the fix", () => {
+    expect(parseFolderEntry("/home/u/sales")).toEqual({ path: "/home/u/sales", writable: false });
+    expect(parseFolderEntry("/home/u/sales:ro")).toEqual({ path: "/home/u/sales", writable: false });
+    expect(parseFolderEntry("/home/u/sales:rw")).toEqual({ path: "/home/u/sales", writable: true });
+    expect(parseFolderEntry("~/sales:rw")).toEqual({ path: "~/sales", writable: true });
+    // Any other ':' stays in the path, which the path check refuses, naming the suffixes that exist.
+    for (const other of ["/home/u/sales:RW", "/home/u/sales:wr", "/home/u/a:b/c", "/home/u/sales:"])
+      expect(parseFolderEntry(other)).toEqual({ path: other, writable: false });
+    const sales = dir("typo/sales");
+    let err: unknown;
+    try {
+      resolveFolders({ ...base, folders: [`${sales}:RW`] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: "CONFIG_INVALID",
+      message: `MCP_BRIDGE_FOLDERS: "${sales}:RW" contains ':', which container engines cannot mount`,
+      hint: `Rename the folder, or allow a parent folder without ':'. An entry may end with ":rw" (read-write) or ":ro" (read-only, the default), lower case, e.g. ${sales}:rw.`,
+    });
+  });
+
+  test("resolved with the access mode; ~ expanded; the same folder twice is one, unless the modes differ", () => {
+    const sales = dir("rw/home/sales");
+    const ref = dir("rw/home/ref");
+    const home = join(tmp.path, "rw/home");
+    expect(resolveFolders({ ...base, folders: ["~/sales:rw", `${ref}:ro`, `${sales}:rw`] }, home)).toEqual({
+      read: [
+        { name: "sales", host: sales, mount: "/data/sales", writable: true },
+        { name: "ref", host: ref, mount: "/data/ref", writable: false },
+      ],
+    });
+    expect(() => resolveFolders({ ...base, folders: [`${sales}:rw`, `${home}/./sales`] }, home)).toThrow(
+      /is listed both read-only and read-write/,
+    );
+  });
+
+  test("every refusal of read-only folders holds for read-write ones; ':' in a path still fails clearly", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["data:rw", /not an absolute path/],
+      [`${join(tmp.path, "missing")}:rw`, /does not exist/],
+      [`${dir("rw/a:b")}:rw`, /contains ':'/],
+      ["/:rw", /system folder/],
+      ["/proc/self:rw", /system folder/],
+      ["/sys:rw", /system folder/],
+      ["/dev:rw", /system folder/],
+      ["/run:rw", /system folder/],
+      [`${root}:rw`, /holds bridge's own files/],
+      [`${join(tmp.path, "home")}:rw`, /holds bridge's own files/],
+      [`${dir("home/.bridge/state/y")}:rw`, /holds bridge's own files/],
+    ];
+    for (const [entry, why] of cases) expect(() => resolveFolders({ ...base, folders: [entry] }), entry).toThrow(why);
+  });
+
+  test("a read-write folder that is, contains or lies inside the output folder is refused; read-only ones may", () => {
+    const out = dir("rwout/reports");
+    const parent = join(tmp.path, "rwout");
+    const sub = dir("rwout/reports/sub");
+    for (const [folder, how] of [
+      [out, "is"],
+      [parent, "contains"],
+      [sub, "lies inside"],
+    ] as const)
+      expect(() => resolveFolders({ ...base, folders: [`${folder}:rw`], outputFolder: out }), folder).toThrow(
+        `MCP_BRIDGE_FOLDERS: ${folder} is allowed read-write and ${how} MCP_BRIDGE_OUTPUT_FOLDER (${out})`,
+      );
+    expect(resolveFolders({ ...base, folders: [parent, sub], outputFolder: out }).output).toBe(out);
+    expect(resolveFolders({ ...base, folders: [`${dir("rwout2/w")}:rw`], outputFolder: out }).output).toBe(out);
+  });
+
+  test("mount flags: ro, or rw (podman adds nosuid,nodev; docker's -v refuses them)", () => {
+    const folders = {
+      read: [
+        { name: "a", host: "/h/a", mount: "/data/a", writable: false },
+        { name: "b", host: "/h/b", mount: "/data/b", writable: true },
+      ],
+    };
+    expect(mountArgs(folders, "podman")).toEqual([
+      "--volume",
+      "/h/a:/data/a:ro",
+      "--volume",
+      "/h/b:/data/b:rw,nosuid,nodev",
+    ]);
+    expect(mountArgs(folders, "docker")).toEqual(["--volume", "/h/a:/data/a:ro", "--volume", "/h/b:/data/b:rw"]);
+  });
+});
+
 describe("copyFolders (remote engines)", () => {
   test("regular files and links inside are copied; links out, FIFOs and unreadable dirs are refused; the size is capped", () => {
     const f = dir("copy/f");
@@ -69,7 +163,7 @@ describe("copyFolders (remote engines)", () => {
     symlinkSync("a.txt", join(f, "in-link"));
     symlinkSync(join(tmp.path, "file.txt"), join(f, "out-link"));
     Bun.spawnSync(["mkfifo", join(f, "fifo")]);
-    const copy = copyFolders({ read: [{ name: "f", host: f, mount: "/data/f" }] });
+    const copy = copyFolders({ read: [{ name: "f", host: f, mount: "/data/f", writable: false }] });
     expect(copy.files.map((x) => [x.path, new TextDecoder().decode(x.data)])).toEqual([
       ["/data/f/a.txt", "a"],
       ["/data/f/in-link", "a"],
@@ -81,14 +175,14 @@ describe("copyFolders (remote engines)", () => {
     });
     const big = dir("copy/big");
     writeFileSync(join(big, "x"), Buffer.alloc(REMOTE_COPY_MAX_BYTES + 1));
-    expect(() => copyFolders({ read: [{ name: "big", host: big, mount: "/data/big" }] })).toThrow(
+    expect(() => copyFolders({ read: [{ name: "big", host: big, mount: "/data/big", writable: false }] })).toThrow(
       /on a remote engine bridge copies them into every sandbox container/,
     );
   });
 });
 
 describe("maskSpecialFiles (local engines)", () => {
-  const folder = (host: string, name = "f") => ({ read: [{ name, host, mount: `/data/${name}` }] });
+  const folder = (host: string, name = "f") => ({ read: [{ name, host, mount: `/data/${name}`, writable: false }] });
 
   test("every FIFO and socket (and device, as root) at any depth gets a read-only empty-file mount and a reason", async () => {
     const f = dir("mask/f");
@@ -140,7 +234,7 @@ describe("maskSpecialFiles (local engines)", () => {
     for (let i = 0; i < 5; i++) writeFileSync(join(f, `x${i}`), "");
     const seen: string[] = [];
     walkFolder(
-      { name: "wide", host: f, mount: "/data/wide" },
+      { name: "wide", host: f, mount: "/data/wide", writable: false },
       (e) => seen.push(e.target),
       () => {},
       { entries: 5, depth: 64 },
@@ -148,7 +242,7 @@ describe("maskSpecialFiles (local engines)", () => {
     expect(seen).toHaveLength(5);
     expect(() =>
       walkFolder(
-        { name: "wide", host: f, mount: "/data/wide" },
+        { name: "wide", host: f, mount: "/data/wide", writable: false },
         () => {},
         () => {},
         { entries: 4, depth: 64 },
@@ -158,7 +252,7 @@ describe("maskSpecialFiles (local engines)", () => {
     mkdirSync(join(deep, "a/b/c"), { recursive: true });
     expect(() =>
       walkFolder(
-        { name: "deep", host: deep, mount: "/data/deep" },
+        { name: "deep", host: deep, mount: "/data/deep", writable: false },
         () => {},
         () => {},
         { entries: 100, depth: 2 },
