@@ -8,7 +8,9 @@
  * Prints tables; writes nothing to the repo.
  *
  *   bun bench/run_python.ts [calls=20]   (env: MCP_BRIDGE_ENGINE, MCP_BRIDGE_IMAGE, MCP_BRIDGE_POOL_SIZE,
- *                                         BENCH_DATA_IMAGE (default localhost/bridge-datascience:latest; "" skips the data rows))
+ *                                         BENCH_DATA_IMAGE (default localhost/bridge-datascience:latest; "" skips the data rows),
+ *                                         BENCH_BIN (default dist/bridge; another build, to compare side by side),
+ *                                         BENCH_ONLY=data (only the data-science rows))
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -21,7 +23,7 @@ import { defaultEngineDeps, detectEngine } from "../src/sandbox/engine.ts";
 import { hostRlimits } from "../src/sandbox/rlimits.ts";
 
 const calls = Number(process.argv[2] ?? 20);
-const bin = resolve(import.meta.dir, "../dist/bridge");
+const bin = resolve(process.env.BENCH_BIN || resolve(import.meta.dir, "../dist/bridge"));
 const root = mkdtempSync(join(tmpdir(), "bridge-bench-"));
 const env: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -33,81 +35,85 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 const rows: Array<{ mode: string; xs: number[] }> = [];
+const f = (n: number) => n.toFixed(1).padStart(8);
 
-const transport = new StdioClientTransport({ command: bin, args: ["serve"], env, stderr: "inherit" });
-const client = new Client({ name: "bench", version: "1" });
-await client.connect(transport);
-async function call(): Promise<number> {
-  const t = performance.now();
-  const r = (await client.callTool({ name: "run_python", arguments: { code: "print(1)" } })) as {
-    structuredContent?: { output: string };
-  };
-  const ms = performance.now() - t;
-  if (r.structuredContent?.output !== "1\n") throw new Error(`unexpected result: ${JSON.stringify(r)}`);
-  return ms;
-}
-
-await call(); // engine detection + first container
-await Bun.sleep(3000); // let the pool fill
-const paced: number[] = [];
-for (let i = 0; i < calls; i++) {
-  paced.push(await call());
-  await Bun.sleep(600);
-}
-rows.push({ mode: "paced (1 call / 600 ms)", xs: paced });
-await Bun.sleep(3000);
-const burst: number[] = [];
-for (let i = 0; i < calls; i++) burst.push(await call());
-rows.push({ mode: "burst (back to back)", xs: burst });
-await Bun.sleep(3000);
-const parallel: number[] = [];
-for (let round = 0; round < Math.max(1, Math.floor(calls / 8)); round++) {
-  parallel.push(...(await Promise.all(Array.from({ length: 8 }, () => call()))));
-  await Bun.sleep(3000);
-}
-rows.push({ mode: "burst (8 concurrent)", xs: parallel });
-await client.close();
-
-// Naive: one fresh container per call, same flags.
 const config = loadConfig({ env });
 const engine = await detectEngine(config, defaultEngineDeps());
-const argv = buildRunArgv(config, {
-  engine: engine.name,
-  binary: engine.binary,
-  ociRuntime: config.ociRuntime,
-  name: "x",
-  ownerPid: process.pid,
-  rlimits: hostRlimits({ readFile: (p) => readFileSync(p, "utf8") }, engine.remote),
-});
-const naive: number[] = [];
-for (let i = 0; i < Math.min(calls, 10); i++) {
-  const a = [...argv];
-  a[a.indexOf("--name") + 1] = `bridge-bench-${process.pid}-${i}`;
-  a.splice(a.length - 2, 2, "-c", "print(1)");
-  a.splice(a.indexOf("-i"), 1);
-  const t = performance.now();
-  const r = Bun.spawnSync(a, { stdout: "pipe", stderr: "pipe" });
-  naive.push(performance.now() - t);
-  if (r.stdout.toString() !== "1\n") throw new Error(`naive run failed: ${r.stderr.toString()}`);
-}
-rows.push({ mode: `naive ${engine.name} run --rm per call`, xs: naive });
-rmSync(root, { recursive: true, force: true });
 
-const f = (n: number) => n.toFixed(1).padStart(8);
-console.log(
-  `\nrun_python print(1) via MCP client, ${engine.name} ${engine.version}, image ${config.image}, pool ${config.poolSize}`,
-);
-console.log(
-  `${"mode".padEnd(34)}${"n".padStart(4)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"min".padStart(8)}${"max".padStart(8)}`,
-);
-for (const { mode, xs } of rows)
+if (process.env.BENCH_ONLY !== "data") await printRows();
+
+async function printRows() {
+  const transport = new StdioClientTransport({ command: bin, args: ["serve"], env, stderr: "inherit" });
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(transport);
+  async function call(): Promise<number> {
+    const t = performance.now();
+    const r = (await client.callTool({ name: "run_python", arguments: { code: "print(1)" } })) as {
+      structuredContent?: { output: string };
+    };
+    const ms = performance.now() - t;
+    if (r.structuredContent?.output !== "1\n") throw new Error(`unexpected result: ${JSON.stringify(r)}`);
+    return ms;
+  }
+
+  await call(); // engine detection + first container
+  await Bun.sleep(3000); // let the pool fill
+  const paced: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    paced.push(await call());
+    await Bun.sleep(600);
+  }
+  rows.push({ mode: "paced (1 call / 600 ms)", xs: paced });
+  await Bun.sleep(3000);
+  const burst: number[] = [];
+  for (let i = 0; i < calls; i++) burst.push(await call());
+  rows.push({ mode: "burst (back to back)", xs: burst });
+  await Bun.sleep(3000);
+  const parallel: number[] = [];
+  for (let round = 0; round < Math.max(1, Math.floor(calls / 8)); round++) {
+    parallel.push(...(await Promise.all(Array.from({ length: 8 }, () => call()))));
+    await Bun.sleep(3000);
+  }
+  rows.push({ mode: "burst (8 concurrent)", xs: parallel });
+  await client.close();
+
+  // Naive: one fresh container per call, same flags.
+  const argv = buildRunArgv(config, {
+    engine: engine.name,
+    binary: engine.binary,
+    ociRuntime: config.ociRuntime,
+    name: "x",
+    ownerPid: process.pid,
+    rlimits: hostRlimits({ readFile: (p) => readFileSync(p, "utf8") }, engine.remote),
+  });
+  const naive: number[] = [];
+  for (let i = 0; i < Math.min(calls, 10); i++) {
+    const a = [...argv];
+    a[a.indexOf("--name") + 1] = `bridge-bench-${process.pid}-${i}`;
+    a.splice(a.length - 2, 2, "-c", "print(1)");
+    a.splice(a.indexOf("-i"), 1);
+    const t = performance.now();
+    const r = Bun.spawnSync(a, { stdout: "pipe", stderr: "pipe" });
+    naive.push(performance.now() - t);
+    if (r.stdout.toString() !== "1\n") throw new Error(`naive run failed: ${r.stderr.toString()}`);
+  }
+  rows.push({ mode: `naive ${engine.name} run --rm per call`, xs: naive });
+
   console.log(
-    `${mode.padEnd(34)}${String(xs.length).padStart(4)}${f(pct(xs, 50))}${f(pct(xs, 95))}${f(Math.min(...xs))}${f(Math.max(...xs))}`,
+    `\nrun_python print(1) via MCP client, ${engine.name} ${engine.version}, image ${config.image}, pool ${config.poolSize}`,
   );
-const speedup = pct(naive, 50) / pct(paced, 50);
-console.log(
-  `\npaced p50 ${pct(paced, 50).toFixed(1)} ms (goal ≤ 20 ms): ${pct(paced, 50) <= 20 ? "met" : "NOT met"}; ${speedup.toFixed(0)}× faster than naive (goal ≥ 20×): ${speedup >= 20 ? "met" : "NOT met"}`,
-);
+  console.log(
+    `${"mode".padEnd(34)}${"n".padStart(4)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"min".padStart(8)}${"max".padStart(8)}`,
+  );
+  for (const { mode, xs } of rows)
+    console.log(
+      `${mode.padEnd(34)}${String(xs.length).padStart(4)}${f(pct(xs, 50))}${f(pct(xs, 95))}${f(Math.min(...xs))}${f(Math.max(...xs))}`,
+    );
+  const speedup = pct(naive, 50) / pct(paced, 50);
+  console.log(
+    `\npaced p50 ${pct(paced, 50).toFixed(1)} ms (goal ≤ 20 ms): ${pct(paced, 50) <= 20 ? "met" : "NOT met"}; ${speedup.toFixed(0)}× faster than naive (goal ≥ 20×): ${speedup >= 20 ? "met" : "NOT met"}`,
+  );
+}
 
 // Data-science rows: the same code through a serve with warm imports (default) and one without.
 const dataImage = process.env.BENCH_DATA_IMAGE ?? "localhost/bridge-datascience:latest";
@@ -178,3 +184,4 @@ if (!hasDataImage) {
     );
   }
 }
+rmSync(root, { recursive: true, force: true });

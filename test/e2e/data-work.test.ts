@@ -209,6 +209,31 @@ for (const { engine, usable } of ENGINES) {
       expect(r.structuredContent.output).toContain("image of 9000 x 20 px");
     }, 120_000);
 
+    test("a figure comes back with the pixels, size, dpi and Software text of matplotlib's own PNG", async () => {
+      const first = await run(
+        [
+          "import matplotlib.pyplot as plt",
+          "fig = plt.figure(figsize=(6.33, 4.17), dpi=97)",
+          'plt.plot(range(100)); plt.title("pixels")',
+          'fig.savefig("/tmp/reference.png")',
+          "plt.show()",
+        ].join("\n"),
+        { session: "pixels" },
+      );
+      expect(first.isError, resultText(first)).toBeFalsy();
+      const images = first.content.filter((c) => c.type === "image");
+      expect(images.map((c) => pngSize(c.data!))).toEqual([{ width: 614, height: 404 }]);
+      const compare = (b64: string, path: string) =>
+        [
+          "import base64, io, numpy as np",
+          "from PIL import Image",
+          `got, ref = Image.open(io.BytesIO(base64.b64decode("${b64}"))), Image.open("${path}")`,
+          "(got.size == ref.size, got.mode == ref.mode, got.info.get('dpi') == ref.info.get('dpi'), got.info.get('Software') == ref.info.get('Software'), np.array_equal(np.asarray(got), np.asarray(ref)))",
+        ].join("\n");
+      const r = await run(compare(images[0]!.data!, "/tmp/reference.png"), { session: "pixels" });
+      expect(r.structuredContent.result, resultText(r)).toBe("(True, True, True, True, True)");
+    }, 120_000);
+
     test("a missing data-science package names the command that builds an image with it", async () => {
       const r = await run("import statsmodels.api");
       expect(r.isError).toBe(true);

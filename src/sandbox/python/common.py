@@ -9,7 +9,7 @@
 #                the channel). It talks to the supervisor over a control pipe whose frames start
 #                with a random nonce; bytes without it (fake frames from user code) are skipped.
 # Host <-> supervisor frame: u32 header length, u32 body length, JSON header, raw body.
-import ast, json, os, select, signal, struct, sys, threading, time, traceback
+import ast, json, os, select, signal, struct, sys, threading, time, traceback, zlib
 
 HDR = struct.Struct(">II")
 RUNTIME_FILE = "<bridge-runtime>"

@@ -281,6 +281,50 @@ def figure_dpi(fig):
     return fitted
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def figure_png(fig, dpi):
+    """The figure as PNG bytes: matplotlib draws it (savefig, so the savefig rcParams apply) and
+    bridge encodes the pixels. Pillow, which matplotlib's own PNG path uses, picks a PNG filter per
+    row by trying all five: 7 of its 9 ms for a 640 x 480 chart; unfiltered rows and zlib level 1
+    take 2 ms and come out smaller for charts (flat areas, thin lines). The chunks match Pillow's
+    (IHDR, Software text, pHYs with the dpi, IDAT, IEND). Figures not drawn by Agg, or whose pixels
+    are not where Agg keeps them, go through savefig's PNG path."""
+    import io
+    agg = sys.modules.get("matplotlib.backends.backend_agg")
+    if agg is None or not isinstance(getattr(fig, "canvas", None), agg.FigureCanvasAgg):
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=dpi)  # print_raw: draws, then writes canvas.renderer's RGBA buffer
+    raw = buf.getvalue()
+    renderer = getattr(fig.canvas, "renderer", None)
+    try:
+        height, width, depth = memoryview(renderer.buffer_rgba()).shape
+        ppm = int(float(renderer.dpi) / 0.0254 + 0.5)
+    except Exception:
+        return None
+    stride = width * 4
+    if depth != 4 or not width or len(raw) != stride * height or not 0 < ppm < 1 << 31:
+        return None
+    z = zlib.compressobj(1)
+    idat = [z.compress(b"\0" + raw[y * stride : (y + 1) * stride]) for y in range(height)]
+    idat.append(z.flush())
+    if sum(map(len, idat)) > MAX_IMAGE_BYTES:
+        return None  # noisy pixels (photos, heat maps) compress better with Pillow's filters
+    import matplotlib
+    software = ("Matplotlib version%s, https://matplotlib.org/" % matplotlib.__version__).encode("latin-1", "replace")
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+        png_chunk(b"tEXt", b"Software\0" + software),
+        png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+        png_chunk(b"IDAT", b"".join(idat)),
+        png_chunk(b"IEND", b""),
+    ))
+
+
 def png_size(data):
     """(width, height) from a PNG's IHDR chunk, or None."""
     if len(data) < 24 or data[12:16] != b"IHDR":

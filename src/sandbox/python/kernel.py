@@ -163,14 +163,16 @@ class Kernel:
         file path, or a matplotlib figure (sent as PNG)."""
         import io
         if hasattr(image, "savefig"):
-            buf = io.BytesIO()
             dpi = figure_dpi(image)
-            try:
-                # Fast zlib level: the PNG travels once, locally; level 6 costs tens of ms per chart.
-                image.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-            except TypeError:
-                image.savefig(buf, format="png", dpi=dpi)
-            data = buf.getvalue()
+            data = figure_png(image, dpi)
+            if data is None:
+                buf = io.BytesIO()
+                try:
+                    # Fast zlib level: the PNG travels once, locally; level 6 costs tens of ms per chart.
+                    image.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+                except TypeError:
+                    image.savefig(buf, format="png", dpi=dpi)
+                data = buf.getvalue()
         elif isinstance(image, (bytes, bytearray, memoryview)):
             data = bytes(image)
         elif isinstance(image, (str, os.PathLike)):
