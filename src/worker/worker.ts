@@ -38,6 +38,7 @@ import { type CwdLockDeps } from "./cwd-lock.ts";
 import { sharesDirectory, tryLockExclusive, tryLockShared } from "./cwd-shared-lock.ts";
 import { collectGarbage } from "./gc.ts";
 import { recoverOrphans } from "./recovery.ts";
+import { warmUpRedaction } from "./redact.ts";
 import { runJob, type AbortCause } from "./run-job.ts";
 
 const POLL_MS = 500;
@@ -178,6 +179,8 @@ export class QueueWorker {
       `worker ${this.id}: watching ${this.layout.incoming} (concurrency ${this.deps.options.concurrency}, scripts ${this.deps.options.scriptsDir})`,
     );
     this.scheduleScan();
+    // The first use of secretlint's rules is slow: pay it now rather than at the end of the first job.
+    if (this.deps.config.redact) setTimeout(() => void warmUpRedaction(), 0);
   }
 
   private beat(): void {
