@@ -141,6 +141,7 @@ async function escalationOverhead(): Promise<void> {
           "stream-json",
           "--verbose",
           "--permission-mode=default",
+          "--setting-sources=user", // as the worker runs it (src/worker/claude/command.ts)
           `--session-id=${crypto.randomUUID()}`,
         ],
         {

@@ -136,12 +136,18 @@ export async function waitForJob(
           send(e.message);
         },
       });
-      if (!result && token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS)
-        send(`job ${id} is still ${status.state}`);
+      // The status get_job would read now (src/queue/store.ts jobStatus), without reading it all again.
+      if (result) return { status: { ...jobFields(status), state: result.state, worker: undefined, result } };
+      if (token !== undefined && Date.now() - lastSent >= KEEPALIVE_MS) send(`job ${id} is still ${status.state}`);
     }
   } finally {
     extra.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** What a status says about the job itself (its signed job file), apart from where it is. */
+function jobFields(s: JobStatus): Pick<JobStatus, "id" | "kind" | "createdAt" | "summary"> {
+  return { id: s.id, kind: s.kind, createdAt: s.createdAt, summary: s.summary };
 }
 
 function stillNote(s: JobStatus): string {

@@ -102,9 +102,20 @@ export function writeFileAtomic(
   if (opts.sync !== false) fsyncDir(dir);
 }
 
-/** Writes `data` to `dir/name` atomically only if it does not exist yet. Returns false if it did. */
-export function createFileAtomic(tmp: QueueDir, dir: QueueDir, name: string, data: string): boolean {
-  const tmpName = writeTemp(tmp, name, data);
+/**
+ * Writes `data` to `dir/name` atomically only if it does not exist yet. Returns false if it did.
+ * `sync: false` keeps the atomicity and exclusivity but skips both fsyncs (for records that mean
+ * nothing after a crash, such as directory locks, whose owners a crash has ended).
+ */
+export function createFileAtomic(
+  tmp: QueueDir,
+  dir: QueueDir,
+  name: string,
+  data: string,
+  opts: { sync?: boolean } = {},
+): boolean {
+  const sync = opts.sync !== false;
+  const tmpName = writeTemp(tmp, name, data, sync);
   try {
     linkSync(tmp.at(tmpName), dir.at(name));
     return true;
@@ -117,11 +128,12 @@ export function createFileAtomic(tmp: QueueDir, dir: QueueDir, name: string, dat
     } catch {
       /* already gone */
     }
-    try {
-      fsyncDir(dir);
-    } catch {
-      /* best effort */
-    }
+    if (sync)
+      try {
+        fsyncDir(dir);
+      } catch {
+        /* best effort */
+      }
   }
 }
 

@@ -3,6 +3,10 @@
  * (`<root>/queue/locks/<sha256>`), created exclusively and holding the owner's worker id, signed.
  * A lock whose signature does not hold (planted by a writer without the token), or whose owner is
  * gone (src/worker/liveness.ts: signed heartbeats only), is taken over.
+ *
+ * Lock files are written without fsync (they are on the claim path of every claude job): a lock
+ * stands only while its owner lives, and a crash of the machine ends every owner on it, so a lock
+ * lost — or left empty, hence not authentic and taken over — by a crash changes nothing.
  */
 import { createHash } from "node:crypto";
 import { recordIsAuthentic, signRecord } from "../queue/auth.ts";
@@ -32,7 +36,7 @@ export function tryLockCwd(deps: CwdLockDeps, key: string, workerId: string): bo
   const name = lockName(key);
   const text = JSON.stringify(signRecord("lock", { lock: name, owner: workerId }, deps.secret));
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text)) return true;
+    if (createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text, { sync: false })) return true;
     const { owner, exists } = lockOwner(deps, name);
     if (!exists) continue; // released meanwhile: try again
     if (owner === workerId) return true;

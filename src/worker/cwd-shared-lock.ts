@@ -14,7 +14,8 @@
  * token and bound to its own name (worker and job), its worker not gone (signed heartbeats only,
  * src/worker/liveness.ts), and its job really running there — listed in that worker's signed
  * heartbeat, or signed less than HEARTBEAT_STALE_MS ago (claimed, not yet in a beat). A planted
- * file, a gone worker's, or a copy of an old genuine one blocks nothing and is removed.
+ * file, a gone worker's, or a copy of an old genuine one blocks nothing and is removed. Written
+ * without fsync, like the exclusive lock (cwd-lock.ts): a crash ends every run a reader file stands for.
  */
 import { recordIsAuthentic, signRecord, MAX_FUTURE_SKEW_MS } from "../queue/auth.ts";
 import { createFileAtomic, fileAgeStamp, readJsonQuietly, removeFile, removeQuietly } from "../queue/fsutil.ts";
@@ -103,10 +104,10 @@ export function tryLockShared(deps: CwdLockDeps, key: string, workerId: string, 
       deps.secret,
     ),
   );
-  if (!createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text)) {
+  if (!createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text, { sync: false })) {
     // Ours from an earlier attempt, or planted under our name: make it ours.
     removeQuietly(deps.layout.d.locks, name, { special: true });
-    if (!createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text)) return false;
+    if (!createFileAtomic(deps.layout.d.tmp, deps.layout.d.locks, name, text, { sync: false })) return false;
   }
   const writer = lockHolder(deps, key);
   if (writer !== undefined) {

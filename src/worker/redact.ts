@@ -117,14 +117,38 @@ export async function redact(text: string, user: readonly RegExp[] = []): Promis
   return { text: out + text.slice(at), found: merged.map((s) => s[2]) };
 }
 
-/** A redactor for one job: collects what it found across fields, for the note in the result. */
+/**
+ * Runs one redaction of a short text, so the first job does not pay for the first use of
+ * secretlint's rules (about 90 ms on a 2-core VM, against ~0.2 ms later). Never rejects.
+ */
+export function warmUpRedaction(): Promise<void> {
+  return redact("warm-up: token=0123456789").then(
+    () => {},
+    () => {},
+  );
+}
+
+/**
+ * A redactor for one job: collects what it found across fields, for the note in the result.
+ * `prepare(s)` starts redacting a text that `text(s)` will be asked for later (Claude's result
+ * while the CLI shuts down), so the job's end does not wait for it; it counts once, in `text`.
+ */
 export function jobRedactor(enabled: boolean, patterns: readonly string[]) {
   const user = enabled ? compilePatterns(patterns) : [];
   const found: string[] = [];
+  const prepared = new Map<string, Promise<Redacted>>();
   return {
+    prepare(s: string): void {
+      if (!enabled || prepared.has(s)) return;
+      const p = redact(s, user);
+      p.catch(() => {}); // text() awaits it and sees the error
+      prepared.set(s, p);
+    },
     async text(s: string): Promise<string> {
       if (!enabled) return s;
-      const r = await redact(s, user);
+      const early = prepared.get(s);
+      prepared.delete(s);
+      const r = await (early ?? redact(s, user));
       found.push(...r.found);
       return r.text;
     },

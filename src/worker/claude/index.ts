@@ -17,7 +17,7 @@ import {
 } from "./command.ts";
 import { isInside, resolveJobCwd } from "./cwd.ts";
 import type { ClaudeOutcome } from "../../queue/outcome.ts";
-import { classifyRun, type RunFacts } from "./outcome.ts";
+import { classifyRun, clipResult, SUCCESS_MESSAGE, type RunFacts } from "./outcome.ts";
 import type { ClaudeCommandSpec } from "./command.ts";
 import { effectivePermissionMode } from "./permissions.ts";
 import { checkClaudeAuth, type AuthReport } from "./preflight.ts";
@@ -147,7 +147,8 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
     };
     let facts: RunFacts;
     try {
-      await preflightClaude(config, log, baseEnv);
+      // Logged once per worker, never a reason to hold the job: the run says what is wrong anyway.
+      void preflightClaude(config, log, baseEnv);
       const { env } = buildClaudeEnv(baseEnv);
       ctx.checkpoint({ session_id: sessionId });
       log.info(
@@ -163,6 +164,12 @@ export function createClaudeHandler(deps: ClaudeHandlerDeps = {}): JobHandler<"c
           timeoutMs: workerOptions.timeoutMs,
           signal: ctx.signal,
           onProgress: progress,
+          // Redact the answer while the CLI shuts down (it exits some 50 ms after printing it).
+          onResult: (r) => {
+            const text = clipResult(r.result);
+            if (text !== null) scrub.prepare(text);
+            scrub.prepare(SUCCESS_MESSAGE);
+          },
           processes: workerTracking().forJob(job.id),
         },
         deps.runner ?? nodeRunnerDeps,

@@ -44,7 +44,11 @@ export interface Classified {
 
 const NOT_LOGGED_IN = /not logged in|please run \/login|run `?claude (auth )?login/i;
 
-function clipResult(text: string | null | undefined): string | null {
+/** The message of a successful run. */
+export const SUCCESS_MESSAGE = "Claude finished successfully.";
+
+/** Claude's result text as the outcome carries it (cut past MAX_RESULT_CHARS, with a note). Pure. */
+export function clipResult(text: string | null | undefined): string | null {
   if (typeof text !== "string") return null;
   if (text.length <= MAX_RESULT_CHARS) return text;
   return `${text.slice(0, MAX_RESULT_CHARS)}\n[… ${text.length - MAX_RESULT_CHARS} more characters cut by bridge]`;
@@ -187,7 +191,7 @@ export function classifyRun(f: RunFacts): Classified {
         "Ask for a higher permission_mode (up to the worker's --permission-mode ceiling), or have the user pre-allow these tools for the worker (BRIDGE_CLAUDE_ALLOWED_TOOLS).",
       );
     }
-    return { ok: true, outcome: { classification: "success", message: "Claude finished successfully.", ...base } };
+    return { ok: true, outcome: { classification: "success", message: SUCCESS_MESSAGE, ...base } };
   }
   if (NOT_LOGGED_IN.test(f.stderrTail)) {
     return fail(

@@ -7,7 +7,7 @@
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
 import type { ProgressEvent } from "../../queue/types.ts";
 import type { RunFacts } from "./outcome.ts";
-import { StreamParser } from "./stream.ts";
+import { StreamParser, type StreamResult } from "./stream.ts";
 import { chooseTracking, type JobProcesses } from "../../process/tracking.ts";
 
 /** Bytes of stderr kept for error messages. */
@@ -30,6 +30,8 @@ export interface RunClaudeInput {
   resultExitGraceMs?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Called once when the CLI prints its `result` line (it may take a while longer to exit). */
+  onResult?: (result: StreamResult) => void;
   /** Where the CLI's processes are tracked (src/process/tracking.ts); default: its process group only. */
   processes?: JobProcesses;
 }
@@ -147,6 +149,7 @@ export function runClaude(input: RunClaudeInput, deps: RunnerDeps = nodeRunnerDe
       parser.push(chunk);
       if (resultSeen || !parser.state.result) return;
       resultSeen = true;
+      input.onResult?.(parser.state.result);
       timers.push(
         setTimeout(() => {
           if (exited || timedOut || cancelled) return;

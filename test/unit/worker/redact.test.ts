@@ -112,6 +112,11 @@ describe("user patterns and the job redactor", () => {
     await j.text(`ghp_${r(36, "k")}`);
     await j.text("password=abcdef");
     expect(j.summary()).toEqual({ count: 2, kinds: ["github", "password"] });
+    // A text prepared early (Claude's result while the CLI exits) gives the same answer and counts once.
+    const early = jobRedactor(true, []);
+    early.prepare(`ghp_${r(36, "k")} done`);
+    expect(await early.text(`ghp_${r(36, "k")} done`)).toBe("[REDACTED:github] done");
+    expect(early.summary()).toEqual({ count: 1, kinds: ["github"] });
     const off = jobRedactor(false, []);
     expect(await off.text("password=abcdef")).toBe("password=abcdef");
     expect(off.summary()).toBeUndefined();
