@@ -127,8 +127,13 @@ export async function removeCgroup(dir: string, waitMs = 1000): Promise<boolean>
   }
 }
 
-/** Removes empty job cgroups (`prefix*`) that a killed worker left behind; populated ones stay (rmdir refuses them). */
-export function sweepCgroups(parent: string, prefix: string): number {
+/**
+ * Removes empty job cgroups (`prefix*`) that a stopped worker left behind. Several workers may share
+ * `parent`, and a live worker creates a job's cgroup a moment before the job's wrapper moves into
+ * it: only names whose owner pid (`ownerOf`) is no longer running are removed, and populated ones
+ * stay anyway (rmdir refuses them). Returns how many were removed.
+ */
+export function sweepCgroups(parent: string, prefix: string, ownerOf: (name: string) => number | undefined): number {
   let removed = 0;
   let names: string[] = [];
   try {
@@ -138,6 +143,8 @@ export function sweepCgroups(parent: string, prefix: string): number {
   }
   for (const n of names) {
     if (!n.startsWith(prefix)) continue;
+    const owner = ownerOf(n);
+    if (owner === undefined || isRunning(owner)) continue;
     try {
       rmdirSync(join(parent, n));
       removed++;
@@ -146,4 +153,14 @@ export function sweepCgroups(parent: string, prefix: string): number {
     }
   }
   return removed;
+}
+
+/** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -57,6 +57,11 @@ export interface JobProcesses {
 }
 
 const CGROUP_PREFIX = "bridge-job-";
+/** Job cgroups are named `bridge-job-w<worker pid>-<job id>-<rand>` (probes: `bridge-job-probe-<pid>-…`), so a sweep can tell whose they are. */
+export const cgroupOwner = (name: string): number | undefined => {
+  const m = /^bridge-job-(?:w|probe-)(\d+)-/.exec(name);
+  return m ? Number(m[1]) : undefined;
+};
 
 function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -108,13 +113,13 @@ function probeSystemd(): { ok: boolean; why?: string } {
 }
 
 function cgroupTracking(parent: string, skipped: string[]): Tracking {
-  const swept = sweepCgroups(parent, CGROUP_PREFIX);
+  const swept = sweepCgroups(parent, CGROUP_PREFIX, cgroupOwner);
   return {
     mode: "cgroup",
     skipped,
     detail: `a cgroup v2 per job under ${parent}${parent.includes("/unified") ? " (hybrid v1/v2 host)" : ""}${swept ? `; removed ${swept} left by a stopped worker` : ""}`,
     forJob(jobId) {
-      const name = `${CGROUP_PREFIX}${jobId}-${randomBytes(3).toString("hex")}`;
+      const name = `${CGROUP_PREFIX}w${process.pid}-${jobId}-${randomBytes(3).toString("hex")}`;
       const dir = createCgroup(parent, name);
       return {
         env: {},

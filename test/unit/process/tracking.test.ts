@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { runProcess } from "../../../src/host-scripts/run.ts";
 import { cgroup2Mount, ownCgroupPath } from "../../../src/process/cgroup.ts";
 import { jobMembers, parseStat } from "../../../src/process/scan.ts";
-import { chooseTracking, type Tracking } from "../../../src/process/tracking.ts";
+import { cgroupOwner, chooseTracking, type Tracking } from "../../../src/process/tracking.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bridge-tracking-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,4 +140,29 @@ describe.each(modes)("%s mode", (mode, tracking) => {
       process.kill(pid, "SIGKILL");
     } else expect(await gone(pid)).toBe(true);
   }, 20_000);
+});
+
+describe("sweeping job cgroups left by stopped workers", () => {
+  test("only empty job cgroups whose worker is gone are removed: another live worker's fresh cgroup stays", async () => {
+    const { sweepCgroups } = await import("../../../src/process/cgroup.ts");
+    const { mkdirSync, readdirSync } = await import("node:fs");
+    const parent = mkdtempSync(join(tmpdir(), "bridge-sweep-"));
+    try {
+      const exited = Bun.spawnSync(["true"]).pid; // a pid that no longer runs
+      const names = [
+        `bridge-job-w${process.pid}-job-1-aaaaaa`, // a live worker's cgroup, its job not started yet
+        `bridge-job-w${exited}-job-2-bbbbbb`, // left by a stopped worker
+        `bridge-job-probe-${exited}-cccccc`, // a stopped worker's probe
+        "bridge-job-job-3-dddddd", // no owner in the name (older bridge): left alone
+        "something-else",
+      ];
+      for (const n of names) mkdirSync(join(parent, n));
+      expect(sweepCgroups(parent, "bridge-job-", cgroupOwner)).toBe(2);
+      expect(readdirSync(parent).sort()).toEqual(
+        [`bridge-job-w${process.pid}-job-1-aaaaaa`, "bridge-job-job-3-dddddd", "something-else"].sort(),
+      );
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });
