@@ -5,7 +5,7 @@
  * folder (planted on the host), `..` escapes and special files are refused by the guard, and with
  * the guard bypassed (raw libc) the bind mount keeps every write inside the folder — the link
  * targets on the host stay untouched; sandbox code cannot plant links or FIFOs there (mknod and
- * symlink are refused); a rw folder the sandbox's user may not write says how to fix it; a rw
+ * symlink are refused), nor set-uid/set-gid files for host users; a rw folder the sandbox's user may not write says how to fix it; a rw
  * folder overlapping the output folder, and a rw folder on a remote engine, are refused at start.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -198,6 +198,30 @@ print('rename-out:', rc(libc.rename(b'/data/rw/out-link', b'/tmp/moved')))`,
       expect(existsSync(join(root.path, "tmp"))).toBe(false);
       for (const planted of ["planted-link", "planted-rel", "planted-fifo", "planted-node", "planted-hard"])
         expect(existsSync(join(dirs.rw, planted)), planted).toBe(false);
+    }, 120_000);
+
+    test("no set-uid or set-gid file is left for host users (nosuid binds only inside the container): chmod, fchmod, fchmodat refuse those bits, other modes work", async () => {
+      const r = await run(
+        b,
+        `${RAW}
+print('plain:', raw_write('/data/rw/tool', b'#!/bin/sh\\nid\\n'))
+print('chmod-suid:', rc(libc.chmod(b'/data/rw/tool', 0o4755)))
+print('chmod-sgid:', rc(libc.chmod(b'/data/rw/tool', 0o2755)))
+fd = os.open('/data/rw/tool', os.O_RDONLY)
+print('fchmod-suid:', rc(libc.fchmod(fd, 0o6755)))
+os.close(fd)
+print('fchmodat-suid:', rc(libc.fchmodat(-100, b'/data/rw/tool', 0o4755, 0)))
+print('fchmodat2-suid:', rc(libc.syscall(452, -100, b'/data/rw/tool', 0o4755, 0)) if libc.syscall(452, -100, b'/data/rw/tool', 0o755, 0) == 0 else 'absent')
+print('chmod-exec:', rc(libc.chmod(b'/data/rw/tool', 0o755)))`,
+      );
+      expect(r.structuredContent.status, r.structuredContent.error).toBe("ok");
+      const out = r.structuredContent.output;
+      expect(out).toMatch(/^plain: WROTE$/m);
+      for (const what of ["chmod-suid", "chmod-sgid", "fchmod-suid", "fchmodat-suid"])
+        expect(out).toMatch(new RegExp(`^${what}: errno 1$`, "m"));
+      expect(out).toMatch(/^fchmodat2-suid: (errno 1|absent)$/m); // fchmodat2 is Linux 6.6+
+      expect(out).toMatch(/^chmod-exec: OK$/m);
+      expect(statSync(join(dirs.rw, "tool")).mode & 0o7777).toBe(0o755);
     }, 120_000);
 
     test("a read-write folder the sandbox's user may not write says so and how to fix it", async () => {

@@ -22,10 +22,12 @@ import ctypes, errno, platform, struct
 SCRATCH = ("/tmp", "/workspace", "/output", "/dev/shm", "/dev/mqueue")
 # Per-architecture syscall numbers and AUDIT_ARCH values (linux uapi asm/unistd*.h, audit.h).
 ARCH = {
-    "x86_64": dict(audit=0xC000003E, socket=41, socketpair=53, mknod=133, mknodat=259, symlink=88, symlinkat=266, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
-    "aarch64": dict(audit=0xC00000B7, socket=198, socketpair=199, mknodat=33, symlinkat=36, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
+    "x86_64": dict(audit=0xC000003E, socket=41, socketpair=53, mknod=133, mknodat=259, symlink=88, symlinkat=266, chmod=90, fchmod=91, fchmodat=268, add_key=248, request_key=249, keyctl=250, ioprio_get=252, sched_getattr=315),
+    "aarch64": dict(audit=0xC00000B7, socket=198, socketpair=199, mknodat=33, symlinkat=36, fchmod=52, fchmodat=53, add_key=217, request_key=218, keyctl=219, ioprio_get=31, sched_getattr=275),
 }.get(platform.machine()) if struct.calcsize("P") == 8 else None  # a 32-bit Python: no filter
 IO_URING = (425, 426, 427)  # io_uring_setup/enter/register: the same number on every architecture
+FCHMODAT2 = 452  # the same number on every architecture
+S_ISUID_ISGID = 0o6000
 AF_UNIX, AF_VSOCK = 1, 40
 SOCK_STREAM, SOCK_SEQPACKET = 1, 5
 _libc = [None]
@@ -131,7 +133,10 @@ def install_syscall_filter(deny_unix=False, deny_plant=False):
     multiprocessing) stay allowed: they are connected and cannot address a path. With `deny_plant`
     (a read-write folder bind-mounted) mknod/mknodat and symlink/symlinkat fail with EPERM
     everywhere (a filter cannot see paths): no FIFO planted there for host programs to block on or
-    feed, no link that sends a host program's read or write out of the folder. Needs no_new_privs,
+    feed, no link that sends a host program's read or write out of the folder; and chmod, fchmod,
+    fchmodat and fchmodat2 fail with EPERM when the mode has the set-uid or set-gid bit (nosuid on
+    the mount binds only inside the container: on the host such a file would give whoever runs it
+    the sandbox's uid, which every sandbox process of a rootful engine runs as). Needs no_new_privs,
     which bridge's containers have. True if installed."""
     if ARCH is None:
         return False
@@ -151,6 +156,12 @@ def install_syscall_filter(deny_unix=False, deny_plant=False):
     if deny_plant:
         denied += tuple(ARCH[n] for n in ("mknod", "mknodat", "symlink", "symlinkat") if n in ARCH)
     prog += [(JEQ, "deny", 0, nr) for nr in denied]
+    if deny_plant:
+        # mode is args[1] of chmod/fchmod, args[2] of fchmodat/fchmodat2 (umode_t: low half). A file
+        # created with those bits by open() loses them at its first write (file_remove_privs).
+        modes = [(ARCH[n], 24) for n in ("chmod", "fchmod") if n in ARCH] + [(ARCH["fchmodat"], 32), (FCHMODAT2, 32)]
+        for nr, off in modes:
+            prog += [(JEQ, 0, 3, nr), (LD, 0, 0, off), (AND, 0, 0, S_ISUID_ISGID), (JEQ, "allow", "deny", 0)]
     families = [(JEQ, "deny", 0, AF_VSOCK)] + ([(JEQ, "deny", 0, AF_UNIX)] if deny_unix else [])
     prog += [(JEQ, 0, len(families) + 2, ARCH["socket"]), (LD, 0, 0, 16)] + families + [(RET, 0, 0, ALLOW)]
     if deny_unix:
