@@ -54,7 +54,7 @@ const ACCESS = { ro: false, rw: true } as const;
 export function parseFolderEntry(raw: string): { path: string; writable: boolean } {
   const colon = raw.lastIndexOf(":");
   const suffix = raw.slice(colon + 1);
-  if (colon >= 0 && suffix in ACCESS)
+  if (colon >= 0 && Object.hasOwn(ACCESS, suffix))
     return { path: raw.slice(0, colon), writable: ACCESS[suffix as keyof typeof ACCESS] };
   return { path: raw, writable: false };
 }

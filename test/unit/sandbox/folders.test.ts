@@ -70,6 +70,9 @@ describe("read-write folders (':rw')", () => {
   test("an entry is PATH, PATH:ro or PATH:rw; any other suffix is refused with the fix", () => {
     expect(parseFolderEntry("/home/u/sales")).toEqual({ path: "/home/u/sales", writable: false });
     expect(parseFolderEntry("/home/u/sales:ro")).toEqual({ path: "/home/u/sales", writable: false });
+    // Only the two words: an inherited Object key ("toString", "constructor") made the entry read-write.
+    for (const word of ["toString", "constructor", "__proto__"])
+      expect(parseFolderEntry(`/home/u/sales:${word}`)).toEqual({ path: `/home/u/sales:${word}`, writable: false });
     expect(parseFolderEntry("/home/u/sales:rw")).toEqual({ path: "/home/u/sales", writable: true });
     expect(parseFolderEntry("~/sales:rw")).toEqual({ path: "~/sales", writable: true });
     // Any other ':' stays in the path, which the path check refuses, naming the suffixes that exist.
