@@ -118,14 +118,20 @@ export async function waitForJob(
   const deadline = Date.now() + waitMs;
   // Shared by every slice: each progress event is read, and sent, once.
   const progressCursor = { offset: 0 };
+  // Why the job's worker is gone, while another live worker is expected to record it as interrupted.
+  let workerNote: string | undefined;
   try {
     while (true) {
       const status = await queue.get(id);
       if (!status || status.result || extra.signal.aborted) return { status };
       const left = deadline - Date.now();
-      if (left <= 0) return { status, note: stillNote(status) };
-      const note = jobWorkerNote(status, await queue.workerStatus());
-      if (note) return { status, note };
+      if (left <= 0) return { status, note: workerNote ?? stillNote(status) };
+      const workers = await queue.workerStatus();
+      const note = jobWorkerNote(status, workers);
+      // With no worker alive nothing will change: answer now. A live worker records the dead one's
+      // job as interrupted within seconds: wait for that result rather than answer "running".
+      if (note && !workers.alive) return { status, note };
+      workerNote = note;
       const result: JobResult | undefined = await queue.wait(id, {
         timeoutMs: Math.min(left, LIVENESS_CHECK_MS),
         signal: extra.signal,

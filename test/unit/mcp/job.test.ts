@@ -157,6 +157,28 @@ describe("waitForJob", () => {
     await waitForJob(q, base.id, 10_000, extra(ac.signal).extra);
     expect(q.cancelled).toEqual([base.id]);
   });
+  test("a dead worker's job is waited for while another worker is alive (it records the interruption); the note if it never does", async () => {
+    const other = { ...hb, workerId: "w-2", pid: 2, running: [] };
+    const deadOne = { ...hb, running: [base.id], why: "its process (pid 1) is gone" };
+    let polls = 0;
+    const interrupted = { id: base.id, kind: "script" as const, state: "interrupted" as const, finishedAt: "t" };
+    const recovering = fakeQueue({
+      workerStatus: async () => ({ alive: true, workers: [other], dead: [deadOne], startCommand: "bridge worker" }),
+      wait: async (_id, o) => {
+        await new Promise((r) => setTimeout(r, Math.min(o.timeoutMs, 20)));
+        return ++polls >= 3 ? (interrupted as never) : undefined;
+      },
+    });
+    const got = await waitForJob(recovering, base.id, 10_000, extra().extra);
+    expect(got.status?.state).toBe("interrupted");
+    expect(got.note).toBeUndefined();
+    const never = fakeQueue({
+      workerStatus: async () => ({ alive: true, workers: [other], dead: [deadOne], startCommand: "bridge worker" }),
+    });
+    expect((await waitForJob(never, base.id, 100, extra().extra)).note).toContain(
+      "a running worker records it as interrupted",
+    );
+  });
   test("each progress event is sent once, in order, across wait slices; keep-alives only when nothing new", async () => {
     // A progress file that grows over time, read through the cursor the wait passes in.
     const file = [1, 2, 3].map((seq) => ({ seq, at: "t", message: `event ${seq}` }));
