@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BRIDGE_BIN, bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
-import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
+import { ENGINES, type PodmanService, startPodmanService } from "../support/sandbox-engines.ts";
 import { SYSCALL_PROBE, WORKS } from "../support/syscall-probe.ts";
 
 const podman = ENGINES.find((e) => e.engine === "podman")?.usable ?? false;
@@ -16,28 +16,17 @@ describe.skipIf(!podman)(
   () => {
     const root = tempDir();
     const socket = join(root.path, "podman.sock");
-    let service: ReturnType<typeof Bun.spawn>;
+    let service: PodmanService | undefined;
     let b: RunningBridge;
     const env = () => bridgeEnv(root.path, { MCP_BRIDGE_ENGINE: "podman", CONTAINER_HOST: `unix://${socket}` });
 
     beforeAll(async () => {
-      service = Bun.spawn(["podman", "system", "service", "--time", "0", `unix://${socket}`], {
-        stdout: "ignore",
-        stderr: "ignore",
-      });
-      const up = await waitFor(
-        () =>
-          Bun.spawnSync(["podman", "--url", `unix://${socket}`, "version"], { stdout: "ignore", stderr: "ignore" })
-            .exitCode === 0,
-        20_000,
-      );
-      if (!up) throw new Error("podman system service did not come up");
+      service = await startPodmanService(socket);
       b = await startBridge({ env: env() });
     }, 60_000);
     afterAll(async () => {
       await b?.close();
-      service?.kill();
-      await service?.exited;
+      await service?.stop();
       root.cleanup();
     }, 30_000);
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bridgeEnv, startBridge, tempDir, type RunningBridge } from "../support/bridge.ts";
-import { ENGINES, waitFor } from "../support/sandbox-engines.ts";
+import { ENGINES, type PodmanService, startPodmanService } from "../support/sandbox-engines.ts";
 
 type Result = {
   content: unknown[];
@@ -199,26 +199,13 @@ const podman = ENGINES.find((e) => e.engine === "podman")?.usable ?? false;
 if (podman) {
   const svc = tempDir("bridge-sec-remote-");
   const socket = join(svc.path, "podman.sock");
-  let service: ReturnType<typeof Bun.spawn> | undefined;
+  let service: PodmanService | undefined;
   beforeAll(async () => {
     chmodSync(svc.path, 0o700);
-    service = Bun.spawn(["podman", "system", "service", "--time", "0", `unix://${socket}`], {
-      stdout: "ignore",
-      stderr: "ignore",
-    });
-    if (
-      !(await waitFor(
-        () =>
-          Bun.spawnSync(["podman", "--url", `unix://${socket}`, "version"], { stdout: "ignore", stderr: "ignore" })
-            .exitCode === 0,
-        20_000,
-      ))
-    )
-      throw new Error("podman system service did not come up");
+    service = await startPodmanService(socket);
   }, 60_000);
   afterAll(async () => {
-    service?.kill();
-    await service?.exited;
+    await service?.stop();
     svc.cleanup();
   });
   attacks(

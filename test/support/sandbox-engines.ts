@@ -49,3 +49,29 @@ export async function waitFor(check: () => boolean, ms: number, stepMs = 200): P
   }
   return check();
 }
+
+/** A podman API service on a unix socket: a remote engine for bridge, reached through CONTAINER_HOST. */
+export interface PodmanService {
+  /** `unix://<socket>`, the value for CONTAINER_HOST and `podman --url`. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `podman system service` on `socket` and waits (up to 20 s) until it answers; throws if it does not. */
+export async function startPodmanService(socket: string): Promise<PodmanService> {
+  const url = `unix://${socket}`;
+  const proc = Bun.spawn(["podman", "system", "service", "--time", "0", url], { stdout: "ignore", stderr: "ignore" });
+  const stop = async () => {
+    proc.kill();
+    await proc.exited;
+  };
+  const up = await waitFor(
+    () => Bun.spawnSync(["podman", "--url", url, "version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0,
+    20_000,
+  );
+  if (!up) {
+    await stop();
+    throw new Error("podman system service did not come up");
+  }
+  return { url, stop };
+}
