@@ -2,7 +2,22 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const bin = (name: string) => resolve(import.meta.dir, "../../node_modules/.bin", name);
+import type { ServerEntry } from "../../src/upstream/types.ts";
+
+/** Absolute path of an npm package's binary in the repo's node_modules (the real MCP servers). */
+export const bin = (name: string) => resolve(import.meta.dir, "../../node_modules/.bin", name);
+
+/** A usable (status ok) stdio server entry, as discovery would produce it from a user's `.mcp.json`. */
+export const stdioEntry = (name: string, command: string, args: string[] = []): ServerEntry => ({
+  name,
+  source: "/test/.mcp.json",
+  format: "claude-code",
+  scope: "user",
+  transport: "stdio",
+  command,
+  args,
+  status: "ok",
+});
 
 /** Writes an `mcpServers` config file for the three real servers (+ `extra` dummies) and returns its path. */
 export function writeServersConfig(dir: string, opts: { filesRoot: string; extra?: number; only?: string[] }): string {

@@ -6,25 +6,16 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ClientCapabilities, Root } from "@modelcontextprotocol/sdk/types.js";
 import type { CallOrigin } from "../../../src/sandbox/extension.ts";
 import type { OuterClient } from "../../../src/upstream/origin.ts";
 import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
+import { bin, stdioEntry } from "../../support/upstream-servers.ts";
 
-const bin = (name: string) => resolve("node_modules/.bin", name);
-const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name,
-  source: "/test/.mcp.json",
-  format: "claude-code",
-  scope: "user",
-  transport: "stdio",
-  command,
-  args,
-  status: "ok",
-});
+const entry = stdioEntry;
 
 let state: string;
 let data: string;

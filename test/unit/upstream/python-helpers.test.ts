@@ -10,20 +10,10 @@ import { memoryExtension } from "../../../src/memory/extension.ts";
 import { MemoryStore } from "../../../src/memory/store.ts";
 import { upstreamExtension } from "../../../src/upstream/extension.ts";
 import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
-import type { ServerEntry } from "../../../src/upstream/types.ts";
 import { hasPython, runPython } from "../../support/upstream-pyhost.ts";
+import { bin, stdioEntry } from "../../support/upstream-servers.ts";
 
-const bin = (name: string) => resolve("node_modules/.bin", name);
-const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name,
-  source: "/test/.mcp.json",
-  format: "claude-code",
-  scope: "user",
-  transport: "stdio",
-  command,
-  args,
-  status: "ok",
-});
+const entry = stdioEntry;
 
 let state: string;
 let registry: UpstreamRegistry;

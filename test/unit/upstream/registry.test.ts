@@ -2,23 +2,14 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { isBridgeError } from "../../../src/errors.ts";
 import { UpstreamRegistry } from "../../../src/upstream/registry.ts";
 import { ToolCache } from "../../../src/upstream/tool-cache.ts";
 import type { ServerEntry } from "../../../src/upstream/types.ts";
+import { bin, stdioEntry } from "../../support/upstream-servers.ts";
 
-const bin = (name: string) => resolve("node_modules/.bin", name);
-const entry = (name: string, command: string, args: string[] = []): ServerEntry => ({
-  name,
-  source: "/test/.mcp.json",
-  format: "claude-code",
-  scope: "user",
-  transport: "stdio",
-  command,
-  args,
-  status: "ok",
-});
+const entry = stdioEntry;
 
 let state: string;
 let data: string;
