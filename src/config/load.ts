@@ -3,10 +3,11 @@
  * Every invalid value is reported at once, naming the variable, the value and what is accepted:
  * `loadConfig` throws with all of them, `validateConfig` returns them with defaults in their place.
  */
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
+import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import { join } from "node:path";
 import { BridgeError } from "../errors.ts";
 import { readRegularFile } from "../fs/read.ts";
+import { lineColumnAt, parseErrorWords } from "./json-position.ts";
 import { SETTINGS, type Config } from "./schema.ts";
 
 /** Where configuration comes from; injectable for tests. */
@@ -157,11 +158,6 @@ function parseJsonStrict(text: string): any {
   });
   const first = errors[0];
   if (!first) return value;
-  const before = text.slice(0, first.offset);
-  const line = before.split("\n").length;
-  const column = first.offset - before.lastIndexOf("\n");
-  const words = printParseErrorCode(first.error)
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase();
-  throw new Error(`${words} at line ${line}, column ${column}`);
+  const { line, column } = lineColumnAt(text, first.offset);
+  throw new Error(`${parseErrorWords(first.error)} at line ${line}, column ${column}`);
 }

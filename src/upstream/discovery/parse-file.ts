@@ -5,33 +5,17 @@
  * and smol-toml; values come from Bun.JSONC, which keeps `__proto__` as an own key instead of
  * setting the prototype. YAML (Continue, goose) uses Bun.YAML, which reports no position.
  */
-import {
-  findNodeAtLocation,
-  parse as parseJsoncTolerant,
-  parseTree,
-  printParseErrorCode,
-  type ParseError,
-} from "jsonc-parser";
+import { findNodeAtLocation, parse as parseJsoncTolerant, parseTree, type ParseError } from "jsonc-parser";
 import { parse as parseToml, TomlError } from "smol-toml";
+import { lineColumnAt, parseErrorWords } from "../../config/json-position.ts";
 import type { ConfigProblem } from "../types.ts";
+
+export { lineColumnAt } from "../../config/json-position.ts";
 
 /** Which syntax a config file is written in. */
 export type ConfigSyntax = "json" | "toml" | "yaml";
 
 export type ParseOutcome = { ok: true; value: unknown } | { ok: false; problem: ConfigProblem };
-
-/** 1-based line and column of a character offset. */
-export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
 
 const tooDeep = (err: unknown) => err instanceof RangeError;
 const TOO_DEEP = "nested too deeply to be a config file";
@@ -47,10 +31,7 @@ function jsonSyntaxProblem(file: string, text: string, cause: unknown): ConfigPr
   }
   const first = errors[0];
   if (!first) return { file, reason: `not valid JSON: ${(cause as Error).message ?? String(cause)}` };
-  const words = printParseErrorCode(first.error)
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase();
-  return { file, ...lineColumnAt(text, first.offset), reason: `not valid JSON: ${words}` };
+  return { file, ...lineColumnAt(text, first.offset), reason: `not valid JSON: ${parseErrorWords(first.error)}` };
 }
 
 /** Parses one config file's text; never throws. */
