@@ -30,6 +30,8 @@ export interface RunRequest {
   origin?: CallOrigin;
 }
 
+const encoder = new TextEncoder();
+
 type CellConfig = Pick<Config, "maxOutput" | "memory" | "image">;
 
 /** What a cell needs from the service that runs it. */
@@ -54,12 +56,11 @@ export async function runCell(
 ): Promise<RunOutcome & { keep: boolean; lost?: string }> {
   const output = new OutputCollector(ctx.config.maxOutput);
   const files = new ResultFileCollector();
-  const note = (text: string) => output.push(new TextEncoder().encode(`[bridge: ${text}]\n`));
+  const note = (text: string) => output.push(encoder.encode(`[bridge: ${text}]\n`));
   const images: Uint8Array[] = [];
   let imageBytes = 0;
   let imagesDropped = false;
   const text = new TextDecoder();
-  const encoder = new TextEncoder();
   const servers = req.servers ?? [];
   const done = c.exec(
     req.code,
@@ -214,6 +215,6 @@ function mapDone(config: CellConfig, d: DoneMessage): Omit<RunOutcome, "output" 
 function capText(text: string, max: number): string {
   if (Buffer.byteLength(text) <= max) return text;
   const c = new OutputCollector(max);
-  c.push(new TextEncoder().encode(text));
+  c.push(encoder.encode(text));
   return c.result().text;
 }
