@@ -175,10 +175,11 @@ for (const { engine, usable } of ENGINES) {
         for (let i = 0; i < 2; i++) {
           await Bun.sleep(700);
           const r = await call(
-            'import numpy, pandas, matplotlib, socket\nprint(numpy.random.rand())\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname())',
+            'import numpy, pandas, matplotlib, socket, matplotlib.pyplot as plt\nprint(numpy.random.rand())\n(hasattr(numpy, "foo"), pandas.DataFrame({"a": [1, 2]}).sum().tolist(), matplotlib.rcParams["lines.linewidth"], socket.gethostname(), plt.get_fignums())',
           );
-          // The same container (its hostname), yet none of the previous call's changes.
-          expect(r.structuredContent.result).toBe(`(False, [3], 1.5, '${host}')`);
+          // The same container (its hostname), yet none of the previous call's changes, and no
+          // figure left by the kernel's idle warm-up rounds (it waited 700 ms: they ran).
+          expect(r.structuredContent.result).toBe(`(False, [3], 1.5, '${host}', [])`);
           draws.push(Number(r.structuredContent.output));
         }
         // numpy's global random state is reseeded in every kernel: no two calls draw the same numbers.
