@@ -128,13 +128,24 @@ def next_exec(kernel):
                 for code in warmups:
                     if not kernel.execs.empty():
                         return kernel.execs.get()
-                    try:
-                        exec(compile(code, "<bridge-warmup>", "exec"), warmup_globals())
-                    except Exception:
-                        pass
+                    quiet(code)
                 if minor_faults() - faults < WARMUP_SETTLED_FAULTS:
                     break
     return kernel.execs.get()
+
+
+def quiet(code):
+    """Runs a warm-up with its output discarded: the supervisor relays whatever the kernel writes
+    once a cell has arrived, so warm-up text (warnings, logging) would show up in that call."""
+    import io
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        exec(compile(code, "<bridge-warmup>", "exec"), warmup_globals())
+    except Exception:
+        pass
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def warmup_globals():
