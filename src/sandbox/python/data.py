@@ -103,19 +103,19 @@ def prefault(kernel):
 
 IDLE_WARMUP_S = 0.15
 WARMUP_ROUNDS = 3
-WARMUP_SETTLED_FAULTS = 100
 
 
 def next_exec(kernel):
     """The next cell to run. A new kernel that waits 150 ms for its first cell runs the warm-ups
     meanwhile, so the pages a chart or a DataFrame touches get copied then, not during the call.
-    One round leaves the allocator short of its steady state (measured: ~500 page faults and
-    5-10 ms left for a matplotlib chart in the call), so rounds repeat, up to WARMUP_ROUNDS, until
-    one takes fewer than WARMUP_SETTLED_FAULTS minor faults. They start early so that they are
-    over (~250 ms of CPU) before an agent's next call, which another pool container serves
-    meanwhile (starting at 300 ms slowed a call paced 600 ms apart by ~3 ms). A cell that arrives
-    during them waits at most for the first use under way (one chart); a burst of calls never
-    waits. Never after a cell has run (a session's code may have changed the modules)."""
+    One round leaves the allocator short of its steady state: a matplotlib chart in the call still
+    took ~500 minor page faults (5-10 ms); after WARMUP_ROUNDS rounds ~30 (measured per round:
+    ~4,200, ~720, ~30). They start early so that they are over (~250 ms of CPU) before an agent's
+    next call, which another pool container serves meanwhile (starting at 300 ms slowed a call
+    paced 600 ms apart by ~3 ms). A cell that arrives during them waits for the first use under
+    way (one chart; in wall time more when other containers warm up on the same cores); a burst
+    of calls never waits. Never after a cell has run (a session's code may have changed the
+    modules)."""
     if not getattr(kernel, "warmed", False):
         import queue
         kernel.warmed = True
@@ -123,14 +123,10 @@ def next_exec(kernel):
             return kernel.execs.get(timeout=IDLE_WARMUP_S)
         except queue.Empty:
             warmups = [code for name, code in WARMUPS if name in sys.modules]
-            for _ in range(WARMUP_ROUNDS if warmups else 0):
-                faults = minor_faults()
-                for code in warmups:
-                    if not kernel.execs.empty():
-                        return kernel.execs.get()
-                    quiet(code)
-                if minor_faults() - faults < WARMUP_SETTLED_FAULTS:
+            for code in warmups * WARMUP_ROUNDS:
+                if not kernel.execs.empty():
                     break
+                quiet(code)
     return kernel.execs.get()
 
 
@@ -150,11 +146,6 @@ def quiet(code):
 
 def warmup_globals():
     return {"__name__": "__bridge_warmup__", "figure_png": figure_png}
-
-
-def minor_faults():
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def put_data_file(path, body):
