@@ -132,7 +132,10 @@ def next_exec(kernel):
 
 def quiet(code):
     """Runs a warm-up with its output discarded: the supervisor relays whatever the kernel writes
-    once a cell has arrived, so warm-up text (warnings, logging) would show up in that call."""
+    once a cell has arrived, so warm-up text (warnings, print, logging's last resort) would show up
+    in that call. Only sys.stdout/sys.stderr are swapped: writes to fd 1/2 from C code, to
+    sys.__stderr__, or through a logging handler that kept the old stream still pass (bridge's own
+    warm-ups make none)."""
     import io
     out, err = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = io.StringIO()
